@@ -1,0 +1,20 @@
+"""Ingest: exports from any channel into one contact table, with nothing silently lost.
+
+``readers`` turns a file into raw cells (format, encoding, dialect), ``mapping`` says which
+cells mean what, ``values`` parses them, and ``pipeline`` keeps the ledger of every row.
+"""
+
+from flowkit.ingest.mapping import Mapping, load_mapping, mapping_from_dict, recognise
+from flowkit.ingest.pipeline import QUARANTINE_COLUMNS, FileSummary, IngestResult, ingest, ingest_file
+
+__all__ = [
+    "Mapping",
+    "load_mapping",
+    "mapping_from_dict",
+    "recognise",
+    "ingest",
+    "ingest_file",
+    "IngestResult",
+    "FileSummary",
+    "QUARANTINE_COLUMNS",
+]

@@ -1,0 +1,260 @@
+"""Turn raw text cells into typed contact-table values, column at a time.
+
+Every parser is vectorised and returns the parsed values *and* a mask of the cells it
+could not read, so the pipeline can quarantine exactly those rows with a reason instead of
+guessing. Nothing here drops or invents a value.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "Parsed",
+    "norm_key",
+    "parse_datetime",
+    "parse_duration",
+    "parse_bool",
+    "normalise_channel",
+    "normalise_handling",
+    "DATE_FORMATS",
+    "format_dayfirst",
+]
+
+
+@dataclass
+class Parsed:
+    """Values parsed from one column, and which non-empty cells could not be read."""
+
+    values: pd.Series
+    bad: pd.Series          # bool, True where the cell had text we could not interpret
+    note: str = ""          # e.g. the date format chosen
+
+
+def norm_key(text: str) -> str:
+    """Fold a header or code for matching: lower case, no accents, no spaces or punctuation."""
+    text = text.replace("ł", "l").replace("Ł", "L").lower()
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.replace("ё", "е")  # NFKD leaves Cyrillic ё intact on some builds
+    return re.sub(r"[\W_]+", "", text)
+
+
+# --------------------------------------------------------------------------- dates
+
+_TIMES = ("%H:%M:%S.%f", "%H:%M:%S", "%H:%M", "")
+_TIMES_12 = ("%I:%M:%S %p", "%I:%M %p")
+
+
+def _with_times(dates: tuple[str, ...], times=_TIMES) -> list[str]:
+    return [f"{d} {t}".strip() for d in dates for t in times]
+
+
+#: candidate formats, in order of preference when several parse a sample equally well.
+DATE_FORMATS: list[str] = (
+    ["ISO8601"]
+    + _with_times(("%m/%d/%Y", "%m/%d/%y"), _TIMES_12)
+    + _with_times(("%d.%m.%Y", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%y", "%d-%m-%y", "%d/%m/%y"))
+    + _with_times(("%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y"))
+    + _with_times(("%Y/%m/%d", "%Y.%m.%d", "%y%m%d", "%Y%m%d"))
+    + _with_times(("%d.%m.%Y", "%d/%m/%Y"), _TIMES_12)
+)
+
+
+def _to_datetime(values: pd.Series, fmt: str) -> pd.Series:
+    try:
+        out = pd.to_datetime(values, format=fmt, errors="coerce")
+    except (ValueError, TypeError):
+        # mixed UTC offsets (e.g. across a DST change): align on UTC, keep wall time of the first offset
+        out = pd.to_datetime(values, format=fmt, errors="coerce", utc=True)
+    if isinstance(out.dtype, pd.DatetimeTZDtype):
+        out = out.dt.tz_localize(None)
+    return out.astype("datetime64[ns]")
+
+
+def _sample(values: pd.Series, k: int = 3000) -> pd.Series:
+    """A sample spread over the whole column: day > 12 somewhere settles day/month order."""
+    if len(values) <= k:
+        return values
+    idx = np.linspace(0, len(values) - 1, k).astype(int)
+    return values.iloc[np.unique(idx)]
+
+
+def parse_datetime(raw: pd.Series, fmt: str | None = None, dayfirst: bool | None = None) -> Parsed:
+    """Parse timestamps; with no ``fmt`` choose the candidate format that reads most of a sample.
+
+    Rows the chosen format cannot read are retried with the other formats that read part of
+    the sample (exports sometimes mix "2024-01-05" and "2024-01-05 08:13"); only what no
+    plausible format reads is reported bad. ``dayfirst`` restricts the candidates when the
+    sample cannot tell 03/04 from 04/03.
+    """
+    text = raw.astype(object).where(raw.notna(), None)
+    present = text.notna()
+    values = text[present].astype(str).str.strip()
+    result = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    if values.empty:
+        return Parsed(result, present & False, fmt or "")
+    if fmt:
+        formats = [fmt]
+    else:
+        sample = _sample(values)
+        candidates = DATE_FORMATS
+        if dayfirst is not None:
+            candidates = [f for f in candidates if format_dayfirst(f) in (None, dayfirst)]
+        scores = [(int(_to_datetime(sample, f).notna().sum()), -i, f) for i, f in enumerate(candidates)]
+        scores = [s for s in scores if s[0] > 0]
+        scores.sort(reverse=True)
+        formats = [f for _, _, f in scores]
+        if formats:
+            best_dayfirst = format_dayfirst(formats[0])
+            formats = [f for f in formats if format_dayfirst(f) in (None, best_dayfirst)]
+    pending = values
+    for f in formats:
+        if pending.empty:
+            break
+        parsed = _to_datetime(pending, f)
+        ok = parsed.notna()
+        result.loc[ok[ok].index] = parsed[ok]
+        pending = pending[~ok]
+    bad = present & result.isna()
+    return Parsed(result, bad, formats[0] if formats else "")
+
+
+def format_dayfirst(fmt: str) -> bool | None:
+    """True/False for day-first/month-first formats; None when the format has no such question."""
+    if not fmt or  fmt == "ISO8601" or fmt.startswith(("%Y", "%y")):
+        return None
+    return fmt.startswith("%d")
+
+
+# --------------------------------------------------------------------------- durations
+
+_UNITS = {"s": 1.0, "sec": 1.0, "secs": 1.0, "seconds": 1.0, "m": 60.0, "min": 60.0, "mins": 60.0,
+          "minutes": 60.0, "h": 3600.0, "hr": 3600.0, "hours": 3600.0, "ms": 0.001}
+
+
+def parse_duration(raw: pd.Series, unit: str = "seconds") -> Parsed:
+    """Seconds from numbers (decimal point or comma), "mm:ss" or "hh:mm:ss".
+
+    Plain numbers are in ``unit`` (seconds unless the mapping says ``minutes``/``hours``).
+    Negative durations are parsed (so the reason can say "negative") and reported by the
+    caller; text that is no duration at all is marked bad.
+    """
+    scale = _UNITS.get(unit)
+    if scale is None:
+        raise ValueError(f"unknown duration unit {unit!r}; use seconds, minutes or hours")
+    text = raw.astype(object).where(raw.notna(), None)
+    present = text.notna()
+    s = text[present].astype(str).str.strip()
+    out = pd.Series(np.nan, index=raw.index, dtype="float64")
+    clock = s.str.contains(":", regex=False)
+    if clock.any():
+        c = s[clock]
+        sign = np.where(c.str.startswith("-"), -1.0, 1.0)
+        parts = c.str.lstrip("+-").str.split(":", expand=True)
+        nums = parts.apply(lambda col: pd.to_numeric(col.str.replace(",", ".", regex=False), errors="coerce"))
+        n_parts = parts.notna().sum(axis=1)
+        weights = {2: [60.0, 1.0], 3: [3600.0, 60.0, 1.0]}
+        secs = pd.Series(np.nan, index=c.index)
+        for n, w in weights.items():
+            rows = n_parts == n
+            if rows.any() and nums.shape[1] >= n:
+                block = nums.loc[rows, list(range(n))]
+                valid = block.notna().all(axis=1) & (block.iloc[:, 1:] < 60).all(axis=1)
+                secs.loc[block.index[valid]] = (block[valid] * w).sum(axis=1)
+        out.loc[c.index] = secs * sign
+    plain = s[~clock]
+    if not plain.empty:
+        m = plain.str.extract(r"^([+-]?\d+(?:[.,]\d+)?)\s*([a-zA-Z]*)$")
+        num = pd.to_numeric(m[0].str.replace(",", ".", regex=False), errors="coerce")
+        factor = m[1].str.lower().map(lambda u: scale if not u else _UNITS.get(u, np.nan))
+        out.loc[plain.index] = (num * factor).astype("float64")
+    bad = present & out.isna()
+    return Parsed(out.astype("Float64"), bad)
+
+
+# --------------------------------------------------------------------------- booleans
+
+TRUE_WORDS = {"true", "t", "yes", "y", "1", "tak", "prawda", "да", "д", "истина", "x", "✓"}
+FALSE_WORDS = {"false", "f", "no", "n", "0", "nie", "fałsz", "falsz", "нет", "н", "ложь", ""}
+
+
+def parse_bool(raw: pd.Series, true: list[str] | None = None, false: list[str] | None = None) -> Parsed:
+    """Booleans from yes/no words in English, Polish and Russian, or from the mapping's codes."""
+    t = {str(v).strip().lower() for v in true} if true is not None else TRUE_WORDS
+    f = {str(v).strip().lower() for v in false} if false is not None else FALSE_WORDS
+    text = raw.astype(object).where(raw.notna(), None)
+    present = text.notna()
+    key = text[present].astype(str).str.strip().str.lower()
+    out = pd.Series(pd.NA, index=raw.index, dtype="boolean")
+    out.loc[key[key.isin(t)].index] = True
+    out.loc[key[key.isin(f)].index] = False
+    if true is not None and false is None:
+        # only the true codes were listed: anything else present means False
+        out.loc[key[~key.isin(t)].index] = False
+    bad = present & out.isna()
+    return Parsed(out, bad)
+
+
+# --------------------------------------------------------------------------- channels
+
+_CHANNEL_WORDS = {
+    "phone": ["phone", "telephone", "tel", "call", "calls", "voice", "ivr", "inboundcall", "phonecall",
+              "callcentre", "callcenter", "telefon", "telefonicznie", "telefoniczny", "rozmowa", "polaczenie",
+              "infolinia", "звонок", "звонки", "телефон", "тел", "голос", "телефонныйзвонок"],
+    "email": ["email", "emails", "mail", "mails", "eml", "poczta", "pocztaelektroniczna", "mejl", "emailowo",
+              "электроннаяпочта", "почта", "элпочта", "емейл", "имейл", "емаил"],
+    "web": ["web", "online", "website", "webform", "form", "portal", "selfservice", "internet", "mobile",
+            "app", "mobileapp", "www", "formularz", "formularzwww", "formularzkontaktowy", "strona",
+            "serwis", "сайт", "веб", "вебформа", "форма", "личныйкабинет", "приложение", "онлайн"],
+    "chat": ["chat", "livechat", "webchat", "whatsapp", "czat", "чат", "онлайнчат"],
+    "sms": ["sms", "text", "textmessage", "esemes", "смс"],
+    "letter": ["letter", "post", "paper", "pismo", "list", "korespondencja", "письмо", "почтовоеписьмо"],
+    "visit": ["visit", "walkin", "inperson", "branch", "counter", "office", "wizyta", "osobiscie", "oddzial",
+              "визит", "лично", "офис", "личныйвизит"],
+    "social": ["social", "socialmedia", "facebook", "twitter", "instagram", "linkedin", "media spolecznosciowe",
+               "mediaspolecznosciowe", "соцсети", "вконтакте", "vk", "telegram"],
+    "fax": ["fax", "faks", "telefax", "факс"],
+    "unknown": ["unknown", "other", "na", "none", "inne", "inny", "brak", "другое", "прочее", "неизвестно"],
+}
+CHANNEL_LOOKUP = {norm_key(w): ch for ch, words in _CHANNEL_WORDS.items() for w in words}
+
+
+def normalise_channel(raw: pd.Series, extra: dict[str, str] | None = None) -> tuple[pd.Series, dict[str, int]]:
+    """Channel names in any of our languages to the contract's channels.
+
+    Returns the channels and the count of each source value that was not recognised
+    (those become ``unknown``; the mapping's ``channels:`` can name them).
+    """
+    lookup = dict(CHANNEL_LOOKUP)
+    if extra:
+        lookup.update({norm_key(str(k)): v for k, v in extra.items()})
+    text = raw.astype(object).where(raw.notna(), None)
+    present = text.notna()
+    distinct = pd.Series(text[present].unique())
+    mapping = {v: lookup.get(norm_key(str(v))) for v in distinct}
+    mapped = text.map(mapping)
+    unknown = {str(k): int(n) for k, n in text[present & mapped.isna()].value_counts().items()}
+    return mapped.fillna("unknown"), unknown
+
+
+_HANDLING_WORDS = {
+    "one_stop": ["onestop", "resolved", "firsttime", "jednokrotnie", "zalatwione", "одноокно", "решеносразу"],
+    "pass_on": ["passon", "passedon", "handoff", "handedoff", "transferred", "escalated", "przekazane",
+                "eskalacja", "передано", "эскалация"],
+    "pass_back": ["passback", "passedback", "sentback", "returnedtocustomer", "zwrocone", "возвращено"],
+}
+_HANDLING_LOOKUP = {norm_key(w): h for h, words in _HANDLING_WORDS.items() for w in words}
+
+
+def normalise_handling(raw: pd.Series) -> Parsed:
+    """one_stop / pass_on / pass_back from the usual words; anything else is bad."""
+    text = raw.astype(object).where(raw.notna(), None)
+    present = text.notna()
+    out = text.map(lambda v: _HANDLING_LOOKUP.get(norm_key(str(v))) if v is not None else None)
+    return Parsed(out, present & out.isna())

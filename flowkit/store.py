@@ -1,0 +1,54 @@
+"""Save and load contact tables (Parquet keeps dtypes; CSV for people and spreadsheets)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from flowkit import schema
+from flowkit.errors import FlowkitError
+
+__all__ = ["write_table", "read_contacts", "quarantine_path"]
+
+
+def write_table(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write by extension: ``.parquet`` or ``.csv``. Creates the parent folder."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        df.to_parquet(path, index=False)
+    elif suffix == ".csv":
+        df.to_csv(path, index=False)
+    else:
+        raise FlowkitError(f"{path}: write .parquet or .csv (got {suffix or 'no extension'!r})")
+    return path
+
+
+def quarantine_path(out: str | Path) -> Path:
+    """Where the quarantine file goes: beside the output, same stem, always CSV (people read it)."""
+    out = Path(out)
+    return out.with_name(out.stem + ".quarantine.csv")
+
+
+def read_contacts(path: str | Path) -> pd.DataFrame:
+    """Load a contact table written by :func:`write_table` back with the contract's dtypes."""
+    path = Path(path)
+    if not path.is_file():
+        raise FlowkitError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        df = pd.read_parquet(path)
+    elif suffix == ".csv":
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        df["received_at"] = pd.to_datetime(df["received_at"], format="ISO8601")
+        for col in ("wait_s", "handle_s", "confidence"):
+            if col in df:
+                df[col] = pd.to_numeric(df[col])
+        for col in ("abandoned", "resolved"):
+            if col in df:
+                df[col] = df[col].map({"True": True, "False": False}).astype("boolean")
+    else:
+        raise FlowkitError(f"{path}: read .parquet or .csv contact tables (got {suffix!r})")
+    return schema.conform(df)
