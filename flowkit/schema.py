@@ -107,7 +107,8 @@ def _cast(series: pd.Series, dtype) -> pd.Series:
             s = s.dt.tz_localize(None)
         return s.astype("datetime64[ns]")
     if isinstance(dtype, pd.CategoricalDtype):
-        return series.astype(STRING).astype(dtype) if not isinstance(series.dtype, pd.CategoricalDtype) else series.astype(dtype)
+        text = series.astype(STRING)
+        return text.where(text.isin(dtype.categories)).astype(dtype)
     return series.astype(dtype)
 
 

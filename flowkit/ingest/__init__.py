@@ -5,7 +5,7 @@ cells mean what, ``values`` parses them, and ``pipeline`` keeps the ledger of ev
 """
 
 from flowkit.ingest.mapping import Mapping, load_mapping, mapping_from_dict, recognise
-from flowkit.ingest.pipeline import QUARANTINE_COLUMNS, FileSummary, IngestResult, ingest, ingest_file
+from flowkit.ingest.pipeline import QUARANTINE_COLUMNS, FileSummary, IngestResult, ingest, ingest_file, ingest_manifest
 
 __all__ = [
     "Mapping",
@@ -14,6 +14,7 @@ __all__ = [
     "recognise",
     "ingest",
     "ingest_file",
+    "ingest_manifest",
     "IngestResult",
     "FileSummary",
     "QUARANTINE_COLUMNS",

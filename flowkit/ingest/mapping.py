@@ -122,6 +122,8 @@ def mapping_from_dict(doc: dict, origin: str = "mapping") -> Mapping:
     for target, spec in (doc.get("booleans") or {}).items():
         if target not in ("abandoned", "resolved"):
             raise _fail(origin, f"booleans.{target}", "only abandoned and resolved are booleans")
+        if isinstance(spec, dict):  # YAML 1.1 reads the keys `true:`/`false:` as booleans
+            spec = {({True: "true", False: "false"}.get(k, k) if isinstance(k, bool) else k): v for k, v in spec.items()}
         if not isinstance(spec, dict) or "column" not in spec:
             raise _fail(origin, f"booleans.{target}", "needs {column: NAME, true: [codes], false: [codes]}")
         extra = set(spec) - {"column", "true", "false"}

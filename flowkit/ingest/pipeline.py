@@ -28,7 +28,7 @@ from flowkit.ingest.values import (
     parse_duration,
 )
 
-__all__ = ["FileSummary", "IngestResult", "ingest", "ingest_file", "QUARANTINE_COLUMNS"]
+__all__ = ["FileSummary", "IngestResult", "ingest", "ingest_file", "ingest_manifest", "QUARANTINE_COLUMNS"]
 
 QUARANTINE_COLUMNS = ["source", "file", "line", "column", "value", "reason", "detail", "raw"]
 _STRING_TARGETS = ("contact_id", "customer_id", "text", "reason_code", "case_id", "agent_id", "team", "data_used")
@@ -123,9 +123,9 @@ class _Ledger:
         if idx.size == 0:
             return
         self.bad[idx] = True
-        vals = pd.Series(values).to_numpy(dtype=object) if values is not None else None
-        for i in idx:
-            value = None if vals is None else vals[i]
+        vals = pd.Series(values).iloc[idx].astype(object).tolist() if values is not None else [None] * idx.size
+        for i, value in zip(idx, vals):
+            value = None if value is None or value is pd.NA else value
             self.records.append({
                 "source": self.where(i), "file": self.label, "line": self.table.lines[i], "column": column,
                 "value": None if value is None else str(value), "reason": reason, "detail": detail_fn(value),
@@ -146,7 +146,7 @@ class _Ledger:
 
 def _raw_json(frame: pd.DataFrame, i: int) -> str:
     row = frame.iloc[i]
-    return json.dumps({k: v for k, v in row.items() if v is not None}, ensure_ascii=False)
+    return json.dumps({k: v for k, v in row.items() if not pd.isna(v)}, ensure_ascii=False)
 
 
 def ingest_file(path: str | Path, mapping: Mapping | str | Path | None = None) -> IngestResult:
@@ -192,7 +192,7 @@ def _build(table: RawTable, m: Mapping, label: str, summary: FileSummary) -> tup
     n = ledger.n
 
     for col, values in m.drop.items():
-        cells = frame[col].astype(object)
+        cells = frame[col]
         for value in values:
             ledger.drop((cells == value).to_numpy(dtype=bool), f"{col}={value}")
 
@@ -200,8 +200,7 @@ def _build(table: RawTable, m: Mapping, label: str, summary: FileSummary) -> tup
 
     # received_at: required; joined from several columns when the export splits date and time
     ts = m.received_at
-    parts = [frame[c].astype(object) for c in ts.columns]
-    joined = parts[0].where(parts[0].notna(), None) if len(parts) == 1 else _join(parts)
+    joined = _join([frame[c] for c in ts.columns])
     parsed = parse_datetime(joined, ts.format, ts.dayfirst)
     where = "+".join(ts.columns)
     ledger.quarantine(joined.isna().to_numpy(), where, None, "missing received_at",
@@ -212,10 +211,10 @@ def _build(table: RawTable, m: Mapping, label: str, summary: FileSummary) -> tup
     out["received_at"] = parsed.values
 
     for target, cols in m.columns.items():
-        src = _join([frame[c].astype(object) for c in cols], sep=" | ") if len(cols) > 1 else frame[cols[0]].astype(object)
+        src = _join([frame[c] for c in cols], sep=" | ")
         name = "+".join(cols)
         if target in _STRING_TARGETS:
-            out[target] = src.where(src.notna(), None)
+            out[target] = src
         elif target in ("wait_s", "handle_s"):
             p = parse_duration(src, m.durations.get(target, "seconds"))
             ledger.quarantine(p.bad.to_numpy(), name, src, f"unreadable duration",
@@ -251,7 +250,7 @@ def _build(table: RawTable, m: Mapping, label: str, summary: FileSummary) -> tup
             out["handling"] = p.values
 
     for target, spec in m.booleans.items():
-        src = frame[spec["column"]].astype(object)
+        src = frame[spec["column"]]
         p = parse_bool(src, spec["true"], spec["false"])
         ledger.quarantine(p.bad.to_numpy(), spec["column"], src, "unreadable boolean",
                           lambda v, spec=spec: f"{v!r} in column {spec['column']!r} is none of the codes "
@@ -280,9 +279,7 @@ def _build(table: RawTable, m: Mapping, label: str, summary: FileSummary) -> tup
     contacts = schema.conform(contacts)
 
     if m.collapse:
-        key = frame[m.collapse["by"]].astype(object)
-        alive = ledger.alive
-        keyed = pd.Series(np.where(alive, key, None))
+        keyed = frame[m.collapse["by"]].where(pd.Series(ledger.alive))
         dup = keyed.notna() & keyed.duplicated(keep="last" if m.collapse["keep"] == "last" else "first")
         ledger.drop(dup.to_numpy(dtype=bool), f"collapsed: one contact per {m.collapse['by']}")
 
@@ -291,17 +288,12 @@ def _build(table: RawTable, m: Mapping, label: str, summary: FileSummary) -> tup
 
 def _join(parts: list[pd.Series], sep: str = " ") -> pd.Series:
     """Join cells of several columns; missing cells are skipped, all missing stays missing."""
-    result = None
-    for part in parts:
-        s = part.astype(object)
-        s = s.where(s.notna(), None)
-        if result is None:
-            result = s
-            continue
+    result = parts[0].astype(schema.STRING)
+    for part in parts[1:]:
+        s = part.astype(schema.STRING)
         both = result.notna() & s.notna()
-        combined = result.astype(str) + sep + s.astype(str)
-        result = combined.where(both, result.where(result.notna(), s))
-    return result.astype(object).where(result.notna(), None)
+        result = (result + sep + s).where(both, result.fillna(s))
+    return result
 
 
 def ingest(paths, mapping=None, mappings: dict | None = None) -> IngestResult:
@@ -373,3 +365,34 @@ def _line_of(source: str) -> int:
         if sep in source:
             return int(source.rsplit(sep, 1)[1])
     return 0
+
+
+def ingest_manifest(path: str | Path) -> IngestResult:
+    """Ingest the exports a manifest YAML lists, each with its own mapping.
+
+    ``exports: [{file: exports/a.csv, mapping: mappings/a.yaml}, ...]``; paths are relative
+    to the manifest. One file per system, one command for the whole organisation.
+    """
+    import yaml
+
+    from flowkit.errors import MappingError
+
+    path = Path(path)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise MappingError(f"{path}: no such manifest") from None
+    except yaml.YAMLError as exc:
+        raise MappingError(f"{path}: not valid YAML: {exc}") from exc
+    entries = doc.get("exports") if isinstance(doc, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise MappingError(f"{path}: exports: needs a list of {{file: ..., mapping: ...}}")
+    files, mappings = [], {}
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict) or "file" not in entry or set(entry) - {"file", "mapping"}:
+            raise MappingError(f"{path}: exports[{i}]: give file: and optionally mapping:, nothing else")
+        file = path.parent / entry["file"]
+        files.append(file)
+        if entry.get("mapping"):
+            mappings[str(file)] = load_mapping(path.parent / entry["mapping"])
+    return ingest(files, mappings=mappings)

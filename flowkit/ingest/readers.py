@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from flowkit.errors import IngestError
+from flowkit.schema import STRING
 from flowkit.ingest.encoding import decode
 
 __all__ = ["FORMATS", "RawTable", "Reject", "format_of", "read_raw"]
@@ -46,7 +47,7 @@ class Reject:
 class RawTable:
     """Cells as strings, the position of each row, and everything that did not fit."""
 
-    frame: pd.DataFrame            # one column per source column, object dtype, None = empty
+    frame: pd.DataFrame            # one column per source column, pyarrow strings, NA = empty
     lines: list[int]               # position of each frame row in the file
     rejects: list[Reject] = field(default_factory=list)
     blank_lines: list[int] = field(default_factory=list)
@@ -59,6 +60,17 @@ class RawTable:
     def read(self) -> int:
         """Records seen: rows + rejects + blank lines; the left side of the reconciliation."""
         return len(self.lines) + len(self.rejects) + len(self.blank_lines)
+
+
+def _to_frame(header: list[str], rows: list[list]) -> pd.DataFrame:
+    """Rows of cells -> one pyarrow string column per header name; blank cells become NA."""
+    columns = list(zip(*rows)) if rows else [()] * len(header)
+    data = {}
+    for name, cells in zip(header, columns):
+        col = pd.Series(pd.array(list(cells), dtype=STRING)).str.strip()
+        data[name] = col.mask(col == "")
+    return pd.DataFrame(data, columns=header) if rows else pd.DataFrame(
+        {name: pd.Series([], dtype=STRING) for name in header})
 
 
 def format_of(path: Path, declared: str | None = None) -> str:
@@ -173,9 +185,7 @@ def _read_delimited(path: Path, text: str, delimiter: str | None, pad_short_rows
         lines.append(start)
     if header is None:
         raise IngestError(f"{path}: no header row found (the file is empty or blank)")
-    frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header, dtype=object)
-    frame = frame.mask(frame.apply(lambda c: c.str.strip() == ""), None) if rows else frame
-    return RawTable(frame, lines, rejects, blank, delimiter=delim)
+    return RawTable(_to_frame(header, rows), lines, rejects, blank, delimiter=delim)
 
 
 def _cell_text(value) -> str | None:
@@ -228,8 +238,7 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> RawTable:
     # openpyxl reports trailing formatted-but-empty rows; they are not records.
     while blank and blank[-1] > (lines[-1] if lines else 0):
         blank.pop()
-    frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header, dtype=object)
-    return RawTable(frame, lines, [], blank, position="line")
+    return RawTable(_to_frame(header, rows), lines, [], blank, position="line")
 
 
 def _flatten(record: dict, prefix: str = "") -> dict:
@@ -288,9 +297,9 @@ def _read_json(path: Path, text: str, kind: str, records_key: str | None) -> Raw
     columns: dict[str, None] = {}
     for _, rec in items:
         columns.update(dict.fromkeys(rec))
-    frame = pd.DataFrame([rec for _, rec in items], columns=list(columns), dtype=object)
-    frame = frame.astype(object).where(frame.notna(), None)
-    return RawTable(frame, [n for n, _ in items], rejects, blank, position=position)
+    header = list(columns)
+    rows = [[rec.get(c) for c in header] for _, rec in items]
+    return RawTable(_to_frame(header, rows), [n for n, _ in items], rejects, blank, position=position)
 
 
 def _records_of(path: Path, doc: dict, key: str | None) -> list:
@@ -314,6 +323,6 @@ def _read_parquet(path: Path) -> RawTable:
         df = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises several types for a corrupt file
         raise IngestError(f"{path}: not a readable Parquet file ({type(exc).__name__}: {exc})") from exc
-    frame = pd.DataFrame({c: df[c].map(_cell_text, na_action="ignore").astype(object) for c in df.columns})
-    frame = frame.where(frame.notna(), None)
-    return RawTable(frame, list(range(1, len(df) + 1)), position="record")
+    header = [str(c) for c in df.columns]
+    rows = [[_cell_text(v) for v in row] for row in df.itertuples(index=False, name=None)]
+    return RawTable(_to_frame(header, rows), list(range(1, len(df) + 1)), position="record")

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from flowkit.schema import STRING
+
 __all__ = [
     "Parsed",
     "norm_key",
@@ -45,6 +47,18 @@ def norm_key(text: str) -> str:
     return re.sub(r"[\W_]+", "", text)
 
 
+def _as_text(raw: pd.Series) -> pd.Series:
+    """Cells as pyarrow strings with NA for missing (whatever dtype they came in)."""
+    return raw if raw.dtype == STRING else raw.astype(object).where(raw.notna(), None).astype(STRING)
+
+
+def map_distinct(raw: pd.Series, fn) -> pd.Series:
+    """``fn`` applied once per distinct value, not per row: codes are few, rows are millions."""
+    codes, uniques = pd.factorize(_as_text(raw))
+    mapped = np.asarray([fn(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=raw.index, dtype=object)
+
+
 # --------------------------------------------------------------------------- dates
 
 _TIMES = ("%H:%M:%S.%f", "%H:%M:%S", "%H:%M", "")
@@ -70,8 +84,10 @@ def _to_datetime(values: pd.Series, fmt: str) -> pd.Series:
     try:
         out = pd.to_datetime(values, format=fmt, errors="coerce")
     except (ValueError, TypeError):
-        # mixed UTC offsets (e.g. across a DST change): align on UTC, keep wall time of the first offset
-        out = pd.to_datetime(values, format=fmt, errors="coerce", utc=True)
+        # mixed UTC offsets (a DST change): contact logs are read in local wall-clock time,
+        # which is the text before the offset
+        local = values.astype(str).str.replace(r"(Z|[+-]\d\d:?\d\d)$", "", regex=True)
+        out = pd.to_datetime(local, format=fmt, errors="coerce")
     if isinstance(out.dtype, pd.DatetimeTZDtype):
         out = out.dt.tz_localize(None)
     return out.astype("datetime64[ns]")
@@ -93,9 +109,9 @@ def parse_datetime(raw: pd.Series, fmt: str | None = None, dayfirst: bool | None
     plausible format reads is reported bad. ``dayfirst`` restricts the candidates when the
     sample cannot tell 03/04 from 04/03.
     """
-    text = raw.astype(object).where(raw.notna(), None)
+    text = _as_text(raw)
     present = text.notna()
-    values = text[present].astype(str).str.strip()
+    values = text[present].str.strip()
     result = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
     if values.empty:
         return Parsed(result, present & False, fmt or "")
@@ -148,9 +164,9 @@ def parse_duration(raw: pd.Series, unit: str = "seconds") -> Parsed:
     scale = _UNITS.get(unit)
     if scale is None:
         raise ValueError(f"unknown duration unit {unit!r}; use seconds, minutes or hours")
-    text = raw.astype(object).where(raw.notna(), None)
+    text = _as_text(raw)
     present = text.notna()
-    s = text[present].astype(str).str.strip()
+    s = text[present].str.strip()
     out = pd.Series(np.nan, index=raw.index, dtype="float64")
     clock = s.str.contains(":", regex=False)
     if clock.any():
@@ -172,7 +188,7 @@ def parse_duration(raw: pd.Series, unit: str = "seconds") -> Parsed:
     if not plain.empty:
         m = plain.str.extract(r"^([+-]?\d+(?:[.,]\d+)?)\s*([a-zA-Z]*)$")
         num = pd.to_numeric(m[0].str.replace(",", ".", regex=False), errors="coerce")
-        factor = m[1].str.lower().map(lambda u: scale if not u else _UNITS.get(u, np.nan))
+        factor = m[1].fillna("").str.lower().map(lambda u: scale if not u else _UNITS.get(u, np.nan))
         out.loc[plain.index] = (num * factor).astype("float64")
     bad = present & out.isna()
     return Parsed(out.astype("Float64"), bad)
@@ -188,16 +204,16 @@ def parse_bool(raw: pd.Series, true: list[str] | None = None, false: list[str] |
     """Booleans from yes/no words in English, Polish and Russian, or from the mapping's codes."""
     t = {str(v).strip().lower() for v in true} if true is not None else TRUE_WORDS
     f = {str(v).strip().lower() for v in false} if false is not None else FALSE_WORDS
-    text = raw.astype(object).where(raw.notna(), None)
-    present = text.notna()
-    key = text[present].astype(str).str.strip().str.lower()
-    out = pd.Series(pd.NA, index=raw.index, dtype="boolean")
-    out.loc[key[key.isin(t)].index] = True
-    out.loc[key[key.isin(f)].index] = False
-    if true is not None and false is None:
-        # only the true codes were listed: anything else present means False
-        out.loc[key[~key.isin(t)].index] = False
-    bad = present & out.isna()
+    only_true = true is not None and false is None  # only true codes listed: anything else is False
+
+    def read(v):
+        if v is None:
+            return None
+        k = v.strip().lower()
+        return True if k in t else False if (k in f or only_true) else None
+
+    out = map_distinct(raw, read).astype("boolean")
+    bad = raw.notna() & out.isna()
     return Parsed(out, bad)
 
 
@@ -234,13 +250,11 @@ def normalise_channel(raw: pd.Series, extra: dict[str, str] | None = None) -> tu
     lookup = dict(CHANNEL_LOOKUP)
     if extra:
         lookup.update({norm_key(str(k)): v for k, v in extra.items()})
-    text = raw.astype(object).where(raw.notna(), None)
-    present = text.notna()
-    distinct = pd.Series(text[present].unique())
-    mapping = {v: lookup.get(norm_key(str(v))) for v in distinct}
-    mapped = text.map(mapping)
-    unknown = {str(k): int(n) for k, n in text[present & mapped.isna()].value_counts().items()}
-    return mapped.fillna("unknown"), unknown
+    text = _as_text(raw)
+    mapped = map_distinct(text, lambda v: None if v is None else lookup.get(norm_key(v)))
+    unknown = {str(k): int(n) for k, n in text[text.notna() & mapped.isna()].value_counts().items()}
+    mapped = mapped.astype(object)
+    return mapped.where(mapped.notna(), "unknown"), unknown
 
 
 _HANDLING_WORDS = {
@@ -254,7 +268,5 @@ _HANDLING_LOOKUP = {norm_key(w): h for h, words in _HANDLING_WORDS.items() for w
 
 def normalise_handling(raw: pd.Series) -> Parsed:
     """one_stop / pass_on / pass_back from the usual words; anything else is bad."""
-    text = raw.astype(object).where(raw.notna(), None)
-    present = text.notna()
-    out = text.map(lambda v: _HANDLING_LOOKUP.get(norm_key(str(v))) if v is not None else None)
-    return Parsed(out, present & out.isna())
+    out = map_distinct(raw, lambda v: None if v is None else _HANDLING_LOOKUP.get(norm_key(v)))
+    return Parsed(out, raw.notna() & out.isna())

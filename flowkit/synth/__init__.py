@@ -1,0 +1,6 @@
+"""A synthetic service organisation with a known ground truth (samples, tests, benchmarks)."""
+
+from flowkit.synth.exports import ExportSet, write_exports, write_single_csv
+from flowkit.synth.generate import TRUTH_COLUMNS, Organisation, generate
+
+__all__ = ["Organisation", "generate", "TRUTH_COLUMNS", "ExportSet", "write_exports", "write_single_csv"]

@@ -185,7 +185,7 @@ def _shift_into_hours(rng, when: np.ndarray, channel: np.ndarray, org: Organisat
             continue
         t = pd.DatetimeIndex(when[idx])
         for _ in range(3):  # at most three moves cover a weekend
-            dow, hour = t.dayofweek.to_numpy(), t.hour.to_numpy()
+            dow, hour = t.day_of_week.to_numpy(), t.hour.to_numpy()
             lo = np.array([(spans[0] if d < 5 else spans[1] if d == 5 else spans[2] or (0, 0))[0] for d in dow])
             hi = np.array([(spans[0] if d < 5 else spans[1] if d == 5 else spans[2] or (0, 0))[1] for d in dow])
             closed = (hour < lo) | (hour >= hi)

@@ -1,0 +1,71 @@
+"""Ingest speed and memory on a generated 1M-contact CSV, against pandas.read_csv in the same run.
+
+Run by hand (or CI with FLOWKIT_BENCH=1):  .venv/bin/python benchmarks/bench_ingest.py [N]
+Each contender runs in a fresh process; memory is the growth of peak RSS over the process
+after imports (tracemalloc would slow pure-Python code several-fold and skew the ratio).
+flowkit does more than read_csv (encoding detection, per-row provenance, date/duration
+parsing, the quarantine ledger), so the ratio says what that bookkeeping costs.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def _peak_rss_bytes() -> int:
+    """VmHWM of this process (Linux): unlike ru_maxrss it is not inherited across fork+exec."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM in /proc/self/status (Linux only)")
+
+
+def _contender(name: str, path: str, queue) -> None:
+    import pandas as pd
+
+    from flowkit.ingest import ingest
+
+    base = _peak_rss_bytes()
+    t0 = time.perf_counter()
+    if name == "pandas.read_csv":
+        rows = len(pd.read_csv(path))
+    else:
+        result = ingest(path)
+        assert result.reconciles
+        rows = result.kept
+    seconds = time.perf_counter() - t0
+    queue.put((rows, seconds, _peak_rss_bytes() - base))
+
+
+def run(name: str, path: Path):
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_contender, args=(name, str(path), queue))
+    proc.start()
+    out = queue.get()
+    proc.join()
+    return out
+
+
+def main(n: int = 1_000_000) -> None:
+    from flowkit.synth import generate, write_single_csv
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_single_csv(generate(n, seed=1), Path(tmp)).exports["contacts"]
+        size_mb = path.stat().st_size / 1e6
+        rows_ref, t_ref, m_ref = run("pandas.read_csv", path)
+        rows_fk, t_fk, m_fk = run("flowkit.ingest", path)
+    assert rows_ref == rows_fk == n
+    print(f"ingest benchmark: {n:,} contacts, {size_mb:.0f} MB CSV")
+    print(f"  pandas.read_csv : {n / t_ref:>12,.0f} rows/s  {t_ref:6.2f} s  peak +{m_ref / n:6.0f} B/contact")
+    print(f"  flowkit.ingest  : {n / t_fk:>12,.0f} rows/s  {t_fk:6.2f} s  peak +{m_fk / n:6.0f} B/contact")
+    print(f"  flowkit vs read_csv: {t_fk / t_ref:.1f}x the time, {m_fk / max(m_ref, 1):.1f}x the memory")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)

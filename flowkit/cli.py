@@ -1,0 +1,181 @@
+"""The ``flowkit`` command: parse arguments, call the library, print. Nothing else lives here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from flowkit.errors import FlowkitError
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = REPO_ROOT / "samples"
+
+
+def _fail(exc: Exception) -> click.ClickException:
+    return click.ClickException(str(exc))
+
+
+class _Group(click.Group):
+    """Turn every FlowkitError (and a bad value) into a one-line message, not a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (FlowkitError, ValueError) as exc:
+            raise _fail(exc) from exc
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="flowkit")
+def main():
+    """flowkit: value and failure demand, flow and what-if simulation from contact logs."""
+
+
+# --------------------------------------------------------------------------- ingest
+
+
+def summary_text(result) -> str:
+    """The reconciliation a consultant reads after every ingest."""
+    lines = []
+    for f in result.files:
+        enc = f" ({f.encoding}{', ' + repr(f.delimiter) if f.delimiter else ''})" if f.encoding else ""
+        lines.append(f"{Path(f.path).name}{enc}: read {f.read:,} = kept {f.kept:,} + dropped {f.n_dropped:,}"
+                     f" + quarantined {f.n_quarantined:,}")
+        for rule, n in sorted(f.dropped.items()):
+            lines.append(f"    dropped     {n:>7,}  {rule}")
+        for reason, n in sorted(f.quarantined.items()):
+            lines.append(f"    quarantined {n:>7,}  {reason}")
+        for w in f.warnings:
+            lines.append(f"    warning: {w}")
+    ok = "reconciles" if result.reconciles else "DOES NOT RECONCILE"
+    lines.append(f"TOTAL: read {result.read:,} = kept {result.kept:,} + dropped {sum(result.dropped.values()):,}"
+                 f" + quarantined {sum(result.quarantined.values()):,}  [{ok}]")
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("exports", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--mapping", "mapping", type=click.Path(path_type=Path), help="Mapping YAML applied to every export.")
+@click.option("--manifest", type=click.Path(path_type=Path), help="YAML listing exports, each with its mapping.")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="contacts.parquet or contacts.csv")
+def ingest(exports, mapping, manifest, out):
+    """Read exports (CSV/TSV, XLSX, JSON, Parquet; any encoding) into one contact table.
+
+    Every row is kept, dropped on purpose, or quarantined with its reason in
+    OUT's stem + '.quarantine.csv'; the summary reconciles the four.
+
+    \b
+    Example:
+      flowkit ingest calls.csv --mapping calls.yaml --out contacts.parquet
+      flowkit ingest --manifest samples/manifest.yaml --out out/contacts.parquet
+    """
+    from flowkit.ingest import ingest as run_ingest, ingest_manifest, load_mapping
+    from flowkit.store import quarantine_path, write_table
+
+    if bool(exports) == bool(manifest):
+        raise click.UsageError("give export files or --manifest (one of the two)")
+    result = ingest_manifest(manifest) if manifest else run_ingest(list(exports), load_mapping(mapping) if mapping else None)
+    write_table(result.contacts, out)
+    q = quarantine_path(out)
+    result.quarantine.to_csv(q, index=False)
+    click.echo(summary_text(result))
+    click.echo(f"contacts -> {out}\nquarantine -> {q}")
+
+
+@main.command()
+@click.argument("contacts", type=click.Path(path_type=Path))
+@click.option("--window", default="14D", show_default=True, help="Longest gap between contacts of one case.")
+@click.option("--by-reason", is_flag=True, help="Only stitch contacts with the same reason code.")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Contacts with case_id (.parquet/.csv).")
+@click.option("--cases-out", type=click.Path(path_type=Path), help="One row per case (.csv/.parquet).")
+def cases(contacts, window, by_reason, out, cases_out):
+    """Stitch each customer's contacts across channels into cases.
+
+    \b
+    Example:
+      flowkit cases out/contacts.parquet --window 14D --out out/contacts_cases.parquet --cases-out out/cases.csv
+    """
+    from flowkit.cases import stitch
+    from flowkit.store import read_contacts, write_table
+
+    result = stitch(read_contacts(contacts), window=window, by_reason=by_reason)
+    write_table(result.contacts, out)
+    if cases_out:
+        write_table(result.cases, cases_out)
+    click.echo(cases_text(result.cases))
+
+
+def cases_text(cases) -> str:
+    multi = cases[cases["n_contacts"] > 1]
+    cross = multi["channels"].str.contains(";").sum()
+    return (f"{len(cases):,} cases; {len(multi):,} with repeat contacts ({len(multi) / max(len(cases), 1):.0%}), "
+            f"{cross:,} across channels; contacts per case: mean {cases['n_contacts'].mean():.2f}, "
+            f"max {cases['n_contacts'].max() if len(cases) else 0}")
+
+
+# --------------------------------------------------------------------------- samples
+
+
+@main.group()
+def samples():
+    """Generate example logs from a known ground truth."""
+
+
+@samples.command("make")
+@click.option("--contacts", "n", type=click.IntRange(min=1), default=30_000, show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--out", required=True, type=click.Path(path_type=Path))
+@click.option("--layout", type=click.Choice(["org", "single"]), default="org", show_default=True,
+              help="org: four exports of different shapes with dirt; single: one clean CSV.")
+def samples_make(n, seed, out, layout):
+    """Write a generated organisation's exports, mappings and answer key.
+
+    \b
+    Example:
+      flowkit samples make --contacts 1000000 --seed 1 --layout single --out /tmp/big
+    """
+    from flowkit.synth import generate, write_exports, write_single_csv
+
+    log = generate(n, seed=seed)
+    written = write_exports(log, out, seed=seed) if layout == "org" else write_single_csv(log, out)
+    for name, path in written.exports.items():
+        click.echo(f"{name}: {path}")
+    click.echo(f"answer key: {written.answer_key}")
+    if written.manifest:
+        click.echo(f"manifest: {written.manifest}")
+
+
+# --------------------------------------------------------------------------- demo
+
+
+@main.command()
+@click.option("--out", default=str(REPO_ROOT / "reports" / "demo"), show_default=True, type=click.Path(path_type=Path))
+def demo(out):
+    """Run the pipeline on the bundled samples.
+
+    \b
+    Example:
+      flowkit demo --out reports/demo
+    """
+    from flowkit.cases import stitch
+    from flowkit.ingest import ingest_manifest
+    from flowkit.store import quarantine_path, write_table
+
+    manifest = SAMPLES / "manifest.yaml"
+    if not manifest.is_file():
+        raise click.ClickException(f"{manifest}: bundled samples not found; run from a clone of the repository")
+    click.echo(f"Ingesting the bundled samples ({manifest}) ...")
+    result = ingest_manifest(manifest)
+    stitched = stitch(result.contacts)
+    out.mkdir(parents=True, exist_ok=True)
+    write_table(stitched.contacts, out / "contacts.parquet")
+    write_table(stitched.cases, out / "cases.csv")
+    result.quarantine.to_csv(quarantine_path(out / "contacts.parquet"), index=False)
+    click.echo(cases_text(stitched.cases))
+    click.echo(f"written to {out}")
+    click.echo(summary_text(result))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

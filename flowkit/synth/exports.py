@@ -1,0 +1,273 @@
+"""Write a generated log the way a real organisation would hand it over.
+
+Four systems, four shapes: the phone platform's CSV (cp1250, Polish headers, ';', split
+date and time, "mm:ss" durations), the ticketing tool's XLSX, the web form's nested JSON
+and the Russian-language chat desk's tab-separated cp1251 export. Each gets a little of the
+dirt real exports carry (blank lines, bad dates, duplicates, a ragged line, a negative
+duration) so ingest can be seen to account for every row. The true labels go to an
+answer key; the mappings that read the exports are written beside them.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from flowkit.synth.generate import TRUTH_COLUMNS
+
+__all__ = ["ExportSet", "write_exports", "write_single_csv", "MAPPINGS"]
+
+
+@dataclass
+class ExportSet:
+    """What was written: the export files, their mappings, the answer key and the dirt put in."""
+
+    exports: dict[str, Path] = field(default_factory=dict)      # name -> export path
+    mappings: dict[str, Path] = field(default_factory=dict)     # name -> mapping path
+    answer_key: Path | None = None
+    manifest: Path | None = None
+    dirt: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+MAPPINGS = {
+    "phone": {
+        "description": "Phone platform export: cp1250, Polish headers, ';', date and time in two columns.",
+        "columns": {"contact_id": "ID połączenia", "customer_id": "Nr klienta", "channel": "Kanał",
+                    "wait_s": "Czas oczekiwania", "handle_s": "Czas obsługi", "abandoned": "Porzucone",
+                    "resolved": "Rozwiązane", "agent_id": "Konsultant", "team": "Zespół", "text": "Notatka",
+                    "reason_code": "Kod IVR", "data_used": "Użyte dane", "handling": "Obsługa"},
+        "received_at": {"columns": ["Data", "Godzina"], "format": "%d.%m.%Y %H:%M:%S"},
+        "drop": {"Kod IVR": ["TEST"]},
+    },
+    "email": {
+        "description": "Ticketing tool export (XLSX), one ticket per customer e-mail.",
+        "columns": {"contact_id": "Ticket ID", "customer_id": "Customer", "channel": "Channel",
+                    "text": ["Subject", "Body"], "reason_code": "Category", "agent_id": "Assignee",
+                    "team": "Team", "resolved": "Solved on first reply", "handle_s": "Work time (min)"},
+        "received_at": "Created",
+        "durations": {"handle_s": "minutes"},
+    },
+    "web": {
+        "description": "Web form submissions (JSON array, nested objects).",
+        "columns": {"contact_id": "id", "customer_id": "customer.number", "text": "form.message",
+                    "reason_code": "form.topic"},
+        "received_at": "submitted",
+        "constants": {"channel": "web"},
+    },
+    "chat": {
+        "description": "Russian-language chat desk: cp1251, Russian headers, tab-separated.",
+        "columns": {"contact_id": "ID обращения", "customer_id": "Клиент", "channel": "Канал",
+                    "wait_s": "Ожидание, сек", "handle_s": "Длительность, сек", "agent_id": "Оператор",
+                    "text": "Текст", "resolved": "Решено"},
+        "received_at": {"columns": "Дата и время", "format": "%d.%m.%Y %H:%M"},
+    },
+}
+_FILES = {"phone": "phone_calls.csv", "email": "email_tickets.xlsx", "web": "web_forms.json", "chat": "chat_ru.tsv"}
+
+
+def _mmss(seconds: pd.Series) -> pd.Series:
+    s = seconds.astype("float64")
+    out = (s // 60).astype("Int64").astype(str).str.zfill(2) + ":" + (s % 60).astype("Int64").astype(str).str.zfill(2)
+    return out.where(s.notna(), "")
+
+
+def _yes(flags: pd.Series, yes: str, no: str) -> pd.Series:
+    return flags.map({True: yes, False: no}).astype(object).where(flags.notna(), "")
+
+
+_HANDLING_PL = {"one_stop": "jednokrotnie", "pass_on": "przekazane", "pass_back": "zwrócone"}
+
+
+def write_exports(log: pd.DataFrame, out_dir: str | Path, seed: int = 7, dirt: bool = True) -> ExportSet:
+    """Write ``log`` (from :func:`flowkit.synth.generate.generate`) as the four exports."""
+    out = Path(out_dir)
+    (out / "exports").mkdir(parents=True, exist_ok=True)
+    (out / "mappings").mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed + 1)
+    result = ExportSet()
+    # the chat desk serves Russian and English speakers; its cp1251 export cannot hold Polish letters
+    chat = log["channel"].eq("chat")
+    parts = {
+        "phone": log[log["channel"].eq("phone")],
+        "email": log[log["channel"].eq("email")],
+        "web": log[log["channel"].eq("web")],
+        "chat": log[chat],
+    }
+    writers = {"phone": _phone, "email": _email, "web": _web, "chat": _chat}
+    for name, part in parts.items():
+        path = out / "exports" / _FILES[name]
+        result.dirt[name] = writers[name](part.reset_index(drop=True), path, rng, dirt)
+        result.exports[name] = path
+        mpath = out / "mappings" / f"{Path(_FILES[name]).stem}.yaml"
+        mpath.write_text(yaml.safe_dump(MAPPINGS[name], allow_unicode=True, sort_keys=False), encoding="utf-8")
+        result.mappings[name] = mpath
+    result.answer_key = out / "answer_key.csv"
+    log[TRUTH_COLUMNS].to_csv(result.answer_key, index=False)
+    result.manifest = out / "manifest.yaml"
+    manifest = {"exports": [{"file": f"exports/{_FILES[n]}", "mapping": f"mappings/{Path(_FILES[n]).stem}.yaml"}
+                            for n in parts]}
+    result.manifest.write_text(yaml.safe_dump(manifest, sort_keys=False), encoding="utf-8")
+    return result
+
+
+def _pick(rng, n: int, k: int) -> np.ndarray:
+    return rng.choice(n, size=min(k, n), replace=False) if n else np.array([], dtype=int)
+
+
+def _phone(df: pd.DataFrame, path: Path, rng, dirt: bool) -> dict[str, int]:
+    t = df["received_at"]
+    table = pd.DataFrame({
+        "ID połączenia": df["contact_id"],
+        "Data": t.dt.strftime("%d.%m.%Y"),
+        "Godzina": t.dt.strftime("%H:%M:%S"),
+        "Nr klienta": df["customer_id"],
+        "Kanał": "Telefon",
+        "Kod IVR": rng.choice(["1-SPRZEDAŻ", "2-AWARIA", "3-FAKTURY", "4-INNE"], len(df)),
+        "Czas oczekiwania": _mmss(df["wait_s"]),
+        "Czas obsługi": _mmss(df["handle_s"]),
+        "Porzucone": _yes(df["abandoned"], "tak", "nie"),
+        "Rozwiązane": _yes(df["resolved"].where(~df["abandoned"].fillna(False).astype(bool)), "tak", "nie"),
+        "Konsultant": df["agent_id"].fillna(""),
+        "Zespół": df["team"].fillna(""),
+        "Notatka": df["text"].fillna(""),
+        "Użyte dane": df["data_used"].fillna(""),
+        "Obsługa": df["handling"].astype(object).map(_HANDLING_PL).fillna(""),
+    }).astype(object)
+    rows = table.values.tolist()
+    counts = {}
+    if dirt and len(rows) > 50:
+        n = len(rows)
+        for i in _pick(rng, n, 5):                      # dates the phone system mangled
+            rows[i][1] = rng.choice(["31.02.2026", "brak", "00.00.0000"])
+        counts["bad date"] = min(5, n)
+        for i in _pick(rng, n, 2):                      # a clock glitch: negative wait
+            rows[i][6] = "-00:07"
+        counts["negative duration"] = 2
+        dups = [list(rows[i]) for i in _pick(rng, n, 4)]  # the same call exported twice
+        counts["exact duplicate"] = len(dups)
+        clash = [list(rows[i]) for i in _pick(rng, n, 2)]  # same id, edited afterwards
+        for r in clash:
+            r[12] = (r[12] or "") + " (poprawka)"
+        counts["duplicate id, other content"] = len(clash)
+        rows.extend(dups + clash)
+        rows.append(["TEL-TEST", "01.09.2026", "07:59:00", "", "Telefon", "TEST", "", "", "nie", "", "", "",
+                     "połączenie testowe", "", ""])
+        counts["test call (dropped by mapping)"] = 1
+    with path.open("w", encoding="cp1250", newline="") as fh:
+        w = csv.writer(fh, delimiter=";", lineterminator="\r\n")
+        w.writerow(table.columns)
+        for i, r in enumerate(rows):
+            if dirt and i in (100, 2500, 7000):
+                fh.write("\r\n")                        # blank lines mid-file
+            w.writerow(r)
+        if dirt and len(rows) > 50:
+            fh.write("TEL-BROKEN;03.09.2026;10:11:12;KL-000001;Telefon\r\n")   # a truncated line
+            counts["ragged line"] = 1
+            counts["blank line"] = sum(1 for i in (100, 2500, 7000) if i < len(rows))
+    return counts
+
+
+def _email(df: pd.DataFrame, path: Path, rng, dirt: bool) -> dict[str, int]:
+    words = df["text"].fillna("").str.split()
+    subject = words.str[:4].str.join(" ")
+    table = pd.DataFrame({
+        "Ticket ID": df["contact_id"],
+        "Created": df["received_at"].dt.strftime("%Y-%m-%d %H:%M"),
+        "Customer": df["customer_id"],
+        "Channel": rng.choice(["E-mail", "email", "Mail"], len(df)),
+        "Subject": subject,
+        "Body": df["text"].fillna(""),
+        "Category": rng.choice(["Sales", "Technical", "Billing", "Other"], len(df)),
+        "Assignee": df["agent_id"].fillna(""),
+        "Team": df["team"].fillna(""),
+        "Solved on first reply": _yes(df["resolved"], "Yes", "No"),
+        "Work time (min)": (df["handle_s"].astype("float64") / 60).round(1),
+    }).astype(object)
+    counts = {}
+    if dirt and len(table) > 50:
+        for i in _pick(rng, len(table), 3):
+            table.iat[i, 1] = "n/d"
+        counts["bad date"] = 3
+        dup = table.iloc[_pick(rng, len(table), 3)]
+        table = pd.concat([table, dup], ignore_index=True)
+        counts["exact duplicate"] = len(dup)
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Tickets")
+    ws.append(list(table.columns))
+    for i, r in enumerate(table.itertuples(index=False)):
+        if dirt and i == 40:
+            ws.append([None] * len(table.columns))      # an empty row someone left in
+            counts["blank line"] = 1
+        ws.append([None if (isinstance(v, float) and v != v) or v == "" else v for v in r])
+    wb.save(path)
+    return counts
+
+
+def _web(df: pd.DataFrame, path: Path, rng, dirt: bool) -> dict[str, int]:
+    stamp = df["received_at"].dt.strftime("%Y-%m-%dT%H:%M:%S")
+    offset = np.where(df["received_at"] < pd.Timestamp("2026-10-25 03:00"), "+02:00", "+01:00")
+    topics = rng.choice(["Zamówienie / Order", "Awaria / Fault", "Płatności / Billing", "Inne / Other"], len(df))
+    records = [
+        {"id": cid, "submitted": s + o, "customer": {"number": c}, "form": {"topic": tp, "message": m}}
+        for cid, s, o, c, tp, m in zip(df["contact_id"], stamp, offset, df["customer_id"], topics, df["text"].fillna(""))
+    ]
+    counts = {}
+    if dirt and len(records) > 50:
+        for i in _pick(rng, len(records), 2):
+            records[i]["submitted"] = "yesterday"
+        counts["bad date"] = 2
+        records.append(dict(records[10]))
+        counts["exact duplicate"] = 1
+        records.append("form submitted without data")
+        counts["not an object"] = 1
+    path.write_text(json.dumps(records, ensure_ascii=False, indent=1), encoding="utf-8")
+    return counts
+
+
+def _chat(df: pd.DataFrame, path: Path, rng, dirt: bool) -> dict[str, int]:
+    table = pd.DataFrame({
+        "ID обращения": df["contact_id"],
+        "Дата и время": df["received_at"].dt.strftime("%d.%m.%Y %H:%M"),
+        "Клиент": df["customer_id"],
+        "Канал": "чат",
+        "Ожидание, сек": df["wait_s"].astype("float64").map(lambda v: "" if v != v else f"{v:.0f}"),
+        "Длительность, сек": df["handle_s"].astype("float64").map(lambda v: "" if v != v else f"{v:.1f}".replace(".", ",")),
+        "Оператор": df["agent_id"].fillna(""),
+        "Текст": df["text"].fillna(""),
+        "Решено": _yes(df["resolved"], "да", "нет"),
+    }).astype(object)
+    rows = table.values.tolist()
+    counts = {}
+    if dirt and len(rows) > 50:
+        for i in _pick(rng, len(rows), 2):
+            rows[i][1] = "31.11.2026 10:00"
+        counts["bad date"] = 2
+    with path.open("w", encoding="cp1251", newline="") as fh:
+        w = csv.writer(fh, delimiter="\t", lineterminator="\n")
+        w.writerow(table.columns)
+        for i, r in enumerate(rows):
+            if dirt and i == 30:
+                fh.write("\n\n")
+                counts["blank line"] = 2
+            w.writerow(r)
+    return counts
+
+
+def write_single_csv(log: pd.DataFrame, out_dir: str | Path) -> ExportSet:
+    """One clean UTF-8 CSV in flowkit's own column names (for benchmarks and quick tests)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "contacts.csv"
+    cols = [c for c in log.columns if c not in TRUTH_COLUMNS[1:] and c not in ("source", "case_id", "closed_at")]
+    log[cols].to_csv(path, index=False)
+    key = out / "answer_key.csv"
+    log[TRUTH_COLUMNS].to_csv(key, index=False)
+    return ExportSet(exports={"contacts": path}, answer_key=key)

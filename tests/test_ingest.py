@@ -1,0 +1,207 @@
+"""Ingest: every format, mappings, recognition, and the ledger that loses no row."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from flowkit.errors import IngestError, MappingError
+from flowkit.ingest import ingest, ingest_manifest, load_mapping, mapping_from_dict
+from flowkit.store import read_contacts, write_table
+
+POLISH_PHONE = (
+    "ID połączenia;Data;Godzina;Nr klienta;Kanał;Czas oczekiwania;Czas obsługi;Porzucone;Notatka\r\n"
+    "P1;05.01.2026;08:13:00;KL-1;Telefon;00:45;05:10;nie;Klient pyta o termin instalacji\r\n"
+    "P2;05.01.2026;08:20:10;KL-2;Telefon;02:05;;tak;\r\n"
+    "\r\n"
+    "P3;31.02.2026;09:00:00;KL-3;Telefon;00:10;03:00;nie;zła data\r\n"
+    "P4;06.01.2026;10:00:00;KL-1;Telefon;-00:07;03:00;nie;ujemny czas\r\n"
+    "P5;06.01.2026;11:00:00;KL-4\r\n"
+    "P6;06.01.2026;12:00:00;KL-5;Telefon;00:10;01:00;nie;reklamacja, żądam zwrotu\r\n"
+)
+
+
+def write(tmp_path, name, text, encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_polish_cp1250_phone_export_without_a_mapping(tmp_path):
+    path = write(tmp_path, "telefon.csv", POLISH_PHONE, "cp1250")
+    r = ingest(path)
+    f = r.files[0]
+    assert (f.encoding, f.delimiter) == ("cp1250", ";")
+    assert (f.read, f.kept, f.n_dropped, f.n_quarantined) == (7, 3, 1, 3)
+    assert r.reconciles
+    c = r.contacts.set_index("contact_id")
+    assert c.loc["P1", "received_at"] == pd.Timestamp("2026-01-05 08:13")
+    assert c.loc["P1", "wait_s"] == 45 and c.loc["P1", "handle_s"] == 310
+    assert bool(c.loc["P2", "abandoned"]) and pd.isna(c.loc["P2", "handle_s"])
+    assert c.loc["P6", "text"] == "reklamacja, żądam zwrotu"
+    assert set(c["channel"]) == {"phone"}
+    assert c.loc["P1", "source"] == "telefon.csv:2"
+    q = r.quarantine.set_index("line")
+    assert q.loc[5, "reason"] == "unparseable date" and "31.02.2026" in q.loc[5, "detail"]
+    assert q.loc[6, "reason"] == "negative duration" and q.loc[6, "column"] == "Czas oczekiwania"
+    assert q.loc[7, "reason"] == "ragged line" and "4 fields, the header has 9" in q.loc[7, "detail"]
+    assert json.loads(q.loc[5, "raw"])["Nr klienta"] == "KL-3"   # the whole row is kept for repair
+
+
+def test_russian_cp1251_tab_export_with_recognised_headers(tmp_path):
+    text = ("ID обращения\tДата и время\tКлиент\tКанал\tТекст\tРешено\n"
+            "R1\t05.01.2026 10:00\tK-7\tзвонок\tЗвоню уже третий раз\tнет\n"
+            "R2\t13.01.2026 11:30\tK-7\tчат\tСпасибо, всё работает\tда\n")
+    r = ingest(write(tmp_path, "chat.tsv", text, "cp1251"))
+    assert r.reconciles and r.kept == 2
+    assert list(r.contacts["channel"]) == ["phone", "chat"]
+    assert list(r.contacts["resolved"]) == [False, True]
+    assert r.contacts["received_at"].iloc[1] == pd.Timestamp("2026-01-13 11:30")
+
+
+def test_xlsx_with_blank_rows_and_excel_dates(tmp_path):
+    from openpyxl import Workbook
+    import datetime as dt
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Ticket ID", "Created", "Customer", "Channel", "Subject"])
+    ws.append(["T1", dt.datetime(2026, 1, 5, 9, 30), "C1", "E-mail", "Where is my refund?"])
+    ws.append([None, None, None, None, None])
+    ws.append(["T2", "2026-01-06 10:00", "C2", "mail", "Wrong bill"])
+    ws.append(["T3", "not a date", "C3", "email", "?"])
+    wb.save(tmp_path / "tickets.xlsx")
+    r = ingest(tmp_path / "tickets.xlsx")
+    assert r.reconciles and (r.read, r.kept) == (4, 2)
+    assert r.dropped["blank line"] == 1 and r.quarantined["unparseable date"] == 1
+    assert r.contacts["received_at"].iloc[0] == pd.Timestamp("2026-01-05 09:30")
+    assert r.quarantine["source"].iloc[0] == "tickets.xlsx:5"
+
+
+def test_nested_json_array_with_a_mapping(tmp_path):
+    records = [{"id": "W1", "submitted": "2026-01-05T10:00:00+01:00", "customer": {"number": "C1"},
+                "form": {"topic": "Billing", "message": "Charged twice"}},
+               {"id": "W2", "submitted": "yesterday", "customer": {"number": "C2"}, "form": {"message": "hi"}},
+               42]
+    path = write(tmp_path, "web.json", json.dumps(records))
+    m = mapping_from_dict({"columns": {"contact_id": "id", "customer_id": "customer.number",
+                                       "text": "form.message", "reason_code": "form.topic"},
+                           "received_at": "submitted", "constants": {"channel": "web"}})
+    r = ingest(path, m)
+    assert r.reconciles and (r.read, r.kept, sum(r.quarantined.values())) == (3, 1, 2)
+    row = r.contacts.iloc[0]
+    assert (row["customer_id"], row["text"], row["channel"], row["source"]) == ("C1", "Charged twice", "web", "web.json#1")
+    assert set(r.quarantine["reason"]) == {"unparseable date", "record is a int, not an object"}
+
+
+def test_json_lines_with_a_broken_line(tmp_path):
+    text = '{"id": "a", "date": "2026-01-05 10:00"}\n{broken\n\n{"id": "b", "date": "2026-01-05 11:00"}\n'
+    r = ingest(write(tmp_path, "chat.jsonl", text))
+    assert r.reconciles and (r.read, r.kept) == (4, 2)
+    assert r.quarantine["line"].tolist() == [2] and r.dropped["blank line"] == 1
+
+
+def test_parquet_round_trip(tmp_path):
+    df = pd.DataFrame({"contact_id": ["x1", "x2"], "received_at": pd.to_datetime(["2026-01-05 10:00", "2026-01-06 11:00"]),
+                       "channel": ["sms", "fax"], "wait_s": [1.5, None]})
+    df.to_parquet(tmp_path / "in.parquet")
+    r = ingest(tmp_path / "in.parquet")
+    assert r.reconciles and list(r.contacts["channel"]) == ["sms", "fax"]
+    assert r.contacts["wait_s"].iloc[0] == 1.5 and pd.isna(r.contacts["wait_s"].iloc[1])
+    out = write_table(r.contacts, tmp_path / "contacts.parquet")
+    back = read_contacts(out)
+    pd.testing.assert_frame_equal(back, r.contacts)
+    csv_back = read_contacts(write_table(r.contacts, tmp_path / "contacts.csv"))
+    pd.testing.assert_frame_equal(csv_back, r.contacts)
+
+
+def test_mapping_joins_date_and_time_drops_by_rule_and_reads_codes(tmp_path):
+    text = ("call_id,date,vru_entry,q_time,ser_time,outcome,server\n"
+            "1,990101,0:00:31,0,12,AGENT,MICHAL\n"
+            "2,990101,0:34:12,0,0,PHANTOM,NO_SERVER\n"
+            "3,990101,6:55:20,15,0,HANG,NO_SERVER\n"
+            "4,990101,7:41:16,5,20,BUSY,ANAT\n")
+    (tmp_path / "bank.yaml").write_text(
+        "columns: {contact_id: call_id, wait_s: q_time, handle_s: ser_time, agent_id: server}\n"
+        "received_at: {columns: [date, vru_entry], format: '%y%m%d %H:%M:%S'}\n"
+        "constants: {channel: phone}\n"
+        "booleans: {abandoned: {column: outcome, true: [HANG], false: [AGENT]}}\n"
+        "drop: {outcome: [PHANTOM]}\n")
+    r = ingest(write(tmp_path, "bank.csv", text), load_mapping(tmp_path / "bank.yaml"))
+    assert r.reconciles and r.kept == 2 and r.dropped == {"outcome=PHANTOM": 1}
+    assert r.quarantined == {"unreadable boolean": 1}   # BUSY is neither HANG nor AGENT
+    assert "'BUSY' in column 'outcome'" in r.quarantine["detail"].iloc[0]
+    assert r.contacts["received_at"].iloc[0] == pd.Timestamp("1999-01-01 00:00:31")
+    assert list(r.contacts["abandoned"]) == [False, True]
+
+
+def test_duplicates_within_and_across_files(tmp_path):
+    a = write(tmp_path, "a.csv", "id,date,text\n1,2026-01-05 10:00,hello\n2,2026-01-05 11:00,x\n")
+    b = write(tmp_path, "b.csv", "id,date,text\n1,2026-01-05 10:00,hello\n2,2026-01-05 11:00,changed\n3,2026-01-05 12:00,y\n")
+    r = ingest([a, b])
+    assert r.reconciles and r.kept == 3
+    fb = r.files[1]
+    assert fb.dropped["exact duplicate contact"] == 1
+    assert fb.quarantined["duplicate contact_id with different content"] == 1
+    assert "first seen at a.csv:3" in r.quarantine["detail"].iloc[0]
+
+
+def test_collapse_event_rows_into_one_contact(tmp_path):
+    text = ("number,state,opened_at,caller\n"
+            "INC1,New,29-02-2016 01:16,C1\nINC1,Resolved,29-02-2016 01:16,C1\nINC2,New,01-03-2016 09:00,C1\n")
+    m = mapping_from_dict({"columns": {"contact_id": "number", "customer_id": "caller"}, "received_at": "opened_at",
+                           "collapse": {"by": "number", "keep": "last"}})
+    r = ingest(write(tmp_path, "events.csv", text), m)
+    assert r.reconciles and r.kept == 2 and r.dropped == {"collapsed: one contact per number": 1}
+    assert r.contacts["source"].tolist() == ["events.csv:3", "events.csv:4"]
+    assert r.contacts["received_at"].iloc[0] == pd.Timestamp("2016-02-29 01:16")
+
+
+def test_made_contact_ids_and_na_values(tmp_path):
+    text = "date,channel,customer\n2026-01-05 10:00,?,?\n2026-01-05 11:00,Phone,C9\n"
+    r = ingest(write(tmp_path, "x.csv", text), mapping_from_dict({"na_values": ["?"]}))
+    assert r.contacts["contact_id"].tolist() == ["x.csv:2", "x.csv:3"]
+    assert pd.isna(r.contacts["customer_id"].iloc[0]) and r.contacts["channel"].tolist() == ["unknown", "phone"]
+
+
+def test_unknown_channel_values_are_warned_about(tmp_path):
+    r = ingest(write(tmp_path, "x.csv", "date,channel\n2026-01-05 10:00,Pigeon\n"))
+    assert r.kept == 1 and "Pigeon" in r.files[0].warnings[0]
+
+
+def test_missing_column_error_names_file_and_the_columns_it_has(tmp_path):
+    path = write(tmp_path, "x.csv", "when,who\n2026-01-05,a\n")
+    with pytest.raises(MappingError) as err:
+        ingest(path, mapping_from_dict({"columns": {"customer_id": "customer"}, "received_at": "when"}))
+    assert "x.csv" in str(err.value) and "columns.customer_id names 'customer'" in str(err.value)
+    assert "the file has columns: when, who" in str(err.value)
+
+
+@pytest.mark.parametrize("doc,fragment", [
+    ({"colums": {}}, "colums: unknown key"),
+    ({"columns": {"kolor": "x"}}, "columns.kolor: not a contact-table column"),
+    ({"constants": {"channel": "pigeon"}}, "constants.channel: 'pigeon' is not a channel"),
+    ({"booleans": {"abandoned": {"col": "x"}}}, "booleans.abandoned"),
+    ({"durations": {"wait_s": "weeks"}}, "durations.wait_s"),
+    ({"collapse": {"by": "n", "keep": "middle"}}, "collapse.keep"),
+])
+def test_bad_mapping_keys_are_named(doc, fragment):
+    with pytest.raises(MappingError, match=fragment.replace(".", r"\.").replace("(", r"\(")):
+        mapping_from_dict(doc, "m.yaml")
+
+
+def test_unreadable_files_are_clear_errors(tmp_path):
+    with pytest.raises(IngestError, match="no such file"):
+        ingest(tmp_path / "nope.csv")
+    with pytest.raises(IngestError, match="cannot tell the format"):
+        ingest(write(tmp_path, "x.dat", "a"))
+    with pytest.raises(IngestError, match="no header row"):
+        ingest(write(tmp_path, "empty.csv", "\n\n"))
+    with pytest.raises(IngestError, match="not a readable XLSX"):
+        ingest(write(tmp_path, "fake.xlsx", "not a zip"))
+
+
+def test_manifest_errors_name_the_entry(tmp_path):
+    (tmp_path / "m.yaml").write_text("exports: [{path: a.csv}]\n")
+    with pytest.raises(MappingError, match=r"exports\[0\]"):
+        ingest_manifest(tmp_path / "m.yaml")
