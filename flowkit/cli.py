@@ -146,6 +146,82 @@ def samples_make(n, seed, out, layout):
         click.echo(f"manifest: {written.manifest}")
 
 
+# --------------------------------------------------------------------------- simulate
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--replications", type=click.IntRange(min=1), help="Default: the scenario's.")
+@click.option("--workers", type=click.IntRange(min=1), help="Parallel processes (default: all cores).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: scenario, replications, kpis.")
+@click.option("--out", type=click.Path(path_type=Path), help="Folder for kpis.csv and the simulated contacts.parquet.")
+def simulate(scenario, replications, workers, as_json, out):
+    """Simulate a scenario's service centre; KPIs with 95% CIs over replications.
+
+    \b
+    Example:
+      flowkit simulate simulations/mmc_check.yaml --replications 20 --json
+    """
+    import json
+
+    from flowkit.sim import load_scenario, simulate as run
+    from flowkit.store import write_table
+
+    sc = load_scenario(scenario)
+    total = replications or sc.replications
+    if as_json:
+        result = run(sc, replications, workers, keep_log=out is not None)
+    else:
+        with click.progressbar(length=total, label=f"simulating {sc.name}", file=click.get_text_stream("stderr")) as bar:
+            result = run(sc, replications, workers, keep_log=out is not None, progress=lambda done, _n: bar.update(1))
+    if out:
+        out.mkdir(parents=True, exist_ok=True)
+        result.per_replication.to_csv(out / "kpis.csv")
+        write_table(result.log, out / "contacts.parquet")
+    if as_json:
+        click.echo(json.dumps(result.to_json_dict(), indent=2))
+        return
+    click.echo(f"{sc.name}: {len(result.per_replication)} replications, mean and 95% CI")
+    for name, v in result.summary.items():
+        ci = f"[{v['ci95_low']:.4g}, {v['ci95_high']:.4g}]" if v["ci95_low"] is not None else "(one run: no CI)"
+        click.echo(f"  {name:<22}{v['mean']:>12.4g}  {ci}")
+    if out:
+        click.echo(f"written to {out}")
+
+
+@main.command()
+@click.option("--rate-per-hour", type=float, required=True, help="Arrivals per hour.")
+@click.option("--aht", "aht_s", type=float, required=True, help="Mean handle time, seconds.")
+@click.option("--agents", type=click.IntRange(min=1), help="Agents (omit with --target to find how many).")
+@click.option("--patience", "patience_s", type=float, help="Mean patience, seconds: Erlang A instead of C.")
+@click.option("--sl-seconds", type=float, default=20.0, show_default=True, help="Service-level threshold.")
+@click.option("--target", type=float, help="Service level to reach, e.g. 0.8: prints the agents needed.")
+def theory(rate_per_hour, aht_s, agents, patience_s, sl_seconds, target):
+    """Erlang C (or Erlang A with --patience) for a quick staffing answer.
+
+    \b
+    Example:
+      flowkit theory --rate-per-hour 200 --aht 180 --agents 14 --patience 300
+      flowkit theory --rate-per-hour 200 --aht 180 --target 0.8
+    """
+    from flowkit.sim.theory import agents_for_service_level, erlang_a, erlang_c
+
+    lam = rate_per_hour / 3600.0
+    if target is not None:
+        agents = agents_for_service_level(lam, aht_s, target, sl_seconds, patience_s)
+        click.echo(f"agents needed for {target:.0%} within {sl_seconds:g} s: {agents}")
+    if agents is None:
+        raise click.UsageError("give --agents or --target")
+    m = erlang_a(lam, aht_s, agents, patience_s, sl_seconds) if patience_s else erlang_c(lam, aht_s, agents, sl_seconds)
+    model = "Erlang A (M/M/c+M)" if patience_s else "Erlang C (M/M/c)"
+    click.echo(f"{model}: load {m.offered_load:.2f} Erlangs on {agents} agents")
+    click.echo(f"  P(wait)            {m.p_wait:.5f}")
+    click.echo(f"  mean wait (ASA)    {m.mean_wait_s:.3f} s")
+    click.echo(f"  service level      {m.service_level:.5f} within {sl_seconds:g} s")
+    click.echo(f"  abandonment        {m.abandon_rate:.6f}")
+    click.echo(f"  occupancy          {m.occupancy:.4f}")
+
+
 # --------------------------------------------------------------------------- demo
 
 

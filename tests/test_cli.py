@@ -14,7 +14,7 @@ def run():
     return lambda *args: runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
-@pytest.mark.parametrize("command", ["ingest", "cases", "demo", "samples make"])
+@pytest.mark.parametrize("command", ["ingest", "cases", "demo", "samples make", "simulate", "theory"])
 def test_every_command_help_has_an_example(run, command):
     result = run(*command.split(), "--help")
     assert result.exit_code == 0 and "Example:" in result.output
@@ -74,3 +74,39 @@ def test_demo_prints_the_reconciled_summary(run, tmp_path):
     assert result.exit_code == 0
     assert result.output.strip().splitlines()[-1].endswith("[reconciles]")
     assert (tmp_path / "demo" / "contacts.parquet").is_file()
+
+
+def test_simulate_json_has_the_design_contract(run, tmp_path):
+    import json
+
+    from tests.conftest import ROOT
+
+    result = run("simulate", ROOT / "simulations" / "mmc_check.yaml", "--replications", 3, "--workers", 1, "--json",
+                 "--out", tmp_path / "sim")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["scenario"] == "mmc-check" and doc["replications"] == 3
+    for kpi in ("mean_wait_s", "p_wait", "service_level", "abandon_rate", "occupancy", "contacts_offered",
+                "failure_share", "agent_hours_failure"):
+        v = doc["kpis"][kpi]
+        assert set(v) == {"mean", "ci95_low", "ci95_high"} and v["ci95_low"] <= v["mean"] <= v["ci95_high"]
+    assert len(pd.read_csv(tmp_path / "sim" / "kpis.csv")) == 3
+    assert len(read_contacts(tmp_path / "sim" / "contacts.parquet")) > 0
+
+
+def test_simulate_table_and_bad_scenario(run, tmp_path):
+    from tests.conftest import ROOT
+
+    result = run("simulate", ROOT / "simulations" / "mmc_check.yaml", "--replications", 2, "--workers", 1)
+    assert "mean_wait_s" in result.output and "[" in result.output
+    (tmp_path / "s.yaml").write_text("name: x\nagents: []\ndemand: []\n")
+    bad = CliRunner().invoke(main, ["simulate", str(tmp_path / "s.yaml")])
+    assert bad.exit_code == 1 and "s.yaml: agents: must be a non-empty list" in bad.output
+
+
+def test_theory_command_gives_the_reference_answers(run):
+    out = run("theory", "--rate-per-hour", 200, "--aht", 180, "--agents", 14).output
+    assert "0.17413" in out and "7.836" in out and "0.88835" in out
+    out = run("theory", "--rate-per-hour", 200, "--aht", 180, "--agents", 14, "--patience", 300).output
+    assert "0.14526" in out and "0.013984" in out
+    assert "agents needed for 80% within 20 s: 14" in run("theory", "--rate-per-hour", 200, "--aht", 180, "--target", 0.8).output

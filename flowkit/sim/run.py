@@ -1,0 +1,118 @@
+"""Replications: run them (serially or in parallel processes), and summarise with 95% CIs.
+
+One run of a stochastic model is an anecdote. Each replication has its own random
+streams derived from (seed, replication), so results do not depend on how many worker
+processes ran them or in what order: parallel equals serial, bit for bit.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from flowkit import schema
+from flowkit.sim.model import LOG_COLUMNS, ReplicationResult, simulate_replication
+from flowkit.sim.scenario import Scenario
+
+__all__ = ["SimulationResult", "simulate", "summarise", "SIM_EPOCH", "HEADLINE_KPIS"]
+
+#: simulated time 0 is this Monday 00:00, so weekdays and opening hours line up.
+SIM_EPOCH = pd.Timestamp("2024-01-01")
+HEADLINE_KPIS = ("mean_wait_s", "p_wait", "service_level", "abandon_rate", "occupancy", "contacts_offered",
+                 "failure_share", "agent_hours_failure")
+
+
+@dataclass
+class SimulationResult:
+    scenario: Scenario
+    per_replication: pd.DataFrame                 # one row per replication, one column per KPI
+    summary: dict[str, dict[str, float | None]]   # KPI -> {mean, ci95_low, ci95_high}
+    replications: list[ReplicationResult] = field(repr=False, default_factory=list)
+    log: pd.DataFrame | None = None
+
+    def to_json_dict(self) -> dict:
+        return {"scenario": self.scenario.name, "replications": len(self.per_replication), "kpis": self.summary}
+
+
+def summarise(per_replication: pd.DataFrame) -> dict[str, dict[str, float | None]]:
+    """Mean and 95% t-interval of each KPI over replications (no interval from one run)."""
+    out = {}
+    n = len(per_replication)
+    for name in per_replication.columns:
+        x = per_replication[name].to_numpy(dtype=float)
+        mean = float(x.mean())
+        if n > 1 and x.std(ddof=1) > 0:
+            low, high = stats.t.interval(0.95, n - 1, loc=mean, scale=stats.sem(x))
+            out[name] = {"mean": mean, "ci95_low": float(low), "ci95_high": float(high)}
+        elif n > 1:
+            out[name] = {"mean": mean, "ci95_low": mean, "ci95_high": mean}
+        else:
+            out[name] = {"mean": mean, "ci95_low": None, "ci95_high": None}
+    return out
+
+
+def _one(args) -> ReplicationResult:
+    scenario, rep, keep_log = args
+    return simulate_replication(scenario, rep, keep_log)
+
+
+def simulate(scenario: Scenario, replications: int | None = None, workers: int | None = None,
+             keep_log: bool = True, progress: Callable[[int, int], None] | None = None) -> SimulationResult:
+    """Run ``replications`` (default: the scenario's) on ``workers`` processes (default: all cores).
+
+    ``progress(done, total)`` is called after each replication; the library never prints.
+    """
+    reps = replications or scenario.replications
+    if reps < 1:
+        raise ValueError(f"replications must be at least 1, got {reps}")
+    workers = workers or os.cpu_count() or 1
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    jobs = [(scenario, r, keep_log) for r in range(reps)]
+    results: list[ReplicationResult] = []
+    if workers == 1 or reps == 1:
+        for job in jobs:
+            results.append(_one(job))
+            if progress:
+                progress(len(results), reps)
+    else:
+        with ProcessPoolExecutor(max_workers=min(workers, reps)) as pool:
+            for res in pool.map(_one, jobs):
+                results.append(res)
+                if progress:
+                    progress(len(results), reps)
+    return collect(scenario, results, keep_log)
+
+
+def collect(scenario: Scenario, results: list[ReplicationResult], keep_log: bool = True) -> SimulationResult:
+    """Turn replication results (from any executor) into a summary and one log."""
+    results = sorted(results, key=lambda r: r.replication)
+    per = pd.DataFrame([r.kpis for r in results], index=pd.Index([r.replication for r in results], name="replication"))
+    log = simulated_log(scenario, results) if keep_log else None
+    return SimulationResult(scenario, per, summarise(per), results, log)
+
+
+def simulated_log(scenario: Scenario, results: list[ReplicationResult]) -> pd.DataFrame:
+    """The simulated contacts as a contact table (plus answered/ended times, outcome, replication)."""
+    frames = []
+    for r in results:
+        df = pd.DataFrame.from_records(r.rows, columns=LOG_COLUMNS) if r.rows else pd.DataFrame(columns=LOG_COLUMNS)
+        df["replication"] = r.replication
+        frames.append(df)
+    df = pd.concat(frames, ignore_index=True)
+    for col in ("received_at_s", "answered_at_s", "ended_at_s"):
+        df[col.replace("_s", "")] = SIM_EPOCH + pd.to_timedelta(df[col].astype(float), unit="s")
+    df = df.rename(columns={"received_at": "received_at", "answered_at": "answered_at", "ended_at": "ended_at"})
+    df["source"] = f"sim:{scenario.name}:rep" + df["replication"].astype(str)
+    df["text"] = None
+    df["failure_type"] = df["failure_type"].astype(object).where(df["failure_type"].notna(), None)
+    extras = ["answered_at", "ended_at", "outcome", "replication", "attempt"]
+    base = schema.conform(df.drop(columns=["received_at_s", "answered_at_s", "ended_at_s"]))
+    base["demand"] = base["demand"].astype(schema.CLASSIFICATION_COLUMNS["demand"])
+    return base[[*schema.COLUMNS, "demand", "demand_type", "failure_type", *extras]]

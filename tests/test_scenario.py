@@ -1,0 +1,75 @@
+"""Scenario files: the examples load, and every mistake names its key and file."""
+
+from pathlib import Path
+
+import pytest
+
+from flowkit.errors import ScenarioError
+from flowkit.sim import load_scenario, scenario_from_dict
+
+SIMULATIONS = Path(__file__).resolve().parents[1] / "simulations"
+
+
+def base(**changes):
+    doc = {"name": "t", "agents": [{"team": "front", "count": 2, "channels": ["phone"]}],
+           "demand": [{"type": "x", "channel": "phone", "rate_per_hour": 10, "handle": {"dist": "exponential", "mean_s": 60}}]}
+    doc.update(changes)
+    return doc
+
+
+@pytest.mark.parametrize("path", sorted(SIMULATIONS.glob("*.yaml")), ids=lambda p: p.name)
+def test_bundled_scenarios_load(path):
+    sc = load_scenario(path)
+    assert sc.demand and sc.agents
+
+
+@pytest.mark.parametrize("changes,key,message", [
+    ({"horizon": 5}, "horizon", "unknown key"),
+    ({"replications": 0}, "replications", "must be >= 1"),
+    ({"seed": "seven"}, "seed", "whole number"),
+    ({"demand": [{"type": "x", "channel": "phone", "rate_per_hour": -3, "handle": {"dist": "fixed", "mean_s": 1}}]},
+     "demand[0].rate_per_hour", "must be >= 0"),
+    ({"demand": [{"type": "x", "channel": "phone", "rate_per_hour": 3, "resolve_p": 1.5,
+                  "handle": {"dist": "fixed", "mean_s": 1}}]}, "demand[0].resolve_p", "must be <= 1"),
+    ({"demand": [{"type": "x", "channel": "email", "rate_per_hour": 3, "handle": {"dist": "fixed", "mean_s": 1}}]},
+     "demand[0].channel", "no team serves 'email'"),
+    ({"agents": [{"team": "front", "count": 2, "channels": ["phone"]}, {"team": "idle", "count": 1, "channels": ["fax"]}]},
+     "agents[1].channels", "which no demand uses"),
+    ({"demand": [{"type": "x", "channel": "phone", "rate_per_hour": 3, "handle": {"dist": "gamma", "mean_s": 1}}]},
+     "demand[0].handle.dist", "'gamma'"),
+    ({"demand": [{"type": "x", "channel": "phone", "rate_per_hour": 3, "profile_per_hour": [1] * 24,
+                  "handle": {"dist": "fixed", "mean_s": 1}}]}, "demand[0]", "exactly one of"),
+    ({"open_hours": {"phone": "Mon-Fri 18:00-08:00"}}, "open_hours.phone", "end must be after the start"),
+    ({"open_hours": {"phone": "Mun-Fri 08:00-18:00"}}, "open_hours.phone", "'Mun' is not a day"),
+    ({"recontact": {"p": 0.5, "delay": {"dist": "exponential", "mean_s": 10}, "as": "annoyed"}}, "recontact.as", "'annoyed'"),
+    ({"handoff": {"p": 0.5, "team": "nobody", "handle": {"dist": "fixed", "mean_s": 1}}}, "handoff.team", "not a team"),
+    ({"patience": {"dist": "exponential", "mean_s": 0}}, "patience.mean_s", "must be > 0"),
+])
+def test_errors_name_the_key_and_the_file(changes, key, message):
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_dict(base(**changes), "my.yaml")
+    text = str(err.value)
+    assert text.startswith(f"my.yaml: {key}") and message in text, text
+
+
+def test_needs_must_name_a_data_field():
+    doc = base()
+    doc["demand"][0]["needs"] = ["crm_history"]
+    with pytest.raises(ScenarioError, match=r"demand\[0\]\.needs: 'crm_history' is not under data_fields"):
+        scenario_from_dict(doc, "s.yaml")
+
+
+def test_missing_file_and_bad_yaml(tmp_path):
+    with pytest.raises(ScenarioError, match="no such scenario file"):
+        load_scenario(tmp_path / "none.yaml")
+    (tmp_path / "bad.yaml").write_text("name: [unclosed\n")
+    with pytest.raises(ScenarioError, match="not valid YAML"):
+        load_scenario(tmp_path / "bad.yaml")
+
+
+def test_open_hours_arithmetic():
+    sc = scenario_from_dict(base(open_hours={"phone": "Mon-Fri 08:00-18:00; Sat 09:00-13:00"}))
+    h = sc.open_hours["phone"]
+    assert h.is_open(8 * 3600) and not h.is_open(18 * 3600) and not h.is_open(6 * 86400 + 10 * 3600)
+    assert h.next_open(19 * 3600) == 86400 + 8 * 3600            # Monday evening -> Tuesday 08:00
+    assert h.next_open(5 * 86400 + 14 * 3600) == 7 * 86400 + 8 * 3600   # Saturday afternoon -> Monday
