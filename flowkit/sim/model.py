@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
+from simpy.core import NORMAL
+from simpy.events import Event
 
 from flowkit.sim.scenario import LIVE_CHANNELS, Scenario
 
@@ -139,11 +141,19 @@ class _Centre:
 
     # ------------------------------------------------------------------ helpers
     def _at(self, t: float, fn, *args) -> None:
-        ev = self.env.timeout(max(0.0, t - self.env.now))
+        """Call ``fn(*args)`` at simulated time ``t``: a triggered SimPy event on SimPy's own queue
+        (what ``env.timeout`` builds, without its argument checks on this hot path)."""
+        env = self.env
+        ev = Event(env)
+        ev._ok, ev._value = True, None
         ev.callbacks.append(lambda _e: fn(*args))
+        delay = t - env._now
+        env.schedule(ev, NORMAL, delay if delay > 0.0 else 0.0)
 
     def _overlap(self, a: float, b: float) -> float:
-        return max(0.0, min(b, self.t_end) - max(a, self.t0))
+        lo = a if a > self.t0 else self.t0
+        hi = b if b < self.t_end else self.t_end
+        return hi - lo if hi > lo else 0.0
 
     def _is_open(self, channel: str, t: float) -> bool:
         hours = self.sc.open_hours.get(channel)
@@ -240,7 +250,7 @@ class _Centre:
         self._start(a, best)
 
     def _start(self, a: _Agent, c: _Item) -> None:
-        now = self.env.now
+        now = self.env._now
         if c.waiting:
             c.waiting = False
             if c.counted:
@@ -258,7 +268,7 @@ class _Centre:
         self._at(now + h, self._finish, a, c)
 
     def _finish(self, a: _Agent, c: _Item) -> None:
-        now = self.env.now
+        now = self.env._now
         busy = self._overlap(a.busy_since, now)
         self.busy_s += busy
         if c.demand == "failure":
@@ -298,7 +308,7 @@ class _Centre:
         c.demand, c.demand_type, c.failure_type = s.demand, s.type, s.failure_type
         c.customer = c.case = f"S{self.rep}-{c.id}"
         c.attempt = 1
-        self._schedule_arrival(k, self.env.now)
+        self._schedule_arrival(k, self.env._now)
         self._offer(c)
 
     def _new_item(self, k: int, kind: str, channel: str) -> _Item:
@@ -306,7 +316,7 @@ class _Centre:
         self.next_id += 1
         c.id, c.stream, c.kind, c.channel = self.next_id, k, kind, channel
         c.skill = channel if kind != "handoff" else "handoff"
-        c.arrival = self.env.now
+        c.arrival = self.env._now
         c.counted = kind == "contact" and self.t0 <= c.arrival < self.t_end
         c.data_used = self.used[k] if kind == "contact" else None
         if c.counted:
@@ -314,7 +324,7 @@ class _Centre:
         return c
 
     def _offer(self, c: _Item) -> None:
-        now = self.env.now
+        now = self.env._now
         if c.channel in LIVE_CHANNELS and not self._is_open(c.channel, now):
             c.outcome = "closed"
             if self.misc() < self.sc.closed_return_p:
@@ -337,7 +347,7 @@ class _Centre:
         self._offer(n)
 
     def _enqueue(self, c: _Item) -> None:
-        now = self.env.now
+        now = self.env._now
         c.t_queue = now
         if c.kind == "contact":
             self.entered_queue += c.counted
