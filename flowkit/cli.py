@@ -114,6 +114,116 @@ def cases_text(cases) -> str:
             f"max {cases['n_contacts'].max() if len(cases) else 0}")
 
 
+# --------------------------------------------------------------------------- classify
+
+
+def evaluation_text(title: str, ev) -> str:
+    lines = [f"{title}: value/failure accuracy {ev.accuracy:.1%} on {ev.n:,} labelled contacts "
+             f"(coverage {ev.coverage:.1%}; 'unknown' counts as wrong)"]
+    for cls, row in ev.per_class.iterrows():
+        lines.append(f"    {cls:<8} precision {row['precision']:.1%}  recall {row['recall']:.1%}  n={int(row['support']):,}")
+    if ev.failure_type_accuracy is not None:
+        lines.append(f"    failure type agrees on {ev.failure_type_accuracy:.1%} of failures found")
+    lines.append("    confusion (rows: truth, columns: predicted):")
+    lines.extend("      " + ln for ln in ev.confusion.to_string().splitlines())
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("contacts", type=click.Path(path_type=Path))
+@click.option("--mapping", type=click.Path(path_type=Path), help="Mapping YAML when CONTACTS is a raw export.")
+@click.option("--out", type=click.Path(path_type=Path), help="Classified contacts (.csv or .parquet).")
+@click.option("--rules", "rules_path", type=click.Path(path_type=Path), help="Your own rules YAML (tried first).")
+@click.option("--reasons", type=click.Path(path_type=Path), help="YAML: reason code -> value | failure[:type].")
+@click.option("--train", "train_path", type=click.Path(path_type=Path), help="Labelled CSV to train a model on.")
+@click.option("--evaluate", "eval_path", type=click.Path(path_type=Path), help="Labelled CSV to score against.")
+@click.option("--split", type=float, help="With --evaluate: train on this share of it, score on the rest.")
+@click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.5, show_default=True)
+@click.option("--window", default="14D", show_default=True, help="Case window for flow signals.")
+@click.option("--candidates", type=click.Path(path_type=Path), help="CSV of grouped 'unknown' verbatims.")
+@click.option("--seed", type=int, default=0, show_default=True)
+def classify(contacts, mapping, out, rules_path, reasons, train_path, eval_path, split, min_confidence, window,
+             candidates, seed):
+    """Sort every contact into value or failure demand, with a type and the rule that decided.
+
+    CONTACTS is a contact table, a manifest (.yaml) or any export ingest reads. A labelled
+    CSV has columns text, demand (value|failure) and optionally failure_type; an answer key
+    with contact_id instead of text takes the verbatims from CONTACTS.
+
+    \b
+    Example:
+      flowkit classify out/contacts.parquet --out out/classified.parquet
+      flowkit classify samples/manifest.yaml --evaluate samples/answer_key.csv --split 0.5
+    """
+    import yaml
+
+    from flowkit.classify import builtin_rules, classify as run, evaluate, load_rules, train
+    from flowkit.classify.labels import read_labels, split_labels
+    from flowkit.store import load_any, write_table
+
+    table = load_any(contacts, mapping)
+    rules = builtin_rules()
+    if rules_path:
+        user, disabled = load_rules(rules_path)
+        rules = rules.combined(user, disabled)
+    reason_map = yaml.safe_load(Path(reasons).read_text(encoding="utf-8")) if reasons else None
+    model, test = None, None
+    if eval_path:
+        labels = read_labels(eval_path, table)
+        if split:
+            fit, test = split_labels(labels, split, seed)
+            model = train(fit["text"], fit["demand"], fit["failure_type"], seed=seed)
+        else:
+            test = labels
+    if train_path:
+        fit = read_labels(train_path, table)
+        model = train(fit["text"], fit["demand"], fit["failure_type"], seed=seed)
+    if model is not None:
+        click.echo(f"model trained on {model.n_train:,} labelled verbatims; cross-validated:")
+        for cls, row in model.cv_report.iterrows():
+            click.echo(f"    {cls:<8} precision {row['precision']:.1%}  recall {row['recall']:.1%}")
+    result = run(table, rules, model, reason_map, min_confidence, stitch_window=window)
+    c = result.contacts
+    if test is not None:
+        def score(classified, title):
+            if "contact_id" in test.columns and test["contact_id"].isin(classified["contact_id"]).any():
+                merged = test.merge(classified[["contact_id", "demand", "failure_type"]], on="contact_id",
+                                    suffixes=("_true", ""))
+            else:  # labelled verbatims not in CONTACTS: classify their text on its own
+                own = run(pd_frame_of_text(test["text"]), rules, model if title.endswith("model") else None,
+                          None, min_confidence, use_flow=False).contacts
+                merged = test.assign(demand_true=test["demand"], failure_type_true=test["failure_type"],
+                                     demand=own["demand"].to_numpy(), failure_type=own["failure_type"].to_numpy())
+            ev = evaluate(merged["demand"], merged["demand_true"], merged["failure_type"], merged["failure_type_true"])
+            click.echo(evaluation_text(title, ev))
+
+        if model is not None:
+            score(run(table, rules, None, reason_map, min_confidence, stitch_window=window).contacts, "rules alone")
+            score(c, "rules + model")
+        else:
+            score(c, "rules alone")
+    counts = c["demand"].value_counts()
+    total = max(len(c), 1)
+    click.echo(f"{len(c):,} contacts: " + ", ".join(f"{k} {counts.get(k, 0):,} ({counts.get(k, 0) / total:.0%})"
+                                                    for k in ("value", "failure", "unknown")))
+    if out:
+        write_table(c, out)
+        click.echo(f"classified -> {out}")
+    cand = candidates or (out.with_name(out.stem + ".candidates.csv") if out else None)
+    if cand is not None:
+        result.candidates.to_csv(cand, index=False)
+        click.echo(f"{len(result.candidates)} candidate new demand types (from 'unknown') -> {cand}")
+
+
+def pd_frame_of_text(text):
+    """A minimal contact table around bare verbatims (for scoring a labelled file on its own)."""
+    import pandas as pd
+
+    n = len(text)
+    return pd.DataFrame({"contact_id": [f"L{i}" for i in range(n)], "received_at": pd.Timestamp("2000-01-01"),
+                         "channel": "unknown", "text": text.to_numpy(), "source": "labelled"})
+
+
 # --------------------------------------------------------------------------- samples
 
 

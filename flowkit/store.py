@@ -52,3 +52,21 @@ def read_contacts(path: str | Path) -> pd.DataFrame:
     else:
         raise FlowkitError(f"{path}: read .parquet or .csv contact tables (got {suffix!r})")
     return schema.conform(df)
+
+
+def load_any(path: str | Path, mapping: str | Path | None = None) -> pd.DataFrame:
+    """A contact table from a saved table, a manifest (.yaml) or any export ingest reads.
+
+    Commands after ingest accept all three, so a consultant can go straight from an export.
+    """
+    from flowkit.ingest import ingest, ingest_manifest, load_mapping
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        return ingest_manifest(path).contacts
+    if suffix in (".parquet", ".pq", ".csv") and mapping is None and path.is_file():
+        head = pd.read_parquet(path).columns if suffix != ".csv" else pd.read_csv(path, nrows=0).columns
+        if {"contact_id", "received_at", "channel", "source"} <= set(head):
+            return read_contacts(path)
+    return ingest(path, load_mapping(mapping) if mapping else None).contacts

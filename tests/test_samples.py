@@ -27,9 +27,10 @@ def test_ground_truth_is_realistic():
     assert set(df["language"]) == {"pl", "en", "ru"}
     assert (df.loc[df["demand"] == "failure", "failure_type"].notna()).all()
     assert df.loc[df["demand"] == "value", "failure_type"].isna().all()
-    # repeat contacts exist and cross channels
-    per_customer = df.groupby("customer_id")["channel"].nunique()
-    assert (per_customer > 1).mean() > 0.3
+    # repeat contacts exist and often cross channels
+    per_customer = df.groupby("customer_id")["channel"].agg(["size", "nunique"])
+    repeaters = per_customer[per_customer["size"] > 1]
+    assert len(repeaters) > 0.1 * len(per_customer) and (repeaters["nunique"] > 1).mean() > 0.3
     # phones are answered only in opening hours
     phone = df[df["channel"] == "phone"]["received_at"]
     assert phone.dt.hour.between(8, 17).all() and (phone.dt.day_of_week < 6).all()

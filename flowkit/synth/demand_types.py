@@ -97,27 +97,30 @@ VALUE_TYPES = (
 FOLLOW_UP_TYPES = (
     DemandType("chasing progress", "failure", "progress_chasing", 0.55, 210, 0.5, ("order_status", "appointment"), {
         "en": ("I'm calling again about my order, any news?", "Still waiting for the engineer date you promised",
-               "You said someone would call me back, nobody did", "what is happening with my installation?",
+               "what is happening with my installation?",
                "third time asking about my refund"),
         "pl": ("Dzwonię ponownie w sprawie zamówienia, czy coś wiadomo?",
                "Nadal czekam na termin technika, który obiecaliście",
-               "Mieliście oddzwonić i nikt nie oddzwonił", "co się dzieje z moją instalacją?",
+               "co się dzieje z moją instalacją?",
                "pytam już trzeci raz o zwrot pieniędzy"),
         "ru": ("Звоню снова по поводу заказа, есть новости?", "Всё ещё жду дату визита мастера, которую обещали",
-               "Обещали перезвонить, никто не перезвонил", "Что происходит с моим подключением?"),
+               "Что происходит с моим подключением?"),
     }, {
-        "en": ("cust chasing install date, 2nd call", "chasing callback promised last wk", "cust chasing refund, 3rd call"),
+        "en": ("cust chasing install date, 2nd call", "cust chasing refund, 3rd call"),
         "pl": ("klient pyta o termin instalacji, 2gi telefon", "ponaglenie - obiecany kontakt zwrotny",
                "klientka dopytuje o zwrot, 3ci raz"),
     }),
-    DemandType("engineer did not come", "failure", "not_done", 0.20, 270, 0.55, ("appointment",), {
+    DemandType("promise not kept", "failure", "not_done", 0.20, 270, 0.55, ("appointment",), {
         "en": ("The engineer didn't turn up today, I took a day off for nothing",
+               "You said someone would call me back, nobody did",
                "nobody came for the installation yesterday", "technician never arrived"),
         "pl": ("Technik nie przyszedł, wziąłem wolne na darmo", "Wczoraj nikt nie przyjechał na instalację",
+               "Mieliście oddzwonić i nikt nie oddzwonił",
                "serwisant się nie pojawił"),
-        "ru": ("Мастер не пришёл, я зря взял отгул", "Вчера никто не приехал на подключение"),
+        "ru": ("Мастер не пришёл, я зря взял отгул", "Вчера никто не приехал на подключение",
+               "Обещали перезвонить, никто не перезвонил"),
     }, {
-        "en": ("engineer no-show, rebooked", "missed appt, cust unhappy"),
+        "en": ("engineer no-show, rebooked", "missed appt, cust unhappy", "chasing callback promised last wk, never rang"),
         "pl": ("technik nie dotarł, nowy termin", "nieodbyta wizyta, klient niezadowolony"),
     }),
     DemandType("still not fixed", "failure", "not_resolved", 0.25, 420, 0.5, ("equipment_config",), {

@@ -116,6 +116,22 @@ def write_exports(log: pd.DataFrame, out_dir: str | Path, seed: int = 7, dirt: b
     return result
 
 
+_MENU = {"new connection": 0, "moving home": 0, "change plan": 0, "cancel contract": 0, "fault report": 1,
+         "still not fixed": 1, "promise not kept": 1, "payment arrangement": 2, "billing error": 2, "unclear letter": 2}
+
+
+def _menu(df: pd.DataFrame, rng, options: list[str]) -> np.ndarray:
+    """The IVR option / ticket category a customer picks: it follows what they want, mostly.
+
+    Chasing and complaints land anywhere, and one customer in ten picks "other".
+    """
+    choice = df["demand_type"].map(_MENU).to_numpy(dtype=float, copy=True)
+    unknown = np.isnan(choice) | (rng.random(len(df)) < 0.1)
+    choice[unknown] = rng.integers(0, len(options), unknown.sum())
+    choice[rng.random(len(df)) < 0.1] = len(options) - 1
+    return np.asarray(options, dtype=object)[choice.astype(int)]
+
+
 def _pick(rng, n: int, k: int) -> np.ndarray:
     return rng.choice(n, size=min(k, n), replace=False) if n else np.array([], dtype=int)
 
@@ -128,7 +144,7 @@ def _phone(df: pd.DataFrame, path: Path, rng, dirt: bool) -> dict[str, int]:
         "Godzina": t.dt.strftime("%H:%M:%S"),
         "Nr klienta": df["customer_id"],
         "Kanał": "Telefon",
-        "Kod IVR": rng.choice(["1-SPRZEDAŻ", "2-AWARIA", "3-FAKTURY", "4-INNE"], len(df)),
+        "Kod IVR": _menu(df, rng, ["1-SPRZEDAŻ", "2-AWARIA", "3-FAKTURY", "4-INNE"]),
         "Czas oczekiwania": _mmss(df["wait_s"]),
         "Czas obsługi": _mmss(df["handle_s"]),
         "Porzucone": _yes(df["abandoned"], "tak", "nie"),
@@ -183,7 +199,7 @@ def _email(df: pd.DataFrame, path: Path, rng, dirt: bool) -> dict[str, int]:
         "Channel": rng.choice(["E-mail", "email", "Mail"], len(df)),
         "Subject": subject,
         "Body": df["text"].fillna(""),
-        "Category": rng.choice(["Sales", "Technical", "Billing", "Other"], len(df)),
+        "Category": _menu(df, rng, ["Sales", "Technical", "Billing", "Other"]),
         "Assignee": df["agent_id"].fillna(""),
         "Team": df["team"].fillna(""),
         "Solved on first reply": _yes(df["resolved"], "Yes", "No"),
@@ -214,7 +230,7 @@ def _email(df: pd.DataFrame, path: Path, rng, dirt: bool) -> dict[str, int]:
 def _web(df: pd.DataFrame, path: Path, rng, dirt: bool) -> dict[str, int]:
     stamp = df["received_at"].dt.strftime("%Y-%m-%dT%H:%M:%S")
     offset = np.where(df["received_at"] < pd.Timestamp("2026-10-25 03:00"), "+02:00", "+01:00")
-    topics = rng.choice(["Zamówienie / Order", "Awaria / Fault", "Płatności / Billing", "Inne / Other"], len(df))
+    topics = _menu(df, rng, ["Zamówienie / Order", "Awaria / Fault", "Płatności / Billing", "Inne / Other"])
     records = [
         {"id": cid, "submitted": s + o, "customer": {"number": c}, "form": {"topic": tp, "message": m}}
         for cid, s, o, c, tp, m in zip(df["contact_id"], stamp, offset, df["customer_id"], topics, df["text"].fillna(""))

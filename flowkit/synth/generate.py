@@ -35,7 +35,7 @@ class Organisation:
     standalone_failure_share: float = 0.13
     recontact_p: float = 0.65          # an unresolved contact comes back
     recontact_median_h: float = 40.0
-    contacts_per_customer: float = 2.6
+    contacts_per_customer: float = 0.5   # far more customers than contacts: repeats come from failures
 
     def channels_for(self, lang: str) -> tuple[tuple[str, ...], tuple[float, ...]]:
         table = self.channel_p or {
