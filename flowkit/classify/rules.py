@@ -22,7 +22,7 @@ import yaml
 
 from flowkit.classify.language import LANGUAGES, arrow_text
 from flowkit.errors import FlowkitError
-from flowkit.schema import FAILURE_TYPES
+from flowkit.schema import FAILURE_TYPES, STRING
 
 __all__ = ["Rule", "RuleSet", "RuleError", "load_rules", "builtin_rules", "apply_rules", "RESULT_COLUMNS",
            "FALLBACK_RULE", "NO_TEXT_RULE", "FALLBACK_CONFIDENCE"]
@@ -148,11 +148,78 @@ def builtin_rules() -> RuleSet:
     return RuleSet(tuple(rules))
 
 
+def _match(arr: pa.Array, regex: str) -> np.ndarray:
+    return pc.fill_null(pc.match_substring_regex(arr, regex, ignore_case=True), False).to_numpy(zero_copy_only=False)
+
+
+def _blocks(rules: list[Rule]) -> list[list[Rule]]:
+    """Consecutive rules of the same demand: one combined pass finds every row the block could take."""
+    blocks: list[list[Rule]] = []
+    for r in rules:
+        if blocks and blocks[-1][0].demand == r.demand:
+            blocks[-1].append(r)
+        else:
+            blocks.append([r])
+    return blocks
+
+
+def _first_match(arr: pa.Array, rules: list[Rule], decide, conf_shift: float = 0.0) -> np.ndarray:
+    """Try ``rules`` in order on ``arr``; ``decide(positions, rule, confidence)`` for each hit.
+
+    Returns the positions no rule took. Each block of same-demand rules is pre-screened with
+    one alternation of all its patterns (RE2 runs it as one automaton); its rules then run
+    only on the rows the block could take, and the first rule in order wins.
+    """
+    open_pos = np.arange(len(arr))
+    for block in _blocks(rules):
+        if not open_pos.size:
+            break
+        cur = arr.take(pa.array(open_pos))
+        if len(block) > 1:
+            maybe = _match(cur, "|".join(r.regex for r in block))
+            pos, cur = open_pos[maybe], cur.filter(pa.array(maybe))
+        else:
+            pos = open_pos
+        free = np.ones(pos.size, dtype=bool)
+        for r in block:
+            if not free.any():
+                break
+            hit = _match(cur, r.regex) & free
+            if r.veto and hit.any():
+                hit &= ~_match(cur, r.veto)
+            if hit.any():
+                decide(pos[hit], r, r.confidence + conf_shift)
+                free &= ~hit
+        taken = np.zeros(len(arr), dtype=bool)
+        taken[pos[~free]] = True
+        open_pos = open_pos[~taken[open_pos]]
+    return open_pos
+
+
 def apply_rules(text: pd.Series, language: pd.Series, rules: RuleSet) -> pd.DataFrame:
     """Classify texts: for each language, try its rules in order; the first that fires decides.
 
-    Text that no rule recognises is value demand with low confidence (most demand is what
-    the service is for); empty text is ``unknown``.
+    Each distinct (text, language) pair is classified once and the answer spread back:
+    contact logs repeat themselves (agent notes, IVR descriptors, web-form topics).
+    """
+    codes, uniques = pd.factorize(text.astype(STRING), use_na_sentinel=False)
+    if len(uniques) < 0.8 * len(text):
+        # language is a function of the text, so the first row of each text speaks for all
+        first = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()
+        distinct = _apply_distinct(pd.Series(uniques, dtype=STRING), language.iloc[first].reset_index(drop=True), rules)
+        out = distinct.iloc[codes].reset_index(drop=True)
+        out.index = text.index
+        return out
+    return _apply_distinct(text, language, rules)
+
+
+def _apply_distinct(text: pd.Series, language: pd.Series, rules: RuleSet) -> pd.DataFrame:
+    """:func:`apply_rules` on texts taken as they come (no de-duplication).
+
+    Text no rule of its language recognises gets a second chance with the other languages'
+    failure rules (notes in a language other than detected), trusted 0.1 less. Text that
+    still matches nothing is value demand with low confidence (most demand is what the
+    service is for); empty text is ``unknown``.
     """
     n = len(text)
     demand = np.full(n, "unknown", dtype=object)
@@ -163,38 +230,21 @@ def apply_rules(text: pd.Series, language: pd.Series, rules: RuleSet) -> pd.Data
     arr = arrow_text(text)
     has_text = pc.fill_null(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(arr)), 0), False).to_numpy(zero_copy_only=False)
     lang = language.to_numpy(dtype=object)
-    for lg in np.unique(lang[has_text]) if has_text.any() else []:
+    for lg in pd.unique(lang[has_text]) if has_text.any() else []:
         rows = np.flatnonzero(has_text & (lang == lg))
+
+        def decide(pos, r, c, rows=rows):
+            idx = rows[pos]
+            demand[idx], dtype_[idx], ftype[idx], rule[idx], conf[idx] = r.demand, r.demand_type, r.failure_type, r.id, c
+
         sub = arr.take(pa.array(rows))
-        open_ = np.ones(rows.size, dtype=bool)
-        for r in rules.for_language(str(lg)):
-            if not open_.any():
-                break
-            hit = pc.fill_null(pc.match_substring_regex(sub, r.regex, ignore_case=True), False).to_numpy(zero_copy_only=False)
-            hit &= open_
-            if r.veto and hit.any():
-                vetoed = pc.fill_null(pc.match_substring_regex(sub, r.veto, ignore_case=True), False).to_numpy(zero_copy_only=False)
-                hit &= ~vetoed
-            if hit.any():
-                idx = rows[hit]
-                demand[idx], dtype_[idx], ftype[idx], rule[idx], conf[idx] = r.demand, r.demand_type, r.failure_type, r.id, r.confidence
-                open_ &= ~hit
-        # second chance for notes in another language than detected (mixed or misdetected
-        # text): the other languages' failure rules, trusted a little less
-        for r in rules.rules:
-            if not open_.any():
-                break
-            if r.language in (str(lg), "any") or r.demand != "failure":
-                continue
-            hit = pc.fill_null(pc.match_substring_regex(sub, r.regex, ignore_case=True), False).to_numpy(zero_copy_only=False)
-            hit &= open_
-            if r.veto and hit.any():
-                hit &= ~pc.fill_null(pc.match_substring_regex(sub, r.veto, ignore_case=True), False).to_numpy(zero_copy_only=False)
-            if hit.any():
-                idx = rows[hit]
-                demand[idx], dtype_[idx], ftype[idx], rule[idx], conf[idx] = r.demand, r.demand_type, r.failure_type, r.id, r.confidence - 0.1
-                open_ &= ~hit
-        idx = rows[open_]
+        left = _first_match(sub, rules.for_language(str(lg)), decide)
+        others = [r for r in rules.rules if r.demand == "failure" and r.language not in (str(lg), "any")]
+        if left.size and others:
+            still = _first_match(sub.take(pa.array(left)), others,
+                                 lambda pos, r, c: decide(left[pos], r, c), conf_shift=-0.1)
+            left = left[still]
+        idx = rows[left]
         demand[idx], dtype_[idx], rule[idx], conf[idx] = "value", "other value demand", FALLBACK_RULE, FALLBACK_CONFIDENCE
     return pd.DataFrame({"demand": demand, "demand_type": dtype_, "failure_type": ftype, "rule": rule,
                          "confidence": conf}, index=text.index)
