@@ -224,6 +224,59 @@ def pd_frame_of_text(text):
                          "channel": "unknown", "text": text.to_numpy(), "source": "labelled"})
 
 
+# --------------------------------------------------------------------------- analyse
+
+
+def _step(message: str) -> None:
+    click.echo(f"  ... {message}", err=True)
+
+
+@main.command()
+@click.argument("contacts", type=click.Path(path_type=Path))
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for index.html, PNGs and CSVs.")
+@click.option("--mapping", type=click.Path(path_type=Path), help="Mapping YAML when CONTACTS is a raw export.")
+@click.option("--title", default="Demand and flow", show_default=True)
+@click.option("--window", default="14D", show_default=True, help="Case window (when cases must be stitched).")
+@click.option("--pseudonymise", is_flag=True, help="Replace customer ids with a keyed hash (key: --key or env).")
+@click.option("--key", envvar="FLOWKIT_PSEUDONYM_KEY", help="Secret key for --pseudonymise (env FLOWKIT_PSEUDONYM_KEY).")
+def analyze(contacts, out, mapping, title, window, pseudonymise, key):
+    """Analyse demand and flow and write the manager's report (self-contained HTML).
+
+    CONTACTS may be classified contacts, plain contacts or any export (then it is
+    stitched into cases and classified first with the built-in rules).
+
+    \b
+    Example:
+      flowkit analyze out/classified.parquet --out reports/client --pseudonymise --key "$SECRET"
+    """
+    from flowkit.report import build_report
+    from flowkit.store import load_any
+
+    if pseudonymise and not key:
+        raise click.UsageError("--pseudonymise needs --key (or FLOWKIT_PSEUDONYM_KEY)")
+    _step("reading contacts")
+    table = load_any(contacts, mapping)
+    table = _prepare(table, window)
+    report = build_report(table, out, title=title, pseudonymise_key=key if pseudonymise else None, progress=_step)
+    for sentence in report.sentences:
+        click.echo(f"- {sentence}")
+    click.echo(f"report -> {report.path}  ({len(report.charts)} charts as PNG, {len(report.tables)} tables as CSV)")
+
+
+def _prepare(table, window: str):
+    """Stitch and classify when the table has not been yet."""
+    from flowkit.cases import stitch
+    from flowkit.classify import classify
+
+    if table["case_id"].isna().all():
+        _step("stitching cases")
+        table = stitch(table, window=window).contacts
+    if "demand" not in table.columns:
+        _step("classifying demand")
+        table = classify(table, stitch_window=window).contacts
+    return table
+
+
 # --------------------------------------------------------------------------- samples
 
 
@@ -338,28 +391,37 @@ def theory(rate_per_hour, aht_s, agents, patience_s, sl_seconds, target):
 @main.command()
 @click.option("--out", default=str(REPO_ROOT / "reports" / "demo"), show_default=True, type=click.Path(path_type=Path))
 def demo(out):
-    """Run the pipeline on the bundled samples.
+    """Run the whole pipeline on the bundled samples and write the report.
+
+    Ingest (with the reconciliation), stitch cases, classify, analyse, report to OUT/index.html.
 
     \b
     Example:
       flowkit demo --out reports/demo
     """
     from flowkit.cases import stitch
+    from flowkit.classify import classify
     from flowkit.ingest import ingest_manifest
+    from flowkit.report import build_report
     from flowkit.store import quarantine_path, write_table
 
     manifest = SAMPLES / "manifest.yaml"
     if not manifest.is_file():
         raise click.ClickException(f"{manifest}: bundled samples not found; run from a clone of the repository")
-    click.echo(f"Ingesting the bundled samples ({manifest}) ...")
+    _step(f"ingesting the bundled samples ({manifest})")
     result = ingest_manifest(manifest)
-    stitched = stitch(result.contacts)
     out.mkdir(parents=True, exist_ok=True)
-    write_table(stitched.contacts, out / "contacts.parquet")
-    write_table(stitched.cases, out / "cases.csv")
     result.quarantine.to_csv(quarantine_path(out / "contacts.parquet"), index=False)
+    _step("stitching cases")
+    stitched = stitch(result.contacts)
+    _step("classifying demand")
+    classified = classify(stitched.contacts).contacts
+    write_table(classified, out / "contacts.parquet")
+    report = build_report(classified, out, title="Vistula Connect: demand and flow (bundled samples)", progress=_step)
     click.echo(cases_text(stitched.cases))
-    click.echo(f"written to {out}")
+    for sentence in report.sentences:
+        click.echo(f"- {sentence}")
+    click.echo(f"report -> {report.path}")
     click.echo(summary_text(result))
 
 

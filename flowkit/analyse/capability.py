@@ -1,0 +1,46 @@
+"""XmR (individuals and moving range) charts: is this process predictable, and what will it do?
+
+Wheeler's limits: natural process limits X̄ ± 2.66·mR̄ (lower limit floored at 0 for counts
+and durations), moving-range upper limit 3.268·mR̄. A point outside the limits is a signal
+worth investigating; anything inside is the process's ordinary variation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["XmR", "xmr"]
+
+
+@dataclass(frozen=True)
+class XmR:
+    values: pd.Series          # in time order, index = period or case
+    moving_range: pd.Series    # |x_i - x_{i-1}|, first is NaN
+    mean: float
+    mr_bar: float
+    upper: float               # X̄ + 2.66 mR̄
+    lower: float               # max(0, X̄ - 2.66 mR̄) when floored
+    mr_upper: float            # 3.268 mR̄
+    signals: pd.Series         # bool per point: outside the natural process limits
+
+    @property
+    def predictable(self) -> bool:
+        return not bool(self.signals.any())
+
+
+def xmr(values: pd.Series, floor_at_zero: bool = True) -> XmR:
+    """Limits for ``values`` (already in time order). Needs at least two points."""
+    x = pd.Series(values, dtype="float64").dropna()
+    if len(x) < 2:
+        raise ValueError(f"an XmR chart needs at least 2 points, got {len(x)}")
+    mr = x.diff().abs()
+    mean, mr_bar = float(x.mean()), float(mr.mean())
+    upper = mean + 2.66 * mr_bar
+    lower = mean - 2.66 * mr_bar
+    if floor_at_zero:
+        lower = max(0.0, lower)
+    signals = (x > upper) | (x < lower)
+    return XmR(x, mr, mean, mr_bar, upper, lower, 3.268 * mr_bar, signals)

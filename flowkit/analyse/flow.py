@@ -1,0 +1,85 @@
+"""Flow: how long customers really wait for a result, and how often the first contact does it.
+
+End-to-end time runs per case from the customer's first contact to resolution (the source's
+``closed_at`` where known, else the last contact), so it includes every repeat and hand-off.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from flowkit.analyse.capability import XmR, xmr
+
+__all__ = ["end_to_end", "one_stop", "contacts_per_case", "handoffs", "nth_contact_effect", "agent_hours"]
+
+PERCENTILES = (0.5, 0.8, 0.9, 0.95)
+
+
+def end_to_end(cases: pd.DataFrame) -> tuple[pd.Series, XmR | None]:
+    """Percentiles of end-to-end days, and an XmR chart over cases in order of first contact."""
+    days = (cases.sort_values("first_at", kind="stable")["end_to_end_s"] / 86400.0).reset_index(drop=True)
+    pct = days.quantile(list(PERCENTILES)).rename(lambda q: f"p{int(q * 100)}")
+    pct["mean"] = days.mean()
+    pct["cases"] = float(len(days))
+    return pct, (xmr(days) if len(days) >= 2 else None)
+
+
+def one_stop(df: pd.DataFrame) -> dict[str, float]:
+    """Value demand dealt with at the first contact: the 'perfect' share of cases.
+
+    Among cases that start with value demand and whose first contact records ``resolved``:
+    perfect = resolved at that first contact and no further contact in the case.
+    """
+    d = df[df["case_id"].notna()].sort_values(["case_id", "received_at"], kind="stable")
+    n = d.groupby("case_id", observed=True)["contact_id"].transform("size")
+    first = d.groupby("case_id", observed=True).head(1)
+    first = first.assign(n=n.loc[first.index])
+    eligible = first[first["demand"].astype(str).eq("value") & first["resolved"].notna()]
+    if eligible.empty:
+        return {"cases": 0, "resolved_first_contact": float("nan"), "perfect": float("nan")}
+    resolved = eligible["resolved"].astype(bool)
+    return {"cases": int(len(eligible)), "resolved_first_contact": float(resolved.mean()),
+            "perfect": float((resolved & (eligible["n"] == 1)).mean())}
+
+
+def contacts_per_case(cases: pd.DataFrame) -> pd.Series:
+    """How many cases took 1, 2, 3, ... contacts."""
+    return cases["n_contacts"].value_counts().sort_index().rename("cases")
+
+
+def handoffs(df: pd.DataFrame) -> pd.Series:
+    """one_stop / pass_on / pass_back counts where the log records handling."""
+    return df["handling"].astype(str).where(df["handling"].notna(), "not recorded").value_counts()
+
+
+def _is_outcome(df: pd.DataFrame) -> pd.Series:
+    """Contacts that are an outcome worth avoiding: complaints, cancellations, abandoned calls."""
+    dtype = df["demand_type"].astype(str).str.lower()
+    return (df["failure_type"].astype(str).eq("complaint")
+            | dtype.str.contains("cancel|rezygn|wypowied|растор|закры", regex=True)
+            | df["abandoned"].fillna(False).astype(bool))
+
+
+def nth_contact_effect(df: pd.DataFrame, max_n: int = 6) -> pd.DataFrame:
+    """The Nth-contact effect: of cases still going at contact N, how many end in an outcome there.
+
+    Rows are contact numbers 1..max_n (the last row is max_n and above): cases that reached
+    that contact, outcomes at that contact, and the rate.
+    """
+    d = df[df["case_id"].notna()].sort_values(["case_id", "received_at"], kind="stable")
+    k = d.groupby("case_id", observed=True).cumcount() + 1
+    t = pd.DataFrame({"k": np.minimum(k, max_n), "outcome": _is_outcome(d).to_numpy()})
+    out = t.groupby("k").agg(contacts=("outcome", "size"), outcomes=("outcome", "sum"))
+    out["rate"] = out["outcomes"] / out["contacts"]
+    out.index.name = "contact_number"
+    return out
+
+
+def agent_hours(df: pd.DataFrame) -> pd.DataFrame:
+    """Agent hours by demand (value / failure / unknown) from recorded handle time, with shares."""
+    d = df[df["handle_s"].notna()]
+    hours = (d["handle_s"].astype(float) / 3600.0).groupby(d["demand"].astype(str)).sum()
+    out = hours.rename("agent_hours").to_frame()
+    out["share"] = out["agent_hours"] / out["agent_hours"].sum() if out["agent_hours"].sum() else np.nan
+    return out

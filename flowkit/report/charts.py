@@ -1,0 +1,170 @@
+"""Charts for managers: matplotlib, readable in black and white, one idea per chart.
+
+Each function takes the analysis result and ``ax=None`` and returns the Axes; nothing here
+touches global rcParams. Value and failure demand are told apart by hatching and grey
+level, not colour alone, so a printed report still reads.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from flowkit.analyse.capability import XmR  # noqa: E402
+
+__all__ = ["failure_by", "pareto", "xmr_chart", "weekly_failure_share", "nth_contact", "contacts_per_case",
+           "value_failure_flow", "data_effects", "new_axes"]
+
+VALUE = dict(facecolor="0.85", edgecolor="black", hatch="")
+FAILURE = dict(facecolor="0.35", edgecolor="black", hatch="//")
+
+
+def new_axes(width: float = 7.5, height: float = 3.6):
+    fig, ax = plt.subplots(figsize=(width, height), dpi=110)
+    return ax
+
+
+def _finish(ax, title: str):
+    ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.figure.tight_layout()
+    return ax
+
+
+def failure_by(table: pd.DataFrame, by_label: str, ax=None):
+    """Stacked value / failure contacts per group, failure share written on each bar."""
+    ax = ax or new_axes()
+    x = np.arange(len(table))
+    ax.bar(x, table["value"], label="value demand", **VALUE)
+    ax.bar(x, table["failure"], bottom=table["value"], label="failure demand", **FAILURE)
+    for i, (total, share) in enumerate(zip(table["value"] + table["failure"], table["failure_share"])):
+        if pd.notna(share):
+            ax.text(i, total, f"{share:.0%}", ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(x, [str(i) for i in table.index], rotation=0 if len(table) < 10 else 90, fontsize=8)
+    ax.set_ylabel("contacts")
+    ax.set_xlabel(by_label)
+    ax.legend(frameon=False, fontsize=8)
+    return _finish(ax, f"Value and failure demand by {by_label} (failure share on top)")
+
+
+def pareto(table: pd.DataFrame, top: int = 15, ax=None):
+    """Demand types by volume, with the cumulative share line."""
+    ax = ax or new_axes(height=4.2)
+    t = table.head(top)
+    x = np.arange(len(t))
+    for i, (_, row) in enumerate(t.iterrows()):
+        style = FAILURE if row["demand"] == "failure" else VALUE
+        ax.bar(i, row["contacts"], **style)
+    ax.set_xticks(x, t["type"], rotation=45, ha="right", fontsize=8)
+    ax.set_ylabel("contacts")
+    ax2 = ax.twinx()
+    ax2.plot(x, t["cumulative_share"] * 100, color="black", marker="o", markersize=3, linewidth=1)
+    ax2.set_ylim(0, 105)
+    ax2.set_ylabel("cumulative %")
+    ax2.spines[["top"]].set_visible(False)
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(**VALUE, label="value"), Patch(**FAILURE, label="failure")], frameon=False, fontsize=8,
+              loc="center right")
+    return _finish(ax, "What customers contact you about (Pareto)")
+
+
+def xmr_chart(chart: XmR, title: str, ylabel: str, ax=None):
+    """Individuals chart with natural process limits; points outside are marked."""
+    ax = ax or new_axes(height=3.0)
+    x = np.arange(len(chart.values))
+    ax.plot(x, chart.values.to_numpy(), color="black", marker="o", markersize=3, linewidth=1)
+    for y, style in ((chart.mean, "-"), (chart.upper, "--"), (chart.lower, "--")):
+        ax.axhline(y, color="0.4", linestyle=style, linewidth=1)
+    out = chart.signals.to_numpy()
+    if out.any():
+        ax.plot(x[out], chart.values.to_numpy()[out], linestyle="none", marker="s", markersize=7,
+                markerfacecolor="none", markeredgecolor="black", label="outside limits")
+        ax.legend(frameon=False, fontsize=8)
+    labels = chart.values.index
+    if isinstance(labels, pd.DatetimeIndex) and len(labels) <= 20:
+        ax.set_xticks(x, [d.strftime("%d %b") for d in labels], rotation=45, ha="right", fontsize=8)
+    ax.set_ylabel(ylabel)
+    ax.text(1.0, chart.upper, f" UNPL {chart.upper:.3g}", va="center", fontsize=7, transform=ax.get_yaxis_transform())
+    ax.text(1.0, chart.mean, f" mean {chart.mean:.3g}", va="center", fontsize=7, transform=ax.get_yaxis_transform())
+    ax.text(1.0, chart.lower, f" LNPL {chart.lower:.3g}", va="center", fontsize=7, transform=ax.get_yaxis_transform())
+    return _finish(ax, title)
+
+
+def weekly_failure_share(table: pd.DataFrame, ax=None):
+    ax = ax or new_axes(height=3.0)
+    ax.plot(table.index, table["failure_share"] * 100, color="black", marker="o", markersize=3)
+    ax.set_ylim(0, max(100, float(np.nanmax(table["failure_share"] * 100)) if len(table) else 100))
+    ax.set_ylabel("failure demand, %")
+    ax.tick_params(axis="x", labelsize=8, rotation=45)
+    return _finish(ax, "Failure share by week")
+
+
+def nth_contact(table: pd.DataFrame, ax=None):
+    ax = ax or new_axes(height=3.0)
+    labels = [str(i) if i < table.index.max() else f"{i}+" for i in table.index]
+    ax.bar(labels, table["rate"] * 100, **FAILURE)
+    for i, (rate, n) in enumerate(zip(table["rate"], table["contacts"])):
+        ax.text(i, rate * 100, f"n={n:,}", ha="center", va="bottom", fontsize=7)
+    ax.set_xlabel("contact number within the case")
+    ax.set_ylabel("ends in complaint, cancellation\nor abandoned call, %")
+    return _finish(ax, "The Nth-contact effect")
+
+
+def contacts_per_case(series: pd.Series, ax=None):
+    ax = ax or new_axes(height=3.0)
+    s = series.copy()
+    if len(s) > 8:
+        s = pd.concat([s.iloc[:7], pd.Series({f"{s.index[7]}+": s.iloc[7:].sum()})])
+    ax.bar([str(i) for i in s.index], s.to_numpy(), **VALUE)
+    ax.set_xlabel("contacts in the case")
+    ax.set_ylabel("cases")
+    return _finish(ax, "How many contacts it takes")
+
+
+def value_failure_flow(links: pd.DataFrame, top: int = 12, ax=None):
+    """A flow chart: value demands on the left, the failure demands they generate on the right."""
+    ax = ax or new_axes(height=4.5)
+    t = links.head(top)
+    if t.empty:
+        ax.text(0.5, 0.5, "no failure demand followed value demand in the same case", ha="center", transform=ax.transAxes)
+        ax.axis("off")
+        return _finish(ax, "Which value demand generates which failure demand")
+    left = list(dict.fromkeys(t["value_type"]))
+    right = list(dict.fromkeys(t["failure_type"]))
+    ly = {v: 1 - (i + 0.5) / len(left) for i, v in enumerate(left)}
+    ry = {v: 1 - (i + 0.5) / len(right) for i, v in enumerate(right)}
+    widest = t["contacts"].max()
+    for _, row in t.iterrows():
+        w = 0.5 + 9 * row["contacts"] / widest
+        ax.plot([0.3, 0.7], [ly[row["value_type"]], ry[row["failure_type"]]], color="0.3", linewidth=w, alpha=0.6,
+                solid_capstyle="butt")
+    for v, y in ly.items():
+        ax.text(0.29, y, v, ha="right", va="center", fontsize=8)
+    for v, y in ry.items():
+        ax.text(0.71, y, v, ha="left", va="center", fontsize=8)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.axis("off")
+    ax.set_ylim(0, 1.08)
+    ax.text(0.29, 1.04, "value demand", ha="right", fontsize=8, style="italic")
+    ax.text(0.71, 1.04, "failure demand that followed", ha="left", fontsize=8, style="italic")
+    return _finish(ax, "Which value demand generates which failure demand (line width = contacts)")
+
+
+def data_effects(effects: pd.DataFrame, top: int = 12, ax=None):
+    """Forest plot: change in handle time with each field, per demand type, with 95% CIs."""
+    ax = ax or new_axes(height=max(2.5, 0.35 * min(top, len(effects)) + 1))
+    t = effects.reindex(effects["handle_diff_s"].abs().sort_values(ascending=False).index).head(top)
+    y = np.arange(len(t))[::-1]
+    ax.errorbar(t["handle_diff_s"], y, xerr=[t["handle_diff_s"] - t["handle_diff_low"],
+                                            t["handle_diff_high"] - t["handle_diff_s"]],
+                fmt="o", color="black", ecolor="0.4", capsize=3, markersize=4)
+    ax.axvline(0, color="0.5", linewidth=1)
+    ax.set_yticks(y, [f"{a} / {b}" for a, b in zip(t["demand_type"], t["field"])], fontsize=8)
+    ax.set_xlabel("handle time with the field minus without, seconds (95% CI)")
+    return _finish(ax, "What data handling used: handle time with and without each field")

@@ -1,0 +1,220 @@
+"""The manager's report: one self-contained HTML file, charts embedded, tables beside it as CSV.
+
+Built from a classified contact table. Nothing from the log reaches the page unescaped
+(Jinja2 autoescaping), verbatims are masked for personal data, and customer ids can be
+replaced by keyed pseudonyms. The page makes no network request: styles are inline and
+charts are data: URIs, so it can be e-mailed, archived and printed as it is.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from flowkit import analyse as A
+from flowkit.cases import stitch, summarise_cases
+from flowkit.report import charts
+from flowkit.report.privacy import mask_pii, pseudonymise
+
+__all__ = ["Report", "build_report", "summary_sentences"]
+
+
+@dataclass
+class Report:
+    path: Path
+    charts: dict[str, Path] = field(default_factory=dict)
+    tables: dict[str, Path] = field(default_factory=dict)
+    numbers: dict[str, float] = field(default_factory=dict)
+    sentences: list[str] = field(default_factory=list)
+
+
+def _pct(x: float) -> str:
+    return "n/a" if x != x else f"{x:.0%}"
+
+
+def summary_sentences(c: pd.DataFrame, cases: pd.DataFrame) -> tuple[list[str], dict[str, float]]:
+    """The one-screen summary in plain language, and the numbers behind it."""
+    overall = A.failure_share(c).iloc[0]
+    n = int(overall["contacts"])
+    share = float(overall["failure_share"])
+    numbers: dict[str, float] = {"contacts": n, "failure_share": share, "unknown": int(overall["unknown"])}
+    s = [f"{_pct(share)} of classified contacts are failure demand: contacts caused by a failure to do "
+         f"something, or to do something right, for the customer ({int(overall['failure']):,} of "
+         f"{int(overall['value'] + overall['failure']):,})."]
+    fails = c[c["demand"].astype(str).eq("failure")]
+    if len(fails):
+        kinds = fails["failure_type"].astype(str).value_counts()
+        top = kinds.index[0]
+        top_share = kinds.iloc[0] / n
+        by_channel = fails.loc[fails["failure_type"].astype(str).eq(top), "channel"].astype(str).value_counts(normalize=True)
+        numbers.update({"top_failure_type": top, "top_failure_share_of_all": top_share})
+        s.append(f"The largest kind is {top.replace('_', ' ')}, {_pct(top_share)} of all contacts, "
+                 f"mostly by {by_channel.index[0]} ({_pct(by_channel.iloc[0])} of it).")
+    hours = A.agent_hours(c)
+    if "failure" in hours.index and hours["agent_hours"].sum() > 0:
+        numbers["agent_hours_failure"] = float(hours.loc["failure", "agent_hours"])
+        s.append(f"Failure demand took {hours.loc['failure', 'agent_hours']:,.0f} agent hours, "
+                 f"{_pct(hours.loc['failure', 'share'])} of the handling time the log records.")
+    if len(cases):
+        pct, _ = A.end_to_end(cases)
+        numbers.update({"e2e_p50_days": float(pct["p50"]), "e2e_p90_days": float(pct["p90"])})
+        if cases["closed_at"].notna().mean() >= 0.5:
+            s.append(f"Half of all cases end within {pct['p50']:.1f} days of the customer's first contact; "
+                     f"one in ten takes more than {pct['p90']:.1f} days.")
+        else:  # no closing times: only repeat cases show how long customers were kept going
+            repeat = cases[cases["n_contacts"] > 1]
+            if len(repeat) >= 2:
+                rp, _ = A.end_to_end(repeat)
+                numbers.update({"repeat_e2e_p50_days": float(rp["p50"]), "repeat_e2e_p90_days": float(rp["p90"])})
+                s.append(f"Where customers had to come back, half waited {rp['p50']:.1f} days or more from first to "
+                         f"last contact, one in ten more than {rp['p90']:.1f} days (the log records no closing "
+                         "times, so these are lower bounds).")
+        multi = float((cases["n_contacts"] > 1).mean())
+        numbers["repeat_case_share"] = multi
+        s.append(f"{_pct(multi)} of cases needed more than one contact.")
+    os_ = A.one_stop(c)
+    if os_["cases"]:
+        numbers["one_stop_perfect"] = os_["perfect"]
+        s.append(f"Value demand was dealt with at the first contact, with no repeat, in {_pct(os_['perfect'])} "
+                 f"of {os_['cases']:,} cases where the log records resolution.")
+    if numbers["unknown"]:
+        s.append(f"{numbers['unknown']:,} contacts ({_pct(numbers['unknown'] / n)}) could not be classified "
+                 "(mostly calls with no words recorded); they are counted apart, not guessed.")
+    return s, numbers
+
+
+def _png(ax, path: Path) -> str:
+    fig = ax.figure
+    fig.savefig(path, format="png")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _table(df: pd.DataFrame, path: Path, index: bool = True) -> dict:
+    df.to_csv(path, index=index)
+    shown = df.reset_index() if index else df
+    shown = shown.map(lambda v: f"{v:.1%}" if isinstance(v, float) and 0 <= abs(v) <= 1 and v != int(v) else
+                      (f"{v:,.1f}" if isinstance(v, float) else v))
+    return {"columns": [str(c) for c in shown.columns], "rows": shown.astype(str).values.tolist(), "csv": path.name}
+
+
+def build_report(contacts: pd.DataFrame, out_dir: str | Path, title: str = "Demand and flow",
+                 pseudonymise_key: str | None = None, progress: Callable[[str], None] | None = None,
+                 extra_sections: list[dict] | None = None) -> Report:
+    """Analyse a classified contact table and write ``out_dir/index.html`` with PNGs and CSVs."""
+    step = progress or (lambda _msg: None)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    c = contacts.copy()
+    if "demand" not in c.columns:
+        raise ValueError("the contacts are not classified: run flowkit classify first (or flowkit analyze does it)")
+    if pseudonymise_key:
+        c["customer_id"] = pseudonymise(c["customer_id"], pseudonymise_key)
+    c["text"] = mask_pii(c["text"])
+    step("cases")
+    if c["case_id"].isna().any():  # contacts with no case yet: stitch (no customer id: a case of its own)
+        c = stitch(c).contacts
+    cases = summarise_cases(c)
+    report = Report(out / "index.html")
+    step("summary")
+    sentences, numbers = summary_sentences(c, cases)
+    report.sentences, report.numbers = sentences, numbers
+    figures, tables = [], []
+
+    def figure(name: str, ax, caption: str):
+        path = out / f"{name}.png"
+        figures.append({"name": name, "src": _png(ax, path), "caption": caption, "file": path.name})
+        report.charts[name] = path
+
+    def table(name: str, df: pd.DataFrame, caption: str, index: bool = True):
+        path = out / f"{name}.csv"
+        t = _table(df, path, index)
+        t.update(name=name, caption=caption)
+        tables.append(t)
+        report.tables[name] = path
+
+    step("demand")
+    by_channel = A.failure_share(c, "channel")
+    by_channel = by_channel[by_channel["contacts"] > 0]
+    figure("failure_by_channel", charts.failure_by(by_channel, "channel"),
+           "Failure share is over classified contacts; unknown contacts are left out of the share.")
+    table("failure_by_channel", by_channel, "Contacts by channel")
+    par = A.pareto(c)
+    figure("pareto", charts.pareto(par), "Dark, hatched bars are failure demand.")
+    table("demand_types", par, "Demand types, largest first", index=False)
+    weekly = A.failure_share(c, "week")
+    if len(weekly) >= 2:
+        figure("failure_share_by_week", charts.weekly_failure_share(weekly), "Share of classified contacts each week.")
+    table("failure_by_week", weekly, "Contacts by week")
+    table("failure_by_hour", A.failure_share(c, "hour"), "Contacts by hour of day")
+    table("failure_by_weekday", A.failure_share(c, "weekday"), "Contacts by weekday")
+    links = A.value_failure_links(c)
+    figure("value_failure_links", charts.value_failure_flow(links),
+           "For cases that began with value demand, the failure demand that followed in the same case.")
+    table("value_failure_links", links, "Value demand and the failure demand that followed", index=False)
+    step("predictability")
+    xmrs = A.predictability(c, top=6)
+    for name, chart in xmrs.items():
+        safe = "".join(ch if ch.isalnum() else "_" for ch in name)[:40]
+        verdict = "predictable" if chart.predictable else "signals outside the limits: look for special causes"
+        figure(f"xmr_{safe}", charts.xmr_chart(chart, f"Weekly contacts: {name}", "contacts per week"),
+               f"XmR chart, limits mean ± 2.66 × average moving range ({verdict}).")
+    step("flow")
+    if len(cases) >= 2:
+        pct, e2e = A.end_to_end(cases)
+        table("end_to_end_days", pct.to_frame("days"), "End-to-end time per case, days")
+        if e2e is not None:
+            sample = e2e if len(e2e.values) <= 400 else A.xmr(
+                (cases.sort_values("first_at")["end_to_end_s"] / 86400).iloc[:: max(1, len(cases) // 400)].reset_index(drop=True))
+            figure("end_to_end_capability", charts.xmr_chart(sample, "End-to-end time per case (capability)", "days"),
+                   "Cases in order of first contact (sampled to 400 points when there are more); limits from the same points.")
+    cpc = A.contacts_per_case(cases)
+    figure("contacts_per_case", charts.contacts_per_case(cpc), "Cases by number of contacts.")
+    table("contacts_per_case", cpc.to_frame(), "Cases by number of contacts")
+    nth = A.nth_contact_effect(c)
+    figure("nth_contact", charts.nth_contact(nth),
+           "Of contacts at position N in their case, the share that is a complaint, a cancellation or an abandoned call.")
+    table("nth_contact_effect", nth, "The Nth-contact effect")
+    table("handling", A.handoffs(c).to_frame("contacts"), "How contacts were handled")
+    table("agent_hours", A.agent_hours(c), "Agent hours by demand")
+    step("data use")
+    effects = A.field_effects(c)
+    if len(effects):
+        figure("data_use", charts.data_effects(effects),
+               "Observational: agents consult more on harder contacts, so these are associations, not effects.")
+        table("data_use_effects", effects, "Handle time and resolution with and without each field", index=False)
+        table("data_use_share", A.field_usage(c), "How often each field was used", index=False)
+    step("verbatims")
+    examples = _examples(c)
+    template = Environment(loader=PackageLoader("flowkit.report", "templates"),
+                           autoescape=select_autoescape(["html", "j2"])).get_template("report.html.j2")
+    period = f"{c['received_at'].min():%d %b %Y} – {c['received_at'].max():%d %b %Y}" if len(c) else ""
+    html = template.render(title=title, period=period, generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
+                           sentences=sentences, figures=figures, tables=tables, examples=examples,
+                           sources=sorted(c["source"].astype(str).str.rsplit(":", n=1).str[0].str.rsplit("#", n=1).str[0].unique())[:20],
+                           pseudonymised=bool(pseudonymise_key), extra_sections=extra_sections or [])
+    report.path.write_text(html, encoding="utf-8")
+    return report
+
+
+def _examples(c: pd.DataFrame, per_type: int = 3) -> list[dict]:
+    """A few verbatims per demand type, as the customers put it (masked)."""
+    d = c[c["text"].notna()]
+    label = d["failure_type"].astype(object).where(d["demand"].astype(str).eq("failure"), d["demand_type"]).astype(str)
+    out = []
+    for name, group in d.groupby(label, sort=False):
+        g = group.drop_duplicates("text").head(per_type)
+        out.append({"type": name, "demand": str(group["demand"].iloc[0]), "count": int(len(group)),
+                    "rows": [{"text": str(t), "channel": str(ch), "rule": str(r), "customer": "" if pd.isna(cu) else str(cu)}
+                             for t, ch, r, cu in zip(g["text"], g["channel"], g["rule"], g["customer_id"])]})
+    return sorted(out, key=lambda e: -e["count"])

@@ -1,0 +1,124 @@
+"""The report: privacy, escaping, real-log numbers, and a real browser opening the file."""
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from flowkit.classify import classify
+from flowkit.ingest import ingest, load_mapping
+from flowkit.report import build_report, mask_pii, pseudonymise
+from flowkit.synth import generate
+from tests.conftest import ROOT
+
+HOSTILE = [
+    "<script>alert('x')</script> my bill is wrong",
+    "<img src=x onerror=alert(1)> still waiting for my refund",
+    "call me on +48 601 234 567 or jan.kowalski@example.pl, PESEL 44051401359",
+    "мой СНИЛС 112-233-445 95, телефон 8 (912) 345-67-89, почта ivan@mail.ru — жду возврат",
+]
+
+
+def test_mask_pii_in_three_languages():
+    masked = mask_pii(pd.Series(HOSTILE[2:] + [None]))
+    assert masked[0] == "call me on [phone] or [e-mail], PESEL [ID number]"
+    assert "112-233-445" not in masked[1] and "[SNILS]" in masked[1] and "[phone]" in masked[1] and "[e-mail]" in masked[1]
+    assert pd.isna(masked[2])
+
+
+def test_pseudonyms_are_keyed_and_stable():
+    ids = pd.Series(["KL-1", "KL-2", "KL-1", None])
+    a, b = pseudonymise(ids, "secret"), pseudonymise(ids, "other")
+    assert a[0] == a[2] != a[1] and a[0].startswith("C-") and a[3] is None
+    assert a[0] != b[0]
+    with pytest.raises(ValueError, match="secret key"):
+        pseudonymise(ids, "")
+
+
+@pytest.fixture(scope="module")
+def hostile_report(tmp_path_factory):
+    log = generate(3000, seed=9)
+    log.loc[log.index[:4], "text"] = HOSTILE
+    log.loc[log.index[:4], "channel"] = "email"
+    out = tmp_path_factory.mktemp("report")
+    classified = classify(log.drop(columns=["demand", "demand_type", "failure_type", "language"])).contacts
+    return build_report(classified, out, pseudonymise_key="k3y"), log
+
+
+def test_report_escapes_and_masks_everything_from_the_log(hostile_report):
+    report, log = hostile_report
+    html = report.path.read_text(encoding="utf-8")
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert" in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    for secret in ("601 234 567", "jan.kowalski@example.pl", "44051401359", "112-233-445 95", "ivan@mail.ru"):
+        assert secret not in html
+    assert not re.search(r"KL-\d{6}", html)                  # customer ids pseudonymised
+    assert "C-" in html
+
+
+def test_report_is_self_contained_with_pngs_and_csvs(hostile_report):
+    report, _ = hostile_report
+    html = report.path.read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", html)
+    assert html.count("data:image/png;base64,") == len(report.charts) >= 6
+    for path in [*report.charts.values(), *report.tables.values()]:
+        assert path.is_file() and path.stat().st_size > 0
+    assert "failure demand" in report.sentences[0]
+
+
+def _chromium() -> str:
+    import shutil
+
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        pytest.fail("Chromium is not installed: `python3 bootstrap.py test` installs Debian's chromium; "
+                    "run it as root or install it by hand (apt-get install chromium)")
+    return path
+
+
+def test_report_in_a_real_browser(hostile_report, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    report, _ = hostile_report
+    requests, dialogs = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=_chromium(), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(report.path.as_uri())
+        page.wait_for_load_state("load")
+        images = page.eval_on_selector_all("img", "els => els.map(e => [e.complete, e.naturalWidth])")
+        shown = page.inner_text("body")
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        browser.close()
+    external = [u for u in requests if not u.startswith(("file:", "data:"))]
+    assert external == [], external
+    assert len(images) == len(report.charts) and all(ok and w > 100 for ok, w in images)
+    assert dialogs == []                                      # no script ran
+    assert "<script>alert('x')</script>" in shown            # shown as text
+    assert (tmp_path / "report.png").stat().st_size > 50_000
+
+
+def test_report_on_nyc311_matches_a_direct_pandas_count(real_logs, tmp_path):
+    path = real_logs / "nyc311_2011_micro.csv"
+    r = ingest(path, load_mapping(ROOT / "samples" / "mappings" / "nyc311_2011_micro.yaml"))
+    classified = classify(r.contacts).contacts
+    report = build_report(classified, tmp_path)
+    raw = pd.read_csv(path, dtype=str)
+    raw = raw[raw["Unique Key"].isin(r.contacts["contact_id"])]
+    by_channel = pd.read_csv(report.tables["failure_by_channel"]).set_index("channel")
+    expected = raw["Open Data Channel Type"].map({"PHONE": "phone", "ONLINE": "web", "UNKNOWN": "unknown",
+                                                  "OTHER": "unknown"}).value_counts()
+    assert by_channel["contacts"].to_dict() == expected.to_dict()
+    assert report.numbers["contacts"] == len(raw)
+    # end-to-end: NYC closes requests, so the median case time is created -> closed
+    e2e = pd.read_csv(report.tables["end_to_end_days"], index_col=0)["days"]
+    created = pd.to_datetime(raw["Created Date"], format="%m/%d/%Y %I:%M:%S %p")
+    closed = pd.to_datetime(raw["Closed Date"], format="%m/%d/%Y %I:%M:%S %p")
+    days = ((closed.fillna(created).where(closed.fillna(created) >= created, created) - created).dt.total_seconds() / 86400)
+    assert e2e["p50"] == pytest.approx(days.median(), rel=1e-6)
+    assert e2e["p90"] == pytest.approx(days.quantile(0.9), rel=1e-6)
