@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -335,7 +336,7 @@ def simulate(scenario, replications, workers, as_json, out):
     if as_json:
         result = run(sc, replications, workers, keep_log=out is not None)
     else:
-        with click.progressbar(length=total, label=f"simulating {sc.name}", file=click.get_text_stream("stderr")) as bar:
+        with click.progressbar(length=total, label=f"simulating {sc.name}", file=sys.stderr) as bar:
             result = run(sc, replications, workers, keep_log=out is not None, progress=lambda done, _n: bar.update(1))
     if out:
         out.mkdir(parents=True, exist_ok=True)
