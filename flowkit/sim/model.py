@@ -133,6 +133,8 @@ class _Centre:
         self.wait_area = 0.0
         self.wait_last = self.t0
         self.entered_queue = 0
+        self.case_start: dict[str, float] = {}
+        self.case_done: dict[str, float] = {}
         self._build_agents()
         for ch, hours in sc.open_hours.items():
             self._schedule_opening(ch, hours)
@@ -308,6 +310,8 @@ class _Centre:
         c.demand, c.demand_type, c.failure_type = s.demand, s.type, s.failure_type
         c.customer = c.case = f"S{self.rep}-{c.id}"
         c.attempt = 1
+        if c.counted:
+            self.case_start[c.case] = c.arrival
         self._schedule_arrival(k, self.env._now)
         self._offer(c)
 
@@ -382,11 +386,15 @@ class _Centre:
         sc = self.sc
         if c.kind == "handoff":
             ok = self.misc() < sc.handoff.resolve_p
-            if not ok:
+            if ok:
+                self._case_resolved(c.parent.case)
+            else:
                 self._recontact(c.parent)
             return
         p = min(1.0, max(0.0, sc.demand[c.stream].resolve_p + self.add[c.stream]))
         c.resolved = self.decide_draw[c.stream]() < p
+        if c.resolved:
+            self._case_resolved(c.case if c.kind == "contact" else c.parent.case)
         if c.kind == "callback":
             if not c.resolved:
                 self._recontact(c.parent)
@@ -409,6 +417,10 @@ class _Centre:
                 self._recontact(c, "progress_chasing")
             return
         self._recontact(c)
+
+    def _case_resolved(self, case: str) -> None:
+        if case in self.case_start and case not in self.case_done:
+            self.case_done[case] = self.env._now
 
     def _callback(self, c: _Item) -> None:
         w = self._new_item(c.stream, "callback", c.channel)
@@ -470,6 +482,9 @@ class _Centre:
             "agent_hours": self.busy_s / 3600.0,
             "one_stop": (sum(1 for c in first if c.resolved) / len(first)) if first else 0.0,
             "lost_closed": outcomes.get("closed", 0) / offered if offered else 0.0,
+            "e2e_hours": (float(np.mean([self.case_done[k] - self.case_start[k] for k in self.case_done])) / 3600.0
+                          if self.case_done else 0.0),
+            "cases_resolved": len(self.case_done) / len(self.case_start) if self.case_start else 0.0,
         }
         for ch in sorted({c.channel for c in items}):
             mine = [c for c in queued if c.channel == ch]

@@ -63,10 +63,13 @@ def _one(args) -> ReplicationResult:
 
 
 def simulate(scenario: Scenario, replications: int | None = None, workers: int | None = None,
-             keep_log: bool = True, progress: Callable[[int, int], None] | None = None) -> SimulationResult:
-    """Run ``replications`` (default: the scenario's) on ``workers`` processes (default: all cores).
+             keep_log: bool = True, progress: Callable[[int, int], None] | None = None,
+             scheduler: str | None = None) -> SimulationResult:
+    """Run ``replications`` (default: the scenario's) on ``workers`` processes (default: all cores),
+    or on a Dask distributed cluster when ``scheduler`` gives its address.
 
     ``progress(done, total)`` is called after each replication; the library never prints.
+    Results are identical whichever executor ran them: each replication seeds itself.
     """
     reps = replications or scenario.replications
     if reps < 1:
@@ -76,7 +79,9 @@ def simulate(scenario: Scenario, replications: int | None = None, workers: int |
         raise ValueError(f"workers must be at least 1, got {workers}")
     jobs = [(scenario, r, keep_log) for r in range(reps)]
     results: list[ReplicationResult] = []
-    if workers == 1 or reps == 1:
+    if scheduler:
+        results = run_on_dask(scheduler, jobs, progress)
+    elif workers == 1 or reps == 1:
         for job in jobs:
             results.append(_one(job))
             if progress:
@@ -88,6 +93,22 @@ def simulate(scenario: Scenario, replications: int | None = None, workers: int |
                 if progress:
                     progress(len(results), reps)
     return collect(scenario, results, keep_log)
+
+
+def run_on_dask(scheduler: str, jobs: list, progress: Callable[[int, int], None] | None = None) -> list:
+    """Replications on a Dask distributed cluster (``tcp://host:port``), gathered in order."""
+    try:
+        from dask.distributed import Client, as_completed
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ValueError("--scheduler needs Dask distributed: pip install 'dask[distributed]'") from exc
+    with Client(scheduler, timeout="30s") as client:
+        futures = client.map(_one, jobs, pure=False)
+        done = 0
+        for _ in as_completed(futures):
+            done += 1
+            if progress:
+                progress(done, len(jobs))
+        return client.gather(futures)
 
 
 def collect(scenario: Scenario, results: list[ReplicationResult], keep_log: bool = True) -> SimulationResult:
