@@ -353,6 +353,41 @@ def simulate(scenario, replications, workers, as_json, out):
         click.echo(f"written to {out}")
 
 
+@main.command()
+@click.argument("contacts", type=click.Path(path_type=Path))
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Scenario YAML to write.")
+@click.option("--mapping", type=click.Path(path_type=Path), help="Mapping YAML when CONTACTS is a raw export.")
+@click.option("--name", default="baseline", show_default=True)
+@click.option("--agents", type=click.IntRange(min=1), help="Agents, when the log has no agent ids.")
+@click.option("--replications", type=click.IntRange(min=2), default=10, show_default=True)
+@click.option("--fit/--no-fit", default=True, show_default=True, help="Simulate the result and compare it with the log.")
+@click.option("--workers", type=click.IntRange(min=1))
+def calibrate(contacts, out, mapping, name, agents, replications, fit, workers):
+    """Estimate a scenario from a contact log, write it as commented YAML, and check its fit.
+
+    \b
+    Example:
+      flowkit calibrate calls.csv --mapping samples/mappings/bank_calls.yaml --out simulations/bank.yaml
+    """
+    from flowkit.sim.calibrate import calibrate as run, save
+    from flowkit.sim.fit import model_fit
+    from flowkit.store import load_any
+
+    _step("reading contacts")
+    table = load_any(contacts, mapping)
+    _step("estimating")
+    cal = run(table, name=name, agents=agents, replications=replications)
+    save(cal, out)
+    click.echo(f"scenario -> {out}")
+    for key, note in cal.notes.items():
+        click.echo(f"  {key}: {note}")
+    if fit:
+        _step("simulating the baseline to check it against the log")
+        result = model_fit(table, cal.scenario, workers=workers)
+        for sentence in result.sentences:
+            click.echo(f"- {sentence}")
+
+
 def _deltas_text(title: str, deltas: dict) -> list[str]:
     lines = [title]
     for k, d in deltas.items():
@@ -507,12 +542,31 @@ def demo(out):
     _step("classifying demand")
     classified = classify(stitched.contacts).contacts
     write_table(classified, out / "contacts.parquet")
-    report = build_report(classified, out, title="Vistula Connect: demand and flow (bundled samples)", progress=_step)
+    section = _simulate_for_report(classified, out)
+    report = build_report(classified, out, title="Vistula Connect: demand and flow (bundled samples)", progress=_step,
+                          extra_sections=[section])
     click.echo(cases_text(stitched.cases))
     for sentence in report.sentences:
         click.echo(f"- {sentence}")
     click.echo(f"report -> {report.path}")
     click.echo(summary_text(result))
+
+
+def _simulate_for_report(classified, out: Path, replications: int = 4) -> dict:
+    """Calibrate, check the fit and run the data-value experiment for the report's simulation section."""
+    from flowkit.report.simulation import simulation_section
+    from flowkit.sim.calibrate import calibrate, save
+    from flowkit.sim.experiment import data_value
+    from flowkit.sim.fit import model_fit
+
+    _step("calibrating a baseline scenario from the log")
+    cal = calibrate(classified, name="baseline", replications=replications, horizon_hours=14 * 24)
+    save(cal, out / "scenario.yaml")
+    _step("checking the baseline against the log")
+    fit = model_fit(classified, cal.scenario, replications=replications)
+    _step("running the data-value experiment")
+    experiment = data_value(cal.scenario, replications=replications, progress=lambda name: _step(f"  {name}"))
+    return simulation_section(fit, experiment, out)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -84,7 +84,7 @@ def test_simulate_json_has_the_design_contract(run, tmp_path):
     result = run("simulate", ROOT / "simulations" / "mmc_check.yaml", "--replications", 3, "--workers", 1, "--json",
                  "--out", tmp_path / "sim")
     assert result.exit_code == 0, result.output
-    doc = json.loads(result.output)
+    doc = json.loads(result.stdout)
     assert doc["scenario"] == "mmc-check" and doc["replications"] == 3
     for kpi in ("mean_wait_s", "p_wait", "service_level", "abandon_rate", "occupancy", "contacts_offered",
                 "failure_share", "agent_hours_failure"):
@@ -110,3 +110,45 @@ def test_theory_command_gives_the_reference_answers(run):
     out = run("theory", "--rate-per-hour", 200, "--aht", 180, "--agents", 14, "--patience", 300).output
     assert "0.14526" in out and "0.013984" in out
     assert "agents needed for 80% within 20 s: 14" in run("theory", "--rate-per-hour", 200, "--aht", 180, "--target", 0.8).output
+
+
+def test_calibrate_compare_and_experiment_commands(run, tmp_path):
+    import json
+
+    from tests.test_calibrate import bank_log
+    from flowkit.store import write_table
+
+    write_table(bank_log(), tmp_path / "calls.parquet")
+    out = tmp_path / "bank.yaml"
+    result = run("calibrate", tmp_path / "calls.parquet", "--out", out, "--replications", 3, "--workers", 2)
+    assert result.exit_code == 0, result.output
+    assert "patience: exponential MLE" in result.output and "reproduces its own log" in result.output
+    text = out.read_text()
+    variant = tmp_path / "more.yaml"
+    import yaml
+
+    doc = yaml.safe_load(text)
+    doc["name"] = "staff-plus-2"
+    for shift in doc["agents"][0]["shifts"]:
+        shift["count"] += 2
+    variant.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    result = run("compare", out, variant, "--replications", 3, "--workers", 2, "--json")
+    deltas = json.loads(result.stdout)["variants"]["staff-plus-2"]
+    assert deltas["mean_wait_s"]["mean"] < 0 and deltas["mean_wait_s"]["significant"]
+    result = run("compare", out, variant, "--replications", 3, "--workers", 2)
+    assert "staff-plus-2 vs baseline" in result.output and "significant" in result.output
+
+
+def test_experiment_data_value_json(run, tmp_path):
+    import json
+
+    from tests.conftest import ROOT
+
+    result = run("experiment", "data-value", ROOT / "simulations" / "baseline.yaml", "--replications", 3,
+                 "--workers", 2, "--json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["scenario"] == "baseline" and doc["replications"] == 3
+    saved = [f["deltas"]["agent_hours"]["mean"] for f in doc["fields"]]
+    assert saved == sorted(saved) and {"field", "share_of_demand", "deltas", "significant"} <= set(doc["fields"][0])
+    assert doc["design_out"] and all("failure_type" in d for d in doc["design_out"])

@@ -205,3 +205,22 @@ def test_manifest_errors_name_the_entry(tmp_path):
     (tmp_path / "m.yaml").write_text("exports: [{path: a.csv}]\n")
     with pytest.raises(MappingError, match=r"exports\[0\]"):
         ingest_manifest(tmp_path / "m.yaml")
+
+
+def test_bank_call_centre_export_with_its_mapping(tmp_path):
+    from tests.conftest import ROOT
+
+    text = ("vru+line\tcall_id\tcustomer_id\tpriority\ttype\tdate\tvru_entry\tvru_exit\tvru_time\tq_start\tq_exit\tq_time\t"
+            "outcome\tser_start\tser_exit\tser_time\tserver\n"
+            "AA0101\t33116\t9664491\t2\tPS\t990101\t0:00:31\t0:00:36\t5\t0:00:36\t0:03:09\t153\tHANG\t00:00:00\t00:00:00\t0\tNO_SERVER\n"
+            "AA0101\t33117\t0\t0\tPS\t990101\t0:34:12\t0:34:23\t11\t00:00:00\t00:00:00\t0\tPHANTOM\t0:00:00\t0:00:00\t0\tNO_SERVER\n"
+            "AA0101\t33119\t27505331\t0\tNE\t990101\t6:55:20\t6:55:26\t6\t6:55:26\t6:55:43\t17\tAGENT\t6:55:43\t6:56:37\t54\tMICHAL\n"
+            "AA0101\t33120\t0\t0\tPS\t990101\t7:41:16\t7:41:26\t10\t0:00:00\t0:00:00\t0\tAGENT\t7:41:25\t7:44:53\t208\tBASCH\n")
+    path = tmp_path / "january.txt"
+    path.write_text(text)
+    r = ingest(path, load_mapping(ROOT / "samples" / "mappings" / "bank_calls.yaml"))
+    assert r.reconciles and r.kept == 3 and r.dropped == {"outcome=PHANTOM": 1}
+    c = r.contacts.set_index("contact_id")
+    assert c.loc["33116", "abandoned"] and c.loc["33116", "wait_s"] == 153 and pd.isna(c.loc["33116", "agent_id"])
+    assert c.loc["33120", "wait_s"] == 0 and pd.isna(c.loc["33120", "customer_id"])     # a zero wait stays zero
+    assert c.loc["33119", "received_at"] == pd.Timestamp("1999-01-01 06:55:20") and c.loc["33119", "agent_id"] == "MICHAL"

@@ -122,3 +122,24 @@ def test_report_on_nyc311_matches_a_direct_pandas_count(real_logs, tmp_path):
     days = ((closed.fillna(created).where(closed.fillna(created) >= created, created) - created).dt.total_seconds() / 86400)
     assert e2e["p50"] == pytest.approx(days.median(), rel=1e-6)
     assert e2e["p90"] == pytest.approx(days.quantile(0.9), rel=1e-6)
+
+
+def test_report_simulation_section(tmp_path):
+    from flowkit.report.simulation import simulation_section
+    from flowkit.sim.calibrate import calibrate
+    from flowkit.sim.experiment import data_value
+    from flowkit.sim.fit import model_fit
+    from tests.test_calibrate import bank_log
+    from tests.test_whatif import two_fields
+
+    log = bank_log()
+    cal = calibrate(log, replications=2)
+    fit = model_fit(log, cal.scenario, replications=2, workers=2)
+    experiment = data_value(two_fields().with_changes(horizon_hours=40), replications=3, workers=2)
+    section = simulation_section(fit, experiment, tmp_path)
+    classified = classify(log).contacts
+    report = build_report(classified, tmp_path, extra_sections=[section])
+    html = report.path.read_text(encoding="utf-8")
+    assert 'id="simulation"' in html and "reproduces its own log" in html
+    assert "big_field (touches 60% of demand)" in html and "no significant effect" in html
+    assert (tmp_path / "sim_data_value.png").is_file() and (tmp_path / "sim_model_fit.csv").is_file()

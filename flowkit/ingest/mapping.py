@@ -58,6 +58,7 @@ class Mapping:
     pad_short_rows: bool = False
     reason_demand: dict[str, str] = field(default_factory=dict)        # reason code -> value|failure
     na_values: tuple[str, ...] = DEFAULT_NA                             # cell texts that mean empty
+    na_by_column: dict[str, tuple[str, ...]] = field(default_factory=dict)   # more, for one source column
     origin: str = "recognised column names"                             # where the mapping came from
 
 
@@ -164,15 +165,19 @@ def mapping_from_dict(doc: dict, origin: str = "mapping") -> Mapping:
         if v not in ("value", "failure"):
             raise _fail(origin, f"reason_demand.{k}", f"{v!r}: use value or failure")
 
-    na_values = DEFAULT_NA + tuple(str(v) for v in _as_tuple(origin, "na_values", doc["na_values"])) \
-        if "na_values" in doc else DEFAULT_NA
+    na_values, na_by_column = DEFAULT_NA, {}
+    if isinstance(doc.get("na_values"), dict):   # per source column: {customer_id: ["0"]}
+        na_by_column = {str(c): tuple(str(v) for v in _as_tuple(origin, f"na_values.{c}", vals))
+                        for c, vals in doc["na_values"].items()}
+    elif "na_values" in doc:
+        na_values = DEFAULT_NA + tuple(str(v) for v in _as_tuple(origin, "na_values", doc["na_values"]))
     fmt = doc.get("format")
     sheet = doc.get("sheet")
     return Mapping(
         columns=columns, received_at=received, format=fmt, delimiter=doc.get("delimiter"),
         encoding=doc.get("encoding"), sheet=sheet, records=doc.get("records"), constants=constants,
         booleans=booleans, drop=drop, collapse=collapse, channels=channels, durations=durations,
-        pad_short_rows=bool(doc.get("pad_short_rows", False)), reason_demand=reason_demand, na_values=na_values, origin=origin,
+        pad_short_rows=bool(doc.get("pad_short_rows", False)), reason_demand=reason_demand, na_values=na_values, na_by_column=na_by_column, origin=origin,
     )
 
 
@@ -288,6 +293,7 @@ def resolve(mapping: Mapping | None, header: list[str], path: str) -> Mapping:
     needed += [(f"columns.{t}", c) for t, cols in mapping.columns.items() for c in cols]
     needed += [(f"booleans.{t}", spec["column"]) for t, spec in mapping.booleans.items()]
     needed += [(f"drop.{c}", c) for c in mapping.drop]
+    needed += [(f"na_values.{c}", c) for c in mapping.na_by_column]
     if mapping.collapse:
         needed.append(("collapse.by", mapping.collapse["by"]))
     missing = [(key, col) for key, col in needed if col not in header]

@@ -188,6 +188,8 @@ def _build(table: RawTable, m: Mapping, label: str, summary: FileSummary) -> tup
     frame = table.frame.reset_index(drop=True)
     if len(frame):
         frame = frame.mask(frame.isin(list(m.na_values)), None)
+        for col, values in m.na_by_column.items():
+            frame[col] = frame[col].mask(frame[col].isin(list(values)))
     ledger = _Ledger(table, label)
     n = ledger.n
 

@@ -168,3 +168,34 @@ def data_effects(effects: pd.DataFrame, top: int = 12, ax=None):
     ax.set_yticks(y, [f"{a} / {b}" for a, b in zip(t["demand_type"], t["field"])], fontsize=8)
     ax.set_xlabel("handle time with the field minus without, seconds (95% CI)")
     return _finish(ax, "What data handling used: handle time with and without each field")
+
+
+def fit_by_hour(by_hour: pd.DataFrame, ax=None):
+    """Real and simulated contacts per day by hour: does the baseline have the right shape?"""
+    ax = ax or new_axes(height=3.0)
+    ax.plot(by_hour.index, by_hour["real"], color="black", marker="o", markersize=3, label="real log")
+    ax.plot(by_hour.index, by_hour["simulated"], color="0.5", linestyle="--", marker="s", markersize=3,
+            label="simulated baseline")
+    ax.set_xlabel("hour of day")
+    ax.set_ylabel("contacts per day")
+    ax.legend(frameon=False, fontsize=8)
+    return _finish(ax, "Model fit: volume by hour")
+
+
+def data_value_ranking(entries: list[dict], label_key: str, title: str, ax=None):
+    """Agent hours saved per variant with 95% CIs; hollow bars are not significant."""
+    ax = ax or new_axes(height=max(2.2, 0.45 * len(entries) + 1))
+    names = [str(e[label_key]) for e in entries][::-1]
+    saved = [-e["deltas"]["agent_hours"]["mean"] for e in entries][::-1]
+    low = [-e["deltas"]["agent_hours"]["ci95_high"] for e in entries][::-1]
+    high = [-e["deltas"]["agent_hours"]["ci95_low"] for e in entries][::-1]
+    sig = [e["significant"] for e in entries][::-1]
+    y = np.arange(len(names))
+    for i in range(len(names)):
+        style = FAILURE if sig[i] else dict(facecolor="white", edgecolor="black")
+        ax.barh(y[i], saved[i], **style)
+    ax.errorbar(saved, y, xerr=[np.subtract(saved, low), np.subtract(high, saved)], fmt="none", ecolor="black", capsize=3)
+    ax.axvline(0, color="0.5", linewidth=1)
+    ax.set_yticks(y, names, fontsize=8)
+    ax.set_xlabel("agent hours saved over the simulated period (95% CI); hollow = no significant effect")
+    return _finish(ax, title)

@@ -1,0 +1,61 @@
+"""The report's simulation section: can the model be trusted, and which data would help?"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from flowkit.report import charts
+from flowkit.report.html import _png, _table
+from flowkit.sim.experiment import DataValueResult
+from flowkit.sim.fit import ModelFit
+
+__all__ = ["simulation_section"]
+
+
+def simulation_section(fit: ModelFit, experiment: DataValueResult | None, out_dir: str | Path) -> dict:
+    """A section for :func:`flowkit.report.build_report` (``extra_sections``), with PNGs and CSVs written."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paragraphs = list(fit.sentences)
+    figures, tables = [], []
+    figures.append({"src": _png(charts.fit_by_hour(fit.by_hour), out / "sim_fit_by_hour.png"),
+                    "caption": "Contacts per day by hour, real log and calibrated baseline."})
+    t = _table(fit.table, out / "sim_model_fit.csv", index=False)
+    t["caption"] = "Model fit: the baseline against its own log"
+    tables.append(t)
+    if experiment is not None:
+        paragraphs.append(
+            f"Data-value experiment ({experiment.replications} replications, the same simulated customers in every "
+            "variant): each candidate field made available at the point of contact, one at a time. A field is "
+            "significant when the 95% interval of its effect on agent hours or failure share excludes zero and the "
+            "effect is at least 2% of the baseline.")
+        for e in experiment.fields:
+            a = e["deltas"]["agent_hours"]
+            verdict = "significant" if e["significant"] else "no significant effect"
+            paragraphs.append(f"{e['field']} (touches {e['share_of_demand']:.0%} of demand): agent hours "
+                              f"{a['mean']:+.1f} (95% CI {a['ci95_low']:+.1f} to {a['ci95_high']:+.1f}), {verdict}.")
+        if experiment.fields:
+            figures.append({"src": _png(charts.data_value_ranking(experiment.fields, "field",
+                                                                  "Which customer data would help (simulated)"),
+                                        out / "sim_data_value.png"),
+                            "caption": "Agent hours saved if each field were available at the point of contact."})
+        if experiment.design_out:
+            figures.append({"src": _png(charts.data_value_ranking(experiment.design_out, "failure_type",
+                                                                  "Designing out failure demand (simulated)"),
+                                        out / "sim_design_out.png"),
+                            "caption": "Agent hours freed if each kind of failure demand were prevented at source."})
+        rows = [{"variant": f"field {e['field']}", "share_of_demand": e.get("share_of_demand"),
+                 **{f"{k} change": v["mean"] for k, v in e["deltas"].items() if k in ("agent_hours", "failure_share",
+                                                                                     "e2e_hours", "service_level")},
+                 "significant": e["significant"]} for e in experiment.fields]
+        rows += [{"variant": f"no {e['failure_type']}",
+                  **{f"{k} change": v["mean"] for k, v in e["deltas"].items() if k in ("agent_hours", "failure_share",
+                                                                                      "e2e_hours", "service_level")},
+                  "significant": e["significant"]} for e in experiment.design_out]
+        t = _table(pd.DataFrame(rows), out / "sim_what_if.csv", index=False)
+        t["caption"] = "What-if effects against the baseline (means; CIs in the JSON of flowkit experiment)"
+        tables.append(t)
+    return {"id": "simulation", "title": "Simulation: the model fit and the what-ifs", "paragraphs": paragraphs,
+            "figures": figures, "tables": tables}
