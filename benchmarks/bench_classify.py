@@ -17,23 +17,10 @@ import time
 
 import pandas as pd
 
+from _memory import peak_rss, reset_peak
 from flowkit.classify import builtin_rules, detect_language
 from flowkit.classify.rules import FALLBACK_RULE, NO_TEXT_RULE, apply_rules
 from flowkit.synth import generate
-
-
-def reset_peak() -> None:
-    """Start a new peak-RSS window (Linux: writing 5 to clear_refs resets VmHWM)."""
-    with open("/proc/self/clear_refs", "w") as fh:
-        fh.write("5")
-
-
-def peak_rss() -> int:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 def row_by_row(texts: list, langs: list, rules) -> list[str]:

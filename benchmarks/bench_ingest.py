@@ -16,21 +16,14 @@ import time
 from pathlib import Path
 
 
-def _peak_rss_bytes() -> int:
-    """VmHWM of this process (Linux): unlike ru_maxrss it is not inherited across fork+exec."""
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmHWM in /proc/self/status (Linux only)")
-
-
 def _contender(name: str, path: str, queue) -> None:
     import pandas as pd
 
+    from _memory import peak_rss
+
     from flowkit.ingest import ingest
 
-    base = _peak_rss_bytes()
+    base = peak_rss()
     t0 = time.perf_counter()
     if name == "pandas.read_csv":
         rows = len(pd.read_csv(path))
@@ -39,7 +32,7 @@ def _contender(name: str, path: str, queue) -> None:
         assert result.reconciles
         rows = result.kept
     seconds = time.perf_counter() - t0
-    queue.put((rows, seconds, _peak_rss_bytes() - base))
+    queue.put((rows, seconds, peak_rss() - base))
 
 
 def run(name: str, path: Path):

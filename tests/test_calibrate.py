@@ -1,7 +1,5 @@
 """Calibration: from a bank-like phone log back to a scenario that reproduces it."""
 
-import numpy as np
-import pandas as pd
 import pytest
 import yaml
 

@@ -1,7 +1,6 @@
 """The report: privacy, escaping, real-log numbers, and a real browser opening the file."""
 
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest

@@ -23,6 +23,7 @@ import yaml
 from flowkit.classify.language import LANGUAGES, arrow_text
 from flowkit.errors import FlowkitError
 from flowkit.schema import FAILURE_TYPES, STRING
+from flowkit.yamlfile import load_yaml
 
 __all__ = ["Rule", "RuleSet", "RuleError", "load_rules", "builtin_rules", "apply_rules", "RESULT_COLUMNS",
            "FALLBACK_RULE", "NO_TEXT_RULE", "FALLBACK_CONFIDENCE"]
@@ -128,13 +129,7 @@ def _parse(doc, origin: str) -> tuple[list[Rule], frozenset[str]]:
 
 def load_rules(path: str | Path) -> tuple[RuleSet, frozenset[str]]:
     """A user's own rules (tried before the built-in ones) and the built-in rule ids they disable."""
-    path = Path(path)
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RuleError(f"{path}: no such rule file") from None
-    except yaml.YAMLError as exc:
-        raise RuleError(f"{path}: not valid YAML: {exc}") from exc
+    doc = load_yaml(path, RuleError, "rule file")
     rules, disabled = _parse(doc, str(path))
     return RuleSet(tuple(rules)), disabled
 

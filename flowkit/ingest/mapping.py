@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from flowkit.errors import MappingError
+from flowkit.yamlfile import load_yaml
 from flowkit.ingest.values import norm_key
 from flowkit.schema import CHANNELS, COLUMNS
 
@@ -68,13 +67,7 @@ def _fail(origin: str, key: str, message: str) -> MappingError:
 
 def load_mapping(path: str | Path) -> Mapping:
     """Read and check a mapping YAML. Unknown keys and bad values name the key and file."""
-    path = Path(path)
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise MappingError(f"{path}: no such mapping file") from None
-    except yaml.YAMLError as exc:
-        raise MappingError(f"{path}: not valid YAML: {exc}") from exc
+    doc = load_yaml(path, MappingError, "mapping file")
     return mapping_from_dict(doc or {}, str(path))
 
 

@@ -219,7 +219,7 @@ def _build(table: RawTable, m: Mapping, label: str, summary: FileSummary) -> tup
             out[target] = src
         elif target in ("wait_s", "handle_s"):
             p = parse_duration(src, m.durations.get(target, "seconds"))
-            ledger.quarantine(p.bad.to_numpy(), name, src, f"unreadable duration",
+            ledger.quarantine(p.bad.to_numpy(), name, src, "unreadable duration",
                               lambda v, name=name: f"{v!r} in column {name!r} is not seconds, mm:ss or hh:mm:ss")
             neg = (p.values < 0).fillna(False).to_numpy(dtype=bool)
             ledger.quarantine(neg, name, src, "negative duration",
@@ -343,7 +343,7 @@ def _deduplicate(contacts: pd.DataFrame, files: list[FileSummary]) -> tuple[pd.D
         summary = by_label[label]
         summary.kept -= 1
         if same[i]:
-            summary.dropped[f"exact duplicate contact"] += 1
+            summary.dropped["exact duplicate contact"] += 1
         else:
             summary.quarantined["duplicate contact_id with different content"] += 1
             records.append({
@@ -375,17 +375,11 @@ def ingest_manifest(path: str | Path) -> IngestResult:
     ``exports: [{file: exports/a.csv, mapping: mappings/a.yaml}, ...]``; paths are relative
     to the manifest. One file per system, one command for the whole organisation.
     """
-    import yaml
-
     from flowkit.errors import MappingError
+    from flowkit.yamlfile import load_yaml
 
     path = Path(path)
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise MappingError(f"{path}: no such manifest") from None
-    except yaml.YAMLError as exc:
-        raise MappingError(f"{path}: not valid YAML: {exc}") from exc
+    doc = load_yaml(path, MappingError, "manifest") or {}
     entries = doc.get("exports") if isinstance(doc, dict) else None
     if not isinstance(entries, list) or not entries:
         raise MappingError(f"{path}: exports: needs a list of {{file: ..., mapping: ...}}")

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from flowkit.errors import ScenarioError
 from flowkit.schema import CHANNELS, FAILURE_TYPES
+from flowkit.yamlfile import load_yaml
 
 __all__ = [
     "Dist", "OpenHours", "Shift", "Team", "DemandStream", "Recontact", "Handoff", "Callback", "Redial",
@@ -294,14 +294,7 @@ _TOP = {"name", "seed", "horizon_hours", "warmup_hours", "replications", "servic
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    path = Path(path)
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such scenario file") from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: not valid YAML: {exc}") from exc
-    return scenario_from_dict(doc, str(path))
+    return scenario_from_dict(load_yaml(path, ScenarioError, "scenario file"), str(path))
 
 
 def scenario_from_dict(doc, origin: str = "scenario") -> Scenario:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from flowkit import schema
-from flowkit.synth.demand_types import ALL_TYPES, DATA_FIELDS, FOLLOW_UP_TYPES, STANDALONE_FAILURES, VALUE_TYPES
+from flowkit.synth.demand_types import ALL_TYPES, FOLLOW_UP_TYPES, STANDALONE_FAILURES, VALUE_TYPES
 
 __all__ = ["Organisation", "generate", "TRUTH_COLUMNS"]
 
@@ -131,7 +131,7 @@ def generate(n_contacts: int, seed: int = 7, org: Organisation | None = None) ->
     resolved = [rng.random(len(cust)) < resolve_p[type_idx]]
     offset = 0
     for _ in range(4):
-        c, t, tm, res = gen_cust[-1], gen_type[-1], gen_time[-1], resolved[-1]
+        c, tm, res = gen_cust[-1], gen_time[-1], resolved[-1]
         back = ~res & (rng.random(len(c)) < org.recontact_p)
         delay = rng.lognormal(np.log(org.recontact_median_h * 3600), 0.8, back.sum()).astype(np.int64)
         when = tm[back] + delay.astype("timedelta64[s]")
