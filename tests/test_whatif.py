@@ -79,7 +79,7 @@ def test_dask_cluster_gives_the_same_kpis_as_local_processes():
 
     sc = two_fields().with_changes(horizon_hours=20)
     local = simulate(sc, replications=4, workers=2, keep_log=False)
-    with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
+    with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=":0",
                       processes=True) as cluster:
         remote = simulate(sc, replications=4, keep_log=False, scheduler=cluster.scheduler_address)
     assert local.per_replication.equals(remote.per_replication)

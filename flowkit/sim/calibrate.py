@@ -8,8 +8,8 @@ Estimated from an ingested (and ideally classified, stitched) log:
 - re-contact probability and delay from cases; redial after abandoning;
 - phone patience from waits, censored: exponential MLE = total time waited / abandons
   (answered callers' waits are lower bounds on their patience);
-- staffing per weekday and hour from agent activity (distinct agents handling contacts),
-  written as shifts, and phone opening hours where agents were on;
+- teams from the channels each agent handled, each team's staffing per weekday and hour from
+  its agents' activity (written as shifts), and live channels' opening hours where agents were on;
 - data-field effects from the observational ``data_used`` estimate, where recorded.
 The result is a scenario file with comments saying where each number came from.
 """
@@ -218,22 +218,15 @@ def calibrate(contacts: pd.DataFrame, name: str = "calibrated", agents: int | No
             notes["redial"] = f"abandoned callers who called again within a day: {len(back):,} of {len(ab):,}"
 
     channels = sorted({d["channel"] for d in demand})
-    staff = _staffing(df, days_of_week)
-    if staff.sum() > 0:
-        team = {"team": "agents", "channels": channels, "shifts": _shifts(staff)}
-        notes["agents"] = (f"{df['agent_id'].nunique():,} agents in the log; staffing per weekday and hour = mean number "
-                           "of distinct agents who started handling a contact in that hour")
-        hours = _open_hours(staff)
-        live = [c for c in channels if c in LIVE_CHANNELS]
-        if hours and live:
-            doc["open_hours"] = {c: hours for c in live}
-            notes["open_hours"] = "the hours agents were on"
-    elif agents:
-        team = {"team": "agents", "channels": channels, "count": int(agents)}
-        notes["agents"] = f"{agents} agents, given by the user (the log has no agent ids)"
-    else:
-        raise FlowkitError("the log has no agent ids: give the number of agents (--agents N)")
-    doc["agents"] = [team]
+    teams, team_notes, live_hours = _teams(df, channels, demand, days_of_week, agents)
+    doc["agents"] = teams
+    notes["agents"] = team_notes
+    if live_hours:
+        doc["open_hours"] = live_hours
+        doc["closed"] = {"return_p": 1.0}
+        notes["open_hours"] = "live channels: the hours their agents were on"
+        notes["closed"] = ("assumed, not observed (a log cannot show calls to a closed line): every caller who finds "
+                           "the line closed tries again in its first hour; lower it if you know better")
 
     fields = _data_fields(df)
     if fields:
@@ -247,6 +240,48 @@ def calibrate(contacts: pd.DataFrame, name: str = "calibrated", agents: int | No
     cal = Calibration(doc, notes)
     cal.scenario = scenario_from_dict(yaml.safe_load(yaml.safe_dump(doc)), f"calibrated from the log ({name})")
     return cal
+
+
+def _teams(df: pd.DataFrame, channels: list[str], demand: list[dict], days_of_week: np.ndarray,
+           agents: int | None) -> tuple[list[dict], str, dict]:
+    """Teams as the log shows them: agents grouped by the channels they handled, each team's
+    staffing per weekday-hour from its own agents. Channels no agent appears on get a team
+    sized to their workload (mean offered Erlangs x 1.25, at least 1), or ``agents`` if given."""
+    d = df[df["agent_id"].notna()]
+    skills = d.groupby("agent_id", observed=True)["channel"].agg(lambda c: tuple(sorted(set(map(str, c)))))
+    teams, notes, live_hours = [], [], {}
+    covered: set[str] = set()
+    for k, (chans, members) in enumerate(sorted(skills.groupby(skills).groups.items(), key=lambda kv: -len(kv[1]))):
+        chans = [c for c in chans if c in channels]
+        if not chans:
+            continue
+        staff = _staffing(d[d["agent_id"].isin(members)], days_of_week)
+        if staff.sum() == 0:
+            continue
+        name = f"team {k + 1} ({', '.join(chans)})"
+        teams.append({"team": name, "channels": chans, "shifts": _shifts(staff)})
+        covered.update(chans)
+        notes.append(f"{name}: {len(members)} agents, staffing per weekday-hour = mean number of distinct agents who "
+                     "started handling a contact in that hour")
+        hours = _open_hours(staff)
+        for c in chans:
+            if c in LIVE_CHANNELS and hours and c not in live_hours:
+                live_hours[c] = hours
+    missing = [c for c in channels if c not in covered]
+    if missing:
+        if agents is None and not teams:
+            raise FlowkitError("the log has no agent ids: give the number of agents (--agents N)")
+        if agents is not None and not teams:
+            teams.append({"team": "agents", "channels": missing, "count": int(agents)})
+            notes.append(f"{agents} agents, given by the user (the log has no agent ids)")
+        else:
+            load = sum(sum(map(sum, e["by_weekday"].values())) / (7 * 24) * e["handle"]["mean_s"] / 3600.0
+                       for e in demand if e["channel"] in missing)
+            count = int(agents or max(1, np.ceil(load * 1.25)))
+            teams.append({"team": f"unstaffed in the log ({', '.join(missing)})", "channels": missing, "count": count})
+            notes.append(f"{', '.join(missing)}: no agent ids in the log, so {count} agents "
+                         f"({'given' if agents else f'{load:.1f} Erlangs of workload x 1.25'}) - check this")
+    return teams, "; ".join(notes), live_hours
 
 
 def _data_fields(df: pd.DataFrame) -> dict | None:
@@ -280,7 +315,7 @@ def write_scenario(cal: Calibration) -> str:
     """The scenario as commented YAML a consultant can read and edit."""
     lines = ["# Scenario calibrated by flowkit from a contact log. Edit freely: every number below is",
              "# an estimate, and the comments say where it came from.", f"# Log: {cal.notes.get('period', '')}", ""]
-    order = ["name", "seed", "horizon_hours", "warmup_hours", "replications", "open_hours", "patience", "redial",
+    order = ["name", "seed", "horizon_hours", "warmup_hours", "replications", "open_hours", "closed", "patience", "redial",
              "recontact", "agents", "data_fields", "demand"]
     for key in order:
         if key not in cal.doc:
@@ -291,7 +326,7 @@ def write_scenario(cal: Calibration) -> str:
         flow = None if isinstance(value, (dict, list)) else False   # scalars as `key: value`
         dumped = yaml.safe_dump({key: value}, allow_unicode=True, sort_keys=False, default_flow_style=flow, width=120)
         lines.append(dumped.rstrip())
-        if key in ("replications", "open_hours", "patience", "redial", "recontact", "agents", "data_fields"):
+        if key in ("replications", "open_hours", "closed", "patience", "redial", "recontact", "agents", "data_fields"):
             lines.append("")
     return "\n".join(lines) + "\n"
 

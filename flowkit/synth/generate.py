@@ -212,6 +212,66 @@ def _exactly(rng, n: int, parent: np.ndarray) -> np.ndarray:
     return keep[:n]
 
 
+_PATIENCE_S = 300.0
+#: the phone team's shifts for ~13,800 calls in eight weeks: (weekdays, start hour, end hour, agents)
+_PHONE_SHIFTS = ((range(0, 5), 8, 16, 5), (range(0, 5), 10, 18, 3), (range(5, 6), 9, 14, 3))
+
+
+def _phone_queue(times: np.ndarray, handle: np.ndarray, patience: np.ndarray, scale: float):
+    """Waits, abandons and agents of calls through a first-come-first-served team on shifts.
+
+    The phone export's waits come from a queue, as a real one's do: each call takes the agent
+    who is free and on shift soonest; a caller whose wait would exceed their patience hangs up.
+    """
+    order = np.argsort(times, kind="stable")
+    t = (times[order] - times.min().astype("datetime64[D]")).astype("timedelta64[s]").astype(float)
+    day0 = int(pd.Timestamp(times.min()).day_of_week)
+    agents = []                                   # (name, shift days, start s, end s)
+    for k, (days, start, end, count) in enumerate(_PHONE_SHIFTS):
+        for i in range(max(1, round(count * scale))):
+            agents.append((f"T{k + 1}{i + 1:03d}", set(days), start * 3600.0, end * 3600.0))
+    free = np.zeros(len(agents))
+
+    def available(j: int, at: float) -> float:
+        """When agent j can next take a call, from time ``at`` (on shift and free)."""
+        _, days, start, end = agents[j]
+        at = max(at, free[j])
+        for _ in range(8):
+            day = int(at // 86400)
+            in_day = at - day * 86400
+            if (day0 + day) % 7 in days and in_day < end:
+                return max(at, day * 86400 + start)
+            at = (day + 1) * 86400.0
+        return np.inf
+
+    import heapq
+
+    wait = np.zeros(len(t))
+    abandon = np.zeros(len(t), dtype=bool)
+    who = np.empty(len(t), dtype=object)
+    # heap of (earliest time the agent could take a call, agent): keys only grow, so a stale
+    # key is refreshed lazily; the agent free longest (then the lowest number) goes first
+    heap = [(available(j, 0.0), j) for j in range(len(agents))]
+    heapq.heapify(heap)
+    for i, idx in enumerate(order):
+        arrive = t[i]
+        while True:
+            key, j = heap[0]
+            now = max(key, arrive)
+            real = available(j, now)
+            if real == now:
+                break
+            heapq.heapreplace(heap, (real, j))
+        w = real - arrive
+        if w > patience[idx]:
+            abandon[idx], wait[idx], who[idx] = True, patience[idx], None
+            continue
+        wait[idx], who[idx] = w, agents[j][0]
+        free[j] = real + handle[idx]
+        heapq.heapreplace(heap, (available(j, free[j]), j))
+    return np.round(wait), abandon, who
+
+
 def _assemble(rng, types, cust, type_idx, channel, times, res, lang) -> pd.DataFrame:
     n = len(cust)
     handle_mean = np.array([t.handle_mean_s for t in types])[type_idx]
@@ -222,9 +282,13 @@ def _assemble(rng, types, cust, type_idx, channel, times, res, lang) -> pd.DataF
     busy = np.isin(hour, [9, 10, 11, 13, 14, 15])
     live = np.isin(channel, ["phone", "chat"])
     wait = np.where(live, rng.exponential(np.where(busy, 140.0, 35.0)), np.nan)
-    patience = rng.exponential(600.0, n)
-    abandoned = (channel == "phone") & (wait > patience)
-    wait = np.where(abandoned, patience, wait)
+    patience = rng.exponential(_PATIENCE_S, n)
+    phone = np.flatnonzero(channel == "phone")
+    scale = max(len(phone) / 13_800.0, 1e-9)       # staff in proportion to the phone volume
+    q_wait, q_abandon, q_agent = _phone_queue(times[phone], handle[phone], patience[phone], scale)
+    wait[phone] = q_wait
+    abandoned = np.zeros(n, dtype=bool)
+    abandoned[phone] = q_abandon
     handle = np.where(abandoned, np.nan, np.where(live, handle, handle * 0.7))
 
     needs = [t.needs for t in types]
@@ -245,6 +309,7 @@ def _assemble(rng, types, cust, type_idx, channel, times, res, lang) -> pd.DataF
     text[abandoned] = None
     n_agents = max(4, n // 900)
     agent = np.char.add("A", np.char.zfill(rng.integers(1, n_agents + 1, n).astype(str), 3)).astype(object)
+    agent[phone] = q_agent
     agent[abandoned] = None
     team = np.where(np.isin(channel, ["phone", "chat"]), "front", "back office").astype(object)
     team[abandoned] = None
