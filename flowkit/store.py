@@ -66,7 +66,10 @@ def load_any(path: str | Path, mapping: str | Path | None = None) -> pd.DataFram
     if suffix in (".yaml", ".yml"):
         return ingest_manifest(path).contacts
     if suffix in (".parquet", ".pq", ".csv") and mapping is None and path.is_file():
-        head = pd.read_parquet(path).columns if suffix != ".csv" else pd.read_csv(path, nrows=0).columns
+        try:
+            head = pd.read_parquet(path).columns if suffix != ".csv" else pd.read_csv(path, nrows=0).columns
+        except (ValueError, OSError):  # not a saved contact table (bad bytes, not parquet): read it as an export
+            head = []
         if {"contact_id", "received_at", "channel", "source"} <= set(head):
             return read_contacts(path)
     return ingest(path, load_mapping(mapping) if mapping else None).contacts

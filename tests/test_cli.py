@@ -152,3 +152,11 @@ def test_experiment_data_value_json(run, tmp_path):
     saved = [f["deltas"]["agent_hours"]["mean"] for f in doc["fields"]]
     assert saved == sorted(saved) and {"field", "share_of_demand", "deltas", "significant"} <= set(doc["fields"][0])
     assert doc["design_out"] and all("failure_type" in d for d in doc["design_out"])
+
+
+def test_commands_after_ingest_explain_a_junk_file(tmp_path):
+    junk = tmp_path / "junk.csv"
+    junk.write_bytes(bytes(range(256)) * 8)
+    for args in (["classify", str(junk)], ["analyze", str(junk), "--out", str(tmp_path / "r")]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 1 and "junk.csv" in result.output and "Traceback" not in result.output
