@@ -159,7 +159,7 @@ def classify(contacts, mapping, out, rules_path, reasons, train_path, eval_path,
     import yaml
 
     from flowkit.classify import builtin_rules, classify as run, evaluate, load_rules, train
-    from flowkit.classify.labels import read_labels, split_labels
+    from flowkit.classify.labels import contacts_from_text, read_labels, split_labels
     from flowkit.store import load_any, write_table
 
     table = load_any(contacts, mapping)
@@ -191,7 +191,7 @@ def classify(contacts, mapping, out, rules_path, reasons, train_path, eval_path,
                 merged = test.merge(classified[["contact_id", "demand", "failure_type"]], on="contact_id",
                                     suffixes=("_true", ""))
             else:  # labelled verbatims not in CONTACTS: classify their text on its own
-                own = run(pd_frame_of_text(test["text"]), rules, model if title.endswith("model") else None,
+                own = run(contacts_from_text(test["text"]), rules, model if title.endswith("model") else None,
                           None, min_confidence, use_flow=False).contacts
                 merged = test.assign(demand_true=test["demand"], failure_type_true=test["failure_type"],
                                      demand=own["demand"].to_numpy(), failure_type=own["failure_type"].to_numpy())
@@ -214,15 +214,6 @@ def classify(contacts, mapping, out, rules_path, reasons, train_path, eval_path,
     if cand is not None:
         result.candidates.to_csv(cand, index=False)
         click.echo(f"{len(result.candidates)} candidate new demand types (from 'unknown') -> {cand}")
-
-
-def pd_frame_of_text(text):
-    """A minimal contact table around bare verbatims (for scoring a labelled file on its own)."""
-    import pandas as pd
-
-    n = len(text)
-    return pd.DataFrame({"contact_id": [f"L{i}" for i in range(n)], "received_at": pd.Timestamp("2000-01-01"),
-                         "channel": "unknown", "text": text.to_numpy(), "source": "labelled"})
 
 
 # --------------------------------------------------------------------------- analyse

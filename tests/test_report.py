@@ -142,3 +142,13 @@ def test_report_simulation_section(tmp_path):
     assert 'id="simulation"' in html and "reproduces its own log" in html
     assert "big_field (touches 60% of demand)" in html and "no significant effect" in html
     assert (tmp_path / "sim_data_value.png").is_file() and (tmp_path / "sim_model_fit.csv").is_file()
+
+
+def test_tables_show_percentages_only_for_shares(tmp_path):
+    from flowkit.report.html import _table
+
+    df = pd.DataFrame({"days": [0.3, 12.0], "failure_share": [0.25, 0.5], "handle_diff_s": [-0.5, 3.25]},
+                      index=pd.Index(["p50", "p90"], name="stat"))
+    t = _table(df, tmp_path / "t.csv")
+    assert t["rows"][0] == ["p50", "0.3", "25.0%", "-0.5"]
+    assert t["rows"][1] == ["p90", "12", "50.0%", "3.25"]

@@ -42,8 +42,7 @@ def failure_share(df: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     elif by is None:
         t = frame.sum().to_frame().T
     else:
-        key = d[by].astype(str) if isinstance(d[by].dtype, pd.CategoricalDtype) and by == "channel" else d[by]
-        t = frame.groupby(key, observed=True).sum()
+        t = frame.groupby(d[by], observed=True).sum()
     t = t.astype(int)
     t.insert(0, "contacts", t.sum(axis=1))
     classified = t["value"] + t["failure"]

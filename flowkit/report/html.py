@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -100,12 +101,34 @@ def _png(ax, path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+#: columns that hold shares or rates, shown as percentages; every other number is shown as it is
+_PERCENT = ("share", "rate", "relative", "resolved_with", "resolved_without", "resolved_diff", "resolved_at_contact",
+            "one_stop")
+
+
+def _cell(value, percent: bool) -> str:
+    if isinstance(value, (float, np.floating)):
+        if value != value:
+            return ""
+        return f"{value:.1%}" if percent else (f"{value:,.0f}" if float(value).is_integer() else f"{value:,.3g}")
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
 def _table(df: pd.DataFrame, path: Path, index: bool = True) -> dict:
     df.to_csv(path, index=index)
     shown = df.reset_index() if index else df
-    shown = shown.map(lambda v: f"{v:.1%}" if isinstance(v, float) and 0 <= abs(v) <= 1 and v != int(v) else
-                      (f"{v:,.1f}" if isinstance(v, float) else v))
-    return {"columns": [str(c) for c in shown.columns], "rows": shown.astype(str).values.tolist(), "csv": path.name}
+    columns = [str(c) for c in shown.columns]
+    percent = [any(k in c for k in _PERCENT) for c in columns]
+    # a metric-per-row table (model fit) says per row whether its value is a share
+    row_percent = shown["metric"].astype(str).map(lambda m: any(k in m for k in _PERCENT)) if "metric" in shown else None
+    rows = []
+    for i, row in enumerate(shown.itertuples(index=False)):
+        pct_row = bool(row_percent.iloc[i]) if row_percent is not None else False
+        rows.append([_cell(v, p or (pct_row and c in ("real", "simulated", "difference"))) for v, p, c in
+                     zip(row, percent, columns)])
+    return {"columns": columns, "rows": rows, "csv": path.name}
 
 
 def build_report(contacts: pd.DataFrame, out_dir: str | Path, title: str = "Demand and flow",
