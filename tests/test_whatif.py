@@ -83,4 +83,4 @@ def test_dask_cluster_gives_the_same_kpis_as_local_processes():
                       processes=True) as cluster:
         remote = simulate(sc, replications=4, keep_log=False, scheduler=cluster.scheduler_address)
     assert local.per_replication.equals(remote.per_replication)
-    assert local.summary == remote.summary
+    assert local.to_json_dict() == remote.to_json_dict()      # NaN (undefined) KPIs are null there

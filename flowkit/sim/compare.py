@@ -1,10 +1,14 @@
 """What-ifs: the same customers through different service designs, compared honestly.
 
-Every scenario runs the same replications with the same seed, and each replication draws
-each purpose's random numbers from its own stream (arrivals, handling, decisions, ...), so
-a variant that changes one thing meets the same customers: common random numbers. The
-effect is the per-replication difference, with a 95% t-interval; an interval that includes
-zero is reported as "no significant difference", as plainly as a difference.
+Pairing. Random numbers are keyed by (seed, replication, stream, purpose, attempt, customer
+index) (see :mod:`flowkit.sim.streams`), so a variant with the base's seed that changes one
+thing meets the same customers with the same luck: common random numbers. Its effect is the
+per-replication difference, with a 95% t-interval. A variant whose file sets another seed
+keeps it - a seed is never overridden silently - and is compared as an independent run: a
+difference of means with a Welch interval (much wider), and the comparison says so in
+``pairing`` and ``warnings``. An interval that includes zero is reported as "no significant
+difference", as plainly as a difference. Replications where a KPI is not defined (NaN) are
+left out of that KPI's difference.
 """
 
 from __future__ import annotations
@@ -12,16 +16,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 from scipy import stats
 
 from flowkit.sim.run import SimulationResult, simulate
 from flowkit.sim.scenario import Scenario
 
-__all__ = ["Comparison", "compare", "paired_deltas", "COMPARE_KPIS"]
+__all__ = ["Comparison", "compare", "paired_deltas", "independent_deltas", "COMPARE_KPIS"]
 
-COMPARE_KPIS = ("agent_hours", "failure_share", "e2e_hours", "service_level", "mean_wait_s", "abandon_rate",
-                "contacts_offered", "occupancy", "agent_hours_failure", "one_stop")
+COMPARE_KPIS = ("agent_hours", "failure_share", "e2e_hours", "e2e_open_share", "service_level", "mean_wait_s",
+                "abandon_rate", "contacts_offered", "occupancy", "agent_hours_failure", "one_stop")
 
 
 def paired_deltas(base: pd.DataFrame, variant: pd.DataFrame, kpis=COMPARE_KPIS, min_effect: float = 0.02) -> dict[str, dict]:
@@ -37,6 +42,9 @@ def paired_deltas(base: pd.DataFrame, variant: pd.DataFrame, kpis=COMPARE_KPIS, 
         if k not in base.columns or k not in variant.columns:
             continue
         d = (variant[k] - base[k]).to_numpy(dtype=float)
+        d = d[~np.isnan(d)]
+        if len(d) == 0:
+            continue
         mean = float(d.mean())
         if len(d) > 1 and d.std(ddof=1) > 0:
             low, high = (float(x) for x in stats.t.interval(0.95, len(d) - 1, loc=mean, scale=stats.sem(d)))
@@ -44,10 +52,36 @@ def paired_deltas(base: pd.DataFrame, variant: pd.DataFrame, kpis=COMPARE_KPIS, 
             low = high = mean
         stat = bool(len(d) > 1 and (low > 0 or high < 0))
         scale = abs(float(base[k].mean()))
-        material = abs(mean) >= min_effect * scale if scale > 0 else abs(mean) > 0
-        out[k] = {"mean": mean, "ci95_low": low, "ci95_high": high, "relative": mean / scale if scale else float("nan"),
-                  "statistically_significant": stat, "significant": stat and material}
+        out[k] = _verdict(mean, low, high, stat, scale, min_effect)
     return out
+
+
+def independent_deltas(base: pd.DataFrame, variant: pd.DataFrame, kpis=COMPARE_KPIS, min_effect: float = 0.02) -> dict[str, dict]:
+    """Variant minus base for runs that are not paired (different seeds): difference of means, Welch 95% CI."""
+    out = {}
+    for k in kpis:
+        if k not in base.columns or k not in variant.columns:
+            continue
+        a, b = base[k].dropna().to_numpy(dtype=float), variant[k].dropna().to_numpy(dtype=float)
+        if len(a) == 0 or len(b) == 0:
+            continue
+        mean = float(b.mean() - a.mean())
+        if len(a) > 1 and len(b) > 1 and (a.std(ddof=1) > 0 or b.std(ddof=1) > 0):
+            va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+            df = (va + vb) ** 2 / ((va ** 2 / (len(a) - 1) if va else 0) + (vb ** 2 / (len(b) - 1) if vb else 0))
+            half = float(stats.t.ppf(0.975, df) * np.sqrt(va + vb))
+            low, high = mean - half, mean + half
+        else:
+            low = high = mean
+        stat = bool(len(a) > 1 and len(b) > 1 and (low > 0 or high < 0))
+        out[k] = _verdict(mean, low, high, stat, abs(float(a.mean())), min_effect)
+    return out
+
+
+def _verdict(mean: float, low: float, high: float, stat: bool, scale: float, min_effect: float) -> dict:
+    material = abs(mean) >= min_effect * scale if scale > 0 else abs(mean) > 0
+    return {"mean": mean, "ci95_low": low, "ci95_high": high, "relative": mean / scale if scale else float("nan"),
+            "statistically_significant": stat, "significant": stat and material}
 
 
 @dataclass
@@ -55,6 +89,8 @@ class Comparison:
     base: SimulationResult
     variants: dict[str, SimulationResult] = field(default_factory=dict)
     deltas: dict[str, dict[str, dict]] = field(default_factory=dict)   # variant -> kpi -> {mean, ci, significant}
+    pairing: dict[str, str] = field(default_factory=dict)              # variant -> how it was paired with the base
+    warnings: list[str] = field(default_factory=list)
 
     def table(self) -> pd.DataFrame:
         rows = [{"variant": v, "kpi": k, **d} for v, ks in self.deltas.items() for k, d in ks.items()]
@@ -82,15 +118,27 @@ class Comparison:
 def compare(base: Scenario, variants: dict[str, Scenario], replications: int | None = None, workers: int | None = None,
             scheduler: str | None = None, progress: Callable[[str], None] | None = None,
             min_effect: float = 0.02) -> Comparison:
-    """Run base and variants with common random numbers and report paired differences."""
+    """Run base and variants and report their differences: paired (common random numbers) when a
+    variant has the base's seed, independent (Welch) when its own seed differs - never overridden."""
     reps = replications or base.replications
     step = progress or (lambda _m: None)
     step(base.name)
     b = simulate(base, reps, workers, keep_log=False, scheduler=scheduler)
     result = Comparison(b)
+    result.warnings.extend(f"{base.name}: {w}" for w in b.warnings)
     for name, sc in variants.items():
         step(name)
-        v = simulate(sc.with_changes(seed=base.seed), reps, workers, keep_log=False, scheduler=scheduler)
+        v = simulate(sc, reps, workers, keep_log=False, scheduler=scheduler)
         result.variants[name] = v
-        result.deltas[name] = paired_deltas(b.per_replication, v.per_replication, min_effect=min_effect)
+        result.warnings.extend(f"{name}: {w}" for w in v.warnings)
+        if sc.seed == base.seed:
+            result.pairing[name] = (f"paired: common random numbers (seed {base.seed}, replications 0-{reps - 1}, "
+                                    "numbers keyed by stream, purpose and customer)")
+            result.deltas[name] = paired_deltas(b.per_replication, v.per_replication, min_effect=min_effect)
+        else:
+            result.pairing[name] = (f"independent: the variant's own seed {sc.seed} differs from the base's {base.seed}; "
+                                    "difference of means with a Welch interval")
+            result.warnings.append(f"{name}: seed {sc.seed} differs from the base's {base.seed}, so the runs are not "
+                                   "paired and intervals are much wider; give it the base's seed to pair them")
+            result.deltas[name] = independent_deltas(b.per_replication, v.per_replication, min_effect=min_effect)
     return result

@@ -2,21 +2,22 @@
 
 Arrivals per demand stream (piecewise-constant hourly rates, so non-homogeneous Poisson
 exactly); opening hours per channel; an IVR delay; queues per skill; phone patience,
-abandonment and redial; agents in teams with channel skills and shifts, the longest-idle
-eligible agent taking each contact; handle times; resolution at first contact; hand-off to a
-back office; callbacks made or missed; and the failure-demand loop, by which an unresolved
-contact returns later as failure demand. Customer-data fields, when available, change the
-handle time and resolution of the demand types that need them.
+abandonment and redial; agents in teams with channel skills, channel priorities and shifts,
+the longest-idle eligible agent taking each contact; handle times; resolution at first
+contact; hand-off to a back office; callbacks made or missed (a missed one is chased); and
+the failure-demand loop, by which an unresolved contact returns later as failure demand.
+Customer-data fields, when available, change the handle time and resolution of the demand
+types that need them.
 
-Events are SimPy timeouts with callbacks rather than one process per customer: the same
-SimPy scheduler, a fraction of the bookkeeping. Every random draw comes from a generator
-owned by one purpose of one stream (arrivals, handling, decisions, ...), seeded from
-(scenario seed, replication), so two scenarios that differ in one field see the same
-customers: common random numbers for what-if comparisons.
+Every random number is keyed by (replication, stream, purpose, attempt, customer index) -
+see :mod:`flowkit.sim.streams` for the rule - so two scenarios that differ in one field
+meet the same customers with the same luck. Events are SimPy timeouts with callbacks rather
+than one process per customer: the same SimPy scheduler, a fraction of the bookkeeping.
 """
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -26,53 +27,61 @@ from simpy.core import NORMAL
 from simpy.events import Event
 
 from flowkit.sim.scenario import LIVE_CHANNELS, Scenario
+from flowkit.sim.streams import PURPOSES, Keyed, stream_hash
+from flowkit.sim.warmup import warmup_hours
 
-__all__ = ["ReplicationResult", "simulate_replication", "LOG_COLUMNS"]
+__all__ = ["ReplicationResult", "simulate_replication", "LOG_COLUMNS", "headline_channel", "channels_of"]
 
 LOG_COLUMNS = ["contact_id", "received_at_s", "channel", "customer_id", "demand", "demand_type", "failure_type",
                "reason_code", "wait_s", "handle_s", "abandoned", "resolved", "case_id", "agent_id", "team",
-               "data_used", "handling", "answered_at_s", "ended_at_s", "outcome", "attempt"]
+               "data_used", "handling", "answered_at_s", "ended_at_s", "outcome", "attempt", "queued_at_s"]
+
+NAN = float("nan")
 
 
-class _Draws:
-    """Random numbers from one generator, drawn in blocks and handed out one at a time."""
+def _uniform(rng: np.random.Generator, size: int) -> np.ndarray:
+    return rng.random(size)
 
-    __slots__ = ("fn", "buf", "i", "size")
 
-    def __init__(self, fn, size: int = 4096):
-        self.fn, self.size, self.buf, self.i = fn, size, [], 0
+def channels_of(sc: Scenario) -> list[str]:
+    """The channels the scenario's demand arrives on, in a fixed order (KPI columns)."""
+    return sorted({s.channel for s in sc.demand})
 
-    def __call__(self) -> float:
-        if self.i == len(self.buf):
-            self.buf, self.i = self.fn(self.size).tolist(), 0
-        self.i += 1
-        return self.buf[self.i - 1]
+
+def headline_channel(sc: Scenario) -> str:
+    """The channel whose queue KPIs are the headline: phone, else chat, else visit, else the busiest.
+
+    Queue KPIs are never pooled across channels: an e-mail backlog of hours is not a phone wait.
+    """
+    chans = channels_of(sc)
+    for ch in LIVE_CHANNELS:
+        if ch in chans:
+            return ch
+    rate = {ch: sum(s.mean_rate_per_hour() for s in sc.demand if s.channel == ch) for ch in chans}
+    return max(chans, key=lambda ch: (rate[ch], ch))
 
 
 class _Item:
     """A contact (or a piece of back-office / callback work) moving through the centre."""
 
-    __slots__ = ("id", "stream", "channel", "skill", "kind", "demand", "demand_type", "failure_type", "customer",
-                 "case", "arrival", "t_queue", "answered", "ended", "wait", "handle", "abandoned", "resolved",
-                 "agent", "team", "handling", "outcome", "attempt", "waiting", "counted", "data_used", "parent",
-                 "handle_factor")
+    __slots__ = ("stream", "index", "attempt", "kind", "channel", "skill", "demand", "demand_type", "failure_type",
+                 "root", "arrival", "t_queue", "answered", "ended", "wait", "handle", "abandoned", "resolved",
+                 "agent", "team", "handling", "outcome", "waiting", "queued", "counted", "parent", "handle_factor",
+                 "done")
 
     def __init__(self):
         self.answered = self.ended = self.wait = self.handle = self.t_queue = None
-        self.abandoned = False
-        self.resolved = None
-        self.agent = self.team = self.handling = None
+        self.abandoned = self.waiting = self.queued = False
+        self.resolved = self.agent = self.team = self.handling = self.parent = self.done = None
         self.outcome = "waiting"
-        self.waiting = False
-        self.parent = None
         self.handle_factor = 1.0
 
 
 class _Agent:
-    __slots__ = ("id", "team", "skills", "busy_since", "item", "on_shift", "leaving")
+    __slots__ = ("id", "team", "skills", "order", "deferred", "busy_since", "item", "on_shift", "leaving")
 
-    def __init__(self, ident: str, team: str, skills: frozenset):
-        self.id, self.team, self.skills = ident, team, skills
+    def __init__(self, ident: str, team: str, skills: frozenset, order: tuple, deferred: tuple):
+        self.id, self.team, self.skills, self.order, self.deferred = ident, team, skills, order, deferred
         self.busy_since = None
         self.item = None
         self.on_shift = False
@@ -81,45 +90,47 @@ class _Agent:
 
 @dataclass
 class ReplicationResult:
-    """One replication: KPIs and (optionally) the per-contact log rows."""
+    """One replication: KPIs, the per-contact log rows (optional), and what run.py summarises."""
 
     replication: int
     kpis: dict[str, float]
     rows: list[tuple] = field(default_factory=list)
     offered: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
-    little_L: float = 0.0           # time-average number waiting (post warm-up)
-    little_lambda_w: float = 0.0    # arrival rate into the queue x mean wait
+    little_L: float = 0.0           # time-average number of contacts waiting in the window (event-driven)
+    little_lambda_w: float = 0.0    # queue entries per second in the window x their mean wait (from the records)
+    warmup_hours: float = 0.0
+    case_hours: np.ndarray = field(default_factory=lambda: np.zeros(0))      # cases started in the window
+    case_resolved: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    series: dict = field(default_factory=dict)   # name -> (arrival times s, values), for the warm-up check
 
 
 class _Centre:
     def __init__(self, sc: Scenario, rep: int, keep_log: bool):
         self.sc, self.rep, self.keep_log = sc, rep, keep_log
         self.env = simpy.Environment()
-        self.t0 = sc.warmup_hours * 3600.0
+        self.warmup_h = warmup_hours(sc)
+        self.t0 = self.warmup_h * 3600.0
         self.t_end = self.t0 + sc.horizon_hours * 3600.0
-        seq = np.random.SeedSequence(entropy=sc.seed, spawn_key=(rep,))
-        kids = seq.spawn(3 * len(sc.demand) + 6)
-        gens = [np.random.default_rng(k) for k in kids]
-        n = len(sc.demand)
-        self.arrive_draw = [_Draws(g.standard_exponential) for g in gens[:n]]
-        self.handle_draw = [_Draws(lambda size, g=g, d=s.handle: d.sample(g, size)) for g, s in zip(gens[n:2 * n], sc.demand)]
-        self.decide_draw = [_Draws(g.random) for g in gens[2 * n:3 * n]]
-        g = gens[3 * n:]
-        self.patience_draw = _Draws(lambda size: sc.patience.sample(g[0], size)) if sc.patience else None
-        self.misc = _Draws(g[1].random)
-        self.recontact_draw = _Draws(lambda size: sc.recontact.delay.sample(g[2], size)) if sc.recontact else None
-        self.redial_draw = _Draws(lambda size: sc.redial.delay.sample(g[3], size)) if sc.redial else None
-        self.handoff_draw = _Draws(lambda size: sc.handoff.handle.sample(g[4], size)) if sc.handoff else None
-        self.callback_draw = _Draws(lambda size: sc.callback.delay.sample(g[5], size)) if sc.callback else None
+
+        self.hash = [stream_hash(s.key) for s in sc.demand]
+        self.prefix = [f"S{rep}-{h:08x}-" for h in self.hash]
+        self.keyed: dict[tuple, Keyed] = {}
+        self.arrivals = [self._keyed(k, "arrival", 0, lambda rng, size: rng.standard_exponential(size))
+                         for k in range(len(sc.demand))]
+        self.n_drawn = [0] * len(sc.demand)
+        self.n_arrived = [0] * len(sc.demand)
+        self.handle1 = [self._keyed(k, "handle", 1, s.handle.sample) for k, s in enumerate(sc.demand)]
 
         # data-field effects per stream, fixed for the run
-        self.factor, self.add, self.used = [], [], []
+        self.factor, self.p_resolve, self.used = [], [], []
         for s in sc.demand:
             avail = [f for f in s.needs if sc.data_fields[f].available]
             self.factor.append(float(np.prod([sc.data_fields[f].handle_factor for f in avail])) if avail else 1.0)
-            self.add.append(sum(sc.data_fields[f].resolve_p_add for f in avail))
+            add = sum(sc.data_fields[f].resolve_p_add for f in avail)
+            self.p_resolve.append(min(1.0, max(0.0, s.resolve_p + add)))
             self.used.append(";".join(sorted(avail)) or None)
+        self.age_limit = sc.priority_age_limit_hours * 3600.0 if sc.priority_age_limit_hours is not None else None
 
         self.queues: dict[str, deque] = {}
         self.idle: list[_Agent] = []
@@ -127,19 +138,31 @@ class _Centre:
         self.on_shift_s = 0.0
         self.busy_s = 0.0
         self.busy_failure_s = 0.0
-        self.items: list[_Item] = []
-        self.next_id = 0
+        self.items: list[_Item] = []        # every contact, warm-up included, in arrival order
         self.n_waiting = 0
         self.wait_area = 0.0
         self.wait_last = self.t0
-        self.entered_queue = 0
-        self.case_start: dict[str, float] = {}
-        self.case_done: dict[str, float] = {}
         self._build_agents()
         for ch, hours in sc.open_hours.items():
             self._schedule_opening(ch, hours)
         for k in range(len(sc.demand)):
             self._schedule_arrival(k, 0.0)
+
+    # ------------------------------------------------------------------ random numbers
+    def _keyed(self, k: int, purpose: str, attempt: int, sample) -> Keyed:
+        key = (k, purpose, attempt)
+        g = self.keyed.get(key)
+        if g is None:
+            g = self.keyed[key] = Keyed(self.sc.seed, (self.rep, self.hash[k], PURPOSES[purpose], attempt), sample)
+        return g
+
+    def _u(self, c: _Item, purpose: str) -> float:
+        """A uniform number for this customer's contact and purpose."""
+        return self._keyed(c.stream, purpose, c.attempt, _uniform).at(c.index)
+
+    def _x(self, c: _Item, purpose: str, dist) -> float:
+        """A duration from ``dist`` for this customer's contact and purpose."""
+        return self._keyed(c.stream, purpose, c.attempt, dist.sample).at(c.index)
 
     # ------------------------------------------------------------------ helpers
     def _at(self, t: float, fn, *args) -> None:
@@ -162,7 +185,7 @@ class _Centre:
         return hours is None or hours.is_open(t)
 
     def _track_waiting(self, delta: int) -> None:
-        now = self.env.now
+        now = self.env._now
         if now > self.t0:
             self.wait_area += self.n_waiting * (min(now, self.t_end) - max(self.wait_last, self.t0))
             self.wait_last = min(now, self.t_end)
@@ -188,23 +211,36 @@ class _Centre:
         self._schedule_opening(channel, hours)
 
     # ------------------------------------------------------------------ agents
+    def _order(self, team, skills: list[str]) -> tuple[tuple, tuple]:
+        """The agent's queues as priority groups (served first group first, oldest first within a
+        group), and its deferred queues (which an age limit lets jump ahead)."""
+        prio = team.priority if team.priority is not None else self.sc.priority
+        deferred = tuple(s for s in skills if s not in LIVE_CHANNELS)
+        if prio == "oldest":
+            return (tuple(skills),), deferred
+        listed = [s for s in prio if s in skills]
+        groups = [(s,) for s in listed]
+        live = tuple(s for s in skills if s not in listed and s in LIVE_CHANNELS)
+        rest = tuple(s for s in skills if s not in listed and s not in LIVE_CHANNELS)
+        groups += [g for g in (live, rest) if g]
+        return tuple(groups), deferred
+
     def _build_agents(self) -> None:
         sc = self.sc
         handoff_team = sc.handoff.team if sc.handoff else None
         for team in sc.agents:
-            skills = set(team.channels) | {f"team:{team.team}"}
-            if team.team == handoff_team:
-                skills.add("handoff")
-            skills = frozenset(skills)
+            skill_list = list(team.channels) + (["handoff"] if team.team == handoff_team else [])
+            skills = frozenset(skill_list)
+            order, deferred = self._order(team, skill_list)
             if team.count:
                 for i in range(team.count):
-                    a = _Agent(f"{team.team}-{i + 1:03d}", team.team, skills)
+                    a = _Agent(f"{team.team}-{i + 1:03d}", team.team, skills, order, deferred)
                     self.agents.append(a)
                     self._on(a)
                 self.on_shift_s += team.count * (self.t_end - self.t0)
             for si, shift in enumerate(team.shifts):
                 for i in range(shift.count):
-                    a = _Agent(f"{team.team}-s{si + 1}-{i + 1:03d}", team.team, skills)
+                    a = _Agent(f"{team.team}-s{si + 1}-{i + 1:03d}", team.team, skills, order, deferred)
                     self.agents.append(a)
                     days = int(np.ceil(self.t_end / 86400.0))
                     for day in range(days):
@@ -218,7 +254,7 @@ class _Centre:
 
     def _on(self, a: _Agent) -> None:
         a.on_shift, a.leaving = True, False
-        if a.item is None:
+        if a.item is None and a not in self.idle:
             self._next_work(a)
 
     def _off(self, a: _Agent) -> None:
@@ -228,23 +264,37 @@ class _Centre:
         elif a in self.idle:
             self.idle.remove(a)
 
+    def _head(self, skill: str, now: float) -> _Item | None:
+        q = self.queues.get(skill)
+        if not q:
+            return None
+        while q and not q[0].waiting:
+            q.popleft()
+        if not q:
+            return None
+        head = q[0]
+        if head.kind == "contact" and head.channel not in LIVE_CHANNELS and not self._is_open(head.channel, now):
+            return None
+        return head
+
     def _next_work(self, a: _Agent) -> None:
         if not a.on_shift:
             return
+        now = self.env._now
         best = None
-        for skill in a.skills:
-            q = self.queues.get(skill)
-            if not q:
-                continue
-            while q and not q[0].waiting:
-                q.popleft()
-            if not q:
-                continue
-            head = q[0]
-            if head.channel not in LIVE_CHANNELS and head.kind == "contact" and not self._is_open(head.channel, self.env.now):
-                continue
-            if best is None or head.t_queue < best.t_queue:
-                best = head
+        if self.age_limit is not None:
+            for skill in a.deferred:
+                h = self._head(skill, now)
+                if h is not None and now - h.t_queue >= self.age_limit and (best is None or h.t_queue < best.t_queue):
+                    best = h
+        if best is None:
+            for group in a.order:
+                for skill in group:
+                    h = self._head(skill, now)
+                    if h is not None and (best is None or h.t_queue < best.t_queue):
+                        best = h
+                if best is not None:
+                    break
         if best is None:
             self.idle.append(a)
             return
@@ -255,16 +305,21 @@ class _Centre:
         now = self.env._now
         if c.waiting:
             c.waiting = False
-            if c.counted:
+            if c.kind == "contact":
                 self._track_waiting(-1)
         c.wait = now - c.t_queue
         c.answered = now
         c.outcome = "answered"
         c.agent, c.team = a.id, a.team
-        if c.kind == "handoff":
-            h = self.handoff_draw() + self.sc.ivr.reauth_s
+        kind = c.kind
+        if kind == "contact":
+            k = c.stream
+            base = self.handle1[k].at(c.index) if c.attempt == 1 else self._x(c, "handle", self.sc.demand[k].handle)
+            h = base * self.factor[k] * c.handle_factor
+        elif kind == "handoff":
+            h = self._x(c, "handoff_handle", self.sc.handoff.handle) + self.sc.ivr.reauth_s
         else:
-            h = self.handle_draw[c.stream]() * self.factor[c.stream] * c.handle_factor
+            h = self._x(c, "callback_handle", self.sc.demand[c.stream].handle) * self.factor[c.stream] * c.handle_factor
         c.handle = h
         a.item, a.busy_since = c, now
         self._at(now + h, self._finish, a, c)
@@ -286,17 +341,20 @@ class _Centre:
     # ------------------------------------------------------------------ arrivals
     def _schedule_arrival(self, k: int, t: float) -> None:
         s = self.sc.demand[k]
+        draws = self.arrivals[k]
         constant = not s.profile_per_hour and not s.by_weekday
         while t < self.t_end:
             rate = s.rate_at(t)
             if constant:
                 if rate <= 0:
                     return
-                t += self.arrive_draw[k]() / rate
+                t += draws.at(self.n_drawn[k]) / rate
+                self.n_drawn[k] += 1
                 break
             boundary = (t // 3600.0 + 1.0) * 3600.0
             if rate > 0:
-                gap = self.arrive_draw[k]() / rate
+                gap = draws.at(self.n_drawn[k]) / rate
+                self.n_drawn[k] += 1
                 if t + gap < boundary:
                     t += gap
                     break
@@ -306,33 +364,38 @@ class _Centre:
 
     def _arrive(self, k: int) -> None:
         s = self.sc.demand[k]
-        c = self._new_item(k, "contact", s.channel)
+        c = self._new_item(k, self.n_arrived[k], 1, "contact", s.channel)
+        self.n_arrived[k] += 1
         c.demand, c.demand_type, c.failure_type = s.demand, s.type, s.failure_type
-        c.customer = c.case = f"S{self.rep}-{c.id}"
-        c.attempt = 1
-        if c.counted:
-            self.case_start[c.case] = c.arrival
+        c.root = c
         self._schedule_arrival(k, self.env._now)
         self._offer(c)
 
-    def _new_item(self, k: int, kind: str, channel: str) -> _Item:
+    def _new_item(self, k: int, index: int, attempt: int, kind: str, channel: str) -> _Item:
         c = _Item()
-        self.next_id += 1
-        c.id, c.stream, c.kind, c.channel = self.next_id, k, kind, channel
+        c.stream, c.index, c.attempt, c.kind, c.channel = k, index, attempt, kind, channel
         c.skill = channel if kind != "handoff" else "handoff"
-        c.arrival = self.env._now
-        c.counted = kind == "contact" and self.t0 <= c.arrival < self.t_end
-        c.data_used = self.used[k] if kind == "contact" else None
-        if c.counted:
+        now = c.arrival = self.env._now
+        if kind == "contact":
+            c.counted = self.t0 <= now < self.t_end
             self.items.append(c)
+        else:
+            c.counted = False
         return c
+
+    def _follow_up(self, c: _Item) -> _Item:
+        """The same customer's next contact in the same case."""
+        n = self._new_item(c.stream, c.index, c.attempt + 1, "contact", c.channel)
+        n.root = c.root
+        return n
 
     def _offer(self, c: _Item) -> None:
         now = self.env._now
         if c.channel in LIVE_CHANNELS and not self._is_open(c.channel, now):
             c.outcome = "closed"
-            if self.misc() < self.sc.closed_return_p:
-                back = self.sc.open_hours[c.channel].next_open(now) + self.misc() * 3600.0
+            sc = self.sc
+            if sc.closed_return_p > 0 and self._u(c, "closed_return") < sc.closed_return_p:
+                back = sc.open_hours[c.channel].next_open(now) + self._u(c, "closed_delay") * sc.closed_return_within_hours * 3600.0
                 self._at(back, self._retry, c)
             return
         if c.channel == "phone" and self.sc.ivr.delay_s > 0:
@@ -345,56 +408,53 @@ class _Centre:
         """The same demand again: a redial after abandoning, or a call back after finding the line closed."""
         if self.env.now >= self.t_end:
             return
-        n = self._new_item(c.stream, "contact", c.channel)
-        n.demand, n.demand_type, n.failure_type = c.demand, c.demand_type, c.failure_type
-        n.customer, n.case, n.attempt, n.handle_factor = c.customer, c.case, c.attempt + 1, c.handle_factor
+        n = self._follow_up(c)
+        n.demand, n.demand_type, n.failure_type, n.handle_factor = c.demand, c.demand_type, c.failure_type, c.handle_factor
         self._offer(n)
 
     def _enqueue(self, c: _Item) -> None:
         now = self.env._now
         c.t_queue = now
-        if c.kind == "contact":
-            self.entered_queue += c.counted
         if c.kind != "contact" or c.channel in LIVE_CHANNELS or self._is_open(c.channel, now):
+            skill = c.skill
             for i, a in enumerate(self.idle):
-                if c.skill in a.skills:
+                if skill in a.skills:
                     del self.idle[i]
                     self._start(a, c)
                     return
-        c.waiting = True
+        c.waiting = c.queued = True
         c.outcome = "waiting"
-        if c.counted:
+        if c.kind == "contact":
             self._track_waiting(+1)
         self.queues.setdefault(c.skill, deque()).append(c)
-        if self.patience_draw is not None and c.channel == "phone" and c.kind == "contact":
-            self._at(now + self.patience_draw(), self._abandon, c)
+        if self.sc.patience is not None and c.channel == "phone" and c.kind == "contact":
+            self._at(now + self._x(c, "patience", self.sc.patience), self._abandon, c)
 
     def _abandon(self, c: _Item) -> None:
         if not c.waiting:
             return
         c.waiting = False
-        if c.counted:
-            self._track_waiting(-1)
+        self._track_waiting(-1)
         c.abandoned, c.outcome = True, "abandoned"
         c.wait = self.env.now - c.t_queue
         c.resolved = False
-        if self.sc.redial and self.misc() < self.sc.redial.p:
-            self._at(self.env.now + self.redial_draw(), self._retry, c)
+        rd = self.sc.redial
+        if rd and rd.p > 0 and self._u(c, "redial") < rd.p:
+            self._at(self.env.now + self._x(c, "redial_delay", rd.delay), self._retry, c)
 
     # ------------------------------------------------------------------ after service
     def _resolve(self, c: _Item) -> None:
         sc = self.sc
         if c.kind == "handoff":
-            ok = self.misc() < sc.handoff.resolve_p
-            if ok:
-                self._case_resolved(c.parent.case)
+            if self._u(c, "handoff_resolve") < sc.handoff.resolve_p:
+                self._case_resolved(c.root)
             else:
                 self._recontact(c.parent)
             return
-        p = min(1.0, max(0.0, sc.demand[c.stream].resolve_p + self.add[c.stream]))
-        c.resolved = self.decide_draw[c.stream]() < p
+        p = self.p_resolve[c.stream]
+        c.resolved = p >= 1.0 or (p > 0.0 and self._u(c, "resolve" if c.kind == "contact" else "callback_resolve") < p)
         if c.resolved:
-            self._case_resolved(c.case if c.kind == "contact" else c.parent.case)
+            self._case_resolved(c.root)
         if c.kind == "callback":
             if not c.resolved:
                 self._recontact(c.parent)
@@ -402,45 +462,52 @@ class _Centre:
         if c.resolved:
             c.handling = "one_stop"
             return
-        if sc.handoff and self.misc() < sc.handoff.p:
+        if sc.handoff and sc.handoff.p > 0 and self._u(c, "handoff") < sc.handoff.p:
             c.handling = "pass_on"
-            w = self._new_item(c.stream, "handoff", c.channel)
-            w.demand, w.parent = c.demand, c
-            self._enqueue(w)
+            self._work(c, "handoff", self._enqueue)
             return
         c.handling = "pass_back"
-        if sc.callback and self.misc() < sc.callback.p_promised:
-            if self.misc() < sc.callback.p_made:
-                when = self.env.now + self.callback_draw()
-                self._at(when, self._callback, c)
+        cb = sc.callback
+        if cb and cb.p_promised > 0 and self._u(c, "callback_promised") < cb.p_promised:
+            if self._u(c, "callback_made") < cb.p_made:
+                self._at(self.env.now + self._x(c, "callback_delay", cb.delay), self._work, c, "callback", self._enqueue)
             else:
-                self._recontact(c, "progress_chasing")
+                self._chase(c)
             return
         self._recontact(c)
 
-    def _case_resolved(self, case: str) -> None:
-        if case in self.case_start and case not in self.case_done:
-            self.case_done[case] = self.env._now
+    def _work(self, c: _Item, kind: str, then) -> None:
+        """Work a contact creates (a hand-off, a callback), keyed by its contact's customer and attempt."""
+        w = self._new_item(c.stream, c.index, c.attempt, kind, c.channel)
+        w.demand, w.parent, w.root, w.handle_factor = c.demand, c, c.root, c.handle_factor
+        then(w)
 
-    def _callback(self, c: _Item) -> None:
-        w = self._new_item(c.stream, "callback", c.channel)
-        w.demand, w.parent = c.demand, c
-        self._enqueue(w)
+    def _case_resolved(self, root: _Item) -> None:
+        if root.done is None:
+            root.done = self.env._now
+
+    def _chase(self, c: _Item) -> None:
+        """A promised callback never came: the customer chases it (progress chasing), or gives up."""
+        cb = self.sc.callback
+        if cb.chase_p <= 0 or self._u(c, "chase") >= cb.chase_p:
+            return
+        when = self.env.now + self._x(c, "chase_delay", cb.chase_delay or cb.delay)
+        if when < self.t_end:
+            self._at(when, self._return, c, "progress_chasing")
 
     def _recontact(self, c: _Item, as_type: str | None = None) -> None:
         rc = self.sc.recontact
-        if rc is None or self.misc() >= rc.p:
+        if rc is None or rc.p <= 0 or self._u(c, "recontact") >= rc.p:
             return
-        when = self.env.now + self.recontact_draw()
+        when = self.env.now + self._x(c, "recontact_delay", rc.delay)
         if when < self.t_end:
             self._at(when, self._return, c, as_type or rc.as_type)
 
     def _return(self, c: _Item, as_type: str) -> None:
         """Failure demand: the customer comes back because the first contact did not do it."""
-        n = self._new_item(c.stream, "contact", c.channel)
+        n = self._follow_up(c)
         n.demand, n.demand_type, n.failure_type = "failure", as_type, as_type
-        n.customer, n.case, n.attempt = c.customer, c.case, c.attempt + 1
-        n.handle_factor = self.sc.recontact.handle_factor
+        n.handle_factor = self.sc.recontact.handle_factor if self.sc.recontact else 1.0
         self._offer(n)
 
     # ------------------------------------------------------------------ results
@@ -455,52 +522,73 @@ class _Centre:
                     self.busy_failure_s += busy
         return self._results()
 
+    def _wait(self, c: _Item) -> float:
+        """Time in queue; still waiting at the end: so far; never queued (closed, in the IVR): 0."""
+        if c.wait is not None:
+            return c.wait
+        return self.t_end - c.t_queue if c.t_queue is not None else 0.0
+
     def _results(self) -> ReplicationResult:
         sc = self.sc
-        items = self.items
+        end, sl_s = self.t_end, sc.service_level_s
+        items = [c for c in self.items if c.counted]
         offered = len(items)
         outcomes: dict[str, int] = {}
         for c in items:
             outcomes[c.outcome] = outcomes.get(c.outcome, 0) + 1
-        end = self.t_end
-        queued = [c for c in items if c.outcome in ("answered", "abandoned", "waiting")]
-        waits = np.array([(c.wait if c.wait is not None else end - c.t_queue) for c in queued]) if queued else np.zeros(0)
-        answered = [c for c in queued if c.outcome == "answered"]
-        n_q = max(len(queued), 1)
-        sl = sum(1 for c in answered if c.wait <= sc.service_level_s) / n_q
         failure = sum(1 for c in items if c.demand == "failure")
         first = [c for c in items if c.attempt == 1 and c.outcome == "answered" and c.resolved is not None]
-        kpis = {
-            "mean_wait_s": float(waits.mean()) if waits.size else 0.0,
-            "p_wait": float((waits > 0).mean()) if waits.size else 0.0,
-            "service_level": sl if queued else 0.0,
-            "abandon_rate": outcomes.get("abandoned", 0) / n_q if queued else 0.0,
-            "occupancy": self.busy_s / self.on_shift_s if self.on_shift_s else 0.0,
+        kpis: dict[str, float] = {}
+        per = {}
+        for ch in channels_of(sc):
+            mine = [c for c in items if c.channel == ch]
+            reached = [c for c in mine if c.outcome != "closed"]
+            n = len(reached)
+            waits = [self._wait(c) for c in reached]
+            per[ch] = {
+                "offered": float(len(mine)),
+                "mean_wait_s": sum(waits) / n if n else NAN,
+                "p_wait": sum(1 for c in reached if c.queued) / n if n else NAN,
+                "service_level": sum(1 for c, w in zip(reached, waits) if c.outcome == "answered" and w <= sl_s) / n if n else NAN,
+                "abandon_rate": sum(1 for c in reached if c.abandoned) / n if n else NAN,
+                "closed_share": (len(mine) - n) / len(mine) if mine else NAN,
+            }
+        head = per[headline_channel(sc)]
+        kpis.update({
+            "mean_wait_s": head["mean_wait_s"], "p_wait": head["p_wait"], "service_level": head["service_level"],
+            "abandon_rate": head["abandon_rate"],
+            "occupancy": self.busy_s / self.on_shift_s if self.on_shift_s else NAN,
             "contacts_offered": float(offered),
-            "failure_share": failure / offered if offered else 0.0,
+            "failure_share": failure / offered if offered else NAN,
             "agent_hours_failure": self.busy_failure_s / 3600.0,
             "agent_hours": self.busy_s / 3600.0,
-            "one_stop": (sum(1 for c in first if c.resolved) / len(first)) if first else 0.0,
-            "lost_closed": outcomes.get("closed", 0) / offered if offered else 0.0,
-            "e2e_hours": (float(np.mean([self.case_done[k] - self.case_start[k] for k in self.case_done])) / 3600.0
-                          if self.case_done else 0.0),
-            "cases_resolved": len(self.case_done) / len(self.case_start) if self.case_start else 0.0,
-        }
-        for ch in sorted({c.channel for c in items}):
-            mine = [c for c in queued if c.channel == ch]
-            if not mine:
-                continue
-            w = np.array([(c.wait if c.wait is not None else end - c.t_queue) for c in mine])
-            kpis[f"{ch}.mean_wait_s"] = float(w.mean())
-            kpis[f"{ch}.service_level"] = sum(1 for c in mine if c.outcome == "answered" and c.wait <= sc.service_level_s) / len(mine)
-            kpis[f"{ch}.abandon_rate"] = sum(1 for c in mine if c.outcome == "abandoned") / len(mine)
-        window = self.t_end - self.t0
-        mean_wait_queue = float(np.mean([c.wait if c.wait is not None else end - c.t_queue
-                                         for c in items if c.t_queue is not None and c.outcome != "ivr"])) \
-            if items else 0.0
+            "one_stop": (sum(1 for c in first if c.resolved) / len(first)) if first else NAN,
+            "lost_closed": outcomes.get("closed", 0) / offered if offered else NAN,
+        })
+        for ch, values in per.items():
+            for name, v in values.items():
+                kpis[f"{ch}.{name}"] = v
+
+        roots = [c for c in items if c.attempt == 1]
+        case_hours = np.array([((c.done if c.done is not None else end) - c.arrival) / 3600.0 for c in roots])
+        case_resolved = np.array([c.done is not None for c in roots], dtype=bool)
+
+        # Little's law: entries into the queue in the window, and their waits, from the records
+        window = end - self.t0
+        entered = [c for c in self.items if c.t_queue is not None and self.t0 <= c.t_queue < end]
+        lam = len(entered) / window
+        mean_w = sum(self._wait(c) for c in entered) / len(entered) if entered else 0.0
+
+        every = self.items
+        times = np.array([c.arrival for c in every])
+        live = [c for c in every if c.channel in LIVE_CHANNELS and c.t_queue is not None and c.outcome != "ivr"]
+        series = {"failure demand": (times, np.array([c.demand == "failure" for c in every], dtype=float))}
+        if live:
+            series["real-time waits"] = (np.array([c.arrival for c in live]), np.array([self._wait(c) for c in live]))
         result = ReplicationResult(
             self.rep, kpis, offered=offered, outcomes=outcomes,
-            little_L=self.wait_area / window, little_lambda_w=self.entered_queue / window * mean_wait_queue,
+            little_L=self.wait_area / window, little_lambda_w=lam * mean_w, warmup_hours=self.warmup_h,
+            case_hours=case_hours, case_resolved=case_resolved, series=series,
         )
         if self.keep_log:
             result.rows = [self._row(c) for c in items]
@@ -508,11 +596,15 @@ class _Centre:
 
     def _row(self, c: _Item) -> tuple:
         wait = c.wait if c.wait is not None else (self.t_end - c.t_queue if c.t_queue is not None and c.outcome == "waiting" else None)
-        return (f"R{self.rep}-{c.id}", c.arrival, c.channel, c.customer, c.demand, c.demand_type, c.failure_type,
+        customer = self.prefix[c.stream] + str(c.index)
+        return (f"{customer}-{c.attempt}", c.arrival, c.channel, customer, c.demand, c.demand_type, c.failure_type,
                 self.sc.demand[c.stream].type, wait, c.handle, c.abandoned if c.channel == "phone" else None,
-                c.resolved, c.case, c.agent, c.team, c.data_used, c.handling, c.answered, c.ended, c.outcome, c.attempt)
+                c.resolved, customer, c.agent, c.team, self.used[c.stream], c.handling, c.answered, c.ended, c.outcome,
+                c.attempt, c.t_queue)
 
 
 def simulate_replication(scenario: Scenario, replication: int, keep_log: bool = True) -> ReplicationResult:
     """Run one replication; the same (scenario, replication) always gives the same result."""
+    if not math.isfinite(scenario.horizon_hours):
+        raise ValueError(f"horizon_hours must be finite, got {scenario.horizon_hours}")
     return _Centre(scenario, replication, keep_log).run()

@@ -3,23 +3,34 @@
 One run of a stochastic model is an anecdote. Each replication has its own random
 streams derived from (seed, replication), so results do not depend on how many worker
 processes ran them or in what order: parallel equals serial, bit for bit.
+
+Here too: end-to-end time of the cases started in the measured window by Kaplan-Meier
+(lifelines), unresolved cases censored at the horizon, with the share still open; KPIs
+that are not defined in a replication (no contacts on a channel) are NaN, never 0, and
+summarised over the replications where they are defined; the run's warnings (offered load
+at or above capacity, a warm-up that MSER-5 finds too short) travel with the result.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 from scipy import stats
 
 from flowkit import schema
 from flowkit.sim.model import LOG_COLUMNS, ReplicationResult, simulate_replication
+from flowkit.sim.load import load_warnings
 from flowkit.sim.scenario import Scenario
+from flowkit.sim.warmup import check_warmup
 
-__all__ = ["SimulationResult", "simulate", "summarise", "SIM_EPOCH", "HEADLINE_KPIS"]
+__all__ = ["SimulationResult", "simulate", "summarise", "SIM_EPOCH", "HEADLINE_KPIS", "replication_scenario",
+           "e2e_kpis"]
 
 #: simulated time 0 is this Monday 00:00, so weekdays and opening hours line up.
 SIM_EPOCH = pd.Timestamp("2024-01-01")
@@ -34,17 +45,32 @@ class SimulationResult:
     summary: dict[str, dict[str, float | None]]   # KPI -> {mean, ci95_low, ci95_high}
     replications: list[ReplicationResult] = field(repr=False, default_factory=list)
     log: pd.DataFrame | None = None
+    warnings: list[str] = field(default_factory=list)
+    warmup_hours: float = 0.0
+    headline_channel: str = ""
 
     def to_json_dict(self) -> dict:
-        return {"scenario": self.scenario.name, "replications": len(self.per_replication), "kpis": self.summary}
+        """JSON-safe: a KPI that is not defined is null (NaN is not JSON)."""
+        kpis = {k: {s: (None if v is None or (isinstance(v, float) and math.isnan(v)) else v) for s, v in d.items()}
+                for k, d in self.summary.items()}
+        return {"scenario": self.scenario.name, "replications": len(self.per_replication), "kpis": kpis,
+                "headline_channel": self.headline_channel, "warmup_hours": self.warmup_hours,
+                "warnings": list(self.warnings)}
 
 
 def summarise(per_replication: pd.DataFrame) -> dict[str, dict[str, float | None]]:
-    """Mean and 95% t-interval of each KPI over replications (no interval from one run)."""
+    """Mean and 95% t-interval of each KPI over the replications where it is defined.
+
+    No interval from one value; a KPI defined in no replication has mean NaN.
+    """
     out = {}
-    n = len(per_replication)
     for name in per_replication.columns:
         x = per_replication[name].to_numpy(dtype=float)
+        x = x[~np.isnan(x)]
+        n = len(x)
+        if n == 0:
+            out[name] = {"mean": float("nan"), "ci95_low": None, "ci95_high": None}
+            continue
         mean = float(x.mean())
         if n > 1 and x.std(ddof=1) > 0:
             low, high = stats.t.interval(0.95, n - 1, loc=mean, scale=stats.sem(x))
@@ -56,9 +82,20 @@ def summarise(per_replication: pd.DataFrame) -> dict[str, dict[str, float | None
     return out
 
 
+def replication_scenario(scenario: Scenario, replication: int) -> Scenario:
+    """The scenario one replication runs. Today the base scenario itself.
+
+    The seam for parameter uncertainty drawn per replication (e.g. data-field effects from
+    their confidence intervals): whatever is drawn must depend only on (scenario, replication)
+    - seed it from ``scenario.seed`` and ``replication`` - so results stay independent of the
+    executor and variants stay paired.
+    """
+    return scenario
+
+
 def _one(args) -> ReplicationResult:
     scenario, rep, keep_log = args
-    return simulate_replication(scenario, rep, keep_log)
+    return simulate_replication(replication_scenario(scenario, rep), rep, keep_log)
 
 
 def simulate(scenario: Scenario, replications: int | None = None, workers: int | None = None,
@@ -112,10 +149,35 @@ def run_on_dask(scheduler: str, jobs: list, progress: Callable[[int, int], None]
 
 def collect(scenario: Scenario, results: list[ReplicationResult], keep_log: bool = True) -> SimulationResult:
     """Turn replication results (from any executor) into a summary and one log."""
+    from flowkit.sim.model import headline_channel
+
     results = sorted(results, key=lambda r: r.replication)
-    per = pd.DataFrame([r.kpis for r in results], index=pd.Index([r.replication for r in results], name="replication"))
+    per = pd.DataFrame([r.kpis | e2e_kpis(r.case_hours, r.case_resolved) for r in results],
+                       index=pd.Index([r.replication for r in results], name="replication"))
     log = simulated_log(scenario, results) if keep_log else None
-    return SimulationResult(scenario, per, summarise(per), results, log)
+    used = results[0].warmup_hours if results else 0.0
+    check = check_warmup(used, scenario.horizon_hours, [r.series for r in results])
+    warnings = load_warnings(scenario) + check.warnings
+    return SimulationResult(scenario, per, summarise(per), results, log, warnings, used, headline_channel(scenario))
+
+
+def e2e_kpis(hours: np.ndarray, resolved: np.ndarray) -> dict[str, float]:
+    """End-to-end time of cases started in the window: Kaplan-Meier median and 90th percentile
+    (hours; NaN when the curve never gets there), unresolved cases censored at the horizon,
+    and the share still open at the horizon."""
+    if len(hours) == 0:
+        return {"e2e_hours": float("nan"), "e2e_hours_p90": float("nan"), "e2e_open_share": float("nan")}
+    from lifelines import KaplanMeierFitter
+
+    km = KaplanMeierFitter().fit(np.maximum(hours, 1e-9), event_observed=resolved)
+    sf = km.survival_function_.iloc[:, 0]
+
+    def time_below(level: float) -> float:
+        hit = sf[sf <= level]
+        return float(hit.index[0]) if len(hit) else float("nan")
+
+    return {"e2e_hours": time_below(0.5), "e2e_hours_p90": time_below(0.1),
+            "e2e_open_share": float(1.0 - resolved.mean())}
 
 
 def simulated_log(scenario: Scenario, results: list[ReplicationResult]) -> pd.DataFrame:
@@ -133,6 +195,7 @@ def simulated_log(scenario: Scenario, results: list[ReplicationResult]) -> pd.Da
     df["text"] = None
     df["failure_type"] = df["failure_type"].astype(object).where(df["failure_type"].notna(), None)
     extras = ["answered_at", "ended_at", "outcome", "replication", "attempt"]
-    base = schema.conform(df.drop(columns=["received_at_s", "answered_at_s", "ended_at_s"]))
+    base = schema.conform(df.drop(columns=["received_at_s", "answered_at_s", "ended_at_s", "queued_at_s", "queued_at"],
+                                  errors="ignore"))
     base["demand"] = base["demand"].astype(schema.CLASSIFICATION_COLUMNS["demand"])
     return base[[*schema.COLUMNS, "demand", "demand_type", "failure_type", *extras]]

@@ -15,6 +15,7 @@ import numpy as np
 
 from flowkit.errors import ScenarioError
 from flowkit.schema import CHANNELS, FAILURE_TYPES
+from flowkit.sim.streams import stream_key
 from flowkit.yamlfile import load_yaml
 
 __all__ = [
@@ -189,6 +190,7 @@ class Team:
     channels: tuple[str, ...]
     count: int = 0
     shifts: tuple[Shift, ...] = ()
+    priority: tuple[str, ...] | str | None = None     # None: the scenario's priority
 
 
 @dataclass(frozen=True)
@@ -203,6 +205,11 @@ class DemandStream:
     resolve_p: float = 1.0
     failure_type: str | None = None
     needs: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The name this stream's random numbers are keyed by (see :mod:`flowkit.sim.streams`)."""
+        return stream_key(self.type, self.channel)
 
     def rate_at(self, t: float) -> float:
         """Arrivals per second at simulated time t (t = 0 is Monday 00:00)."""
@@ -239,9 +246,14 @@ class Handoff:
 
 @dataclass(frozen=True)
 class Callback:
+    """Callbacks promised to unresolved contacts; a missed one is chased (failure demand,
+    progress chasing) with probability ``chase_p`` after ``chase_delay``."""
+
     p_promised: float
     p_made: float
     delay: Dist
+    chase_p: float = 1.0
+    chase_delay: Dist | None = None      # None: the callback's own delay
 
 
 @dataclass(frozen=True)
@@ -270,11 +282,14 @@ class Scenario:
     agents: tuple[Team, ...]
     seed: int = 1
     horizon_hours: float = 120.0
-    warmup_hours: float = 2.0
+    warmup_hours: float | None = None    # None: long enough for the failure loop (flowkit.sim.warmup)
     replications: int = 20
     service_level_s: float = 20.0
     open_hours: dict[str, OpenHours] = field(default_factory=dict)
     closed_return_p: float = 0.0
+    closed_return_within_hours: float = 1.0
+    priority: tuple[str, ...] | str = ()          # () = real-time channels before deferred; "oldest" = FIFO
+    priority_age_limit_hours: float | None = None  # deferred work older than this jumps the queue
     patience: Dist | None = None
     redial: Redial | None = None
     ivr: Ivr = Ivr()
@@ -290,7 +305,7 @@ class Scenario:
 
 _TOP = {"name", "seed", "horizon_hours", "warmup_hours", "replications", "service_level_s", "open_hours",
         "closed", "agents", "patience", "redial", "ivr", "demand", "recontact", "handoff", "callback",
-        "data_fields", "description"}
+        "data_fields", "description", "priority", "priority_age_limit_hours"}
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -308,7 +323,7 @@ def scenario_from_dict(doc, origin: str = "scenario") -> Scenario:
         kw["seed"] = ctx.integer(d["seed"], "seed")
     if "horizon_hours" in d:
         kw["horizon_hours"] = ctx.number(d["horizon_hours"], "horizon_hours", 0.0, strict_low=True)
-    if "warmup_hours" in d:
+    if d.get("warmup_hours") not in (None, "auto"):          # auto: measured from the failure loop
         kw["warmup_hours"] = ctx.number(d["warmup_hours"], "warmup_hours")
     if "replications" in d:
         kw["replications"] = ctx.integer(d["replications"], "replications", 1)
@@ -320,15 +335,21 @@ def scenario_from_dict(doc, origin: str = "scenario") -> Scenario:
         open_hours[ch] = OpenHours.parse(ctx, text, f"open_hours.{ch}")
     kw["open_hours"] = open_hours
     if "closed" in d:
-        c = ctx.mapping(d["closed"], "closed", {"return_p"}, {"return_p"})
+        c = ctx.mapping(d["closed"], "closed", {"return_p", "within_hours"}, {"return_p"})
         kw["closed_return_p"] = ctx.prob(c["return_p"], "closed.return_p")
+        if "within_hours" in c:
+            kw["closed_return_within_hours"] = ctx.number(c["within_hours"], "closed.within_hours", 0.0)
+    if "priority" in d:
+        kw["priority"] = _priority(ctx, d["priority"], "priority")
+    if d.get("priority_age_limit_hours") is not None:
+        kw["priority_age_limit_hours"] = ctx.number(d["priority_age_limit_hours"], "priority_age_limit_hours", 0.0)
 
     teams = []
     if not isinstance(d["agents"], list) or not d["agents"]:
         raise ctx.fail("agents", "must be a non-empty list of teams")
     for i, t in enumerate(d["agents"]):
         key = f"agents[{i}]"
-        t = ctx.mapping(t, key, {"team", "count", "channels", "shifts"}, {"team", "channels"})
+        t = ctx.mapping(t, key, {"team", "count", "channels", "shifts", "priority"}, {"team", "channels"})
         chans = t["channels"]
         if not isinstance(chans, list) or not chans:
             raise ctx.fail(f"{key}.channels", "must be a non-empty list of channels")
@@ -352,7 +373,8 @@ def scenario_from_dict(doc, origin: str = "scenario") -> Scenario:
         if "shifts" in t and not shifts:
             raise ctx.fail(f"{key}.shifts", "is empty")
         count = ctx.integer(t["count"], f"{key}.count", 1) if "count" in t else 0
-        teams.append(Team(str(t["team"]), tuple(chans), count, tuple(shifts)))
+        prio = _priority(ctx, t["priority"], f"{key}.priority") if "priority" in t else None
+        teams.append(Team(str(t["team"]), tuple(chans), count, tuple(shifts), prio))
     kw["agents"] = tuple(teams)
 
     if d.get("patience") is not None:
@@ -429,10 +451,20 @@ def scenario_from_dict(doc, origin: str = "scenario") -> Scenario:
         kw["handoff"] = Handoff(ctx.prob(r["p"], "handoff.p"), str(r["team"]), Dist.parse(ctx, r["handle"], "handoff.handle"),
                                 ctx.prob(r.get("resolve_p", 1.0), "handoff.resolve_p"))
     if "callback" in d:
-        r = ctx.mapping(d["callback"], "callback", {"p_promised", "p_made", "delay"}, {"p_promised", "p_made", "delay"})
+        r = ctx.mapping(d["callback"], "callback", {"p_promised", "p_made", "delay", "chase"},
+                        {"p_promised", "p_made", "delay"})
+        chase = ctx.mapping(r.get("chase") or {}, "callback.chase", {"p", "delay"})
         kw["callback"] = Callback(ctx.prob(r["p_promised"], "callback.p_promised"), ctx.prob(r["p_made"], "callback.p_made"),
-                                  Dist.parse(ctx, r["delay"], "callback.delay"))
+                                  Dist.parse(ctx, r["delay"], "callback.delay"),
+                                  ctx.prob(chase.get("p", 1.0), "callback.chase.p"),
+                                  Dist.parse(ctx, chase["delay"], "callback.chase.delay") if "delay" in chase else None)
 
+    seen: dict[str, int] = {}
+    for i, s in enumerate(streams):
+        if s.key in seen:
+            raise ctx.fail(f"demand[{i}].type", f"{s.type!r} on {s.channel} repeats demand[{seen[s.key]}]; random numbers "
+                                                "are keyed by type and channel, so give each stream its own type")
+        seen[s.key] = i
     served = {ch for t in teams for ch in t.channels}
     for i, s in enumerate(streams):
         if s.channel not in served:
@@ -442,6 +474,20 @@ def scenario_from_dict(doc, origin: str = "scenario") -> Scenario:
         if not set(t.channels) & used and not (kw.get("handoff") and kw["handoff"].team == t.team):
             raise ctx.fail(f"agents[{i}].channels", f"team {t.team!r} serves {', '.join(t.channels)}, which no demand uses")
     return Scenario(**kw)
+
+
+def _priority(ctx: _Ctx, value, key: str) -> tuple[str, ...] | str:
+    """``[phone, chat, email]`` (first served first; ``handoff`` names back-office work) or ``oldest``."""
+    if value == "oldest":
+        return "oldest"
+    if not isinstance(value, list) or not value:
+        raise ctx.fail(key, "must be a list of channels, most urgent first (e.g. [phone, chat, email]), or 'oldest'")
+    for ch in value:
+        if ch not in CHANNELS and ch != "handoff":
+            raise ctx.fail(key, f"{ch!r} is not a channel; use {', '.join(CHANNELS)} or handoff")
+    if len(set(value)) != len(value):
+        raise ctx.fail(key, "names a channel twice")
+    return tuple(value)
 
 
 def _profile(ctx: _Ctx, values, key: str) -> tuple[float, ...]:
