@@ -333,12 +333,18 @@ def simulate(scenario, replications, workers, as_json, out):
         out.mkdir(parents=True, exist_ok=True)
         result.per_replication.to_csv(out / "kpis.csv")
         write_table(result.log, out / "contacts.parquet")
+    for w in result.warnings:
+        click.echo(f"warning: {w}", err=True)
     if as_json:
-        click.echo(json.dumps(result.to_json_dict(), indent=2))
+        click.echo(json.dumps(result.to_json_dict(), indent=2, allow_nan=False))
         return
-    click.echo(f"{sc.name}: {len(result.per_replication)} replications, mean and 95% CI")
+    click.echo(f"{sc.name}: {len(result.per_replication)} replications, mean and 95% CI; warm-up "
+               f"{result.warmup_hours:g} h; headline queue KPIs are {result.headline_channel}'s; — = not defined")
     for name, v in result.summary.items():
-        ci = f"[{v['ci95_low']:.4g}, {v['ci95_high']:.4g}]" if v["ci95_low"] is not None else "(one run: no CI)"
+        if v["mean"] != v["mean"]:
+            click.echo(f"  {name:<22}{'—':>12}")
+            continue
+        ci = f"[{v['ci95_low']:.4g}, {v['ci95_high']:.4g}]" if v["ci95_low"] is not None else "(one value: no CI)"
         click.echo(f"  {name:<22}{v['mean']:>12.4g}  {ci}")
     if out:
         click.echo(f"written to {out}")
@@ -415,12 +421,14 @@ def compare(base, variants, replications, workers, scheduler, min_effect, as_jso
         sc = load_scenario(path)
         vs[sc.name if sc.name not in vs else str(path)] = sc
     result = run(b, vs, replications, workers, scheduler, progress=_step, min_effect=min_effect)
+    for w in result.warnings:
+        click.echo(f"warning: {w}", err=True)
     if as_json:
-        click.echo(json.dumps({"base": b.name, "replications": len(result.base.per_replication),
-                               "variants": result.deltas}, indent=2))
+        click.echo(json.dumps(result.to_json_dict(), indent=2, allow_nan=False))
         return
     for name, deltas in result.deltas.items():
-        click.echo("\n".join(_deltas_text(f"{name} vs {b.name} (variant - base, mean and 95% CI):", deltas)))
+        click.echo("\n".join(_deltas_text(f"{name} vs {b.name} (variant - base, mean and 95% CI; "
+                                          f"{result.pairing[name]}):", deltas)))
     for v in result.verdicts():
         click.echo(f"- {v}")
 

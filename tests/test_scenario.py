@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from flowkit.errors import ScenarioError
@@ -44,6 +45,17 @@ def test_bundled_scenarios_load(path):
     ({"recontact": {"p": 0.5, "delay": {"dist": "exponential", "mean_s": 10}, "as": "annoyed"}}, "recontact.as", "'annoyed'"),
     ({"handoff": {"p": 0.5, "team": "nobody", "handle": {"dist": "fixed", "mean_s": 1}}}, "handoff.team", "not a team"),
     ({"patience": {"dist": "exponential", "mean_s": 0}}, "patience.mean_s", "must be > 0"),
+    ({"priority": ["phone", "pigeon"]}, "priority", "'pigeon' is not a channel"),
+    ({"priority": ["phone", "phone"]}, "priority", "names a channel twice"),
+    ({"priority": "newest"}, "priority", "or 'oldest'"),
+    ({"agents": [{"team": "front", "count": 2, "channels": ["phone"], "priority": "x"}]}, "agents[0].priority", "'oldest'"),
+    ({"deferred_reserve": -1}, "deferred_reserve", "must be >= 0"),
+    ({"closed": {"return_p": 0.5, "within": 2}}, "closed.within", "unknown key"),
+    ({"callback": {"p_promised": 0.5, "p_made": 0.5, "delay": {"dist": "fixed", "mean_s": 1}, "chase": {"p": 2}}},
+     "callback.chase.p", "must be <= 1"),
+    ({"demand": [{"type": "x", "channel": "phone", "rate_per_hour": 3, "handle": {"dist": "fixed", "mean_s": 1}},
+                 {"type": "x", "channel": "phone", "rate_per_hour": 3, "handle": {"dist": "fixed", "mean_s": 1}}]},
+     "demand[1].type", "repeats demand[0]"),
 ])
 def test_errors_name_the_key_and_the_file(changes, key, message):
     with pytest.raises(ScenarioError) as err:
@@ -73,3 +85,24 @@ def test_open_hours_arithmetic():
     assert h.is_open(8 * 3600) and not h.is_open(18 * 3600) and not h.is_open(6 * 86400 + 10 * 3600)
     assert h.next_open(19 * 3600) == 86400 + 8 * 3600            # Monday evening -> Tuesday 08:00
     assert h.next_open(5 * 86400 + 14 * 3600) == 7 * 86400 + 8 * 3600   # Saturday afternoon -> Monday
+
+
+def test_warmup_left_out_or_auto_is_measured_from_the_failure_loop():
+    from flowkit.sim.warmup import missing_share, warmup_hours
+
+    loop = base(recontact={"p": 0.8, "delay": {"dist": "exponential", "mean_s": 86400}})
+    loop["demand"][0]["resolve_p"] = 0.5
+    auto = scenario_from_dict(loop)
+    assert auto.warmup_hours is None and scenario_from_dict(dict(loop, warmup_hours="auto")).warmup_hours is None
+    w = warmup_hours(auto)
+    # gain x = 0.5 x 0.8; generation n arrives after a Gamma(n, 24 h) delay: the missing share, exactly
+    from scipy import stats
+    x = 0.4
+    hours = np.arange(0, 400.0)
+    weights = x ** np.arange(1, 60) * (1 - x) / x
+    exact = sum(wn * stats.gamma.sf(hours, n, scale=24.0) for n, wn in enumerate(weights, start=1))
+    first = hours[np.argmax(exact <= 0.01)]
+    assert abs(w - first) <= 4, (w, first)
+    assert missing_share(auto, [w])[0] <= 0.01 < missing_share(auto, [w - 2])[0]
+    assert warmup_hours(scenario_from_dict(base())) == 2.0                   # no loop: the minimum
+    assert warmup_hours(scenario_from_dict(dict(loop, warmup_hours=5))) == 5.0  # given: used as given

@@ -11,7 +11,16 @@ from flowkit.report.html import _png, _table
 from flowkit.sim.experiment import DataValueResult
 from flowkit.sim.fit import ModelFit
 
-__all__ = ["simulation_section"]
+__all__ = ["simulation_section", "channel_kpi_table"]
+
+_QUEUE_KPIS = ("offered", "mean_wait_s", "p_wait", "service_level", "abandon_rate", "closed_share")
+
+
+def channel_kpi_table(summary: dict) -> pd.DataFrame:
+    """Queue KPIs per channel (one row each), never pooled across channels; NaN = not defined."""
+    channels = sorted({k.split(".", 1)[0] for k in summary if "." in k})
+    rows = [[summary.get(f"{ch}.{k}", {}).get("mean", float("nan")) for k in _QUEUE_KPIS] for ch in channels]
+    return pd.DataFrame(rows, columns=list(_QUEUE_KPIS), index=pd.Index(channels, name="channel"))
 
 
 def simulation_section(fit: ModelFit, experiment: DataValueResult | None, out_dir: str | Path) -> dict:
@@ -25,6 +34,16 @@ def simulation_section(fit: ModelFit, experiment: DataValueResult | None, out_di
     t = _table(fit.table, out / "sim_model_fit.csv", index=False)
     t["caption"] = "Model fit: the baseline against its own log"
     tables.append(t)
+    sim = fit.simulation
+    if sim is not None:
+        paragraphs.append(f"The baseline was simulated after a warm-up of {sim.warmup_hours:g} hours; its headline "
+                          f"queue figures are the {sim.headline_channel} channel's, and each channel's queue is "
+                          "shown on its own (an e-mail backlog is not a phone wait). — means not defined (no contacts).")
+        paragraphs.extend(f"Warning: {w}." for w in sim.warnings)
+        t = _table(channel_kpi_table(sim.summary), out / "sim_channels.csv")
+        t["rows"] = [[cell if cell != "" else "—" for cell in row] for row in t["rows"]]
+        t["caption"] = "Simulated queues per channel (means over replications; shares over contacts offered to the queue)"
+        tables.append(t)
     if experiment is not None:
         paragraphs.append(
             f"Data-value experiment ({experiment.replications} replications, the same simulated customers in every "

@@ -92,6 +92,16 @@ class Comparison:
     pairing: dict[str, str] = field(default_factory=dict)              # variant -> how it was paired with the base
     warnings: list[str] = field(default_factory=list)
 
+    def to_json_dict(self) -> dict:
+        """JSON-safe (a relative change of a zero base is null, not NaN)."""
+        def safe(v):
+            return None if isinstance(v, float) and np.isnan(v) else v
+
+        return {"base": self.base.scenario.name, "replications": len(self.base.per_replication),
+                "pairing": dict(self.pairing), "warnings": list(self.warnings),
+                "variants": {v: {k: {f: safe(x) for f, x in d.items()} for k, d in ks.items()}
+                             for v, ks in self.deltas.items()}}
+
     def table(self) -> pd.DataFrame:
         rows = [{"variant": v, "kpi": k, **d} for v, ks in self.deltas.items() for k, d in ks.items()]
         return pd.DataFrame(rows, columns=["variant", "kpi", "mean", "ci95_low", "ci95_high", "relative",

@@ -78,10 +78,11 @@ class _Item:
 
 
 class _Agent:
-    __slots__ = ("id", "team", "skills", "order", "deferred", "busy_since", "item", "on_shift", "leaving")
+    __slots__ = ("id", "team", "skills", "order", "deferred", "reserve", "busy_since", "item", "on_shift", "leaving")
 
-    def __init__(self, ident: str, team: str, skills: frozenset, order: tuple, deferred: tuple):
+    def __init__(self, ident: str, team: str, skills: frozenset, order: tuple, deferred: tuple, reserve: int = 0):
         self.id, self.team, self.skills, self.order, self.deferred = ident, team, skills, order, deferred
+        self.reserve = reserve
         self.busy_since = None
         self.item = None
         self.on_shift = False
@@ -232,15 +233,18 @@ class _Centre:
             skill_list = list(team.channels) + (["handoff"] if team.team == handoff_team else [])
             skills = frozenset(skill_list)
             order, deferred = self._order(team, skill_list)
+            reserve = team.deferred_reserve if team.deferred_reserve is not None else sc.deferred_reserve
+            if not any(s in LIVE_CHANNELS for s in skill_list):
+                reserve = 0                 # a team without real-time work keeps nobody back
             if team.count:
                 for i in range(team.count):
-                    a = _Agent(f"{team.team}-{i + 1:03d}", team.team, skills, order, deferred)
+                    a = _Agent(f"{team.team}-{i + 1:03d}", team.team, skills, order, deferred, reserve)
                     self.agents.append(a)
                     self._on(a)
                 self.on_shift_s += team.count * (self.t_end - self.t0)
             for si, shift in enumerate(team.shifts):
                 for i in range(shift.count):
-                    a = _Agent(f"{team.team}-s{si + 1}-{i + 1:03d}", team.team, skills, order, deferred)
+                    a = _Agent(f"{team.team}-s{si + 1}-{i + 1:03d}", team.team, skills, order, deferred, reserve)
                     self.agents.append(a)
                     days = int(np.ceil(self.t_end / 86400.0))
                     for day in range(days):
@@ -289,6 +293,8 @@ class _Centre:
                     best = h
         if best is None:
             for group in a.order:
+                if a.reserve and group[0] not in LIVE_CHANNELS and not self._reserve_kept(a):
+                    continue
                 for skill in group:
                     h = self._head(skill, now)
                     if h is not None and (best is None or h.t_queue < best.t_queue):
@@ -300,6 +306,11 @@ class _Centre:
             return
         self.queues[best.skill].popleft()
         self._start(a, best)
+
+    def _reserve_kept(self, a: _Agent) -> bool:
+        """May ``a`` take deferred work? Only while ``a.reserve`` teammates stay idle for real-time contacts."""
+        team = a.team
+        return sum(1 for x in self.idle if x.team == team and x is not a) >= a.reserve
 
     def _start(self, a: _Agent, c: _Item) -> None:
         now = self.env._now
@@ -417,8 +428,9 @@ class _Centre:
         c.t_queue = now
         if c.kind != "contact" or c.channel in LIVE_CHANNELS or self._is_open(c.channel, now):
             skill = c.skill
+            deferred = skill not in LIVE_CHANNELS
             for i, a in enumerate(self.idle):
-                if skill in a.skills:
+                if skill in a.skills and not (deferred and a.reserve and not self._reserve_kept(a)):
                     del self.idle[i]
                     self._start(a, c)
                     return

@@ -191,6 +191,7 @@ class Team:
     count: int = 0
     shifts: tuple[Shift, ...] = ()
     priority: tuple[str, ...] | str | None = None     # None: the scenario's priority
+    deferred_reserve: int | None = None                # None: the scenario's
 
 
 @dataclass(frozen=True)
@@ -290,6 +291,7 @@ class Scenario:
     closed_return_within_hours: float = 1.0
     priority: tuple[str, ...] | str = ()          # () = real-time channels before deferred; "oldest" = FIFO
     priority_age_limit_hours: float | None = None  # deferred work older than this jumps the queue
+    deferred_reserve: int = 0                      # deferred work only while this many teammates stay idle
     patience: Dist | None = None
     redial: Redial | None = None
     ivr: Ivr = Ivr()
@@ -305,7 +307,8 @@ class Scenario:
 
 _TOP = {"name", "seed", "horizon_hours", "warmup_hours", "replications", "service_level_s", "open_hours",
         "closed", "agents", "patience", "redial", "ivr", "demand", "recontact", "handoff", "callback",
-        "data_fields", "description", "priority", "priority_age_limit_hours"}
+        "data_fields", "description", "priority", "priority_age_limit_hours",
+        "deferred_reserve"}
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -341,6 +344,8 @@ def scenario_from_dict(doc, origin: str = "scenario") -> Scenario:
             kw["closed_return_within_hours"] = ctx.number(c["within_hours"], "closed.within_hours", 0.0)
     if "priority" in d:
         kw["priority"] = _priority(ctx, d["priority"], "priority")
+    if "deferred_reserve" in d:
+        kw["deferred_reserve"] = ctx.integer(d["deferred_reserve"], "deferred_reserve")
     if d.get("priority_age_limit_hours") is not None:
         kw["priority_age_limit_hours"] = ctx.number(d["priority_age_limit_hours"], "priority_age_limit_hours", 0.0)
 
@@ -349,7 +354,8 @@ def scenario_from_dict(doc, origin: str = "scenario") -> Scenario:
         raise ctx.fail("agents", "must be a non-empty list of teams")
     for i, t in enumerate(d["agents"]):
         key = f"agents[{i}]"
-        t = ctx.mapping(t, key, {"team", "count", "channels", "shifts", "priority"}, {"team", "channels"})
+        t = ctx.mapping(t, key, {"team", "count", "channels", "shifts", "priority",
+                                  "deferred_reserve"}, {"team", "channels"})
         chans = t["channels"]
         if not isinstance(chans, list) or not chans:
             raise ctx.fail(f"{key}.channels", "must be a non-empty list of channels")
@@ -374,7 +380,8 @@ def scenario_from_dict(doc, origin: str = "scenario") -> Scenario:
             raise ctx.fail(f"{key}.shifts", "is empty")
         count = ctx.integer(t["count"], f"{key}.count", 1) if "count" in t else 0
         prio = _priority(ctx, t["priority"], f"{key}.priority") if "priority" in t else None
-        teams.append(Team(str(t["team"]), tuple(chans), count, tuple(shifts), prio))
+        reserve = ctx.integer(t["deferred_reserve"], f"{key}.deferred_reserve") if "deferred_reserve" in t else None
+        teams.append(Team(str(t["team"]), tuple(chans), count, tuple(shifts), prio, reserve))
     kw["agents"] = tuple(teams)
 
     if d.get("patience") is not None:
