@@ -20,11 +20,11 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, field
+from heapq import heappush
 
 import numpy as np
 import simpy
 from simpy.core import NORMAL
-from simpy.events import Event
 
 from flowkit.sim.scenario import LIVE_CHANNELS, Scenario
 from flowkit.sim.streams import PURPOSES, Keyed, stream_hash
@@ -59,6 +59,21 @@ def headline_channel(sc: Scenario) -> str:
             return ch
     rate = {ch: sum(s.mean_rate_per_hour() for s in sc.demand if s.channel == ch) for ch in chans}
     return max(chans, key=lambda ch: (rate[ch], ch))
+
+
+class _Call:
+    """A call of ``fn(*args)`` scheduled on SimPy's own event queue: what ``Environment.step``
+    needs of an event (``callbacks``, ``_ok``) and nothing more - no argument checks, no closure."""
+
+    __slots__ = ("callbacks", "fn", "args")
+    _ok = True
+
+    def __init__(self, fn, args):
+        self.fn, self.args = fn, args
+        self.callbacks = (self,)
+
+    def __call__(self, _event) -> None:
+        self.fn(*self.args)
 
 
 class _Item:
@@ -167,14 +182,11 @@ class _Centre:
 
     # ------------------------------------------------------------------ helpers
     def _at(self, t: float, fn, *args) -> None:
-        """Call ``fn(*args)`` at simulated time ``t``: a triggered SimPy event on SimPy's own queue
-        (what ``env.timeout`` builds, without its argument checks on this hot path)."""
+        """Call ``fn(*args)`` at simulated time ``t`` (never in the past), in SimPy's scheduler:
+        the same heap entry ``Environment.schedule`` makes, for a minimal event."""
         env = self.env
-        ev = Event(env)
-        ev._ok, ev._value = True, None
-        ev.callbacks.append(lambda _e: fn(*args))
-        delay = t - env._now
-        env.schedule(ev, NORMAL, delay if delay > 0.0 else 0.0)
+        now = env._now
+        heappush(env._queue, (t if t > now else now, NORMAL, next(env._eid), _Call(fn, args)))
 
     def _overlap(self, a: float, b: float) -> float:
         lo = a if a > self.t0 else self.t0
@@ -534,39 +546,58 @@ class _Centre:
                     self.busy_failure_s += busy
         return self._results()
 
-    def _wait(self, c: _Item) -> float:
-        """Time in queue; still waiting at the end: so far; never queued (closed, in the IVR): 0."""
-        if c.wait is not None:
-            return c.wait
-        return self.t_end - c.t_queue if c.t_queue is not None else 0.0
-
     def _results(self) -> ReplicationResult:
+        """KPIs, cases, Little's-law figures and warm-up series, in one pass over the contacts."""
         sc = self.sc
-        end, sl_s = self.t_end, sc.service_level_s
-        items = [c for c in self.items if c.counted]
-        offered = len(items)
+        end, t0, sl_s = self.t_end, self.t0, sc.service_level_s
+        acc = {ch: [0, 0, 0.0, 0, 0, 0] for ch in channels_of(sc)}   # offered, reached queue, wait, queued, in SL, abandoned
         outcomes: dict[str, int] = {}
-        for c in items:
-            outcomes[c.outcome] = outcomes.get(c.outcome, 0) + 1
-        failure = sum(1 for c in items if c.demand == "failure")
-        first = [c for c in items if c.attempt == 1 and c.outcome == "answered" and c.resolved is not None]
-        kpis: dict[str, float] = {}
+        failure = first_n = first_ok = entered_n = 0
+        entered_w = 0.0
+        case_hours, case_resolved, counted = [], [], []
+        times, fail_flags, live_t, live_w = [], [], [], []
+        for c in self.items:
+            tq = c.t_queue
+            w = c.wait if c.wait is not None else (end - tq if tq is not None else 0.0)
+            times.append(c.arrival)
+            fail_flags.append(c.demand == "failure")
+            out = c.outcome
+            if tq is not None:
+                if t0 <= tq < end:                       # Little's law: entries into the queue in the window
+                    entered_n += 1
+                    entered_w += w
+                if c.channel in LIVE_CHANNELS and out != "ivr":
+                    live_t.append(c.arrival)
+                    live_w.append(w)
+            if not c.counted:
+                continue
+            counted.append(c)
+            outcomes[out] = outcomes.get(out, 0) + 1
+            if c.demand == "failure":
+                failure += 1
+            a = acc[c.channel]
+            a[0] += 1
+            if out != "closed":
+                a[1] += 1
+                a[2] += w
+                a[3] += c.queued
+                a[4] += out == "answered" and w <= sl_s
+                a[5] += c.abandoned
+            if c.attempt == 1:
+                done = c.done
+                case_hours.append(((done if done is not None else end) - c.arrival) / 3600.0)
+                case_resolved.append(done is not None)
+                if out == "answered" and c.resolved is not None:
+                    first_n += 1
+                    first_ok += bool(c.resolved)
+        offered = len(counted)
         per = {}
-        for ch in channels_of(sc):
-            mine = [c for c in items if c.channel == ch]
-            reached = [c for c in mine if c.outcome != "closed"]
-            n = len(reached)
-            waits = [self._wait(c) for c in reached]
-            per[ch] = {
-                "offered": float(len(mine)),
-                "mean_wait_s": sum(waits) / n if n else NAN,
-                "p_wait": sum(1 for c in reached if c.queued) / n if n else NAN,
-                "service_level": sum(1 for c, w in zip(reached, waits) if c.outcome == "answered" and w <= sl_s) / n if n else NAN,
-                "abandon_rate": sum(1 for c in reached if c.abandoned) / n if n else NAN,
-                "closed_share": (len(mine) - n) / len(mine) if mine else NAN,
-            }
+        for ch, (n_all, n, wait, queued, in_sl, abandoned) in acc.items():
+            per[ch] = {"offered": float(n_all), "mean_wait_s": wait / n if n else NAN, "p_wait": queued / n if n else NAN,
+                       "service_level": in_sl / n if n else NAN, "abandon_rate": abandoned / n if n else NAN,
+                       "closed_share": (n_all - n) / n_all if n_all else NAN}
         head = per[headline_channel(sc)]
-        kpis.update({
+        kpis: dict[str, float] = {
             "mean_wait_s": head["mean_wait_s"], "p_wait": head["p_wait"], "service_level": head["service_level"],
             "abandon_rate": head["abandon_rate"],
             "occupancy": self.busy_s / self.on_shift_s if self.on_shift_s else NAN,
@@ -574,36 +605,25 @@ class _Centre:
             "failure_share": failure / offered if offered else NAN,
             "agent_hours_failure": self.busy_failure_s / 3600.0,
             "agent_hours": self.busy_s / 3600.0,
-            "one_stop": (sum(1 for c in first if c.resolved) / len(first)) if first else NAN,
+            "one_stop": first_ok / first_n if first_n else NAN,
             "lost_closed": outcomes.get("closed", 0) / offered if offered else NAN,
-        })
+        }
         for ch, values in per.items():
             for name, v in values.items():
                 kpis[f"{ch}.{name}"] = v
-
-        roots = [c for c in items if c.attempt == 1]
-        case_hours = np.array([((c.done if c.done is not None else end) - c.arrival) / 3600.0 for c in roots])
-        case_resolved = np.array([c.done is not None for c in roots], dtype=bool)
-
-        # Little's law: entries into the queue in the window, and their waits, from the records
-        window = end - self.t0
-        entered = [c for c in self.items if c.t_queue is not None and self.t0 <= c.t_queue < end]
-        lam = len(entered) / window
-        mean_w = sum(self._wait(c) for c in entered) / len(entered) if entered else 0.0
-
-        every = self.items
-        times = np.array([c.arrival for c in every])
-        live = [c for c in every if c.channel in LIVE_CHANNELS and c.t_queue is not None and c.outcome != "ivr"]
-        series = {"failure demand": (times, np.array([c.demand == "failure" for c in every], dtype=float))}
-        if live:
-            series["real-time waits"] = (np.array([c.arrival for c in live]), np.array([self._wait(c) for c in live]))
+        window = end - t0
+        series = {"failure demand": (np.array(times), np.array(fail_flags, dtype=float))}
+        if live_t:
+            series["real-time waits"] = (np.array(live_t), np.array(live_w))
         result = ReplicationResult(
-            self.rep, kpis, offered=offered, outcomes=outcomes,
-            little_L=self.wait_area / window, little_lambda_w=lam * mean_w, warmup_hours=self.warmup_h,
-            case_hours=case_hours, case_resolved=case_resolved, series=series,
+            self.rep, kpis, offered=offered, outcomes=outcomes, little_L=self.wait_area / window,
+            little_lambda_w=(entered_n / window) * (entered_w / entered_n) if entered_n else 0.0,
+            warmup_hours=self.warmup_h, case_hours=np.array(case_hours),
+            case_resolved=np.array(case_resolved, dtype=bool), series=series,
         )
         if self.keep_log:
-            result.rows = [self._row(c) for c in items]
+            row = self._row
+            result.rows = [row(c) for c in counted]
         return result
 
     def _row(self, c: _Item) -> tuple:
