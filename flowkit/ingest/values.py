@@ -7,8 +7,10 @@ guessing. Nothing here drops or invents a value.
 
 from __future__ import annotations
 
+
 import re
 import unicodedata
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,7 +84,13 @@ DATE_FORMATS: list[str] = (
 
 def _to_datetime(values: pd.Series, fmt: str) -> pd.Series:
     try:
-        out = pd.to_datetime(values, format=fmt, errors="coerce")
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "In a future version of pandas, parsing datetimes with mixed time zones",
+                                    FutureWarning)
+            out = pd.to_datetime(values, format=fmt, errors="coerce")
+        if out.dtype == object:
+            # pandas 2.x returns objects for mixed UTC offsets where pandas 3 raises (lifelines needs pandas < 3)
+            raise ValueError("mixed UTC offsets")
     except (ValueError, TypeError):
         # mixed UTC offsets (a DST change): contact logs are read in local wall-clock time,
         # which is the text before the offset
