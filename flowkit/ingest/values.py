@@ -7,7 +7,6 @@ guessing. Nothing here drops or invents a value.
 
 from __future__ import annotations
 
-
 import re
 import unicodedata
 import warnings
