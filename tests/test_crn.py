@@ -39,8 +39,8 @@ def _run(doc, **kw):
 
 
 def test_adding_or_reordering_streams_that_bring_no_one_changes_no_kpi_at_all():
-    base = _run(busy_centre(), keep_log=False).per_replication
-    doc = busy_centre()
+    base = _run(busy_centre(replications=4), keep_log=False).per_replication
+    doc = busy_centre(replications=4)
     doc["demand"] = ([{"type": "never", "channel": "phone", "rate_per_hour": 0.000001,
                        "handle": {"dist": "exponential", "mean_s": 60}}]
                      + doc["demand"][::-1]
@@ -54,7 +54,7 @@ def test_adding_or_reordering_streams_that_bring_no_one_changes_no_kpi_at_all():
 def staffed():
     """busy_centre with enough agents that few callers give up: longer handling then means more hours,
     not fewer callers served (with a quarter abandoning, +1% handle time gives only +0.4% hours)."""
-    doc = busy_centre()
+    doc = busy_centre(horizon_hours=72)
     doc["agents"][0]["count"] = 22
     return doc
 
