@@ -32,7 +32,8 @@ def test_polish_cp1250_phone_export_without_a_mapping(tmp_path):
     r = ingest(path)
     f = r.files[0]
     assert (f.encoding, f.delimiter) == ("cp1250", ";")
-    assert (f.read, f.kept, f.n_dropped, f.n_quarantined) == (7, 3, 1, 3)
+    # the negative wait empties that one field (repaired), the contact stays
+    assert (f.read, f.kept, f.n_dropped, f.n_quarantined, f.n_repaired) == (7, 4, 1, 2, 1)
     assert r.reconciles
     c = r.contacts.set_index("contact_id")
     assert c.loc["P1", "received_at"] == pd.Timestamp("2026-01-05 08:13")
@@ -43,7 +44,10 @@ def test_polish_cp1250_phone_export_without_a_mapping(tmp_path):
     assert c.loc["P1", "source"] == "telefon.csv:2"
     q = r.quarantine.set_index("line")
     assert q.loc[5, "reason"] == "unparseable date" and "31.02.2026" in q.loc[5, "detail"]
-    assert q.loc[6, "reason"] == "negative duration" and q.loc[6, "column"] == "Czas oczekiwania"
+    assert 6 not in q.index and pd.isna(c.loc["P4", "wait_s"]) and c.loc["P4", "handle_s"] == 180
+    fix = r.repairs.iloc[0]
+    assert (fix["source"], fix["column"], fix["reason"], fix["value"]) == (
+        "telefon.csv:6", "Czas oczekiwania", "negative duration", "-00:07")
     assert q.loc[7, "reason"] == "ragged line" and "4 fields, the header has 9" in q.loc[7, "detail"]
     assert json.loads(q.loc[5, "raw"])["Nr klienta"] == "KL-3"   # the whole row is kept for repair
 
@@ -128,22 +132,24 @@ def test_mapping_joins_date_and_time_drops_by_rule_and_reads_codes(tmp_path):
         "booleans: {abandoned: {column: outcome, true: [HANG], false: [AGENT]}}\n"
         "drop: {outcome: [PHANTOM]}\n")
     r = ingest(write(tmp_path, "bank.csv", text), load_mapping(tmp_path / "bank.yaml"))
-    assert r.reconciles and r.kept == 2 and r.dropped == {"outcome=PHANTOM": 1}
-    assert r.quarantined == {"unreadable boolean": 1}   # BUSY is neither HANG nor AGENT
-    assert "'BUSY' in column 'outcome'" in r.quarantine["detail"].iloc[0]
+    assert r.reconciles and r.kept == 3 and r.dropped == {"outcome=PHANTOM": 1} and not r.quarantined
+    # BUSY is neither HANG nor AGENT: 'abandoned' is emptied for that call, the call is kept
+    assert r.files[0].repaired == {"outcome: unreadable boolean": 1}
+    assert "'BUSY' in column 'outcome'" in r.repairs["detail"].iloc[0] and r.repairs["source"].iloc[0] == "bank.csv:5"
     assert r.contacts["received_at"].iloc[0] == pd.Timestamp("1999-01-01 00:00:31")
-    assert list(r.contacts["abandoned"]) == [False, True]
+    assert r.contacts["abandoned"].tolist()[:2] == [False, True] and pd.isna(r.contacts["abandoned"].iloc[2])
 
 
 def test_duplicates_within_and_across_files(tmp_path):
     a = write(tmp_path, "a.csv", "id,date,text\n1,2026-01-05 10:00,hello\n2,2026-01-05 11:00,x\n")
     b = write(tmp_path, "b.csv", "id,date,text\n1,2026-01-05 10:00,hello\n2,2026-01-05 11:00,changed\n3,2026-01-05 12:00,y\n")
     r = ingest([a, b])
-    assert r.reconciles and r.kept == 3
+    assert r.reconciles and r.kept == 4 and not r.quarantined
     fb = r.files[1]
-    assert fb.dropped["exact duplicate contact"] == 1
-    assert fb.quarantined["duplicate contact_id with different content"] == 1
-    assert "first seen at a.csv:3" in r.quarantine["detail"].iloc[0]
+    assert fb.dropped["exact duplicate contact"] == 1          # identical in every mapped field
+    assert sorted(r.contacts["contact_id"]) == ["1", "2", "2#2", "3"]   # same id, other content: kept
+    assert r.contacts.set_index("contact_id").loc["2#2", "text"] == "changed"
+    assert any("contact_id is not unique: 1 rows" in w for w in fb.warnings)
 
 
 def test_collapse_event_rows_into_one_contact(tmp_path):

@@ -18,8 +18,10 @@ def test_nyc311_2011_us_twelve_hour_times_and_channels(real_logs):
     r = ingest(path, load_mapping(MAPPINGS / "nyc311_2011_micro.yaml"))
     raw = pd.read_csv(path, dtype=str)
     assert r.read == len(raw) and r.reconciles
-    # the one quarantined row has a 1900 closing date, before it was opened
-    assert r.quarantined == {"closed before received": 1}
+    # one request has a 1900 closing date, before it was opened: the date is emptied, the request kept
+    assert not r.quarantined and r.kept == 2000
+    assert r.files[0].repaired == {"Closed Date: closed before received": 1}
+    assert r.repairs["value"].iloc[0].startswith("01/01/1900")
     kept = raw[raw["Unique Key"].isin(r.contacts["contact_id"])]
     expected = pd.to_datetime(kept["Created Date"], format="%m/%d/%Y %I:%M:%S %p")
     got = r.contacts.set_index("contact_id").loc[kept["Unique Key"], "received_at"]

@@ -26,6 +26,7 @@ __all__ = [
     "normalise_handling",
     "DATE_FORMATS",
     "format_dayfirst",
+    "utc_offsets",
 ]
 
 
@@ -80,17 +81,53 @@ DATE_FORMATS: list[str] = (
 )
 
 
+_OFFSET = r"(?:Z|[+-]\d\d:?\d\d)$"
+
+
 def _to_datetime(values: pd.Series, fmt: str) -> pd.Series:
+    """Parse with one format; what it cannot read (or what lies outside 1677-2262) is NaT.
+
+    Timestamps that carry a UTC offset are converted to UTC (naive): a log that spans a
+    daylight-saving change, or several zones, stays in one order. Which offsets the source
+    used is reported by :func:`utc_offsets`, so the local zone can be stated.
+    """
+    text = values.astype(str)
+    has_offset = text.str.contains(_OFFSET, regex=True)
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    for part, utc in ((text[~has_offset], False), (text[has_offset], True)):
+        if part.empty:
+            continue
+        try:
+            parsed = pd.to_datetime(part, format=fmt, errors="coerce", utc=utc)
+            if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+                parsed = parsed.dt.tz_localize(None)
+            parsed = parsed.astype("datetime64[ns]")
+        except (ValueError, TypeError, OverflowError):
+            # out of bounds for nanoseconds (a year like 9902) or a format pandas refuses as a
+            # whole: one distinct value at a time, each failure is simply not a date
+            parsed = map_distinct(part, lambda v: _one_datetime(v, fmt, utc)).astype("datetime64[ns]")
+        out.loc[part.index] = parsed
+    return out
+
+
+def _one_datetime(value, fmt: str, utc: bool):
+    if value is None:
+        return pd.NaT
     try:
-        out = pd.to_datetime(values, format=fmt, errors="coerce")
-    except (ValueError, TypeError):
-        # mixed UTC offsets (a DST change): contact logs are read in local wall-clock time,
-        # which is the text before the offset
-        local = values.astype(str).str.replace(r"(Z|[+-]\d\d:?\d\d)$", "", regex=True)
-        out = pd.to_datetime(local, format=fmt, errors="coerce")
-    if isinstance(out.dtype, pd.DatetimeTZDtype):
-        out = out.dt.tz_localize(None)
-    return out.astype("datetime64[ns]")
+        ts = pd.to_datetime(value, format=fmt, utc=utc)
+        if ts.tzinfo is not None:
+            ts = ts.tz_convert("UTC").tz_localize(None)
+        return ts.as_unit("ns")
+    except (ValueError, TypeError, OverflowError):
+        return pd.NaT
+
+
+def utc_offsets(raw: pd.Series) -> dict[str, int]:
+    """The UTC offsets written in timestamp text, with counts (empty when the log has none)."""
+    text = _as_text(raw).dropna()
+    found = text.str.extract(r"(Z|[+-]\d\d:?\d\d)$")[0].dropna()
+    found = found.replace("Z", "+00:00").str.replace(r"^([+-]\d\d)(\d\d)$", r"\1:\2", regex=True)
+    return {str(k): int(v) for k, v in found.value_counts().items()}
 
 
 def _sample(values: pd.Series, k: int = 3000) -> pd.Series:
