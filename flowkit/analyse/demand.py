@@ -113,6 +113,11 @@ def complete_weeks(weekly: pd.DataFrame, received_at: pd.Series) -> pd.DataFrame
 
 
 def predictability(df: pd.DataFrame, top: int = 8) -> dict[str, XmR]:
-    """An XmR chart of weekly volume for each of the ``top`` demand types."""
+    """An XmR chart of weekly volume for each of the ``top`` demand types.
+
+    The week is the natural grain of demand (days carry the weekly pattern, so daily points
+    would flag every Monday). Each chart says whether it has the 20 points a verdict needs
+    (:attr:`XmR.verdict`): a 3-hour or one-month extract gets "too few points", not "predictable".
+    """
     weekly = weekly_by_type(df, top)
     return {name: xmr(weekly[name]) for name in weekly.columns if len(weekly) >= 2}
