@@ -94,9 +94,17 @@ def summarise_cases(contacts: pd.DataFrame) -> pd.DataFrame:
     closed = cases["closed_at"].notna()
     end = cases["closed_at"].where(closed & (cases["closed_at"] >= cases["last_at"]), cases["last_at"])
     if contacts["closed_at"].notna().any():
+        # a contact awaits closing when its own export records closing times but not for it; a case is
+        # still open when its latest contact awaits closing (the latest demand is not dealt with yet)
+        files = df["source"].astype(str).str.replace(r"[:#]\d+$", "", regex=True)
+        closing_files = set(files[df["closed_at"].notna()])
+        awaiting = files.isin(closing_files) & df["closed_at"].isna()
+        latest = df["received_at"].groupby(df["case_id"], sort=False, observed=True).transform("max").eq(df["received_at"])
+        still_open = (awaiting & latest).groupby(df["case_id"], sort=False, observed=True).any().reindex(cases.index)
+        still_open = still_open.fillna(False).astype(bool) | ~closed
         log_end = max(contacts["received_at"].max(), contacts["closed_at"].max())
-        end = end.where(closed, log_end)
-        cases["open"] = pd.array(~closed.to_numpy(), dtype="boolean")
+        end = end.where(~still_open, log_end)
+        cases["open"] = pd.array(still_open.to_numpy(), dtype="boolean")
     else:
         cases["open"] = pd.array([pd.NA] * len(cases), dtype="boolean")
     cases["end_to_end_s"] = (end - cases["first_at"]).dt.total_seconds()

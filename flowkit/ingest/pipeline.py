@@ -261,7 +261,10 @@ def _build(table: RawTable, m: Mapping, label: str, summary: FileSummary) -> tup
         return pd.Series(hit, index=range(n))
 
     for target, cols in m.columns.items():
-        src = _join([frame[c] for c in cols], sep="/" if target in _ID_TARGETS else " | ")
+        if target == "closed_at":   # several columns: the first that has a date (resolved, else closed)
+            src = _coalesce([frame[c] for c in cols])
+        else:
+            src = _join([frame[c] for c in cols], sep="/" if target in _ID_TARGETS else " | ")
         name = "+".join(cols)
         if target in _STRING_TARGETS:
             out[target] = src
@@ -383,6 +386,14 @@ def _join(parts: list[pd.Series], sep: str = " ") -> pd.Series:
         s = part.astype(schema.STRING)
         both = result.notna() & s.notna()
         result = (result + sep + s).where(both, result.fillna(s))
+    return result
+
+
+def _coalesce(parts: list[pd.Series]) -> pd.Series:
+    """The first non-empty cell across several columns."""
+    result = parts[0].astype(schema.STRING)
+    for part in parts[1:]:
+        result = result.fillna(part.astype(schema.STRING))
     return result
 
 

@@ -41,6 +41,15 @@ def _pct(x: float) -> str:
     return "n/a" if x != x else f"{x:.0%}"
 
 
+def _days(d: float) -> str:
+    """A duration in days, said in the unit a manager would use."""
+    if d < 1 / 24:
+        return f"{d * 1440:.0f} minutes"
+    if d < 2:
+        return f"{d * 24:.1f} hours"
+    return f"{d:.1f} days"
+
+
 def summary_sentences(c: pd.DataFrame, cases: pd.DataFrame) -> tuple[list[str], dict[str, float]]:
     """The one-screen summary in plain language, and the numbers behind it."""
     overall = A.failure_share(c).iloc[0]
@@ -84,9 +93,9 @@ def summary_sentences(c: pd.DataFrame, cases: pd.DataFrame) -> tuple[list[str], 
                 first = (f"More than half of all cases were still open when the log ends, so no median end-to-end "
                          f"time can be given ({n_open:,} of {len(cases):,} open).")
             else:
-                tail = (f"one in ten takes more than {pct['p90']:.1f} days" if np.isfinite(pct["p90"]) else
+                tail = (f"one in ten takes more than {_days(pct['p90'])}" if np.isfinite(pct["p90"]) else
                         "more than one in ten are still open, so how long the slowest take is not known yet")
-                first = f"Half of all cases end within {pct['p50']:.1f} days of the customer's first contact; {tail}."
+                first = f"Half of all cases end within {_days(pct['p50'])} of the customer's first contact; {tail}."
             if n_open:
                 first += (f" {n_open:,} of {len(cases):,} cases ({_pct(n_open / len(cases))}) are still open at the end "
                           "of the log: they count as still running (Kaplan-Meier), not as finished.")
@@ -96,11 +105,14 @@ def summary_sentences(c: pd.DataFrame, cases: pd.DataFrame) -> tuple[list[str], 
             if len(repeat) >= 2:
                 rp, _ = A.end_to_end(repeat)
                 numbers.update({"repeat_e2e_p50_days": float(rp["p50"]), "repeat_e2e_p90_days": float(rp["p90"])})
-                s.append(f"Where customers had to come back, half waited {rp['p50']:.1f} days or more from first to "
-                         f"last contact, one in ten more than {rp['p90']:.1f} days (the log records no closing "
+                s.append(f"Where customers had to come back, half waited {_days(rp['p50'])} or more from first to "
+                         f"last contact, one in ten more than {_days(rp['p90'])} (the log records no closing "
                          "times, so these are lower bounds).")
         known = A.identified(cases)
-        if len(known):
+        if c["customer_id"].isna().all() and (cases["n_contacts"] == 1).all():
+            s.append("The log has no customer ids (and no case ids that group contacts), so repeat contacts cannot be "
+                     "seen: every contact is its own case here.")
+        elif len(known):
             multi = float((known["n_contacts"] > 1).mean())
             numbers["repeat_case_share"] = multi
             who = " of identified customers" if len(known) < len(cases) else ""
@@ -121,8 +133,8 @@ def phone_sentences(phone: dict) -> list[str]:
     offered = int(phone["offered"])
     out = [f"Of {offered:,} phone calls offered, {_pct(phone['abandon_rate'])} were abandoned "
            f"({int(phone['abandoned']):,}"
-           + (f", of whom {int(phone['abandoned_before_queue']):,} hung up before reaching the queue"
-              if phone["abandoned_before_queue"] else "") + ")."]
+           + (f", of whom {int(phone['abandoned_before_queue']):,} after no wait at all: in the IVR or within a second "
+              "of queueing" if phone["abandoned_before_queue"] else "") + ")."]
     if phone["mean_wait_s"] == phone["mean_wait_s"]:
         out.append(f"Callers waited {phone['mean_wait_s']:.0f} s on average (over all calls offered, abandoned ones until "
                    f"they gave up); {_pct(phone['service_level'])} were answered within {phone['threshold_s']:.0f} s.")
@@ -240,10 +252,12 @@ def build_report(contacts: pd.DataFrame, out_dir: str | Path, title: str = "Dema
     step("predictability")
     xmrs = A.predictability(c, top=6)
     judged = {name: chart for name, chart in xmrs.items() if chart.judged}
-    n_weeks = max((len(chart.values) for chart in xmrs.values()), default=len(A.weekly_by_type(c)))
-    if not judged:
-        sentences.append(f"Whether demand is predictable cannot be told from this log: it covers {n_weeks} complete "
-                         f"week{'s' if n_weeks != 1 else ''}, and an XmR chart needs at least {A.MIN_POINTS} weekly points.")
+    if not judged and len(c):
+        n_weeks = A.complete_week_count(c["received_at"])
+        span = _days((c["received_at"].max() - c["received_at"].min()).total_seconds() / 86400)
+        sentences.append(f"Whether demand is predictable cannot be told from this log: it spans {span} ({n_weeks} "
+                         f"complete week{'s' if n_weeks != 1 else ''}), and an XmR chart needs at least "
+                         f"{A.MIN_POINTS} weekly points.")
     for name, chart in judged.items():
         safe = "".join(ch if ch.isalnum() else "_" for ch in name)[:40]
         figure(f"xmr_{safe}", charts.xmr_chart(chart, f"Weekly contacts: {name}", "contacts per week"),
