@@ -99,7 +99,8 @@ def xmr_chart(chart: XmR, title: str, ylabel: str, ax=None):
 def weekly_failure_share(table: pd.DataFrame, ax=None):
     ax = ax or new_axes(height=3.0)
     ax.plot(table.index, table["failure_share"] * 100, color="black", marker="o", markersize=3)
-    ax.set_ylim(0, max(100, float(np.nanmax(table["failure_share"] * 100)) if len(table) else 100))
+    shares = table["failure_share"].astype(float) * 100
+    ax.set_ylim(0, max(100, float(shares.max())) if shares.notna().any() else 100)
     ax.set_ylabel("failure demand, %")
     ax.tick_params(axis="x", labelsize=8, rotation=45)
     return _finish(ax, "Failure share by week")
