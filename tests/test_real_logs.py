@@ -234,3 +234,34 @@ def test_bpic2013_xes_streamed_collapsed_and_closed_by_hand(real_logs, tmp_path)
     assert n["e2e_open_cases"] == 8
     assert n["e2e_p50_days"] == pytest.approx(km_quantile(days, done, 0.5))
     assert n["e2e_p90_days"] == pytest.approx(km_quantile(days, done, 0.9))
+
+
+REAL = [("nyc311_2011_micro.csv", "nyc311_2011_micro.yaml", ["--agents", "5"]),
+        ("nyc311_2024_socrata.csv", "nyc311_2024_socrata.yaml", ["--agents", "5"]),
+        ("servicenow_incident_events.csv", "servicenow_incident_events.yaml", []),
+        ("bpic2013_incidents.xes.gz", "bpic2013_incidents.yaml", []),
+        (BANK, "anonymous_bank.yaml", [])]
+
+
+@pytest.mark.parametrize("file,mapping,extra", REAL, ids=[r[1].split(".")[0] for r in REAL])
+def test_calibrate_runs_on_every_real_log_and_prints_the_ledger(real_logs, tmp_path, file, mapping, extra):
+    from click.testing import CliRunner
+
+    from flowkit.cli import main
+
+    out = tmp_path / "scenario.yaml"
+    result = CliRunner().invoke(main, ["calibrate", str(real_logs / file), "--mapping", str(MAPPINGS / mapping),
+                                       "--out", str(out), "--no-fit", *extra])
+    assert result.exit_code == 0, result.output
+    assert "[reconciles]" in result.output and out.is_file()
+
+
+def test_classify_of_a_raw_export_prints_the_ledger(real_logs, tmp_path):
+    from click.testing import CliRunner
+
+    from flowkit.cli import main
+
+    result = CliRunner().invoke(main, ["classify", str(real_logs / "nyc311_2011_micro.csv"), "--mapping",
+                                       str(MAPPINGS / "nyc311_2011_micro.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "read 2,000 = kept 2,000" in result.output and "Closed Date: closed before received" in result.output
