@@ -21,7 +21,7 @@ __all__ = ["Mapping", "TimestampSpec", "load_mapping", "recognise", "resolve"]
 _TOP_KEYS = {
     "format", "delimiter", "encoding", "sheet", "records", "columns", "received_at", "constants",
     "booleans", "drop", "collapse", "channels", "durations", "pad_short_rows", "reason_demand", "description",
-    "na_values", "closed_when",
+    "na_values", "closed_when", "offsets",
 }
 _MAPPABLE = [c for c in COLUMNS if c not in ("received_at", "source")]
 #: cell texts that mean "no value" in every export (the mapping's na_values adds more).
@@ -53,6 +53,7 @@ class Mapping:
     drop: dict[str, tuple[str, ...]] = field(default_factory=dict)     # source column -> values
     collapse: dict | None = None              # {by: column, keep: first|last, received_at: earliest|kept}
     closed_when: dict | None = None           # {column, values}: closed_at only where the row says closed
+    offsets: str = "utc"                      # times with a UTC offset: to UTC, or "local" (wall clock as written)
     channels: dict[str, str] = field(default_factory=dict)             # source value -> channel
     durations: dict[str, str] = field(default_factory=dict)            # target -> unit
     pad_short_rows: bool = False
@@ -179,12 +180,16 @@ def mapping_from_dict(doc: dict, origin: str = "mapping") -> Mapping:
                         for c, vals in doc["na_values"].items()}
     elif "na_values" in doc:
         na_values = DEFAULT_NA + tuple(str(v) for v in _as_tuple(origin, "na_values", doc["na_values"]))
+    offsets = str(doc.get("offsets", "utc"))
+    if offsets not in ("utc", "local"):
+        raise _fail(origin, "offsets", f"{offsets!r}: use utc (convert times with an offset to UTC) or local "
+                                       "(keep the wall-clock time as written)")
     fmt = doc.get("format")
     sheet = doc.get("sheet")
     return Mapping(
         columns=columns, received_at=received, format=fmt, delimiter=doc.get("delimiter"),
         encoding=doc.get("encoding"), sheet=sheet, records=doc.get("records"), constants=constants,
-        booleans=booleans, drop=drop, collapse=collapse, closed_when=closed_when, channels=channels, durations=durations,
+        booleans=booleans, drop=drop, collapse=collapse, closed_when=closed_when, offsets=offsets, channels=channels, durations=durations,
         pad_short_rows=bool(doc.get("pad_short_rows", False)), reason_demand=reason_demand, na_values=na_values, na_by_column=na_by_column, origin=origin,
     )
 

@@ -153,8 +153,11 @@ class _Ledger:
     def repair(self, mask: np.ndarray, column: str, values, reason: str, detail_fn) -> np.ndarray:
         """An optional field's cells that cannot be read: emptied, the row kept, the cell recorded."""
         mask = np.asarray(mask, dtype=bool)
+        idx = np.flatnonzero(mask & ~self.bad & ~self.dropped)
+        if idx.size == 0:
+            return mask
         vals = pd.Series(values).astype(object)
-        for i in np.flatnonzero(mask & ~self.bad & ~self.dropped):
+        for i in idx:
             value = vals.iat[i]
             value = None if value is None or value is pd.NA else value
             self.repairs.append({
@@ -241,7 +244,8 @@ def _build(table: RawTable, m: Mapping, label: str, summary: FileSummary) -> tup
     # received_at: required; joined from several columns when the export splits date and time
     ts = m.received_at
     joined = _join([frame[c] for c in ts.columns])
-    parsed = parse_datetime(joined, ts.format, ts.dayfirst)
+    local = m.offsets == "local"
+    parsed = parse_datetime(joined, ts.format, ts.dayfirst, local=local)
     where = "+".join(ts.columns)
     ledger.quarantine(joined.isna().to_numpy(), where, None, "missing received_at",
                       lambda v: f"column {where!r} is empty; every contact needs a time")
@@ -253,8 +257,11 @@ def _build(table: RawTable, m: Mapping, label: str, summary: FileSummary) -> tup
     if offsets:
         summary.utc_offsets = offsets
         listed = ", ".join(f"UTC{k} on {v:,} rows" for k, v in sorted(offsets.items(), key=lambda kv: -kv[1]))
-        summary.warnings.append(f"times in {where!r} carry UTC offsets ({listed}): stored as UTC; the source's "
-                                "local zone is that offset, so add it back to read local clock hours")
+        summary.warnings.append(
+            f"times in {where!r} carry UTC offsets ({listed}): the source's local zone; kept as local wall-clock "
+            "time as the mapping asks (offsets: local)" if local else
+            f"times in {where!r} carry UTC offsets ({listed}): the source's local zone; stored as UTC (hours of day "
+            "are UTC hours: add the offset back for local clock time, or set offsets: local in the mapping)")
 
     def repair(mask, column, values, reason, detail_fn):
         hit = ledger.repair(mask, column, values, reason, detail_fn)
@@ -288,7 +295,8 @@ def _build(table: RawTable, m: Mapping, label: str, summary: FileSummary) -> tup
                                         "(name them under 'channels:' in the mapping)")
             out["channel"] = channel
         elif target == "closed_at":
-            p = parse_datetime(src, None, ts.dayfirst if ts.dayfirst is not None else format_dayfirst(parsed.note))
+            p = parse_datetime(src, None, ts.dayfirst if ts.dayfirst is not None else format_dayfirst(parsed.note),
+                               local=local)
             bad = repair(p.bad.to_numpy(), name, src, "unparseable date",
                          lambda v, name=name: f"{v!r} in column {name!r} is not a date; emptied (case counted as open)")
             early = repair((p.values < parsed.values).fillna(False).to_numpy(dtype=bool), name, src,
@@ -419,6 +427,12 @@ def ingest(paths, mapping=None, mappings: dict | None = None) -> IngestResult:
                            ignore_index=True)
     repairs = pd.concat([r.repairs for r in results if len(r.repairs)] or [results[0].repairs], ignore_index=True)
     files = [f for r in results for f in r.files]
+    naive = [Path(f.path).name for f in files if not f.utc_offsets]
+    for f in files:
+        if f.utc_offsets and naive and not any("offsets: local" in w and "kept" in w for w in f.warnings):
+            f.warnings.append(f"{', '.join(naive)} {'has' if len(naive) == 1 else 'have'} no UTC offsets (times kept as "
+                              "written) while this file is stored as UTC: if those are local times, hours differ "
+                              "between the files; set offsets: local in this file's mapping")
     contacts = _deduplicate(contacts, files)
     return IngestResult(contacts, quarantine.reset_index(drop=True), files, repairs.reset_index(drop=True))
 

@@ -84,7 +84,7 @@ DATE_FORMATS: list[str] = (
 _OFFSET = r"(?:Z|[+-]\d\d:?\d\d)$"
 
 
-def _to_datetime(values: pd.Series, fmt: str) -> pd.Series:
+def _to_datetime(values: pd.Series, fmt: str, local: bool = False) -> pd.Series:
     """Parse with one format; what it cannot read (or what lies outside 1677-2262) is NaT.
 
     Timestamps that carry a UTC offset are converted to UTC (naive): a log that spans a
@@ -93,6 +93,9 @@ def _to_datetime(values: pd.Series, fmt: str) -> pd.Series:
     """
     text = values.astype(str)
     has_offset = text.str.contains(_OFFSET, regex=True)
+    if local and has_offset.any():   # wall-clock time as written: the offset is dropped, not applied
+        text = text.str.replace(_OFFSET, "", regex=True)
+        has_offset = has_offset & False
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     for part, utc in ((text[~has_offset], False), (text[has_offset], True)):
         if part.empty:
@@ -138,13 +141,15 @@ def _sample(values: pd.Series, k: int = 3000) -> pd.Series:
     return values.iloc[np.unique(idx)]
 
 
-def parse_datetime(raw: pd.Series, fmt: str | None = None, dayfirst: bool | None = None) -> Parsed:
+def parse_datetime(raw: pd.Series, fmt: str | None = None, dayfirst: bool | None = None,
+                   local: bool = False) -> Parsed:
     """Parse timestamps; with no ``fmt`` choose the candidate format that reads most of a sample.
 
     Rows the chosen format cannot read are retried with the other formats that read part of
     the sample (exports sometimes mix "2024-01-05" and "2024-01-05 08:13"); only what no
     plausible format reads is reported bad. ``dayfirst`` restricts the candidates when the
-    sample cannot tell 03/04 from 04/03.
+    sample cannot tell 03/04 from 04/03. Times with a UTC offset become UTC, unless ``local``:
+    then the wall-clock time as written is kept (for a log whose other exports are local time).
     """
     text = _as_text(raw)
     present = text.notna()
@@ -159,7 +164,7 @@ def parse_datetime(raw: pd.Series, fmt: str | None = None, dayfirst: bool | None
         candidates = DATE_FORMATS
         if dayfirst is not None:
             candidates = [f for f in candidates if format_dayfirst(f) in (None, dayfirst)]
-        scores = [(int(_to_datetime(sample, f).notna().sum()), -i, f) for i, f in enumerate(candidates)]
+        scores = [(int(_to_datetime(sample, f, local).notna().sum()), -i, f) for i, f in enumerate(candidates)]
         scores = [s for s in scores if s[0] > 0]
         scores.sort(reverse=True)
         formats = [f for _, _, f in scores]
@@ -170,7 +175,7 @@ def parse_datetime(raw: pd.Series, fmt: str | None = None, dayfirst: bool | None
     for f in formats:
         if pending.empty:
             break
-        parsed = _to_datetime(pending, f)
+        parsed = _to_datetime(pending, f, local)
         ok = parsed.notna()
         result.loc[ok[ok].index] = parsed[ok]
         pending = pending[~ok]
