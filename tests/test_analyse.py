@@ -179,3 +179,12 @@ def test_phone_service_over_offered_calls_by_hand():
     by_day = A.phone_profile(schema.conform(rows), "weekday")
     assert by_day["offered"].to_dict() == {"Mon": 4, "Tue": 3}
     assert A.phone_service(schema.conform(rows[rows["channel"] == "email"])) is None
+
+
+def test_contacts_without_a_customer_stay_out_of_one_stop_and_nth_contact():
+    anonymous = [(f"z{i}", "2026-01-06 12:00", "phone", None, f"Z{i}", "value", "order", None, True, 60.0, i % 2 == 0, None)
+                 for i in range(10)]
+    c = log(ROWS + anonymous)
+    assert A.one_stop(c) == A.one_stop(log(ROWS))            # ten "perfect" anonymous calls change nothing
+    pd.testing.assert_frame_equal(A.nth_contact_effect(c), A.nth_contact_effect(log(ROWS)))
+    assert A.phone_service(c)["offered"] == 4 + 10           # but they are calls offered all the same

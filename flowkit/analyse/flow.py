@@ -11,7 +11,7 @@ import pandas as pd
 
 from flowkit.analyse.capability import XmR, xmr
 
-__all__ = ["end_to_end", "identified", "one_stop", "contacts_per_case", "handoffs", "nth_contact_effect", "agent_hours"]
+__all__ = ["end_to_end", "identified", "linked", "one_stop", "contacts_per_case", "handoffs", "nth_contact_effect", "agent_hours"]
 
 PERCENTILES = (0.5, 0.8, 0.9, 0.95)
 
@@ -52,13 +52,27 @@ def _km_quantile(kmf, q: float) -> float:
     return float(reached.index[0]) if len(reached) else float("inf")
 
 
+def linked(df: pd.DataFrame) -> pd.DataFrame:
+    """Contacts whose case belongs to a known customer, when the log has customer ids at all.
+
+    A contact with no usable customer id (blank or a placeholder such as 0) cannot be seen
+    coming back, so it is a one-contact case by construction: kept in, it would make the first
+    contact look "perfect" and the Nth-contact curve start wherever anonymous calls put it.
+    """
+    if df["customer_id"].notna().any():
+        known = df["customer_id"].notna().groupby(df["case_id"], observed=True).transform("any")
+        return df[known.fillna(False).astype(bool)]
+    return df
+
+
 def one_stop(df: pd.DataFrame) -> dict[str, float]:
     """Value demand dealt with at the first contact: the 'perfect' share of cases.
 
     Among cases that start with value demand and whose first contact records ``resolved``:
-    perfect = resolved at that first contact and no further contact in the case.
+    perfect = resolved at that first contact and no further contact in the case. Only cases of
+    identified customers count (see :func:`linked`).
     """
-    d = df[df["case_id"].notna()].sort_values(["case_id", "received_at"], kind="stable")
+    d = linked(df[df["case_id"].notna()]).sort_values(["case_id", "received_at"], kind="stable")
     n = d.groupby("case_id", observed=True)["contact_id"].transform("size")
     first = d.groupby("case_id", observed=True).head(1)
     first = first.assign(n=n.loc[first.index])
@@ -103,9 +117,9 @@ def nth_contact_effect(df: pd.DataFrame, max_n: int = 6) -> pd.DataFrame:
     """The Nth-contact effect: of cases still going at contact N, how many end in an outcome there.
 
     Rows are contact numbers 1..max_n (the last row is max_n and above): cases that reached
-    that contact, outcomes at that contact, and the rate.
+    that contact, outcomes at that contact, and the rate. Cases of identified customers only.
     """
-    d = df[df["case_id"].notna()].sort_values(["case_id", "received_at"], kind="stable")
+    d = linked(df[df["case_id"].notna()]).sort_values(["case_id", "received_at"], kind="stable")
     k = d.groupby("case_id", observed=True).cumcount() + 1
     t = pd.DataFrame({"k": np.minimum(k, max_n), "outcome": _is_outcome(d).to_numpy()})
     out = t.groupby("k").agg(contacts=("outcome", "size"), outcomes=("outcome", "sum"))
