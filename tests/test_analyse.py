@@ -187,4 +187,4 @@ def test_contacts_without_a_customer_stay_out_of_one_stop_and_nth_contact():
     c = log(ROWS + anonymous)
     assert A.one_stop(c) == A.one_stop(log(ROWS))            # ten "perfect" anonymous calls change nothing
     pd.testing.assert_frame_equal(A.nth_contact_effect(c), A.nth_contact_effect(log(ROWS)))
-    assert A.phone_service(c)["offered"] == 4 + 10           # but they are calls offered all the same
+    assert A.phone_service(c)["offered"] == 5 + 10           # but they are calls offered all the same
