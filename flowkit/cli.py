@@ -118,17 +118,26 @@ def cases(contacts, window, by_reason, out, cases_out):
     from flowkit.cases import stitch
     from flowkit.store import read_contacts, write_table
 
+    from flowkit.placeholders import describe
+
     result = stitch(read_contacts(contacts), window=window, by_reason=by_reason)
     write_table(result.contacts, out)
     if cases_out:
         write_table(result.cases, cases_out)
+    if result.placeholders:
+        click.echo(describe(result.placeholders, len(result.contacts)))
     click.echo(cases_text(result.cases))
 
 
 def cases_text(cases) -> str:
+    from flowkit.analyse.flow import identified
+
+    known = identified(cases)
     multi = cases[cases["n_contacts"] > 1]
     cross = multi["channels"].str.contains(";").sum()
-    return (f"{len(cases):,} cases; {len(multi):,} with repeat contacts ({len(multi) / max(len(cases), 1):.0%}), "
+    who = f" ({len(known):,} of known customers)" if len(known) < len(cases) else ""
+    of = " of known customers' cases" if who else ""
+    return (f"{len(cases):,} cases{who}; {len(multi):,} with repeat contacts ({len(multi) / max(len(known), 1):.0%}{of}), "
             f"{cross:,} across channels; contacts per case: mean {cases['n_contacts'].mean():.2f}, "
             f"max {cases['n_contacts'].max() if len(cases) else 0}")
 
