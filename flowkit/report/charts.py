@@ -218,5 +218,5 @@ def phone_by_hour(profile: pd.DataFrame, ax=None):
     right.spines[["top"]].set_visible(False)
     handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
     labels = ax.get_legend_handles_labels()[1] + right.get_legend_handles_labels()[1]
-    ax.legend(handles, labels, frameon=False, fontsize=8, loc="upper left")
+    ax.legend(handles, labels, frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)
     return _finish(ax, "Phone calls offered, abandonment and service level by hour")
