@@ -344,46 +344,27 @@ def _read_xes(path: Path) -> RawTable:
     rows: list[dict] = []
     lines: list[int] = []
     rejects: list[Reject] = []
-    trace: dict[str, str] = {}
+    event_tag, trace_tag = "{http://www.xes-standard.org/}event", "{http://www.xes-standard.org/}trace"
     pending: list[tuple[int, dict]] = []
-    event: dict[str, str] | None = None
-    event_line = 0
-    depth = 0            # nesting below an event or trace attribute (nested attributes are skipped)
     try:
         with opener(path, "rb") as fh:
-            for action, el in etree.iterparse(fh, events=("start", "end"), huge_tree=True, remove_comments=True):
-                tag = etree.QName(el).localname
-                if action == "start":
-                    if tag == "trace":
-                        trace, pending = {}, []
-                    elif tag == "event":
-                        event, event_line = {}, el.sourceline or 0
-                    elif el.get("key") is not None:
-                        depth += 1
+            for _, el in etree.iterparse(fh, events=("end",), tag=(event_tag, trace_tag, "event", "trace"),
+                                         huge_tree=True, remove_comments=True):
+                # direct children only: a nested attribute (inside a list or another attribute) is not the event's
+                attrs = {child.get("key"): child.get("value") for child in el if child.get("key") is not None}
+                if etree.QName(el).localname == "event":
+                    pending.append((el.sourceline or 0, attrs))
                     continue
-                if tag == "event":
-                    if event is not None:
-                        pending.append((event_line, event))
-                    event = None
-                    el.clear()
-                elif tag == "trace":
-                    for line, ev in pending:   # trace attributes may follow its events
-                        rows.append({**{f"case:{k}": v for k, v in trace.items()}, **ev})
-                        lines.append(line)
-                    pending = []
-                    el.clear()
-                    while el.getprevious() is not None:
-                        del el.getparent()[0]
-                elif el.get("key") is not None:
-                    depth -= 1
-                    parent = el.getparent()
-                    where = etree.QName(parent).localname if parent is not None else ""
-                    if depth == 0 and where == "event" and event is not None:
-                        event[el.get("key")] = el.get("value")
-                    elif depth == 0 and where == "trace":
-                        trace[el.get("key")] = el.get("value")
+                case = {f"case:{k}": v for k, v in attrs.items()}   # trace attributes, wherever they stand
+                for line, ev in pending:
+                    rows.append({**case, **ev})
+                    lines.append(line)
+                pending = []
+                el.clear()
+                while el.getprevious() is not None:
+                    del el.getparent()[0]
     except etree.XMLSyntaxError as exc:
-        if not rows and not pending:
+        if not rows:
             raise IngestError(f"{path}: not a readable XES log (line {exc.lineno}: {exc.msg})") from exc
         rejects.append(Reject(exc.lineno or 0, f"XES log cut short: {exc.msg}; events after this line are not read",
                               ""))
