@@ -14,7 +14,8 @@ import re
 
 import pandas as pd
 
-__all__ = ["PLACEHOLDER_WORDS", "find_placeholders", "blank_placeholders", "describe"]
+__all__ = ["PLACEHOLDER_WORDS", "NO_AGENT_WORDS", "find_placeholders", "blank_placeholders", "blank_no_agent",
+           "describe"]
 
 #: ids that mean "nobody in particular" in the exports we meet (compared lower-case, trimmed)
 PLACEHOLDER_WORDS = frozenset({
@@ -23,6 +24,11 @@ PLACEHOLDER_WORDS = frozenset({
     "неизвестный", "аноним", "нет",
 })
 _ZEROS = re.compile(r"^0+$")
+
+#: agent ids that mean "nobody handled it" (the Technion log's NO_SERVER on unserved calls): counted
+#: as an agent they would staff the model with a ghost who answers every abandoned call
+NO_AGENT_WORDS = frozenset({"no_server", "noserver", "no server", "no_agent", "noagent", "no agent", "none", "nobody",
+                            "unassigned", "not assigned", "n/a", "-", "?", "unknown", "brak", "нет"})
 
 
 def find_placeholders(ids: pd.Series, min_rows: int = 20, min_share: float = 0.05,
@@ -64,3 +70,13 @@ def describe(found: dict[str, int], total: int) -> str:
                       sorted(found.items(), key=lambda kv: -kv[1]))
     return (f"placeholder customer id {parts}: not a customer but 'not identified'; emptied, so these "
             "contacts count in volumes and waits but not in repeat, case or churn analysis")
+
+
+def blank_no_agent(agents: pd.Series) -> tuple[pd.Series, dict[str, int]]:
+    """``agents`` with "nobody" values (NO_SERVER, unassigned, ...) set to missing, and their counts."""
+    text = agents.astype(str).str.strip().str.lower()
+    hit = agents.notna() & text.isin(NO_AGENT_WORDS)
+    if not hit.any():
+        return agents, {}
+    found = {str(k): int(v) for k, v in agents[hit].astype(str).value_counts().items()}
+    return agents.mask(hit), found

@@ -314,3 +314,10 @@ def test_closed_at_from_the_first_column_with_a_date(tmp_path):
     m = mapping_from_dict({"columns": {"contact_id": "id", "closed_at": ["resolved", "closed"]}, "received_at": "opened"})
     c = ingest(write(tmp_path, "inc.csv", text), m).contacts.set_index("contact_id")
     assert c.loc["A", "closed_at"] == pd.Timestamp("2026-01-06 10:00") and c.loc["B", "closed_at"] == pd.Timestamp("2026-01-10 11:00")
+
+
+def test_no_server_is_nobody_not_an_agent(tmp_path):
+    text = "id,date,server\n1,2026-01-05 10:00,DORIT\n2,2026-01-05 10:01,NO_SERVER\n3,2026-01-05 10:02,\n"
+    r = ingest(write(tmp_path, "calls.csv", text), mapping_from_dict({"columns": {"agent_id": "server"}}))
+    assert r.contacts["agent_id"].tolist()[0] == "DORIT" and r.contacts["agent_id"].isna().sum() == 2
+    assert any("'NO_SERVER' on 1 rows means nobody" in w for w in r.files[0].warnings)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from flowkit import schema
-from flowkit.placeholders import blank_placeholders, describe as describe_placeholders
+from flowkit.placeholders import blank_no_agent, blank_placeholders, describe as describe_placeholders
 from flowkit.ingest.mapping import Mapping, load_mapping, resolve
 from flowkit.ingest.readers import RawTable, format_of, read_raw
 from flowkit.ingest.values import (
@@ -360,6 +360,12 @@ def _build(table: RawTable, m: Mapping, label: str, summary: FileSummary) -> tup
             summary.key_hint = _suggest_key(frame.loc[alive], id_cols)
 
     kept = contacts.loc[alive].reset_index(drop=True)
+    if kept["agent_id"].notna().any():
+        cleaned, nobody = blank_no_agent(kept["agent_id"])
+        if nobody:
+            kept["agent_id"] = cleaned
+            listed = ", ".join(f"{k!r} on {v:,} rows" for k, v in nobody.items())
+            summary.warnings.append(f"agent id {listed} means nobody handled the contact: emptied, not counted as an agent")
     if kept["customer_id"].notna().any():
         cleaned, found = blank_placeholders(kept["customer_id"])
         if found:
