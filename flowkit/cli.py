@@ -86,10 +86,12 @@ def ingest(exports, mapping, manifest, out):
     result.quarantine.to_csv(q, index=False)
     click.echo(summary_text(result))
     click.echo(f"contacts -> {out}\nquarantine -> {q}")
+    fixed = repairs_path(out)
     if len(result.repairs):
-        fixed = repairs_path(out)
         result.repairs.to_csv(fixed, index=False)
         click.echo(f"repaired cells -> {fixed}")
+    elif fixed.is_file():   # from an earlier run: it would describe cells this table does not have
+        fixed.unlink()
 
 
 def _load(contacts, mapping):
