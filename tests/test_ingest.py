@@ -321,3 +321,12 @@ def test_no_server_is_nobody_not_an_agent(tmp_path):
     r = ingest(write(tmp_path, "calls.csv", text), mapping_from_dict({"columns": {"agent_id": "server"}}))
     assert r.contacts["agent_id"].tolist()[0] == "DORIT" and r.contacts["agent_id"].isna().sum() == 2
     assert any("'NO_SERVER' on 1 rows means nobody" in w for w in r.files[0].warnings)
+
+
+def test_an_xes_log_without_a_mapping_is_one_contact_per_trace(tmp_path):
+    path = tmp_path / "log.xes"
+    path.write_text(XES)
+    r = ingest(path)
+    assert r.files[0].mapping.startswith("recognised layout: an XES event log")
+    assert sorted(r.contacts["contact_id"]) == ["T1", "T2"]
+    assert r.contacts.set_index("contact_id").loc["T1", "received_at"] == pd.Timestamp("2010-03-31 14:59:42")

@@ -259,6 +259,11 @@ _LAYOUTS: list[tuple[str, frozenset[str], dict]] = [
       "booleans": {"abandoned": {"column": "outcome", "true": ["HANG"], "false": ["AGENT"]}},
       "drop": {"outcome": ["PHANTOM"]},
       "na_values": {"server": ["NO_SERVER"]}}),
+    ("an XES event log: one contact per trace, received at its first event (closing needs a mapping: "
+     "closed_when; see samples/mappings/bpic2013_incidents.yaml)",
+     frozenset({"case:concept:name", "time:timestamp"}),
+     {"columns": {"contact_id": "case:concept:name"}, "received_at": "time:timestamp",
+      "collapse": {"by": "case:concept:name", "keep": "last", "received_at": "earliest"}}),
 ]
 
 
