@@ -73,10 +73,11 @@ def summarise_cases(contacts: pd.DataFrame) -> pd.DataFrame:
     """One row per case: first and last contact, channels used, count, end-to-end time.
 
     End-to-end time runs from the customer's first contact to the case's resolution. Where
-    the log records closing times (``closed_at``), a case with none is **open**: its time so
-    far runs to the end of the log and is a censored observation (``open`` True), never a
-    finished case of that length (nor of zero days). Where the log has no closing times at
-    all, end-to-end time runs to the last contact (a lower bound) and ``open`` is unknown.
+    the log records closing times (``closed_at``), a case whose latest contact has none (its
+    export records closing times, just not for it) is **open**: its time so far runs to the
+    end of the log and is a censored observation (``open`` True), never a finished case of
+    that length (nor of zero days). Where the log has no closing times at all, end-to-end
+    time runs to the last contact (a lower bound) and ``open`` is unknown.
     """
     df = contacts.loc[contacts["case_id"].notna()]
     if df.empty:
