@@ -302,7 +302,10 @@ def test_offsets_local_keeps_the_wall_clock_and_mixed_files_are_warned(tmp_path)
     r = ingest([web, phone])
     assert r.contacts.set_index("contact_id").loc["W1", "received_at"] == pd.Timestamp("2026-07-01 08:00")
     assert any("phone.csv has no UTC offsets" in w for w in r.files[0].warnings)
+    assert r.contacts.attrs["utc_offsets"] == {"+02:00": 1}          # the zone travels with the table
+    assert read_contacts(write_table(r.contacts, tmp_path / "c.parquet")).attrs["utc_offsets"] == {"+02:00": 1}
     r = ingest([web, phone], mappings={"web.csv": mapping_from_dict({"offsets": "local"})})
+    assert "utc_offsets" not in r.contacts.attrs
     assert r.contacts.set_index("contact_id").loc["W1", "received_at"] == pd.Timestamp("2026-07-01 10:00")
     assert not any("has no UTC offsets" in w for w in r.files[0].warnings)
     with pytest.raises(MappingError, match="offsets"):

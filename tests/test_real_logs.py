@@ -224,6 +224,7 @@ def test_bpic2013_xes_streamed_collapsed_and_closed_by_hand(real_logs, tmp_path)
     f = r.files[0]
     assert r.reconciles and (f.read, f.kept) == (65_533, 7554)
     assert f.utc_offsets == {"+02:00": 62_755, "+01:00": 2_778}
+    assert "times and hours in UTC; the source&#39;s local zone: UTC+02:00, UTC+01:00" in report.path.read_text()
     c = r.contacts.set_index("contact_id")
     assert (c["received_at"].reindex(first.index).to_numpy() == first.to_numpy()).all()   # first event, in UTC
     assert c["closed_at"].isna().sum() == (~done).sum() == 8

@@ -440,6 +440,12 @@ def ingest(paths, mapping=None, mappings: dict | None = None) -> IngestResult:
                               "written) while this file is stored as UTC: if those are local times, hours differ "
                               "between the files; set offsets: local in this file's mapping")
     contacts = _deduplicate(contacts, files)
+    stored_utc: Counter = Counter()
+    for f in files:
+        if f.utc_offsets and not any("offsets: local" in w and "kept" in w for w in f.warnings):
+            stored_utc.update(f.utc_offsets)
+    if stored_utc:   # saved with the table (Parquet keeps it), so a report can state the local zone
+        contacts.attrs["utc_offsets"] = dict(stored_utc)
     return IngestResult(contacts, quarantine.reset_index(drop=True), files, repairs.reset_index(drop=True))
 
 

@@ -297,6 +297,10 @@ def build_report(contacts: pd.DataFrame, out_dir: str | Path, title: str = "Dema
     template = Environment(loader=PackageLoader("flowkit.report", "templates"),
                            autoescape=select_autoescape(["html", "j2"])).get_template("report.html.j2")
     period = f"{c['received_at'].min():%d %b %Y} – {c['received_at'].max():%d %b %Y}" if len(c) else ""
+    offsets = contacts.attrs.get("utc_offsets") or {}
+    if offsets:   # times were stored as UTC: say so, and what the source's own zone was
+        period += (" (times and hours in UTC; the source's local zone: "
+                   + ", ".join(f"UTC{k}" for k, _ in sorted(offsets.items(), key=lambda kv: -kv[1])) + ")")
     html = template.render(title=title, period=period, generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
                            sentences=sentences, figures=figures, tables=tables, examples=examples,
                            sources=sorted(c["source"].astype(str).str.rsplit(":", n=1).str[0].str.rsplit("#", n=1).str[0].unique())[:20],
