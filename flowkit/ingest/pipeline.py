@@ -58,6 +58,7 @@ class FileSummary:
     repaired: Counter = field(default_factory=Counter)      # "column: reason" -> cells emptied (row kept)
     placeholders: dict = field(default_factory=dict)        # placeholder customer id -> rows
     utc_offsets: dict = field(default_factory=dict)         # UTC offset written in the source -> rows
+    offsets: str = "utc"                                     # what was done with them: to UTC, or kept local
     key_hint: tuple = ()                                     # columns that together identify a row
     renamed_ids: int = 0                                     # rows given a disambiguated contact id
 
@@ -255,7 +256,7 @@ def _build(table: RawTable, m: Mapping, label: str, summary: FileSummary) -> tup
     out["received_at"] = parsed.values
     offsets = utc_offsets(joined) if len(joined) else {}
     if offsets:
-        summary.utc_offsets = offsets
+        summary.utc_offsets, summary.offsets = offsets, m.offsets
         listed = ", ".join(f"UTC{k} on {v:,} rows" for k, v in sorted(offsets.items(), key=lambda kv: -kv[1]))
         summary.warnings.append(
             f"times in {where!r} carry UTC offsets ({listed}): the source's local zone; kept as local wall-clock "
@@ -435,14 +436,14 @@ def ingest(paths, mapping=None, mappings: dict | None = None) -> IngestResult:
     files = [f for r in results for f in r.files]
     naive = [Path(f.path).name for f in files if not f.utc_offsets]
     for f in files:
-        if f.utc_offsets and naive and not any("offsets: local" in w and "kept" in w for w in f.warnings):
+        if f.utc_offsets and naive and f.offsets == "utc":
             f.warnings.append(f"{', '.join(naive)} {'has' if len(naive) == 1 else 'have'} no UTC offsets (times kept as "
                               "written) while this file is stored as UTC: if those are local times, hours differ "
                               "between the files; set offsets: local in this file's mapping")
     contacts = _deduplicate(contacts, files)
     stored_utc: Counter = Counter()
     for f in files:
-        if f.utc_offsets and not any("offsets: local" in w and "kept" in w for w in f.warnings):
+        if f.utc_offsets and f.offsets == "utc":
             stored_utc.update(f.utc_offsets)
     if stored_utc:   # saved with the table (Parquet keeps it), so a report can state the local zone
         contacts.attrs["utc_offsets"] = dict(stored_utc)
