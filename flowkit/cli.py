@@ -47,11 +47,15 @@ def summary_text(result) -> str:
             lines.append(f"    dropped     {n:>7,}  {rule}")
         for reason, n in sorted(f.quarantined.items()):
             lines.append(f"    quarantined {n:>7,}  {reason}")
+        for what, n in sorted(f.repaired.items()):
+            lines.append(f"    repaired    {n:>7,}  {what} (cell emptied, contact kept)")
         for w in f.warnings:
             lines.append(f"    warning: {w}")
     ok = "reconciles" if result.reconciles else "DOES NOT RECONCILE"
+    repaired = sum(f.n_repaired for f in result.files)
     lines.append(f"TOTAL: read {result.read:,} = kept {result.kept:,} + dropped {sum(result.dropped.values()):,}"
-                 f" + quarantined {sum(result.quarantined.values()):,}  [{ok}]")
+                 f" + quarantined {sum(result.quarantined.values()):,}"
+                 + (f" ({repaired:,} cells repaired)" if repaired else "") + f"  [{ok}]")
     return "\n".join(lines)
 
 
@@ -72,7 +76,7 @@ def ingest(exports, mapping, manifest, out):
       flowkit ingest --manifest samples/manifest.yaml --out out/contacts.parquet
     """
     from flowkit.ingest import ingest as run_ingest, ingest_manifest, load_mapping
-    from flowkit.store import quarantine_path, write_table
+    from flowkit.store import quarantine_path, repairs_path, write_table
 
     if bool(exports) == bool(manifest):
         raise click.UsageError("give export files or --manifest (one of the two)")
@@ -82,6 +86,22 @@ def ingest(exports, mapping, manifest, out):
     result.quarantine.to_csv(q, index=False)
     click.echo(summary_text(result))
     click.echo(f"contacts -> {out}\nquarantine -> {q}")
+    fixed = repairs_path(out)
+    if len(result.repairs):
+        result.repairs.to_csv(fixed, index=False)
+        click.echo(f"repaired cells -> {fixed}")
+    elif fixed.is_file():   # from an earlier run: it would describe cells this table does not have
+        fixed.unlink()
+
+
+def _load(contacts, mapping):
+    """Read CONTACTS for a command and print the ingest ledger when it had to be ingested."""
+    from flowkit.store import load_with_ledger
+
+    table, result = load_with_ledger(contacts, mapping)
+    if result is not None:
+        click.echo(summary_text(result))
+    return table
 
 
 @main.command()
@@ -100,17 +120,26 @@ def cases(contacts, window, by_reason, out, cases_out):
     from flowkit.cases import stitch
     from flowkit.store import read_contacts, write_table
 
+    from flowkit.placeholders import describe
+
     result = stitch(read_contacts(contacts), window=window, by_reason=by_reason)
     write_table(result.contacts, out)
     if cases_out:
         write_table(result.cases, cases_out)
+    if result.placeholders:
+        click.echo(describe(result.placeholders, len(result.contacts)))
     click.echo(cases_text(result.cases))
 
 
 def cases_text(cases) -> str:
+    from flowkit.analyse.flow import identified
+
+    known = identified(cases)
     multi = cases[cases["n_contacts"] > 1]
     cross = multi["channels"].str.contains(";").sum()
-    return (f"{len(cases):,} cases; {len(multi):,} with repeat contacts ({len(multi) / max(len(cases), 1):.0%}), "
+    who = f" ({len(known):,} of known customers)" if len(known) < len(cases) else ""
+    of = " of known customers' cases" if who else ""
+    return (f"{len(cases):,} cases{who}; {len(multi):,} with repeat contacts ({len(multi) / max(len(known), 1):.0%}{of}), "
             f"{cross:,} across channels; contacts per case: mean {cases['n_contacts'].mean():.2f}, "
             f"max {cases['n_contacts'].max() if len(cases) else 0}")
 
@@ -160,9 +189,9 @@ def classify(contacts, mapping, out, rules_path, reasons, train_path, eval_path,
 
     from flowkit.classify import builtin_rules, classify as run, evaluate, load_rules, train
     from flowkit.classify.labels import contacts_from_text, read_labels, split_labels
-    from flowkit.store import load_any, write_table
+    from flowkit.store import write_table
 
-    table = load_any(contacts, mapping)
+    table = _load(contacts, mapping)
     rules = builtin_rules()
     if rules_path:
         user, disabled = load_rules(rules_path)
@@ -242,12 +271,11 @@ def analyze(contacts, out, mapping, title, window, pseudonymise, key):
       flowkit analyze out/classified.parquet --out reports/client --pseudonymise --key "$SECRET"
     """
     from flowkit.report import build_report
-    from flowkit.store import load_any
 
     if pseudonymise and not key:
         raise click.UsageError("--pseudonymise needs --key (or FLOWKIT_PSEUDONYM_KEY)")
     _step("reading contacts")
-    table = load_any(contacts, mapping)
+    table = _load(contacts, mapping)
     table = _prepare(table, window)
     report = build_report(table, out, title=title, pseudonymise_key=key if pseudonymise else None, progress=_step)
     for sentence in report.sentences:
@@ -368,10 +396,9 @@ def calibrate(contacts, out, mapping, name, agents, replications, fit, workers):
     """
     from flowkit.sim.calibrate import calibrate as run, save
     from flowkit.sim.fit import model_fit
-    from flowkit.store import load_any
 
     _step("reading contacts")
-    table = load_any(contacts, mapping)
+    table = _load(contacts, mapping)
     _step("estimating")
     cal = run(table, name=name, agents=agents, replications=replications)
     save(cal, out)

@@ -93,6 +93,7 @@ def conform(df: pd.DataFrame) -> pd.DataFrame:
         else:
             out[name] = pd.Series(pd.array([None] * n, dtype=dtype) if n else [], dtype=dtype, index=df.index)
     result = pd.DataFrame(out, index=df.index)
+    result.attrs = dict(df.attrs)   # e.g. the UTC offsets ingest found: the table's local zone travels with it
     extras = [c for c in df.columns if c not in COLUMNS]
     for name in extras:
         dtype = CLASSIFICATION_COLUMNS.get(name)

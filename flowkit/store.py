@@ -9,7 +9,7 @@ import pandas as pd
 from flowkit import schema
 from flowkit.errors import FlowkitError
 
-__all__ = ["write_table", "read_contacts", "quarantine_path"]
+__all__ = ["write_table", "read_contacts", "quarantine_path", "repairs_path", "load_any", "load_with_ledger"]
 
 
 def write_table(df: pd.DataFrame, path: str | Path) -> Path:
@@ -30,6 +30,12 @@ def quarantine_path(out: str | Path) -> Path:
     """Where the quarantine file goes: beside the output, same stem, always CSV (people read it)."""
     out = Path(out)
     return out.with_name(out.stem + ".quarantine.csv")
+
+
+def repairs_path(out: str | Path) -> Path:
+    """Where the repaired-cells file goes: beside the output, same stem, CSV."""
+    out = Path(out)
+    return out.with_name(out.stem + ".repaired.csv")
 
 
 def read_contacts(path: str | Path) -> pd.DataFrame:
@@ -59,17 +65,28 @@ def load_any(path: str | Path, mapping: str | Path | None = None) -> pd.DataFram
 
     Commands after ingest accept all three, so a consultant can go straight from an export.
     """
+    return load_with_ledger(path, mapping)[0]
+
+
+def load_with_ledger(path: str | Path, mapping: str | Path | None = None):
+    """Like :func:`load_any`, and the ingest result (the ledger) when the file had to be ingested.
+
+    A saved contact table has no ledger here (its ingest printed one); an export or a manifest
+    does, and every command that reads one prints it, so no row is lost out of sight.
+    """
     from flowkit.ingest import ingest, ingest_manifest, load_mapping
 
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
-        return ingest_manifest(path).contacts
+        result = ingest_manifest(path)
+        return result.contacts, result
     if suffix in (".parquet", ".pq", ".csv") and mapping is None and path.is_file():
         try:
             head = pd.read_parquet(path).columns if suffix != ".csv" else pd.read_csv(path, nrows=0).columns
         except (ValueError, OSError):  # not a saved contact table (bad bytes, not parquet): read it as an export
             head = []
         if {"contact_id", "received_at", "channel", "source"} <= set(head):
-            return read_contacts(path)
-    return ingest(path, load_mapping(mapping) if mapping else None).contacts
+            return read_contacts(path), None
+    result = ingest(path, load_mapping(mapping) if mapping else None)
+    return result.contacts, result

@@ -60,9 +60,15 @@ def test_end_to_end_one_stop_and_contacts_per_case():
     c = log(ROWS)
     cases = summarise_cases(c).set_index("case_id")
     assert cases.loc["A", "end_to_end_s"] == (pd.Timestamp("2026-01-08 09:00") - pd.Timestamp("2026-01-05 09:00")).total_seconds()
-    assert cases.loc["C", "end_to_end_s"] == 6 * 3600
-    assert cases.loc["B", "end_to_end_s"] == 0
+    # the log records closing times and only A has one: B, C and D are open, running to the log's end (13 Jan 10:00)
+    assert cases["open"].tolist() == [False, True, True, True]
+    assert cases.loc["C", "end_to_end_s"] == 86400 and cases.loc["B", "end_to_end_s"] == 8 * 86400
     pct, chart = A.end_to_end(cases.reset_index())
+    # Kaplan-Meier by hand: the one closing (A, 3 days) happens with A and B at risk -> S(3) = 1/2
+    assert pct["p50"] == 3 and np.isinf(pct["p80"]) and pct["open"] == 3 and np.isnan(pct["mean"])
+    no_closing = summarise_cases(c.assign(closed_at=pd.NaT)).set_index("case_id")
+    assert no_closing["open"].isna().all() and no_closing.loc["C", "end_to_end_s"] == 6 * 3600   # to the last contact
+    pct, _ = A.end_to_end(no_closing.reset_index())
     assert pct["p50"] == pytest.approx(np.median([3, 0.25, 0, 0]))
     os_ = A.one_stop(c)
     # value-first cases with resolution recorded: A (not resolved), B (resolved, 1 contact), C (resolved, but came back)
@@ -95,7 +101,11 @@ def test_xmr_limits_by_hand():
     assert chart.lower == 0.0                                    # 14.5 - 2.66*6.8 < 0: floored
     assert chart.mr_upper == pytest.approx(3.268 * mr_bar)
     steady = A.xmr(pd.Series([10, 11, 10, 11, 10, 11, 10, 40]))
-    assert steady.signals.tolist() == [False] * 7 + [True] and not steady.predictable
+    assert steady.signals.tolist() == [False] * 7 + [True]
+    assert steady.predictable is None and "too few points" in steady.verdict      # 8 points: no verdict
+    longer = A.xmr(pd.Series([10, 11] * 12 + [40]))
+    assert longer.predictable is False and longer.verdict.startswith("signals outside the limits (1 of 25")
+    assert A.xmr(pd.Series([10, 11] * 10)).predictable is True
     with pytest.raises(ValueError, match="at least 2 points"):
         A.xmr(pd.Series([1.0]))
 
@@ -124,3 +134,57 @@ def test_data_use_effects_find_a_planted_difference():
     assert eff["resolved_diff_low"] > 0.05 and eff["resolved_diff_low"] <= eff["resolved_diff"] <= eff["resolved_diff_high"]
     usage = A.field_usage(schema.conform(df)).set_index("field")
     assert usage.loc["account", "share_of_recorded"] == 1.0
+
+
+def test_end_to_end_with_open_cases_recovers_a_planted_median():
+    """Durations drawn with a known median; cases still open at the log's end are censored."""
+    rng = np.random.default_rng(11)
+    n = 3000
+    start = pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.uniform(0, 60, n), unit="D")
+    days = rng.exponential(10 / np.log(2), n)           # true median 10 days, p90 = 10*log(10)/log(2) = 33.2
+    log_end = pd.Timestamp("2026-03-05")
+    closed = start + pd.to_timedelta(days, unit="D")
+    is_open = closed > log_end
+    df = schema.conform(pd.DataFrame({
+        "contact_id": [f"c{i}" for i in range(n)], "received_at": start, "channel": "web", "source": "x",
+        "case_id": [f"k{i}" for i in range(n)], "closed_at": pd.Series(closed).where(~is_open)}))
+    cases = summarise_cases(df)
+    assert cases["open"].sum() == is_open.sum() > 400                  # many still open: the trap is real
+    pct, chart = A.end_to_end(cases)
+    assert pct["open"] == is_open.sum()
+    assert pct["p50"] == pytest.approx(10, rel=0.08)
+    assert pct["p90"] == pytest.approx(10 * np.log(10) / np.log(2), rel=0.12)
+    # what the old reading gave: open cases as finished at the log's end (or at zero days) is far off
+    naive = (cases["end_to_end_s"] / 86400).quantile(0.9)
+    assert naive < 0.85 * 10 * np.log(10) / np.log(2)
+    assert len(chart.values) == n - is_open.sum()                      # the capability chart shows finished cases
+
+
+def test_phone_service_over_offered_calls_by_hand():
+    rows = pd.DataFrame({
+        "contact_id": list("abcdefgh"), "channel": ["phone"] * 7 + ["email"],
+        "received_at": pd.to_datetime(["2026-01-05 09:10", "2026-01-05 09:20", "2026-01-05 09:40", "2026-01-05 10:05",
+                                       "2026-01-06 10:30", "2026-01-06 10:45", "2026-01-06 11:00", "2026-01-05 09:00"]),
+        #          answered fast, answered slow, abandoned in queue, hung up in IVR, answered 0 s, no outcome, no wait
+        "wait_s": [5.0, 60.0, 100.0, 0.0, 0.0, 30.0, None, 999.0],
+        "abandoned": [False, False, True, True, False, None, False, None], "source": "x"})
+    s = A.phone_service(schema.conform(rows))
+    assert s["offered"] == 7 and s["abandoned"] == 2 and s["abandoned_before_queue"] == 1
+    assert s["abandon_rate"] == pytest.approx(2 / 6)                   # the row with no outcome is left out
+    assert s["mean_wait_s"] == pytest.approx((5 + 60 + 100 + 0 + 0 + 30) / 6)
+    assert s["service_level"] == pytest.approx(2 / 5)                  # a and e within 20 s, of rows with both
+    by_hour = A.phone_profile(schema.conform(rows), "hour")
+    assert by_hour["offered"].to_dict() == {9: 3, 10: 3, 11: 1}
+    assert by_hour.loc[9, "abandon_rate"] == pytest.approx(1 / 3)
+    by_day = A.phone_profile(schema.conform(rows), "weekday")
+    assert by_day["offered"].to_dict() == {"Mon": 4, "Tue": 3}
+    assert A.phone_service(schema.conform(rows[rows["channel"] == "email"])) is None
+
+
+def test_contacts_without_a_customer_stay_out_of_one_stop_and_nth_contact():
+    anonymous = [(f"z{i}", "2026-01-06 12:00", "phone", None, f"Z{i}", "value", "order", None, True, 60.0, i % 2 == 0, None)
+                 for i in range(10)]
+    c = log(ROWS + anonymous)
+    assert A.one_stop(c) == A.one_stop(log(ROWS))            # ten "perfect" anonymous calls change nothing
+    pd.testing.assert_frame_equal(A.nth_contact_effect(c), A.nth_contact_effect(log(ROWS)))
+    assert A.phone_service(c)["offered"] == 5 + 10           # but they are calls offered all the same

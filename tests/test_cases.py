@@ -45,8 +45,23 @@ def test_case_summary_end_to_end_uses_closed_at_when_known():
     assert row["n_contacts"] == 3 and row["channels"] == "email;phone;web"
     assert row["first_at"] == pd.Timestamp("2026-01-05 09:00") and row["last_at"] == pd.Timestamp("2026-01-08 10:00")
     assert row["end_to_end_s"] == (pd.Timestamp("2026-01-09 10:00") - pd.Timestamp("2026-01-05 09:00")).total_seconds()
-    assert cases.loc["SRC-9", "end_to_end_s"] == 0
+    # the log records closing times; SRC-9 has none, so it is open until the log's last moment (20 Feb 10:00)
+    assert bool(cases.loc["SRC-9", "open"]) and not bool(cases.loc[first, "open"])
+    assert cases.loc["SRC-9", "end_to_end_s"] == (pd.Timestamp("2026-02-20 10:00") - pd.Timestamp("2026-01-07 12:00")).total_seconds()
     assert len(r.cases) == 5 and r.cases["n_contacts"].sum() == len(ROWS)
+
+
+def test_placeholder_customer_ids_are_not_one_customer():
+    rows = [(str(i), f"2026-01-05 {8 + i // 60:02d}:{i % 60:02d}", "phone", "0", "x", None, None) for i in range(40)]
+    rows += [("a1", "2026-01-05 09:00", "phone", "C-1", "x", None, None),
+             ("a2", "2026-01-06 09:00", "phone", "C-1", "x", None, None),
+             ("u1", "2026-01-05 09:00", "phone", "unknown", "x", None, None),
+             ("u2", "2026-01-05 09:05", "phone", "unknown", "x", None, None)]
+    r = stitch(log(rows), window="14D")
+    assert r.placeholders == {"0": 40, "unknown": 2}
+    assert r.cases["n_contacts"].max() == 2                      # only C-1 has a repeat
+    assert len(r.cases) == 40 + 1 + 2
+
 
 
 def test_window_is_a_gap_between_consecutive_contacts():

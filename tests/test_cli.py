@@ -26,11 +26,13 @@ def test_ingest_writes_contacts_quarantine_and_a_reconciled_summary(run, tmp_pat
     out = tmp_path / "out" / "contacts.parquet"
     result = run("ingest", src, "--out", out)
     assert result.exit_code == 0, result.output
-    assert "read 4 = kept 1 + dropped 1 + quarantined 2" in result.output
-    assert "[reconciles]" in result.output
-    assert len(read_contacts(out)) == 1
+    assert "read 4 = kept 2 + dropped 1 + quarantined 1" in result.output
+    assert "[reconciles]" in result.output and "repaired" in result.output
+    assert len(read_contacts(out)) == 2
     q = pd.read_csv(tmp_path / "out" / "contacts.quarantine.csv")
-    assert sorted(q["reason"]) == ["negative duration", "unparseable date"]
+    assert sorted(q["reason"]) == ["unparseable date"]
+    fixed = pd.read_csv(tmp_path / "out" / "contacts.repaired.csv")
+    assert fixed[["source", "column", "reason"]].values.tolist() == [["calls.csv:5", "wait", "negative duration"]]
 
 
 @pytest.mark.parametrize("args,needle", [

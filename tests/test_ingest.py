@@ -32,7 +32,8 @@ def test_polish_cp1250_phone_export_without_a_mapping(tmp_path):
     r = ingest(path)
     f = r.files[0]
     assert (f.encoding, f.delimiter) == ("cp1250", ";")
-    assert (f.read, f.kept, f.n_dropped, f.n_quarantined) == (7, 3, 1, 3)
+    # the negative wait empties that one field (repaired), the contact stays
+    assert (f.read, f.kept, f.n_dropped, f.n_quarantined, f.n_repaired) == (7, 4, 1, 2, 1)
     assert r.reconciles
     c = r.contacts.set_index("contact_id")
     assert c.loc["P1", "received_at"] == pd.Timestamp("2026-01-05 08:13")
@@ -43,7 +44,10 @@ def test_polish_cp1250_phone_export_without_a_mapping(tmp_path):
     assert c.loc["P1", "source"] == "telefon.csv:2"
     q = r.quarantine.set_index("line")
     assert q.loc[5, "reason"] == "unparseable date" and "31.02.2026" in q.loc[5, "detail"]
-    assert q.loc[6, "reason"] == "negative duration" and q.loc[6, "column"] == "Czas oczekiwania"
+    assert 6 not in q.index and pd.isna(c.loc["P4", "wait_s"]) and c.loc["P4", "handle_s"] == 180
+    fix = r.repairs.iloc[0]
+    assert (fix["source"], fix["column"], fix["reason"], fix["value"]) == (
+        "telefon.csv:6", "Czas oczekiwania", "negative duration", "-00:07")
     assert q.loc[7, "reason"] == "ragged line" and "4 fields, the header has 9" in q.loc[7, "detail"]
     assert json.loads(q.loc[5, "raw"])["Nr klienta"] == "KL-3"   # the whole row is kept for repair
 
@@ -128,22 +132,24 @@ def test_mapping_joins_date_and_time_drops_by_rule_and_reads_codes(tmp_path):
         "booleans: {abandoned: {column: outcome, true: [HANG], false: [AGENT]}}\n"
         "drop: {outcome: [PHANTOM]}\n")
     r = ingest(write(tmp_path, "bank.csv", text), load_mapping(tmp_path / "bank.yaml"))
-    assert r.reconciles and r.kept == 2 and r.dropped == {"outcome=PHANTOM": 1}
-    assert r.quarantined == {"unreadable boolean": 1}   # BUSY is neither HANG nor AGENT
-    assert "'BUSY' in column 'outcome'" in r.quarantine["detail"].iloc[0]
+    assert r.reconciles and r.kept == 3 and r.dropped == {"outcome=PHANTOM": 1} and not r.quarantined
+    # BUSY is neither HANG nor AGENT: 'abandoned' is emptied for that call, the call is kept
+    assert r.files[0].repaired == {"outcome: unreadable boolean": 1}
+    assert "'BUSY' in column 'outcome'" in r.repairs["detail"].iloc[0] and r.repairs["source"].iloc[0] == "bank.csv:5"
     assert r.contacts["received_at"].iloc[0] == pd.Timestamp("1999-01-01 00:00:31")
-    assert list(r.contacts["abandoned"]) == [False, True]
+    assert r.contacts["abandoned"].tolist()[:2] == [False, True] and pd.isna(r.contacts["abandoned"].iloc[2])
 
 
 def test_duplicates_within_and_across_files(tmp_path):
     a = write(tmp_path, "a.csv", "id,date,text\n1,2026-01-05 10:00,hello\n2,2026-01-05 11:00,x\n")
     b = write(tmp_path, "b.csv", "id,date,text\n1,2026-01-05 10:00,hello\n2,2026-01-05 11:00,changed\n3,2026-01-05 12:00,y\n")
     r = ingest([a, b])
-    assert r.reconciles and r.kept == 3
+    assert r.reconciles and r.kept == 4 and not r.quarantined
     fb = r.files[1]
-    assert fb.dropped["exact duplicate contact"] == 1
-    assert fb.quarantined["duplicate contact_id with different content"] == 1
-    assert "first seen at a.csv:3" in r.quarantine["detail"].iloc[0]
+    assert fb.dropped["exact duplicate contact"] == 1          # identical in every mapped field
+    assert sorted(r.contacts["contact_id"]) == ["1", "2", "2#2", "3"]   # same id, other content: kept
+    assert r.contacts.set_index("contact_id").loc["2#2", "text"] == "changed"
+    assert any("contact_id is not unique: 1 rows" in w for w in fb.warnings)
 
 
 def test_collapse_event_rows_into_one_contact(tmp_path):
@@ -224,3 +230,106 @@ def test_bank_call_centre_export_with_its_mapping(tmp_path):
     assert c.loc["33116", "abandoned"] and c.loc["33116", "wait_s"] == 153 and pd.isna(c.loc["33116", "agent_id"])
     assert c.loc["33120", "wait_s"] == 0 and pd.isna(c.loc["33120", "customer_id"])     # a zero wait stays zero
     assert c.loc["33119", "received_at"] == pd.Timestamp("1999-01-01 06:55:20") and c.loc["33119", "agent_id"] == "MICHAL"
+
+
+XES = """<?xml version="1.0" encoding="UTF-8" ?>
+<log xes.version="1.0" xmlns="http://www.xes-standard.org/">
+  <global scope="event"><string key="org:resource" value="UNKNOWN"/></global>
+  <trace>
+    <string key="concept:name" value="T1"/>
+    <event><string key="concept:name" value="Accepted"/><date key="time:timestamp" value="2010-03-31T16:59:42+02:00"/>
+      <list key="notes"><string key="org:resource" value="nested, not the event's"/></list>
+      <string key="org:resource" value="Anne"/></event>
+    <event><string key="concept:name" value="Completed"/><date key="time:timestamp" value="2010-04-02T09:00:00+02:00"/></event>
+  </trace>
+  <trace>
+    <event><string key="concept:name" value="Accepted"/><date key="time:timestamp" value="2010-10-31T10:00:00+01:00"/></event>
+    <string key="concept:name" value="T2"/>
+  </trace>
+</log>
+"""
+
+
+def test_xes_event_log_collapses_into_incidents_open_and_closed(tmp_path):
+    import gzip
+
+    path = tmp_path / "log.xes.gz"
+    path.write_bytes(gzip.compress(XES.encode()))
+    m = mapping_from_dict({"format": "xes", "columns": {"contact_id": "case:concept:name", "agent_id": "org:resource",
+                                                        "closed_at": "time:timestamp"},
+                           "received_at": "time:timestamp", "constants": {"channel": "unknown"},
+                           "collapse": {"by": "case:concept:name", "keep": "last", "received_at": "earliest"},
+                           "closed_when": {"column": "concept:name", "values": ["Completed"]}})
+    r = ingest(path, m)
+    assert r.reconciles and (r.read, r.kept) == (3, 2)
+    c = r.contacts.set_index("contact_id")
+    assert c.loc["T1", "received_at"] == pd.Timestamp("2010-03-31 14:59:42")     # first event, in UTC
+    assert c.loc["T1", "closed_at"] == pd.Timestamp("2010-04-02 07:00")          # its last event is Completed
+    assert pd.isna(c.loc["T2", "closed_at"])                                      # still open
+    assert c.loc["T2", "received_at"] == pd.Timestamp("2010-10-31 09:00")        # trace name after its events
+    assert r.files[0].utc_offsets == {"+02:00": 2, "+01:00": 1}
+    assert r.contacts["source"].tolist()[0].startswith("log.xes.gz:")
+    cut = tmp_path / "cut.xes"
+    cut.write_text(XES[: XES.index("<trace>", XES.index("</trace>"))] + "<trace><event><string key=")
+    r = ingest(cut, m)
+    assert r.kept == 1 and r.quarantine["reason"].iloc[0].startswith("XES log cut short")
+
+
+def test_composite_contact_id_and_placeholder_customers(tmp_path):
+    rows = "line,call,cust,date\n" + "".join(f"L{i % 2},{i // 2},{'0' if i % 3 else f'C{i % 7}'},2026-01-05 10:{i:02d}\n"
+                                             for i in range(40))
+    m = mapping_from_dict({"columns": {"contact_id": ["line", "call"], "customer_id": "cust"}, "received_at": "date"})
+    r = ingest(write(tmp_path, "calls.csv", rows), m)
+    f = r.files[0]
+    assert r.kept == 40 and r.contacts["contact_id"].is_unique and r.contacts["contact_id"].iloc[3] == "L1/1"
+    assert f.placeholders == {"0": 26} and r.contacts["customer_id"].isna().sum() == 26
+    assert any("placeholder customer id '0' on 26 rows" in w for w in f.warnings)
+
+
+def test_one_id_on_an_implausible_share_of_rows_is_a_placeholder():
+    from flowkit.placeholders import find_placeholders
+
+    ids = pd.Series(["DUMMY"] * 300 + [f"C{i % 400}" for i in range(1200)] + [None] * 50 + ["unknown", "-1"])
+    assert find_placeholders(ids) == {"DUMMY": 300, "unknown": 1, "-1": 1}
+    # a busy but real customer is not one: three calls each for 400 customers, one with 12
+    busy = pd.Series(["C0"] * 12 + [f"C{i % 400}" for i in range(1200)])
+    assert find_placeholders(busy) == {}
+
+
+def test_offsets_local_keeps_the_wall_clock_and_mixed_files_are_warned(tmp_path):
+    web = write(tmp_path, "web.csv", "id,date\nW1,2026-07-01T10:00:00+02:00\n")
+    phone = write(tmp_path, "phone.csv", "id,date\nP1,2026-07-01 10:00\n")
+    r = ingest([web, phone])
+    assert r.contacts.set_index("contact_id").loc["W1", "received_at"] == pd.Timestamp("2026-07-01 08:00")
+    assert any("phone.csv has no UTC offsets" in w for w in r.files[0].warnings)
+    assert r.contacts.attrs["utc_offsets"] == {"+02:00": 1}          # the zone travels with the table
+    assert read_contacts(write_table(r.contacts, tmp_path / "c.parquet")).attrs["utc_offsets"] == {"+02:00": 1}
+    r = ingest([web, phone], mappings={"web.csv": mapping_from_dict({"offsets": "local"})})
+    assert "utc_offsets" not in r.contacts.attrs
+    assert r.contacts.set_index("contact_id").loc["W1", "received_at"] == pd.Timestamp("2026-07-01 10:00")
+    assert not any("has no UTC offsets" in w for w in r.files[0].warnings)
+    with pytest.raises(MappingError, match="offsets"):
+        mapping_from_dict({"offsets": "cet"})
+
+
+def test_closed_at_from_the_first_column_with_a_date(tmp_path):
+    text = "id,opened,resolved,closed\nA,2026-01-05 10:00,2026-01-06 10:00,2026-01-11 10:00\nB,2026-01-05 11:00,,2026-01-10 11:00\n"
+    m = mapping_from_dict({"columns": {"contact_id": "id", "closed_at": ["resolved", "closed"]}, "received_at": "opened"})
+    c = ingest(write(tmp_path, "inc.csv", text), m).contacts.set_index("contact_id")
+    assert c.loc["A", "closed_at"] == pd.Timestamp("2026-01-06 10:00") and c.loc["B", "closed_at"] == pd.Timestamp("2026-01-10 11:00")
+
+
+def test_no_server_is_nobody_not_an_agent(tmp_path):
+    text = "id,date,server\n1,2026-01-05 10:00,DORIT\n2,2026-01-05 10:01,NO_SERVER\n3,2026-01-05 10:02,\n"
+    r = ingest(write(tmp_path, "calls.csv", text), mapping_from_dict({"columns": {"agent_id": "server"}}))
+    assert r.contacts["agent_id"].tolist()[0] == "DORIT" and r.contacts["agent_id"].isna().sum() == 2
+    assert any("'NO_SERVER' on 1 rows means nobody" in w for w in r.files[0].warnings)
+
+
+def test_an_xes_log_without_a_mapping_is_one_contact_per_trace(tmp_path):
+    path = tmp_path / "log.xes"
+    path.write_text(XES)
+    r = ingest(path)
+    assert r.files[0].mapping.startswith("recognised layout: an XES event log")
+    assert sorted(r.contacts["contact_id"]) == ["T1", "T2"]
+    assert r.contacts.set_index("contact_id").loc["T1", "received_at"] == pd.Timestamp("2010-03-31 14:59:42")

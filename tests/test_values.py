@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from flowkit.ingest.values import normalise_channel, parse_bool, parse_datetime, parse_duration
+from flowkit.ingest.values import utc_offsets, normalise_channel, parse_bool, parse_datetime, parse_duration
 
 
 def s(*values):
@@ -29,9 +29,20 @@ def test_month_first_is_settled_the_same_way():
     assert p.values.iloc[0] == pd.Timestamp("2016-03-04 10:00")
 
 
-def test_iso_with_offsets_keeps_local_wall_time_across_dst():
-    p = parse_datetime(s("2026-10-24T10:00:00+02:00", "2026-10-26T10:00:00+01:00"))
-    assert list(p.values) == [pd.Timestamp("2026-10-24 10:00"), pd.Timestamp("2026-10-26 10:00")]
+def test_iso_with_offsets_is_stored_as_utc_across_dst_and_the_offsets_are_reported():
+    raw = s("2026-10-24T10:00:00+02:00", "2026-10-26T10:00:00+01:00", "2026-10-26T10:30:00Z")
+    p = parse_datetime(raw)
+    assert list(p.values) == [pd.Timestamp("2026-10-24 08:00"), pd.Timestamp("2026-10-26 09:00"),
+                              pd.Timestamp("2026-10-26 10:30")]
+    assert utc_offsets(raw) == {"+02:00": 1, "+01:00": 1, "+00:00": 1}
+
+
+def test_out_of_range_years_are_bad_dates_not_a_crash():
+    # "990201" read year-first is 9902-01-01, beyond pandas' nanosecond range
+    p = parse_datetime(s("9902-01-01", "1999-02-01", "990201 7:02:47"), fmt="ISO8601")
+    assert list(p.bad) == [True, False, True]
+    p = parse_datetime(s("9902-01-01 00:00:00", "2262-05-01"), fmt="%Y-%m-%d %H:%M:%S")
+    assert p.bad.all()
 
 
 def test_mixed_precision_iso_and_impossible_dates():

@@ -11,7 +11,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["XmR", "xmr"]
+__all__ = ["XmR", "xmr", "MIN_POINTS"]
+
+#: fewer points than this and the limits are too loose to call a process predictable or not
+#: (Wheeler: 20-30 points for useful limits); a chart may still be drawn, but without a verdict.
+MIN_POINTS = 20
 
 
 @dataclass(frozen=True)
@@ -26,8 +30,25 @@ class XmR:
     signals: pd.Series         # bool per point: outside the natural process limits
 
     @property
-    def predictable(self) -> bool:
+    def judged(self) -> bool:
+        """Enough points for a verdict at all."""
+        return len(self.values) >= MIN_POINTS
+
+    @property
+    def predictable(self) -> bool | None:
+        """No signals, on enough points; None when there are too few points to tell."""
+        if not self.judged:
+            return None
         return not bool(self.signals.any())
+
+    @property
+    def verdict(self) -> str:
+        if not self.judged:
+            return f"too few points to judge ({len(self.values)}; an XmR verdict needs at least {MIN_POINTS})"
+        if self.predictable:
+            return f"predictable ({len(self.values)} points, none outside the limits)"
+        return (f"signals outside the limits ({int(self.signals.sum())} of {len(self.values)} points): "
+                "look for special causes")
 
 
 def xmr(values: pd.Series, floor_at_zero: bool = True) -> XmR:

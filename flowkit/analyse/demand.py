@@ -12,7 +12,7 @@ import pandas as pd
 from flowkit.analyse.capability import XmR, xmr
 
 __all__ = ["failure_share", "volumes", "pareto", "value_failure_links", "weekly_by_type", "predictability",
-           "complete_weeks"]
+           "complete_weeks", "complete_week_count"]
 
 _DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
@@ -112,7 +112,22 @@ def complete_weeks(weekly: pd.DataFrame, received_at: pd.Series) -> pd.DataFrame
     return weekly[keep]
 
 
+def complete_week_count(received_at: pd.Series) -> int:
+    """Monday-to-Sunday weeks the log covers from start to end (a 3-hour extract covers none)."""
+    if received_at.empty:
+        return 0
+    first = received_at.min().normalize()
+    first_monday = first + pd.Timedelta(days=(7 - first.day_of_week) % 7)
+    through = received_at.max().normalize() + pd.Timedelta(days=1)   # a week counts once the log reaches its Sunday
+    return max(0, int((through - first_monday) // pd.Timedelta(days=7)))
+
+
 def predictability(df: pd.DataFrame, top: int = 8) -> dict[str, XmR]:
-    """An XmR chart of weekly volume for each of the ``top`` demand types."""
+    """An XmR chart of weekly volume for each of the ``top`` demand types.
+
+    The week is the natural grain of demand (days carry the weekly pattern, so daily points
+    would flag every Monday). Each chart says whether it has the 20 points a verdict needs
+    (:attr:`XmR.verdict`): a 3-hour or one-month extract gets "too few points", not "predictable".
+    """
     weekly = weekly_by_type(df, top)
     return {name: xmr(weekly[name]) for name in weekly.columns if len(weekly) >= 2}

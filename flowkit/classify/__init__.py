@@ -62,11 +62,16 @@ def classify(contacts: pd.DataFrame, rules: RuleSet | None = None, model: Demand
     if reasons:
         parsed = parse_reasons(reasons)
         codes = df["reason_code"].astype(object)
-        hit = weak & codes.isin(list(parsed))
-        for idx in hit[hit].index:
-            demand, ftype = parsed[codes[idx]]
-            result.loc[idx, ["demand", "failure_type", "demand_type", "rule", "confidence"]] = \
-                [demand, ftype, str(codes[idx]), f"reason:{codes[idx]}", RULES_WIN]
+        hit = (weak & codes.isin(list(parsed))).to_numpy()
+        if hit.any():  # one join, not a per-row update: a million rows in seconds, not minutes
+            table = pd.DataFrame.from_dict(parsed, orient="index", columns=["demand", "failure_type"])
+            code = codes[hit].astype(str)
+            found = table.reindex(code.to_numpy())
+            result.loc[hit, "demand"] = found["demand"].to_numpy()
+            result.loc[hit, "failure_type"] = found["failure_type"].to_numpy()
+            result.loc[hit, "demand_type"] = code.to_numpy()
+            result.loc[hit, "rule"] = ("reason:" + code).to_numpy()
+            result.loc[hit, "confidence"] = RULES_WIN
 
     if model is not None:
         unsure = result["confidence"] < RULES_WIN

@@ -21,7 +21,7 @@ __all__ = ["Mapping", "TimestampSpec", "load_mapping", "recognise", "resolve"]
 _TOP_KEYS = {
     "format", "delimiter", "encoding", "sheet", "records", "columns", "received_at", "constants",
     "booleans", "drop", "collapse", "channels", "durations", "pad_short_rows", "reason_demand", "description",
-    "na_values",
+    "na_values", "closed_when", "offsets",
 }
 _MAPPABLE = [c for c in COLUMNS if c not in ("received_at", "source")]
 #: cell texts that mean "no value" in every export (the mapping's na_values adds more).
@@ -51,7 +51,9 @@ class Mapping:
     constants: dict[str, str] = field(default_factory=dict)
     booleans: dict[str, dict] = field(default_factory=dict)            # target -> {column, true, false}
     drop: dict[str, tuple[str, ...]] = field(default_factory=dict)     # source column -> values
-    collapse: dict | None = None                                        # {by: column, keep: first|last}
+    collapse: dict | None = None              # {by: column, keep: first|last, received_at: earliest|kept}
+    closed_when: dict | None = None           # {column, values}: closed_at only where the row says closed
+    offsets: str = "utc"                      # times with a UTC offset: to UTC, or "local" (wall clock as written)
     channels: dict[str, str] = field(default_factory=dict)             # source value -> channel
     durations: dict[str, str] = field(default_factory=dict)            # target -> unit
     pad_short_rows: bool = False
@@ -136,10 +138,24 @@ def mapping_from_dict(doc: dict, origin: str = "mapping") -> Mapping:
     if collapse is not None:
         if not isinstance(collapse, dict) or "by" not in collapse:
             raise _fail(origin, "collapse", "needs {by: COLUMN, keep: first|last}")
+        extra = set(collapse) - {"by", "keep", "received_at"}
+        if extra:
+            raise _fail(origin, f"collapse.{sorted(extra)[0]}", "unknown key; use by, keep, received_at")
         keep = collapse.get("keep", "last")
         if keep not in ("first", "last"):
             raise _fail(origin, "collapse.keep", f"{keep!r}: use first or last")
-        collapse = {"by": str(collapse["by"]), "keep": keep}
+        when = collapse.get("received_at", "kept")
+        if when not in ("earliest", "kept"):
+            raise _fail(origin, "collapse.received_at", f"{when!r}: use earliest (an event log's first event) "
+                                                        "or kept (the kept row's own time)")
+        collapse = {"by": str(collapse["by"]), "keep": keep, "received_at": when}
+
+    closed_when = doc.get("closed_when")
+    if closed_when is not None:
+        if not isinstance(closed_when, dict) or set(closed_when) != {"column", "values"}:
+            raise _fail(origin, "closed_when", "needs {column: NAME, values: [codes that mean closed]}")
+        closed_when = {"column": str(closed_when["column"]),
+                       "values": tuple(str(v) for v in _as_tuple(origin, "closed_when.values", closed_when["values"]))}
 
     channels = {str(k): str(v) for k, v in (doc.get("channels") or {}).items()}
     for k, v in channels.items():
@@ -164,12 +180,16 @@ def mapping_from_dict(doc: dict, origin: str = "mapping") -> Mapping:
                         for c, vals in doc["na_values"].items()}
     elif "na_values" in doc:
         na_values = DEFAULT_NA + tuple(str(v) for v in _as_tuple(origin, "na_values", doc["na_values"]))
+    offsets = str(doc.get("offsets", "utc"))
+    if offsets not in ("utc", "local"):
+        raise _fail(origin, "offsets", f"{offsets!r}: use utc (convert times with an offset to UTC) or local "
+                                       "(keep the wall-clock time as written)")
     fmt = doc.get("format")
     sheet = doc.get("sheet")
     return Mapping(
         columns=columns, received_at=received, format=fmt, delimiter=doc.get("delimiter"),
         encoding=doc.get("encoding"), sheet=sheet, records=doc.get("records"), constants=constants,
-        booleans=booleans, drop=drop, collapse=collapse, channels=channels, durations=durations,
+        booleans=booleans, drop=drop, collapse=collapse, closed_when=closed_when, offsets=offsets, channels=channels, durations=durations,
         pad_short_rows=bool(doc.get("pad_short_rows", False)), reason_demand=reason_demand, na_values=na_values, na_by_column=na_by_column, origin=origin,
     )
 
@@ -228,8 +248,35 @@ _DATE_ONLY = ["date", "call date", "data", "дата"]
 _TIME_ONLY = ["time", "call time", "godzina", "время", "czas rozpoczęcia"]
 
 
+#: whole export layouts known by their header, each the same as a documented mapping in samples/mappings/
+_LAYOUTS: list[tuple[str, frozenset[str], dict]] = [
+    ("the Technion call-centre layout (as samples/mappings/anonymous_bank.yaml)",
+     frozenset({"vru+line", "call_id", "customer_id", "date", "vru_entry", "q_time", "outcome", "ser_time", "server"}),
+     {"columns": {"contact_id": ["vru+line", "call_id"], "customer_id": "customer_id", "reason_code": "type",
+                  "wait_s": "q_time", "handle_s": "ser_time", "agent_id": "server"},
+      "received_at": {"columns": ["date", "vru_entry"], "format": "%y%m%d %H:%M:%S"},
+      "constants": {"channel": "phone"},
+      "booleans": {"abandoned": {"column": "outcome", "true": ["HANG"], "false": ["AGENT"]}},
+      "drop": {"outcome": ["PHANTOM"]},
+      "na_values": {"server": ["NO_SERVER"]}}),
+    ("an XES event log: one contact per trace, received at its first event (closing needs a mapping: "
+     "closed_when; see samples/mappings/bpic2013_incidents.yaml)",
+     frozenset({"case:concept:name", "time:timestamp"}),
+     {"columns": {"contact_id": "case:concept:name"}, "received_at": "time:timestamp",
+      "collapse": {"by": "case:concept:name", "keep": "last", "received_at": "earliest"}}),
+]
+
+
 def recognise(header: list[str]) -> Mapping:
-    """A mapping from well-known column names, for exports that come without one."""
+    """A mapping from a known export layout or well-known column names, for exports without one."""
+    names = {h.strip() for h in header}
+    for title, needed, doc in _LAYOUTS:
+        if needed <= names:
+            return mapping_from_dict(doc, f"recognised layout: {title}")
+    return _recognise_names(header)
+
+
+def _recognise_names(header: list[str]) -> Mapping:
     by_key = {}
     for name in header:
         by_key.setdefault(norm_key(name), name)
@@ -263,10 +310,10 @@ def recognise(header: list[str]) -> Mapping:
 
 def resolve(mapping: Mapping | None, header: list[str], path: str) -> Mapping:
     """Complete ``mapping`` with recognised names and check every named column exists."""
-    auto = recognise(header)
     if mapping is None:
-        mapping = auto
+        mapping = recognise(header)
     else:
+        auto = _recognise_names(header)
         # fill what the mapping leaves out from recognised names it does not already use
         taken = {c for cols in mapping.columns.values() for c in cols}
         taken |= {spec["column"] for spec in mapping.booleans.values()}
@@ -289,6 +336,8 @@ def resolve(mapping: Mapping | None, header: list[str], path: str) -> Mapping:
     needed += [(f"na_values.{c}", c) for c in mapping.na_by_column]
     if mapping.collapse:
         needed.append(("collapse.by", mapping.collapse["by"]))
+    if mapping.closed_when:
+        needed.append(("closed_when.column", mapping.closed_when["column"]))
     missing = [(key, col) for key, col in needed if col not in header]
     if missing:
         what = "; ".join(f"{key} names {col!r}" for key, col in missing)

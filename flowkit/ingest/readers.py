@@ -24,10 +24,10 @@ from flowkit.ingest.encoding import decode
 
 __all__ = ["FORMATS", "RawTable", "Reject", "format_of", "read_raw"]
 
-FORMATS = ("csv", "tsv", "xlsx", "json", "jsonl", "parquet")
+FORMATS = ("csv", "tsv", "xlsx", "json", "jsonl", "parquet", "xes")
 _EXT = {
     ".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".tab": "tsv", ".xlsx": "xlsx", ".xlsm": "xlsx",
-    ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet",
+    ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet", ".xes": "xes",
 }
 _SNIFF_DELIMITERS = ",;\t|"
 
@@ -103,6 +103,8 @@ def read_raw(path: Path, *, fmt: str | None = None, encoding: str | None = None,
         return _read_xlsx(path, sheet)
     if kind == "parquet":
         return _read_parquet(path)
+    if kind == "xes":
+        return _read_xes(path)
     data = path.read_bytes()
     if path.suffix.lower() == ".gz":
         data = gzip.decompress(data)
@@ -326,3 +328,50 @@ def _read_parquet(path: Path) -> RawTable:
     header = [str(c) for c in df.columns]
     rows = [[_cell_text(v) for v in row] for row in df.itertuples(index=False, name=None)]
     return RawTable(_to_frame(header, rows), list(range(1, len(df) + 1)), position="record")
+
+
+def _read_xes(path: Path) -> RawTable:
+    """An XES event log, streamed: one row per event, the trace's attributes as ``case:<key>``.
+
+    lxml's iterparse reads one trace at a time and each is cleared once its events are
+    rows, so memory grows with the rows kept, not with the XML tree (a million-event log
+    is a few hundred MB of XML). Each row's place is the event's line in the file.
+    A file cut short keeps the events before the break and records the break as a reject.
+    """
+    from lxml import etree
+
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    rows: list[dict] = []
+    lines: list[int] = []
+    rejects: list[Reject] = []
+    event_tag, trace_tag = "{http://www.xes-standard.org/}event", "{http://www.xes-standard.org/}trace"
+    pending: list[tuple[int, dict]] = []
+    try:
+        with opener(path, "rb") as fh:
+            for _, el in etree.iterparse(fh, events=("end",), tag=(event_tag, trace_tag, "event", "trace"),
+                                         huge_tree=True, remove_comments=True):
+                # direct children only: a nested attribute (inside a list or another attribute) is not the event's
+                attrs = {child.get("key"): child.get("value") for child in el if child.get("key") is not None}
+                if etree.QName(el).localname == "event":
+                    pending.append((el.sourceline or 0, attrs))
+                    continue
+                case = {f"case:{k}": v for k, v in attrs.items()}   # trace attributes, wherever they stand
+                for line, ev in pending:
+                    rows.append({**case, **ev})
+                    lines.append(line)
+                pending = []
+                el.clear()
+                while el.getprevious() is not None:
+                    del el.getparent()[0]
+    except etree.XMLSyntaxError as exc:
+        if not rows:
+            raise IngestError(f"{path}: not a readable XES log (line {exc.lineno}: {exc.msg})") from exc
+        rejects.append(Reject(exc.lineno or 0, f"XES log cut short: {exc.msg}; events after this line are not read",
+                              ""))
+    except (OSError, EOFError) as exc:   # a truncated .gz
+        if not rows:
+            raise IngestError(f"{path}: not a readable XES log ({exc})") from exc
+        rejects.append(Reject(lines[-1] if lines else 0, f"XES log cut short: {exc}", ""))
+    header = list(dict.fromkeys(k for r in rows for k in r))
+    table = _to_frame(header, [[r.get(c) for c in header] for r in rows])
+    return RawTable(table, lines, rejects, [], encoding="utf-8", position="line")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +26,7 @@ __all__ = [
     "normalise_handling",
     "DATE_FORMATS",
     "format_dayfirst",
+    "utc_offsets",
 ]
 
 
@@ -81,23 +81,56 @@ DATE_FORMATS: list[str] = (
 )
 
 
-def _to_datetime(values: pd.Series, fmt: str) -> pd.Series:
+_OFFSET = r"(?:Z|[+-]\d\d:?\d\d)$"
+
+
+def _to_datetime(values: pd.Series, fmt: str, local: bool = False) -> pd.Series:
+    """Parse with one format; what it cannot read (or what lies outside 1677-2262) is NaT.
+
+    Timestamps that carry a UTC offset are converted to UTC (naive): a log that spans a
+    daylight-saving change, or several zones, stays in one order. Which offsets the source
+    used is reported by :func:`utc_offsets`, so the local zone can be stated.
+    """
+    text = values.astype(str)
+    has_offset = text.str.contains(_OFFSET, regex=True)
+    if local and has_offset.any():   # wall-clock time as written: the offset is dropped, not applied
+        text = text.str.replace(_OFFSET, "", regex=True)
+        has_offset = has_offset & False
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    for part, utc in ((text[~has_offset], False), (text[has_offset], True)):
+        if part.empty:
+            continue
+        try:
+            parsed = pd.to_datetime(part, format=fmt, errors="coerce", utc=utc)
+            if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+                parsed = parsed.dt.tz_localize(None)
+            parsed = parsed.astype("datetime64[ns]")
+        except (ValueError, TypeError, OverflowError):
+            # out of bounds for nanoseconds (a year like 9902) or a format pandas refuses as a
+            # whole: one distinct value at a time, each failure is simply not a date
+            parsed = map_distinct(part, lambda v: _one_datetime(v, fmt, utc)).astype("datetime64[ns]")
+        out.loc[part.index] = parsed
+    return out
+
+
+def _one_datetime(value, fmt: str, utc: bool):
+    if value is None:
+        return pd.NaT
     try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", "In a future version of pandas, parsing datetimes with mixed time zones",
-                                    FutureWarning)
-            out = pd.to_datetime(values, format=fmt, errors="coerce")
-        if out.dtype == object:
-            # pandas 2.x returns objects for mixed UTC offsets where pandas 3 raises (lifelines needs pandas < 3)
-            raise ValueError("mixed UTC offsets")
-    except (ValueError, TypeError):
-        # mixed UTC offsets (a DST change): contact logs are read in local wall-clock time,
-        # which is the text before the offset
-        local = values.astype(str).str.replace(r"(Z|[+-]\d\d:?\d\d)$", "", regex=True)
-        out = pd.to_datetime(local, format=fmt, errors="coerce")
-    if isinstance(out.dtype, pd.DatetimeTZDtype):
-        out = out.dt.tz_localize(None)
-    return out.astype("datetime64[ns]")
+        ts = pd.to_datetime(value, format=fmt, utc=utc)
+        if ts.tzinfo is not None:
+            ts = ts.tz_convert("UTC").tz_localize(None)
+        return ts.as_unit("ns")
+    except (ValueError, TypeError, OverflowError):
+        return pd.NaT
+
+
+def utc_offsets(raw: pd.Series) -> dict[str, int]:
+    """The UTC offsets written in timestamp text, with counts (empty when the log has none)."""
+    text = _as_text(raw).dropna()
+    found = text.str.extract(r"(Z|[+-]\d\d:?\d\d)$")[0].dropna()
+    found = found.replace("Z", "+00:00").str.replace(r"^([+-]\d\d)(\d\d)$", r"\1:\2", regex=True)
+    return {str(k): int(v) for k, v in found.value_counts().items()}
 
 
 def _sample(values: pd.Series, k: int = 3000) -> pd.Series:
@@ -108,13 +141,15 @@ def _sample(values: pd.Series, k: int = 3000) -> pd.Series:
     return values.iloc[np.unique(idx)]
 
 
-def parse_datetime(raw: pd.Series, fmt: str | None = None, dayfirst: bool | None = None) -> Parsed:
+def parse_datetime(raw: pd.Series, fmt: str | None = None, dayfirst: bool | None = None,
+                   local: bool = False) -> Parsed:
     """Parse timestamps; with no ``fmt`` choose the candidate format that reads most of a sample.
 
     Rows the chosen format cannot read are retried with the other formats that read part of
     the sample (exports sometimes mix "2024-01-05" and "2024-01-05 08:13"); only what no
     plausible format reads is reported bad. ``dayfirst`` restricts the candidates when the
-    sample cannot tell 03/04 from 04/03.
+    sample cannot tell 03/04 from 04/03. Times with a UTC offset become UTC, unless ``local``:
+    then the wall-clock time as written is kept (for a log whose other exports are local time).
     """
     text = _as_text(raw)
     present = text.notna()
@@ -129,7 +164,7 @@ def parse_datetime(raw: pd.Series, fmt: str | None = None, dayfirst: bool | None
         candidates = DATE_FORMATS
         if dayfirst is not None:
             candidates = [f for f in candidates if format_dayfirst(f) in (None, dayfirst)]
-        scores = [(int(_to_datetime(sample, f).notna().sum()), -i, f) for i, f in enumerate(candidates)]
+        scores = [(int(_to_datetime(sample, f, local).notna().sum()), -i, f) for i, f in enumerate(candidates)]
         scores = [s for s in scores if s[0] > 0]
         scores.sort(reverse=True)
         formats = [f for _, _, f in scores]
@@ -140,7 +175,7 @@ def parse_datetime(raw: pd.Series, fmt: str | None = None, dayfirst: bool | None
     for f in formats:
         if pending.empty:
             break
-        parsed = _to_datetime(pending, f)
+        parsed = _to_datetime(pending, f, local)
         ok = parsed.notna()
         result.loc[ok[ok].index] = parsed[ok]
         pending = pending[~ok]

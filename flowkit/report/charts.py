@@ -8,6 +8,7 @@ level, not colour alone, so a printed report still reads.
 from __future__ import annotations
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -17,7 +18,7 @@ import pandas as pd  # noqa: E402
 from flowkit.analyse.capability import XmR  # noqa: E402
 
 __all__ = ["failure_by", "pareto", "xmr_chart", "weekly_failure_share", "nth_contact", "contacts_per_case",
-           "value_failure_flow", "data_effects", "new_axes"]
+           "value_failure_flow", "data_effects", "phone_by_hour", "new_axes"]
 
 VALUE = dict(facecolor="0.85", edgecolor="black", hatch="")
 FAILURE = dict(facecolor="0.35", edgecolor="black", hatch="//")
@@ -98,7 +99,8 @@ def xmr_chart(chart: XmR, title: str, ylabel: str, ax=None):
 def weekly_failure_share(table: pd.DataFrame, ax=None):
     ax = ax or new_axes(height=3.0)
     ax.plot(table.index, table["failure_share"] * 100, color="black", marker="o", markersize=3)
-    ax.set_ylim(0, max(100, float(np.nanmax(table["failure_share"] * 100)) if len(table) else 100))
+    shares = table["failure_share"].astype(float) * 100
+    ax.set_ylim(0, max(100, float(shares.max())) if shares.notna().any() else 100)
     ax.set_ylabel("failure demand, %")
     ax.tick_params(axis="x", labelsize=8, rotation=45)
     return _finish(ax, "Failure share by week")
@@ -199,3 +201,22 @@ def data_value_ranking(entries: list[dict], label_key: str, title: str, ax=None)
     ax.set_yticks(y, names, fontsize=8)
     ax.set_xlabel("agent hours saved over the simulated period (95% CI); hollow = no significant effect")
     return _finish(ax, title)
+
+
+def phone_by_hour(profile: pd.DataFrame, ax=None):
+    """Calls offered per hour (bars) with abandonment and service level (lines, right axis)."""
+    ax = ax or new_axes()
+    x = profile.index.to_numpy()
+    ax.bar(x, profile["offered"], **VALUE, label="calls offered")
+    ax.set_xlabel("hour of day")
+    ax.set_ylabel("calls offered")
+    right = ax.twinx()
+    right.plot(x, profile["abandon_rate"], color="black", marker="o", lw=1.2, label="abandoned (of offered)")
+    right.plot(x, profile["service_level"], color="0.4", marker="s", ls="--", lw=1.2, label="answered within 20 s")
+    right.set_ylim(0, 1)
+    right.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    right.spines[["top"]].set_visible(False)
+    handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
+    labels = ax.get_legend_handles_labels()[1] + right.get_legend_handles_labels()[1]
+    ax.legend(handles, labels, frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)
+    return _finish(ax, "Phone calls offered, abandonment and service level by hour")

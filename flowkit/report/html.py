@@ -41,6 +41,15 @@ def _pct(x: float) -> str:
     return "n/a" if x != x else f"{x:.0%}"
 
 
+def _days(d: float) -> str:
+    """A duration in days, said in the unit a manager would use."""
+    if d < 1 / 24:
+        return f"{d * 1440:.0f} minutes"
+    if d < 2:
+        return f"{d * 24:.1f} hours"
+    return f"{d:.1f} days"
+
+
 def summary_sentences(c: pd.DataFrame, cases: pd.DataFrame) -> tuple[list[str], dict[str, float]]:
     """The one-screen summary in plain language, and the numbers behind it."""
     overall = A.failure_share(c).iloc[0]
@@ -64,23 +73,50 @@ def summary_sentences(c: pd.DataFrame, cases: pd.DataFrame) -> tuple[list[str], 
         numbers["agent_hours_failure"] = float(hours.loc["failure", "agent_hours"])
         s.append(f"Failure demand took {hours.loc['failure', 'agent_hours']:,.0f} agent hours, "
                  f"{_pct(hours.loc['failure', 'share'])} of the handling time the log records.")
+    phone = A.phone_service(c)
+    if phone is not None:
+        numbers.update({f"phone_{k}": v for k, v in phone.items()})
+        s.extend(phone_sentences(phone))
+    no_customer = int(c["customer_id"].isna().sum())
+    numbers["contacts_without_customer"] = no_customer
+    if no_customer and c["customer_id"].notna().any():
+        s.append(f"{no_customer:,} contacts ({_pct(no_customer / max(n, 1))}) have no usable customer id (blank, or a "
+                 "placeholder such as 0 that stands for 'not identified'); they count in volumes and waits but are "
+                 "left out of repeat and case figures.")
     if len(cases):
         pct, _ = A.end_to_end(cases)
-        numbers.update({"e2e_p50_days": float(pct["p50"]), "e2e_p90_days": float(pct["p90"])})
-        if cases["closed_at"].notna().mean() >= 0.5:
-            s.append(f"Half of all cases end within {pct['p50']:.1f} days of the customer's first contact; "
-                     f"one in ten takes more than {pct['p90']:.1f} days.")
+        numbers.update({"e2e_p50_days": float(pct["p50"]), "e2e_p90_days": float(pct["p90"]),
+                        "e2e_open_cases": int(pct["open"])})
+        if cases["open"].notna().any():   # the log records closing times
+            n_open = int(pct["open"])
+            if np.isinf(pct["p50"]):
+                first = (f"More than half of all cases were still open when the log ends, so no median end-to-end "
+                         f"time can be given ({n_open:,} of {len(cases):,} open).")
+            else:
+                tail = (f"one in ten takes more than {_days(pct['p90'])}" if np.isfinite(pct["p90"]) else
+                        "more than one in ten are still open, so how long the slowest take is not known yet")
+                first = f"Half of all cases end within {_days(pct['p50'])} of the customer's first contact; {tail}."
+            if n_open:
+                first += (f" {n_open:,} of {len(cases):,} cases ({_pct(n_open / len(cases))}) are still open at the end "
+                          "of the log: they count as still running (Kaplan-Meier), not as finished.")
+            s.append(first)
         else:  # no closing times: only repeat cases show how long customers were kept going
             repeat = cases[cases["n_contacts"] > 1]
             if len(repeat) >= 2:
                 rp, _ = A.end_to_end(repeat)
                 numbers.update({"repeat_e2e_p50_days": float(rp["p50"]), "repeat_e2e_p90_days": float(rp["p90"])})
-                s.append(f"Where customers had to come back, half waited {rp['p50']:.1f} days or more from first to "
-                         f"last contact, one in ten more than {rp['p90']:.1f} days (the log records no closing "
+                s.append(f"Where customers had to come back, half waited {_days(rp['p50'])} or more from first to "
+                         f"last contact, one in ten more than {_days(rp['p90'])} (the log records no closing "
                          "times, so these are lower bounds).")
-        multi = float((cases["n_contacts"] > 1).mean())
-        numbers["repeat_case_share"] = multi
-        s.append(f"{_pct(multi)} of cases needed more than one contact.")
+        known = A.identified(cases)
+        if c["customer_id"].isna().all() and (cases["n_contacts"] == 1).all():
+            s.append("The log has no customer ids (and no case ids that group contacts), so repeat contacts cannot be "
+                     "seen: every contact is its own case here.")
+        elif len(known):
+            multi = float((known["n_contacts"] > 1).mean())
+            numbers["repeat_case_share"] = multi
+            who = " of identified customers" if len(known) < len(cases) else ""
+            s.append(f"{_pct(multi)} of cases{who} needed more than one contact.")
     os_ = A.one_stop(c)
     if os_["cases"]:
         numbers["one_stop_perfect"] = os_["perfect"]
@@ -90,6 +126,24 @@ def summary_sentences(c: pd.DataFrame, cases: pd.DataFrame) -> tuple[list[str], 
         s.append(f"{numbers['unknown']:,} contacts ({_pct(numbers['unknown'] / n)}) could not be classified "
                  "(mostly calls with no words recorded); they are counted apart, not guessed.")
     return s, numbers
+
+
+def phone_sentences(phone: dict) -> list[str]:
+    """Abandonment, wait and service level in words, over calls offered."""
+    offered = int(phone["offered"])
+    out = [f"Of {offered:,} phone calls offered, {_pct(phone['abandon_rate'])} were abandoned "
+           f"({int(phone['abandoned']):,}"
+           + (f", of whom {int(phone['abandoned_before_queue']):,} after no wait at all: in the IVR or within a second "
+              "of queueing" if phone["abandoned_before_queue"] else "") + ")."]
+    if phone["mean_wait_s"] == phone["mean_wait_s"]:
+        out.append(f"Callers waited {phone['mean_wait_s']:.0f} s on average (over all calls offered, abandoned ones until "
+                   f"they gave up); {_pct(phone['service_level'])} were answered within {phone['threshold_s']:.0f} s.")
+    gaps = [f"{int(phone['no_outcome']):,} without an outcome" if phone["no_outcome"] else "",
+            f"{int(phone['no_wait']):,} without a wait" if phone["no_wait"] else ""]
+    gaps = [g for g in gaps if g]
+    if gaps:
+        out.append(f"Calls whose row lacks a figure are left out of that figure only ({', '.join(gaps)}).")
+    return out
 
 
 def _png(ax, path: Path) -> str:
@@ -103,7 +157,7 @@ def _png(ax, path: Path) -> str:
 
 #: columns that hold shares or rates, shown as percentages; every other number is shown as it is
 _PERCENT = ("share", "rate", "relative", "resolved_with", "resolved_without", "resolved_diff", "resolved_at_contact",
-            "one_stop")
+            "one_stop", "service_level")
 
 
 def _cell(value, percent: bool) -> str:
@@ -126,7 +180,7 @@ def _table(df: pd.DataFrame, path: Path, index: bool = True) -> dict:
     rows = []
     for i, row in enumerate(shown.itertuples(index=False)):
         pct_row = bool(row_percent.iloc[i]) if row_percent is not None else False
-        rows.append([_cell(v, p or (pct_row and c in ("real", "simulated", "difference"))) for v, p, c in
+        rows.append([_cell(v, p or (pct_row and c in ("real", "simulated", "difference", "value"))) for v, p, c in
                      zip(row, percent, columns)])
     return {"columns": columns, "rows": rows, "csv": path.name}
 
@@ -166,6 +220,16 @@ def build_report(contacts: pd.DataFrame, out_dir: str | Path, title: str = "Dema
         tables.append(t)
         report.tables[name] = path
 
+    phone = A.phone_service(c)
+    if phone is not None:
+        step("phone service")
+        by_hour = A.phone_profile(c, "hour")
+        figure("phone_by_hour", charts.phone_by_hour(by_hour),
+               "Over all calls offered, abandoned calls included (the denominator of Erlang C/A and the simulator).")
+        table("phone_service", pd.DataFrame({"metric": list(phone), "value": list(phone.values())}),
+              "Phone service over calls offered", index=False)
+        table("phone_by_hour", by_hour, "Phone calls by hour of day: abandonment, mean wait, service level")
+        table("phone_by_weekday", A.phone_profile(c, "weekday"), "Phone calls by weekday")
     step("demand")
     by_channel = A.failure_share(c, "channel")
     by_channel = by_channel[by_channel["contacts"] > 0]
@@ -187,20 +251,31 @@ def build_report(contacts: pd.DataFrame, out_dir: str | Path, title: str = "Dema
     table("value_failure_links", links, "Value demand and the failure demand that followed", index=False)
     step("predictability")
     xmrs = A.predictability(c, top=6)
-    for name, chart in xmrs.items():
+    judged = {name: chart for name, chart in xmrs.items() if chart.judged}
+    if not judged and len(c):
+        n_weeks = A.complete_week_count(c["received_at"])
+        span = _days((c["received_at"].max() - c["received_at"].min()).total_seconds() / 86400)
+        sentences.append(f"Whether demand is predictable cannot be told from this log: it spans {span} ({n_weeks} "
+                         f"complete week{'s' if n_weeks != 1 else ''}), and an XmR chart needs at least "
+                         f"{A.MIN_POINTS} weekly points.")
+    for name, chart in judged.items():
         safe = "".join(ch if ch.isalnum() else "_" for ch in name)[:40]
-        verdict = "predictable" if chart.predictable else "signals outside the limits: look for special causes"
         figure(f"xmr_{safe}", charts.xmr_chart(chart, f"Weekly contacts: {name}", "contacts per week"),
-               f"XmR chart, limits mean ± 2.66 × average moving range ({verdict}).")
+               f"XmR chart, limits mean ± 2.66 × average moving range: {chart.verdict}.")
     step("flow")
     if len(cases) >= 2:
         pct, e2e = A.end_to_end(cases)
-        table("end_to_end_days", pct.to_frame("days"), "End-to-end time per case, days")
+        n_open = int(pct["open"])
+        table("end_to_end_days", pct.to_frame("days"),
+              "End-to-end time per case, days" + (f" (Kaplan-Meier: {n_open:,} open cases counted as still running; "
+                                                  "inf = not reached within the log)" if n_open else ""))
         if e2e is not None:
+            done = cases[~cases["open"].fillna(False).astype(bool)].sort_values("first_at")
             sample = e2e if len(e2e.values) <= 400 else A.xmr(
-                (cases.sort_values("first_at")["end_to_end_s"] / 86400).iloc[:: max(1, len(cases) // 400)].reset_index(drop=True))
+                (done["end_to_end_s"] / 86400).iloc[:: max(1, len(done) // 400)].reset_index(drop=True))
             figure("end_to_end_capability", charts.xmr_chart(sample, "End-to-end time per case (capability)", "days"),
-                   "Cases in order of first contact (sampled to 400 points when there are more); limits from the same points.")
+                   "Finished cases in order of first contact (sampled to 400 points when there are more); limits from "
+                   f"the same points: {sample.verdict}." + (f" {n_open:,} open cases are not on this chart." if n_open else ""))
     cpc = A.contacts_per_case(cases)
     figure("contacts_per_case", charts.contacts_per_case(cpc), "Cases by number of contacts.")
     table("contacts_per_case", cpc.to_frame(), "Cases by number of contacts")
@@ -222,6 +297,10 @@ def build_report(contacts: pd.DataFrame, out_dir: str | Path, title: str = "Dema
     template = Environment(loader=PackageLoader("flowkit.report", "templates"),
                            autoescape=select_autoescape(["html", "j2"])).get_template("report.html.j2")
     period = f"{c['received_at'].min():%d %b %Y} – {c['received_at'].max():%d %b %Y}" if len(c) else ""
+    offsets = contacts.attrs.get("utc_offsets") or {}
+    if offsets:   # times were stored as UTC: say so, and what the source's own zone was
+        period += (" (times and hours in UTC; the source's local zone: "
+                   + ", ".join(f"UTC{k}" for k, _ in sorted(offsets.items(), key=lambda kv: -kv[1])) + ")")
     html = template.render(title=title, period=period, generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
                            sentences=sentences, figures=figures, tables=tables, examples=examples,
                            sources=sorted(c["source"].astype(str).str.rsplit(":", n=1).str[0].str.rsplit("#", n=1).str[0].unique())[:20],

@@ -59,6 +59,7 @@ MAPPINGS = {
                     "reason_code": "form.topic"},
         "received_at": "submitted",
         "constants": {"channel": "web"},
+        "offsets": "local",   # the other exports are naive local time: keep the wall clock
     },
     "chat": {
         "description": "Russian-language chat desk: cp1251, Russian headers, tab-separated.",
