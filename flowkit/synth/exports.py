@@ -20,6 +20,7 @@ import pandas as pd
 import yaml
 
 from flowkit.synth.generate import TRUTH_COLUMNS
+from flowkit.synth.truth import TE_PREFIX, true_effects
 
 __all__ = ["ExportSet", "write_exports", "write_single_csv", "MAPPINGS"]
 
@@ -31,6 +32,7 @@ class ExportSet:
     exports: dict[str, Path] = field(default_factory=dict)      # name -> export path
     mappings: dict[str, Path] = field(default_factory=dict)     # name -> mapping path
     answer_key: Path | None = None
+    true_effects: Path | None = None                            # the planted data-use effects
     manifest: Path | None = None
     dirt: dict[str, dict[str, int]] = field(default_factory=dict)
 
@@ -110,6 +112,9 @@ def write_exports(log: pd.DataFrame, out_dir: str | Path, seed: int = 7, dirt: b
         result.mappings[name] = mpath
     result.answer_key = out / "answer_key.csv"
     log[TRUTH_COLUMNS].to_csv(result.answer_key, index=False)
+    if any(c.startswith(TE_PREFIX) for c in log.columns):    # only the phone export records data use
+        result.true_effects = out / "true_effects.csv"
+        true_effects(log, log["channel"].eq("phone") & log["handle_s"].notna()).to_csv(result.true_effects, index=False)
     result.manifest = out / "manifest.yaml"
     manifest = {"exports": [{"file": f"exports/{_FILES[n]}", "mapping": f"mappings/{Path(_FILES[n]).stem}.yaml"}
                             for n in parts]}
@@ -283,8 +288,13 @@ def write_single_csv(log: pd.DataFrame, out_dir: str | Path) -> ExportSet:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "contacts.csv"
-    cols = [c for c in log.columns if c not in TRUTH_COLUMNS[1:] and c not in ("source", "case_id", "closed_at")]
+    cols = [c for c in log.columns if c not in TRUTH_COLUMNS[1:] and c not in ("source", "case_id", "closed_at")
+            and not c.startswith(TE_PREFIX)]
     log[cols].to_csv(path, index=False)
     key = out / "answer_key.csv"
     log[TRUTH_COLUMNS].to_csv(key, index=False)
-    return ExportSet(exports={"contacts": path}, answer_key=key)
+    written = ExportSet(exports={"contacts": path}, answer_key=key)
+    if any(c.startswith(TE_PREFIX) for c in log.columns):
+        written.true_effects = out / "true_effects.csv"
+        true_effects(log, log["handle_s"].notna() & log["channel"].isin(["phone", "chat"])).to_csv(written.true_effects, index=False)
+    return written

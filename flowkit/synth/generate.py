@@ -16,6 +16,7 @@ import pandas as pd
 
 from flowkit import schema
 from flowkit.synth.demand_types import ALL_TYPES, FOLLOW_UP_TYPES, STANDALONE_FAILURES, VALUE_TYPES
+from flowkit.synth.truth import TE_PREFIX, plant
 
 __all__ = ["Organisation", "generate", "TRUTH_COLUMNS"]
 
@@ -128,7 +129,8 @@ def generate(n_contacts: int, seed: int = 7, org: Organisation | None = None) ->
     end = np.datetime64(org.start, "s") + np.timedelta64(org.weeks * 7 * 86400, "s")
 
     # the failure-demand loop: unresolved contacts return, up to four times
-    resolved = [rng.random(len(cust)) < resolve_p[type_idx]]
+    uniforms = [rng.random(len(cust))]          # kept: planted data-use effects move resolution from these
+    resolved = [uniforms[0] < resolve_p[type_idx]]
     offset = 0
     for _ in range(4):
         c, tm, res = gen_cust[-1], gen_time[-1], resolved[-1]
@@ -145,10 +147,12 @@ def generate(n_contacts: int, seed: int = 7, org: Organisation | None = None) ->
         nch = _channels(rng, cust_lang[nc], org)
         ntime = _shift_into_hours(rng, when[inside], nch, org)
         gen_cust.append(nc); gen_type.append(nt); gen_chan.append(nch); gen_time.append(ntime); gen_parent.append(src)
-        resolved.append(rng.random(src.size) < resolve_p[nt])
+        uniforms.append(rng.random(src.size))
+        resolved.append(uniforms[-1] < resolve_p[nt])
 
     cust = np.concatenate(gen_cust); type_idx = np.concatenate(gen_type); channel = np.concatenate(gen_chan)
     times = np.concatenate(gen_time); parent = np.concatenate(gen_parent); res = np.concatenate(resolved)
+    u = np.concatenate(uniforms)
     keep = _exactly(rng, n_contacts, parent)
     if keep.size < n_contacts:  # too few: more standalone failure demand
         extra = n_contacts - keep.size
@@ -157,14 +161,17 @@ def generate(n_contacts: int, seed: int = 7, org: Organisation | None = None) ->
         ech = _channels(rng, cust_lang[ec], org)
         cust = np.concatenate([cust, ec]); type_idx = np.concatenate([type_idx, et])
         channel = np.concatenate([channel, ech]); times = np.concatenate([times, _times(rng, ech, org)])
-        res = np.concatenate([res, rng.random(extra) < resolve_p[et]]); parent = np.concatenate([parent, np.full(extra, -1)])
+        eu = rng.random(extra)
+        res = np.concatenate([res, eu < resolve_p[et]]); parent = np.concatenate([parent, np.full(extra, -1)])
+        u = np.concatenate([u, eu])
         keep = np.concatenate([keep, np.arange(len(cust) - extra, len(cust))])
-    cust, type_idx, channel, times, res = cust[keep], type_idx[keep], channel[keep], times[keep], res[keep]
+    cust, type_idx, channel, times, res, u = cust[keep], type_idx[keep], channel[keep], times[keep], res[keep], u[keep]
 
     order = np.argsort(times, kind="stable")
-    cust, type_idx, channel, times, res = cust[order], type_idx[order], channel[order], times[order], res[order]
+    cust, type_idx, channel, times, res, u = (cust[order], type_idx[order], channel[order], times[order], res[order],
+                                              u[order])
     lang = np.asarray(LANGS)[cust_lang[cust]]
-    return _assemble(rng, types, cust, type_idx, channel, times, res, lang)
+    return _assemble(rng, types, cust, type_idx, channel, times, res, lang, u)
 
 
 def _channels(rng, lang_idx: np.ndarray, org: Organisation) -> np.ndarray:
@@ -272,7 +279,7 @@ def _phone_queue(times: np.ndarray, handle: np.ndarray, patience: np.ndarray, sc
     return np.round(wait), abandon, who
 
 
-def _assemble(rng, types, cust, type_idx, channel, times, res, lang) -> pd.DataFrame:
+def _assemble(rng, types, cust, type_idx, channel, times, res, lang, u) -> pd.DataFrame:
     n = len(cust)
     handle_mean = np.array([t.handle_mean_s for t in types])[type_idx]
     cv = 0.6
@@ -291,26 +298,30 @@ def _assemble(rng, types, cust, type_idx, channel, times, res, lang) -> pd.DataF
     abandoned[phone] = q_abandon
     handle = np.where(abandoned, np.nan, np.where(live, handle, handle * 0.7))
 
-    needs = [t.needs for t in types]
-    used = np.empty(n, dtype=object)
-    for ti, need in enumerate(needs):
-        idx = np.flatnonzero(type_idx == ti)
-        if not idx.size:
-            continue
-        picks = rng.random((idx.size, len(need))) < 0.7
-        account = rng.random(idx.size) < 0.85
-        used[idx] = [";".join(sorted({*([f for f, p in zip(need, row) if p]), *(["account"] if a else [])})) or None
-                     for row, a in zip(picks, account)]
-    used[abandoned | ~live] = None
     resolved = np.where(abandoned, False, res)
-    handling = np.where(resolved, "one_stop", np.where(rng.random(n) < 0.6, "pass_on", "pass_back")).astype(object)
-    handling[abandoned] = None
     text = _verbatims(rng, types, type_idx, lang, channel)
     text[abandoned] = None
     n_agents = max(4, n // 900)
     agent = np.char.add("A", np.char.zfill(rng.integers(1, n_agents + 1, n).astype(str), 3)).astype(object)
     agent[phone] = q_agent
     agent[abandoned] = None
+    # data use is recorded on the live channels: plant its (confounded) effects there; the phone
+    # queue above ran on the handle times before them, a simplification nobody's waits notice
+    used = np.full(n, None, dtype=object)
+    truth: dict[str, np.ndarray] = {}
+    rec = np.flatnonzero(live & ~abandoned)
+    if rec.size:
+        planted = plant(rng, rec, types, type_idx, cust, text, agent, handle, u)
+        handle[rec] = planted["handle"]
+        resolved[rec] = planted["resolved"]
+        used[rec] = np.where(planted["data_used"] == "", None, planted["data_used"])
+        for outcome in ("handle", "resolved"):
+            for f, te in planted[f"te_{outcome}"].items():
+                col = np.full(n, np.nan)
+                col[rec] = te
+                truth[f"{TE_PREFIX}{'handle_s' if outcome == 'handle' else 'resolved'}__{f}"] = col
+    handling = np.where(resolved, "one_stop", np.where(rng.random(n) < 0.6, "pass_on", "pass_back")).astype(object)
+    handling[abandoned] = None
     team = np.where(np.isin(channel, ["phone", "chat"]), "front", "back office").astype(object)
     team[abandoned] = None
     prefix = {"phone": "TEL-", "email": "EM-", "web": "WEB-", "chat": "CH-"}
@@ -340,4 +351,6 @@ def _assemble(rng, types, cust, type_idx, channel, times, res, lang) -> pd.DataF
     df["failure_type"] = np.array([t.failure_type or "" for t in types], dtype=object)[type_idx]
     df["failure_type"] = df["failure_type"].replace("", None)
     df["language"] = lang
+    for col, values in truth.items():
+        df[col] = values
     return df
