@@ -274,6 +274,8 @@ class DataField:
     available: bool
     handle_factor: float = 1.0
     resolve_p_add: float = 0.0
+    handle_factor_se: float = 0.0    # > 0: an estimate; each replication draws its effect (flowkit.sim.uncertainty)
+    resolve_p_add_se: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -396,11 +398,14 @@ def scenario_from_dict(doc, origin: str = "scenario") -> Scenario:
     fields = {}
     for fname, spec in ctx.mapping(d.get("data_fields") or {}, "data_fields", set(d.get("data_fields") or {})).items():
         fk = f"data_fields.{fname}"
-        spec = ctx.mapping(spec, fk, {"available", "handle_factor", "resolve_p_add"}, {"available"})
+        spec = ctx.mapping(spec, fk, {"available", "handle_factor", "resolve_p_add", "handle_factor_se",
+                                      "resolve_p_add_se"}, {"available"})
         if not isinstance(spec["available"], bool):
             raise ctx.fail(f"{fk}.available", "must be true or false")
         fields[str(fname)] = DataField(spec["available"], ctx.number(spec.get("handle_factor", 1.0), f"{fk}.handle_factor", 0.0, strict_low=True),
-                                       ctx.number(spec.get("resolve_p_add", 0.0), f"{fk}.resolve_p_add", -1.0, 1.0))
+                                       ctx.number(spec.get("resolve_p_add", 0.0), f"{fk}.resolve_p_add", -1.0, 1.0),
+                                       ctx.number(spec.get("handle_factor_se", 0.0), f"{fk}.handle_factor_se", 0.0),
+                                       ctx.number(spec.get("resolve_p_add_se", 0.0), f"{fk}.resolve_p_add_se", 0.0))
     kw["data_fields"] = fields
 
     streams = []
