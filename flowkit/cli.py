@@ -634,11 +634,10 @@ def data_value_cmd(scenario, replications, workers, scheduler, min_effect, no_de
         click.echo(json.dumps(result.to_json_dict(), indent=2))
         return
     click.echo(f"{result.scenario}: {result.replications} replications, common random numbers; ranked by agent hours saved")
+    from flowkit.sim.experiment import verdict
+
     for f in result.fields:
-        verdict = "SIGNIFICANT" if f["significant"] else "no significant effect"
-        a = f["deltas"]["agent_hours"]
-        click.echo(f"  field {f['field']:<22} touches {f['share_of_demand']:>5.1%} of demand: agent hours "
-                   f"{a['mean']:+.1f} [{a['ci95_low']:+.1f}, {a['ci95_high']:+.1f}]  {verdict}")
+        click.echo(f"  field {f['field']:<22} touches {f['share_of_demand']:>5.1%} of demand: {verdict(f)}")
     for f in result.design_out:
         a = f["deltas"]["agent_hours"]
         click.echo(f"  design out {f['failure_type']:<17} frees {-a['mean']:.1f} agent hours "

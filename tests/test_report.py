@@ -146,8 +146,20 @@ def test_report_simulation_section(tmp_path):
     report = build_report(classified, tmp_path, extra_sections=[section])
     html = report.path.read_text(encoding="utf-8")
     assert 'id="simulation"' in html and "reproduces its own log" in html
-    assert "big_field (touches 60% of demand)" in html and "no significant effect" in html
+    assert "big_field (touches 60% of demand): saves" in html
     assert (tmp_path / "sim_data_value.png").is_file() and (tmp_path / "sim_model_fit.csv").is_file()
+    # one sign convention: words, CSV and the ranking's numbers agree for every field
+    table = pd.read_csv(tmp_path / "sim_what_if.csv").set_index("variant")
+    for e in experiment.fields:
+        saved = e["agent_hours_saved"]["mean"]
+        assert table.loc[f"field {e['field']}", "agent_hours_saved"] == pytest.approx(saved)
+        assert saved == pytest.approx(-e["deltas"]["agent_hours"]["mean"])
+        sentence = next(p for p in section["paragraphs"] if p.startswith(f"{e['field']} (touches"))
+        if e["significant"]:
+            assert ("saves" in sentence) == (saved > 0) and ("costs" in sentence) == (saved < 0)
+        else:
+            assert "no evidence either way" in sentence
+        assert "increase" not in sentence
 
 
 def test_tables_show_percentages_only_for_shares(tmp_path):

@@ -1,5 +1,6 @@
 """What-ifs: common random numbers, the data-value experiment, design-out, and Dask = local."""
 
+import numpy as np
 import pytest
 
 from flowkit.sim import scenario_from_dict, simulate
@@ -34,7 +35,8 @@ def test_a_field_for_60_percent_of_demand_ranks_first_and_one_for_2_percent_is_n
     assert first["deltas"]["failure_share"]["ci95_high"] < 0
     assert second["field"] == "tiny_field" and not second["significant"]
     doc = result.to_json_dict()
-    assert set(doc["fields"][0]) == {"field", "share_of_demand", "deltas", "significant", "statistically_significant"}
+    assert set(doc["fields"][0]) == {"field", "share_of_demand", "deltas", "significant", "statistically_significant",
+                                     "agent_hours_saved", "evidence", "status"}
     # the tiny field's saving is below 2% of agent hours whether or not CRN can detect it
     assert abs(second["deltas"]["agent_hours"]["mean"]) < 0.02 * result.comparison.base.summary["agent_hours"]["mean"]
 
@@ -84,3 +86,26 @@ def test_dask_cluster_gives_the_same_kpis_as_local_processes():
         remote = simulate(sc, replications=4, keep_log=False, scheduler=cluster.scheduler_address)
     assert local.per_replication.equals(remote.per_replication)
     assert local.to_json_dict() == remote.to_json_dict()      # NaN (undefined) KPIs are null there
+
+
+def test_uncertain_effects_are_drawn_per_replication_and_no_evidence_is_not_shown():
+    from flowkit.sim.uncertainty import draw_effects, evidence
+    from flowkit.sim.scenario import DataField
+
+    sc = two_fields()
+    fields = dict(sc.data_fields)
+    fields["big_field"] = DataField(False, 0.75, 0.2, handle_factor_se=0.05, resolve_p_add_se=0.02)
+    fields["tiny_field"] = DataField(False, 0.98, 0.01, handle_factor_se=0.10, resolve_p_add_se=0.05)
+    unc = sc.with_changes(data_fields=fields)
+    draws = [draw_effects(unc, r).data_fields["big_field"].handle_factor for r in range(400)]
+    assert np.mean(draws) == pytest.approx(0.75, abs=0.01) and np.std(draws) == pytest.approx(0.05, abs=0.008)
+    # same draw for the same (seed, replication, field), available or not: common random numbers hold
+    on = unc.with_changes(data_fields={**fields, "big_field": DataField(True, 0.75, 0.2, 0.05, 0.02)})
+    assert draw_effects(on, 3).data_fields["big_field"].handle_factor == draw_effects(unc, 3).data_fields["big_field"].handle_factor
+    # hand-written fields without standard errors are known effects, left alone
+    assert draw_effects(sc, 5) is sc
+    assert evidence(fields["big_field"]) == "estimated" and evidence(fields["tiny_field"]) == "none"
+    assert evidence(sc.data_fields["big_field"]) == "given"
+    res = data_value(unc.with_changes(horizon_hours=40), replications=4, workers=1, design_out=False)
+    assert [e["field"] for e in res.fields] == ["big_field", "tiny_field"]
+    assert res.fields[1]["status"] == "not shown" and res.fields[0]["status"] == "ranked"

@@ -40,7 +40,7 @@ __all__ = ["EffectsOptions", "field_effects_adjusted", "add_saved", "verdict", "
 OUTCOMES = ("handle_s", "resolved")
 LOG_OUTCOMES = ("handle_s",)
 EFFECTS_COLUMNS = ["field", "demand_type", "outcome", "estimand", "naive", "adjusted", "ci_low", "ci_high",
-                   "n_with", "n_without", "significant", "method", "sensitivity", "se", "trimmed", "clusters"]
+                   "n_with", "n_without", "significant", "method", "sensitivity", "se", "trimmed", "clusters", "baseline"]
 ADJUSTED_FOR = ("demand type", "channel", "hour", "weekday", "agent", "team",
                 "the customer's earlier contacts (in the case and in the last 90 days)", "text length")
 
@@ -162,7 +162,7 @@ def _row(field, dtype, outcome, est, naive, n_with, n_without, trimmed, clusters
             "adjusted": kw.get("adjusted", np.nan), "ci_low": kw.get("ci_low", np.nan), "ci_high": kw.get("ci_high", np.nan),
             "n_with": int(n_with), "n_without": int(n_without), "significant": bool(kw.get("significant", False)),
             "method": kw.get("method", ""), "sensitivity": kw.get("sensitivity", np.nan), "se": kw.get("se", np.nan),
-            "trimmed": int(trimmed), "clusters": int(clusters)}
+            "trimmed": int(trimmed), "clusters": int(clusters), "baseline": kw.get("baseline", np.nan)}
 
 
 def field_effects_adjusted(df: pd.DataFrame, fields: list[str] | None = None,
@@ -224,6 +224,7 @@ def field_effects_adjusted(df: pd.DataFrame, fields: list[str] | None = None,
                 scale = float(y[gk & (T == 0)].std()) if outcome == "handle_s" else 1.0
                 rows.append(_row(f, dtype, outcome, opt.estimand, naive, n_with, n_without, trimmed, n_cl, opt,
                                  adjusted=theta, ci_low=lo, ci_high=hi, significant=sig, se=se,
+                                 baseline=float(m0[gk].mean() if opt.estimand == "ATE" else m0[gk & (T == 1)].mean()),
                                  sensitivity=_evalue(near, scale, outcome, p0),
                                  method=(f"AIPW, {opt.folds}-fold cross-fitted (logistic propensity, ridge outcomes); "
                                          f"95% CI clustered by agent ({n_cl} clusters)"

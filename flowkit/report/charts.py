@@ -172,6 +172,31 @@ def data_effects(effects: pd.DataFrame, top: int = 12, ax=None):
     return _finish(ax, "What data handling used: handle time with and without each field")
 
 
+def effects_forest(eff: pd.DataFrame, outcome: str, top: int = 16, ax=None):
+    """Adjusted effects with 95% CIs in the saved convention (right of zero is good); filled
+    markers are significant, hollow ones are "no evidence either way". Pooled rows first."""
+    t = eff[eff["outcome"].eq(outcome) & eff["adjusted"].notna()].copy()
+    t["_pooled"] = t["demand_type"].eq("(all)")
+    t = t.sort_values(["_pooled", "n_with"], ascending=False).head(top)
+    ax = ax or new_axes(height=max(2.5, 0.32 * len(t) + 1.2))
+    y = np.arange(len(t))[::-1]
+    scale = 100.0 if outcome == "resolved" else 1.0
+    mid, lo, hi = t["saved"] * scale, t["saved_ci_low"] * scale, t["saved_ci_high"] * scale
+    ax.errorbar(mid, y, xerr=[mid - lo, hi - mid], fmt="none", ecolor="black", capsize=3, linewidth=1)
+    sig = t["significant"].to_numpy(dtype=bool)
+    ax.scatter(mid[sig], y[sig], marker="o", color="black", zorder=3, s=22, label="significant")
+    ax.scatter(mid[~sig], y[~sig], marker="o", facecolor="white", edgecolor="black", zorder=3, s=22,
+               label="no evidence either way")
+    ax.axvline(0, color="0.5", linewidth=1, linestyle="--")
+    labels = [f"{f}  (all types)" if d == "(all)" else f"{f} / {d}" for f, d in zip(t["field"], t["demand_type"])]
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_xlabel("seconds of handle time saved per contact (95% CI)" if outcome == "handle_s"
+                  else "percentage points more resolved at first contact (95% CI)")
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    return _finish(ax, "Handle time saved by consulting each field (adjusted)" if outcome == "handle_s"
+                   else "First-contact resolution gained by each field (adjusted)")
+
+
 def fit_by_hour(by_hour: pd.DataFrame, ax=None):
     """Real and simulated contacts per day by hour: does the baseline have the right shape?"""
     ax = ax or new_axes(height=3.0)
@@ -188,9 +213,9 @@ def data_value_ranking(entries: list[dict], label_key: str, title: str, ax=None)
     """Agent hours saved per variant with 95% CIs; hollow bars are not significant."""
     ax = ax or new_axes(height=max(2.2, 0.45 * len(entries) + 1))
     names = [str(e[label_key]) for e in entries][::-1]
-    saved = [-e["deltas"]["agent_hours"]["mean"] for e in entries][::-1]
-    low = [-e["deltas"]["agent_hours"]["ci95_high"] for e in entries][::-1]
-    high = [-e["deltas"]["agent_hours"]["ci95_low"] for e in entries][::-1]
+    saved = [e["agent_hours_saved"]["mean"] for e in entries][::-1]
+    low = [e["agent_hours_saved"]["ci95_low"] for e in entries][::-1]
+    high = [e["agent_hours_saved"]["ci95_high"] for e in entries][::-1]
     sig = [e["significant"] for e in entries][::-1]
     y = np.arange(len(names))
     for i in range(len(names)):

@@ -286,12 +286,12 @@ def build_report(contacts: pd.DataFrame, out_dir: str | Path, title: str = "Dema
     table("handling", A.handoffs(c).to_frame("contacts"), "How contacts were handled")
     table("agent_hours", A.agent_hours(c), "Agent hours by demand")
     step("data use")
-    effects = A.field_effects(c)
-    if len(effects):
-        figure("data_use", charts.data_effects(effects),
-               "Observational: agents consult more on harder contacts, so these are associations, not effects.")
-        table("data_use_effects", effects, "Handle time and resolution with and without each field", index=False)
-        table("data_use_share", A.field_usage(c), "How often each field was used", index=False)
+    sections = list(extra_sections or [])
+    data_section = _data_section(c, out)
+    if data_section:
+        sections.insert(0, data_section)
+        for k, path in data_section.pop("_files").items():
+            (report.charts if path.suffix == ".png" else report.tables)[k] = path
     step("verbatims")
     examples = _examples(c)
     template = Environment(loader=PackageLoader("flowkit.report", "templates"),
@@ -304,9 +304,64 @@ def build_report(contacts: pd.DataFrame, out_dir: str | Path, title: str = "Dema
     html = template.render(title=title, period=period, generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
                            sentences=sentences, figures=figures, tables=tables, examples=examples,
                            sources=sorted(c["source"].astype(str).str.rsplit(":", n=1).str[0].str.rsplit("#", n=1).str[0].unique())[:20],
-                           pseudonymised=bool(pseudonymise_key), extra_sections=extra_sections or [])
+                           pseudonymised=bool(pseudonymise_key), extra_sections=sections)
     report.path.write_text(html, encoding="utf-8")
     return report
+
+
+def _data_section(c: pd.DataFrame, out: Path) -> dict | None:
+    """Which data helps: adjusted effects with CIs (the naive with/without difference is kept
+    only as the ``naive`` column). One convention: positive "saved" is good."""
+    from flowkit.analyse.effects import ADJUSTED_FOR, field_effects_adjusted, verdict
+
+    if "data_used" not in c.columns or c["data_used"].notna().sum() < 50:
+        return None
+    eff = field_effects_adjusted(c)
+    if eff.empty:
+        return None
+    files: dict[str, Path] = {}
+    pooled = eff[eff["demand_type"].eq("(all)")]
+    paragraphs = [
+        "Effects of consulting each customer-data field, estimated from the log and adjusted for "
+        + ", ".join(ADJUSTED_FOR) + " (doubly robust, cross-fitted; 95% intervals allow for agents handling many "
+        "contacts). They are observational: an unmeasured difference between the contacts where a field was "
+        "consulted and the others could still explain them, so a pilot (flowkit pilot design) should confirm a "
+        "field before money is spent on it. Positive figures are good: time saved, resolution gained."]
+    for field in sorted(pooled["field"].unique()):
+        parts = []
+        for _, r in pooled[pooled["field"].eq(field)].iterrows():
+            ci = ("" if not np.isfinite(r["adjusted"]) else
+                  f" (95% CI {r['saved_ci_low'] * (100 if r['outcome'] == 'resolved' else 1):+.1f} to "
+                  f"{r['saved_ci_high'] * (100 if r['outcome'] == 'resolved' else 1):+.1f}"
+                  f"{' points' if r['outcome'] == 'resolved' else ' s'})")
+            what = "handle time" if r["outcome"] == "handle_s" else "first-contact resolution"
+            parts.append(f"{what}: {verdict(r)}{ci}")
+        sens = pooled[pooled["field"].eq(field) & pooled["significant"]]["sensitivity"]
+        tail = (f"; an unmeasured confounder would need a risk ratio of {sens.min():.2f} with both the use of the field "
+                "and the outcome to explain it away" if len(sens) else "")
+        paragraphs.append(f"{field} - " + "; ".join(parts) + tail + ".")
+    trimmed = int(pooled["trimmed"].max()) if len(pooled) else 0
+    if trimmed:
+        paragraphs.append(f"Up to {trimmed:,} contacts per field had no comparable counterpart (a field almost always "
+                          "or almost never consulted on contacts like them) and were left out of its estimate.")
+    figures = []
+    for outcome in ("handle_s", "resolved"):
+        if eff[eff["outcome"].eq(outcome)]["adjusted"].notna().any():
+            path = out / f"data_effects_{outcome}.png"
+            figures.append({"src": _png(charts.effects_forest(eff, outcome), path),
+                            "caption": "Adjusted effects, 95% CIs; hollow = no evidence either way. Observational: "
+                                       "a pilot confirms them.", "file": path.name})
+            files[f"data_effects_{outcome}"] = path
+    shown = eff.drop(columns=["se", "baseline"])
+    t = _table(shown, out / "data_effects.csv", index=False)
+    t.update(name="data_effects", caption="Adjusted effects per field, demand type and outcome (naive and adjusted are "
+                                          "with minus without; saved is positive when the field helps)")
+    files["data_effects"] = out / "data_effects.csv"
+    u = _table(A.field_usage(c), out / "data_use_share.csv", index=False)
+    u.update(name="data_use_share", caption="How often each field was used")
+    files["data_use_share"] = out / "data_use_share.csv"
+    return {"id": "data-use", "title": "Which data helps: adjusted effects", "paragraphs": paragraphs,
+            "figures": figures, "tables": [t, u], "_files": files}
 
 
 def _examples(c: pd.DataFrame, per_type: int = 3) -> list[dict]:

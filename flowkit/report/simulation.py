@@ -8,7 +8,7 @@ import pandas as pd
 
 from flowkit.report import charts
 from flowkit.report.html import _png, _table
-from flowkit.sim.experiment import DataValueResult
+from flowkit.sim.experiment import DataValueResult, verdict
 from flowkit.sim.fit import ModelFit
 
 __all__ = ["simulation_section", "channel_kpi_table"]
@@ -49,12 +49,11 @@ def simulation_section(fit: ModelFit, experiment: DataValueResult | None, out_di
             f"Data-value experiment ({experiment.replications} replications, the same simulated customers in every "
             "variant): each candidate field made available at the point of contact, one at a time. A field is "
             "significant when the 95% interval of its effect on agent hours or failure share excludes zero and the "
-            "effect is at least 2% of the baseline.")
+            "effect is at least 2% of the baseline. Agent hours saved: positive is good. Each replication draws the "
+            "field's effect from its estimate and standard error, so the intervals include what the log could not pin "
+            "down; a field the log gives no evidence for is \"not shown\".")
         for e in experiment.fields:
-            a = e["deltas"]["agent_hours"]
-            verdict = "significant" if e["significant"] else "no significant effect"
-            paragraphs.append(f"{e['field']} (touches {e['share_of_demand']:.0%} of demand): agent hours "
-                              f"{a['mean']:+.1f} (95% CI {a['ci95_low']:+.1f} to {a['ci95_high']:+.1f}), {verdict}.")
+            paragraphs.append(f"{e['field']} (touches {e['share_of_demand']:.0%} of demand): {verdict(e)}.")
         if experiment.fields:
             figures.append({"src": _png(charts.data_value_ranking(experiment.fields, "field",
                                                                   "Which customer data would help (simulated)"),
@@ -66,11 +65,12 @@ def simulation_section(fit: ModelFit, experiment: DataValueResult | None, out_di
                                         out / "sim_design_out.png"),
                             "caption": "Agent hours freed if each kind of failure demand were prevented at source."})
         rows = [{"variant": f"field {e['field']}", "share_of_demand": e.get("share_of_demand"),
-                 **{f"{k} change": v["mean"] for k, v in e["deltas"].items() if k in ("agent_hours", "failure_share",
+                 "agent_hours_saved": e["agent_hours_saved"]["mean"],
+                 **{f"{k} change": v["mean"] for k, v in e["deltas"].items() if k in ("failure_share",
                                                                                      "e2e_hours", "service_level")},
-                 "significant": e["significant"]} for e in experiment.fields]
-        rows += [{"variant": f"no {e['failure_type']}",
-                  **{f"{k} change": v["mean"] for k, v in e["deltas"].items() if k in ("agent_hours", "failure_share",
+                 "significant": e["significant"], "status": e.get("status", "")} for e in experiment.fields]
+        rows += [{"variant": f"no {e['failure_type']}", "agent_hours_saved": e["agent_hours_saved"]["mean"],
+                  **{f"{k} change": v["mean"] for k, v in e["deltas"].items() if k in ("failure_share",
                                                                                       "e2e_hours", "service_level")},
                   "significant": e["significant"]} for e in experiment.design_out]
         t = _table(pd.DataFrame(rows), out / "sim_what_if.csv", index=False)

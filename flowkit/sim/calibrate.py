@@ -235,7 +235,8 @@ def calibrate(contacts: pd.DataFrame, name: str = "calibrated", agents: int | No
             need = fields["needs"].get((entry["type"], entry["channel"]))
             if need:
                 entry["needs"] = need
-        notes["data_fields"] = "observational: handle time and resolution with vs without each field (data_used)"
+        notes["data_fields"] = ("adjusted (doubly robust) effects of each field in data_used, with standard errors: "
+                                "observational, each replication draws its effect; a pilot confirms them")
     doc["demand"] = demand
     cal = Calibration(doc, notes)
     cal.scenario = scenario_from_dict(yaml.safe_load(yaml.safe_dump(doc)), f"calibrated from the log ({name})")
@@ -285,20 +286,29 @@ def _teams(df: pd.DataFrame, channels: list[str], demand: list[dict], days_of_we
 
 
 def _data_fields(df: pd.DataFrame) -> dict | None:
+    """Each field's adjusted (doubly robust) effect with its standard error, so the simulation can
+    carry what the log could not pin down (:mod:`flowkit.sim.uncertainty`)."""
     if df["data_used"].notna().sum() < 50:
         return None
-    from flowkit.analyse.datause import field_effects
+    from flowkit.analyse.effects import field_effects_adjusted
 
-    eff = field_effects(df.assign(demand_type=df["_label"]), min_contacts=20)
-    if eff.empty:
+    eff = field_effects_adjusted(df.assign(demand_type=df["_label"]))
+    pooled = eff[eff["demand_type"].eq("(all)") & eff["adjusted"].notna()]
+    if pooled.empty:
         return None
     fields = {}
-    for name, g in eff.groupby("field"):
-        w = g["contacts_with"].to_numpy(dtype=float)
-        ratio = np.average(g["handle_with_s"] / g["handle_without_s"], weights=w)
-        add = np.average(g["resolved_diff"].fillna(0), weights=w)
-        fields[str(name)] = {"available": False, "handle_factor": round(float(min(max(ratio, 0.05), 5.0)), 3),
-                             "resolve_p_add": round(float(min(max(add, -1.0), 1.0)), 3)}
+    for name, g in pooled.groupby("field"):
+        entry: dict = {"available": False}
+        h = g[g["outcome"].eq("handle_s")]
+        if len(h) and h["baseline"].iloc[0] > 0:
+            base = float(h["baseline"].iloc[0])
+            entry["handle_factor"] = round(float(min(max(1 + h["adjusted"].iloc[0] / base, 0.05), 5.0)), 4)
+            entry["handle_factor_se"] = round(float(h["se"].iloc[0] / base), 4)
+        r = g[g["outcome"].eq("resolved")]
+        if len(r):
+            entry["resolve_p_add"] = round(float(min(max(r["adjusted"].iloc[0], -1.0), 1.0)), 4)
+            entry["resolve_p_add_se"] = round(float(r["se"].iloc[0]), 4)
+        fields[str(name)] = entry
     used = df["data_used"].notna()
     needs: dict = {}
     exploded = df.loc[used, ["_label", "channel", "data_used"]].assign(

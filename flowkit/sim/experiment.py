@@ -14,8 +14,9 @@ from typing import Callable
 
 from flowkit.sim.compare import Comparison, compare
 from flowkit.sim.scenario import Scenario
+from flowkit.sim.uncertainty import evidence
 
-__all__ = ["DataValueResult", "data_value", "design_out_variants", "field_variants", "share_of_demand"]
+__all__ = ["DataValueResult", "data_value", "verdict", "design_out_variants", "field_variants", "share_of_demand"]
 
 RANK_KPI = "agent_hours"
 
@@ -72,10 +73,28 @@ class DataValueResult:
 
 
 def _entry(key: str, name: str, deltas: dict, extra: dict) -> dict:
+    """One ranked variant. ``agent_hours_saved`` is flowkit's one sign convention (positive is
+    good: hours the variant saves against the base); ``deltas`` stay variant minus base."""
     significant = any(deltas[k]["significant"] for k in (RANK_KPI, "failure_share") if k in deltas)
     statistical = any(deltas[k]["statistically_significant"] for k in (RANK_KPI, "failure_share") if k in deltas)
-    return {key: name, **extra, "deltas": {k: {m: d[m] for m in ("mean", "ci95_low", "ci95_high")} for k, d in deltas.items()},
+    a = deltas.get(RANK_KPI)
+    saved = ({"mean": -a["mean"], "ci95_low": -a["ci95_high"], "ci95_high": -a["ci95_low"]} if a
+             else {"mean": 0.0, "ci95_low": 0.0, "ci95_high": 0.0})
+    return {key: name, **extra, "agent_hours_saved": saved,
+            "deltas": {k: {m: d[m] for m in ("mean", "ci95_low", "ci95_high")} for k, d in deltas.items()},
             "significant": significant, "statistically_significant": statistical}
+
+
+def verdict(entry: dict) -> str:
+    """The sentence for one ranked variant, in the saved convention."""
+    s = entry["agent_hours_saved"]
+    ci = f"95% CI {s['ci95_low']:+.1f} to {s['ci95_high']:+.1f}"
+    if entry.get("status") == "not shown":
+        return f"not shown: the log gives no evidence either way of its effect (agent hours saved {s['mean']:+.1f}, {ci})"
+    if not entry["significant"]:
+        return f"no evidence either way (agent hours saved {s['mean']:+.1f}, {ci})"
+    word = "saves" if s["mean"] > 0 else "costs"
+    return f"{word} {abs(s['mean']):.1f} agent hours ({ci})"
 
 
 def data_value(scenario: Scenario, replications: int | None = None, workers: int | None = None,
@@ -91,11 +110,13 @@ def data_value(scenario: Scenario, replications: int | None = None, workers: int
     reps = len(comp.base.per_replication)
     result = DataValueResult(scenario.name, reps, comparison=comp)
     for name in fields:
+        ev = evidence(scenario.data_fields[name])
         result.fields.append(_entry("field", name, comp.deltas[f"field:{name}"],
-                                    {"share_of_demand": share_of_demand(scenario, name)}))
+                                    {"share_of_demand": share_of_demand(scenario, name), "evidence": ev,
+                                     "status": "not shown" if ev == "none" else "ranked"}))
     for ft in outs:
         result.design_out.append(_entry("failure_type", ft, comp.deltas[f"no:{ft}"], {}))
-    key = lambda e: e["deltas"][RANK_KPI]["mean"] if RANK_KPI in e["deltas"] else 0.0  # noqa: E731
-    result.fields.sort(key=key)
+    key = lambda e: -e["agent_hours_saved"]["mean"]  # noqa: E731
+    result.fields.sort(key=lambda e: (e["status"] == "not shown", key(e)))   # no evidence: ranked last, "not shown"
     result.design_out.sort(key=key)
     return result

@@ -27,6 +27,7 @@ from flowkit import schema
 from flowkit.sim.model import LOG_COLUMNS, ReplicationResult, simulate_replication
 from flowkit.sim.load import load_warnings
 from flowkit.sim.scenario import Scenario
+from flowkit.sim.uncertainty import draw_effects
 from flowkit.sim.warmup import check_warmup
 
 __all__ = ["SimulationResult", "simulate", "summarise", "SIM_EPOCH", "HEADLINE_KPIS", "replication_scenario",
@@ -89,8 +90,9 @@ def replication_scenario(scenario: Scenario, replication: int) -> Scenario:
     their confidence intervals): whatever is drawn must depend only on (scenario, replication)
     - seed it from ``scenario.seed`` and ``replication`` - so results stay independent of the
     executor and variants stay paired.
+    Data fields with standard errors draw their effects here (:func:`flowkit.sim.uncertainty.draw_effects`).
     """
-    return scenario
+    return draw_effects(scenario, replication)
 
 
 def _one(args) -> ReplicationResult:
