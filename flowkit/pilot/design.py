@@ -139,7 +139,7 @@ def assignment(plan: PilotPlan, df: pd.DataFrame | None = None, start: str | Non
         n = 2 * plan.contacts_per_arm
         units = pd.DataFrame({"unit": [f"contact {i + 1}" for i in range(n)], "sequence": np.arange(1, n + 1)})
     else:
-        agents = sorted(df["agent_id"].dropna().astype(str).unique()) if df is not None else []
+        agents = sorted(_relevant(df, plan.field)["agent_id"].dropna().astype(str).unique()) if df is not None else []
         if not agents:
             raise FlowkitError("agent-day assignment needs the log's agent ids")
         first = pd.Timestamp(start) if start else pd.Timestamp("today").normalize() + pd.offsets.Week(weekday=0)

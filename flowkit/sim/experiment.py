@@ -90,7 +90,7 @@ def verdict(entry: dict) -> str:
     s = entry["agent_hours_saved"]
     ci = f"95% CI {s['ci95_low']:+.1f} to {s['ci95_high']:+.1f}"
     if entry.get("status") == "not shown":
-        return f"not shown: the log gives no evidence either way of its effect (agent hours saved {s['mean']:+.1f}, {ci})"
+        return f"not shown - the log gives no evidence either way of its effect (agent hours saved {s['mean']:+.1f}, {ci})"
     if not entry["significant"]:
         return f"no evidence either way (agent hours saved {s['mean']:+.1f}, {ci})"
     word = "saves" if s["mean"] > 0 else "costs"
