@@ -193,8 +193,8 @@ def effects_forest(eff: pd.DataFrame, outcome: str, top: int = 16, ax=None):
     ax.set_xlabel("seconds of handle time saved per contact (95% CI)" if outcome == "handle_s"
                   else "percentage points more resolved at first contact (95% CI)")
     ax.legend(frameon=False, fontsize=8, loc="lower right")
-    return _finish(ax, "Handle time saved by consulting each field (adjusted)" if outcome == "handle_s"
-                   else "First-contact resolution gained by each field (adjusted)")
+    return _finish(ax, "Handle time saved per field (adjusted)" if outcome == "handle_s"
+                   else "Resolution gained per field (adjusted)")
 
 
 def fit_by_hour(by_hour: pd.DataFrame, ax=None):
@@ -212,7 +212,7 @@ def fit_by_hour(by_hour: pd.DataFrame, ax=None):
 def data_value_ranking(entries: list[dict], label_key: str, title: str, ax=None):
     """Agent hours saved per variant with 95% CIs; hollow bars are not significant."""
     ax = ax or new_axes(height=max(2.2, 0.45 * len(entries) + 1))
-    names = [str(e[label_key]) for e in entries][::-1]
+    names = [str(e[label_key]) + (" (not shown)" if e.get("status") == "not shown" else "") for e in entries][::-1]
     saved = [e["agent_hours_saved"]["mean"] for e in entries][::-1]
     low = [e["agent_hours_saved"]["ci95_low"] for e in entries][::-1]
     high = [e["agent_hours_saved"]["ci95_high"] for e in entries][::-1]

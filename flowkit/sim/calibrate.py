@@ -285,6 +285,12 @@ def _teams(df: pd.DataFrame, channels: list[str], demand: list[dict], days_of_we
     return teams, "; ".join(notes), live_hours
 
 
+def _se95(row: pd.DataFrame) -> float:
+    """The standard error a normal draw needs to reproduce the estimate's 95% CI (which uses a t
+    quantile on few agents), so that the simulation and the effects table agree on the evidence."""
+    return float((row["ci_high"].iloc[0] - row["ci_low"].iloc[0]) / (2 * 1.959964))
+
+
 def _data_fields(df: pd.DataFrame) -> dict | None:
     """Each field's adjusted (doubly robust) effect with its standard error, so the simulation can
     carry what the log could not pin down (:mod:`flowkit.sim.uncertainty`)."""
@@ -303,11 +309,11 @@ def _data_fields(df: pd.DataFrame) -> dict | None:
         if len(h) and h["baseline"].iloc[0] > 0:
             base = float(h["baseline"].iloc[0])
             entry["handle_factor"] = round(float(min(max(1 + h["adjusted"].iloc[0] / base, 0.05), 5.0)), 4)
-            entry["handle_factor_se"] = round(float(h["se"].iloc[0] / base), 4)
+            entry["handle_factor_se"] = round(_se95(h) / base, 4)
         r = g[g["outcome"].eq("resolved")]
         if len(r):
             entry["resolve_p_add"] = round(float(min(max(r["adjusted"].iloc[0], -1.0), 1.0)), 4)
-            entry["resolve_p_add_se"] = round(float(r["se"].iloc[0]), 4)
+            entry["resolve_p_add_se"] = round(_se95(r), 4)
         fields[str(name)] = entry
     used = df["data_used"].notna()
     needs: dict = {}

@@ -91,9 +91,11 @@ def verdict(entry: dict) -> str:
     ci = f"95% CI {s['ci95_low']:+.1f} to {s['ci95_high']:+.1f}"
     if entry.get("status") == "not shown":
         return f"not shown - the log gives no evidence either way of its effect (agent hours saved {s['mean']:+.1f}, {ci})"
+    word = "saves" if s["mean"] > 0 else "costs"
+    if not entry["significant"] and entry.get("statistically_significant"):
+        return f"{word} {abs(s['mean']):.1f} agent hours ({ci}): real, but under the share of the baseline that matters"
     if not entry["significant"]:
         return f"no evidence either way (agent hours saved {s['mean']:+.1f}, {ci})"
-    word = "saves" if s["mean"] > 0 else "costs"
     return f"{word} {abs(s['mean']):.1f} agent hours ({ci})"
 
 
