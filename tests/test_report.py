@@ -155,10 +155,11 @@ def test_report_simulation_section(tmp_path):
         assert table.loc[f"field {e['field']}", "agent_hours_saved"] == pytest.approx(saved)
         assert saved == pytest.approx(-e["deltas"]["agent_hours"]["mean"])
         sentence = next(p for p in section["paragraphs"] if p.startswith(f"{e['field']} (touches"))
-        if e["significant"]:
+        s = e["agent_hours_saved"]
+        if s["ci95_low"] > 0 or s["ci95_high"] < 0:
             assert ("saves" in sentence) == (saved > 0) and ("costs" in sentence) == (saved < 0)
         else:
-            assert "no evidence either way" in sentence
+            assert "no evidence either way" in sentence and "saves" not in sentence
         assert "increase" not in sentence
 
 
@@ -170,3 +171,42 @@ def test_tables_show_percentages_only_for_shares(tmp_path):
     t = _table(df, tmp_path / "t.csv")
     assert t["rows"][0] == ["p50", "0.3", "25.0%", "-0.5"]
     assert t["rows"][1] == ["p90", "12", "50.0%", "3.25"]
+
+
+def test_data_section_words_chart_and_csv_agree_on_every_sign(tmp_path):
+    """Adjusted effects replace the naive table; positive 'saved' is good in text, chart and CSV alike."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from flowkit.report import charts
+
+    log = generate(12_000, seed=8)
+    plain = log.drop(columns=[c for c in log.columns if c.startswith("_te_")] + ["demand", "demand_type", "failure_type"])
+    report = build_report(classify(plain).contacts, tmp_path)
+    html = report.path.read_text(encoding="utf-8")
+    assert 'id="data-use"' in html and "observational" in html and "pilot" in html
+    assert "adjusted for demand type" in html and "increase" not in html
+    eff = pd.read_csv(tmp_path / "data_effects.csv")
+    est = eff[eff["adjusted"].notna()]
+    assert len(est) and np.allclose(est["saved"], np.where(est["outcome"] == "handle_s", -1, 1) * est["adjusted"])
+    assert (est["saved_ci_low"] <= est["saved"]).all() and (est["saved"] <= est["saved_ci_high"]).all()
+    for _, r in est[est["demand_type"] == "(all)"].iterrows():
+        what = "handle time" if r["outcome"] == "handle_s" else "first-contact resolution"
+        sentence = next(p for p in re.findall(r"<p>([^<]*)</p>", html) if p.startswith(f"{r['field']} - "))
+        clause = next(c for c in sentence.split("; ") if what in c)
+        if not r["significant"]:
+            assert "no evidence either way" in clause
+        elif r["saved"] > 0:
+            assert "saves" in clause or "more at first contact" in clause
+        else:
+            assert "costs" in clause or "fewer at first contact" in clause
+    ax = charts.effects_forest(eff, "handle_s")
+    from matplotlib.collections import PathCollection
+
+    plotted = np.concatenate([c.get_offsets()[:, 0] for c in ax.collections
+                              if isinstance(c, PathCollection) and len(c.get_offsets())])
+    h = eff[(eff["outcome"] == "handle_s") & eff["adjusted"].notna()]
+    assert set(np.round(plotted, 6)) <= set(np.round(h["saved"], 6))
+    assert "saved" in ax.get_xlabel()
+    plt.close(ax.figure)
+    assert (tmp_path / "data_effects_handle_s.png").is_file() and not (tmp_path / "data_use_effects.csv").exists()

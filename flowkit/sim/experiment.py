@@ -86,16 +86,16 @@ def _entry(key: str, name: str, deltas: dict, extra: dict) -> dict:
 
 
 def verdict(entry: dict) -> str:
-    """The sentence for one ranked variant, in the saved convention."""
+    """The sentence for one ranked variant, about agent hours, in the saved convention."""
     s = entry["agent_hours_saved"]
     ci = f"95% CI {s['ci95_low']:+.1f} to {s['ci95_high']:+.1f}"
     if entry.get("status") == "not shown":
         return f"not shown - the log gives no evidence either way of its effect (agent hours saved {s['mean']:+.1f}, {ci})"
+    if not (s["ci95_low"] > 0 or s["ci95_high"] < 0):
+        return f"no evidence either way on agent hours (saved {s['mean']:+.1f}, {ci})"
     word = "saves" if s["mean"] > 0 else "costs"
-    if not entry["significant"] and entry.get("statistically_significant"):
-        return f"{word} {abs(s['mean']):.1f} agent hours ({ci}): real, but under the share of the baseline that matters"
     if not entry["significant"]:
-        return f"no evidence either way (agent hours saved {s['mean']:+.1f}, {ci})"
+        return f"{word} {abs(s['mean']):.1f} agent hours ({ci}): real, but under the share of the baseline that matters"
     return f"{word} {abs(s['mean']):.1f} agent hours ({ci})"
 
 
