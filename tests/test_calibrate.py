@@ -87,3 +87,18 @@ def test_logs_without_agents_need_a_count():
     with pytest.raises(FlowkitError, match="--agents N"):
         calibrate(log)
     assert calibrate(log, agents=12).scenario.agents[0].count == 12
+
+
+def test_data_fields_carry_adjusted_effects_with_standard_errors():
+    """From a log with planted, confounded effects: the helpful field is calibrated as helping,
+    the no-effect field (consulted on hard contacts, naively 'slower') as no evidence."""
+    from flowkit.sim.uncertainty import evidence
+    from flowkit.synth import generate
+
+    log = generate(10_000, seed=5)
+    cal = calibrate(log.drop(columns=[c for c in log.columns if c.startswith("_te_")]), replications=2)
+    fields = cal.scenario.data_fields
+    eq, contract = fields["equipment_config"], fields["contract"]
+    assert eq.handle_factor < 1 and eq.handle_factor_se > 0 and eq.resolve_p_add_se > 0
+    assert evidence(eq) == "estimated" and evidence(contract) == "none"
+    assert "adjusted" in cal.notes["data_fields"] and "handle_factor_se" in cal.to_yaml()

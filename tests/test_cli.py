@@ -14,7 +14,8 @@ def run():
     return lambda *args: runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
-@pytest.mark.parametrize("command", ["ingest", "cases", "demo", "samples make", "simulate", "theory"])
+@pytest.mark.parametrize("command", ["ingest", "cases", "demo", "samples make", "simulate", "theory", "effects",
+                                     "pilot design", "pilot analyse"])
 def test_every_command_help_has_an_example(run, command):
     result = run(*command.split(), "--help")
     assert result.exit_code == 0 and "Example:" in result.output
@@ -162,3 +163,62 @@ def test_commands_after_ingest_explain_a_junk_file(tmp_path):
     for args in (["classify", str(junk)], ["analyze", str(junk), "--out", str(tmp_path / "r")]):
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 1 and "junk.csv" in result.output and "Traceback" not in result.output
+
+
+@pytest.fixture(scope="module")
+def generated_contacts(tmp_path_factory):
+    from flowkit.synth import generate
+    from flowkit.store import write_table
+
+    log = generate(6000, seed=9)
+    path = tmp_path_factory.mktemp("gen") / "contacts.parquet"
+    write_table(log.drop(columns=[c for c in log.columns if c.startswith("_te_")]), path)
+    return path
+
+
+def test_effects_command_writes_the_table_and_json(run, tmp_path, generated_contacts):
+    import json
+
+    out = tmp_path / "effects.csv"
+    result = run("effects", generated_contacts, "--out", out, "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output[result.output.index("["):])
+    eff = pd.read_csv(out)
+    assert len(rows) == len(eff) and {"field", "demand_type", "outcome", "estimand", "naive", "adjusted", "ci_low",
+                                      "ci_high", "n_with", "n_without", "significant", "method",
+                                      "sensitivity", "saved"} <= set(eff.columns)
+    assert (eff["demand_type"] == "(all)").any()
+    text = run("effects", generated_contacts, "--out", out, "--field", "contract")
+    assert text.exit_code == 0 and "contract" in text.output and "observational" in text.output
+
+
+def test_pilot_design_then_analyse(run, tmp_path, generated_contacts):
+    import json
+
+    import numpy as np
+    import yaml
+
+    out = tmp_path / "pilot"
+    result = run("pilot", "design", generated_contacts, "--field", "equipment_config", "--mde", "0.1",
+                 "--unit", "agent-day", "--seed", "3", "--start", "2027-01-04", "--out", out)
+    assert result.exit_code == 0, result.output
+    plan = json.loads((out / "plan.json").read_text())
+    assert {"field", "outcome", "unit", "mde", "alpha", "power", "contacts_per_arm", "clusters_per_arm",
+            "days_needed", "design_effect"} <= set(plan)
+    again = tmp_path / "again"
+    run("pilot", "design", generated_contacts, "--field", "equipment_config", "--unit", "agent-day", "--seed", "3",
+        "--start", "2027-01-04", "--out", again)
+    assert (out / "assignment.csv").read_text() == (again / "assignment.csv").read_text()
+    # a pilot log: the contacts with an arm, treatment 20% faster
+    log = pd.read_parquet(generated_contacts)
+    log = log[log["handle_s"].notna() & log["channel"].isin(["phone", "chat"])].copy()
+    log["arm"] = np.where(np.random.default_rng(1).random(len(log)) < 0.5, "treatment", "control")
+    log.loc[log["arm"] == "treatment", "handle_s"] *= 0.8
+    pilot_log = tmp_path / "pilot_log.csv"
+    log.to_csv(pilot_log, index=False)
+    entry = tmp_path / "field.yaml"
+    result = run("pilot", "analyse", pilot_log, "--field", "equipment_config", "--out", entry)
+    assert result.exit_code == 0, result.output
+    assert "sample ratio" in result.output and "balance" in result.output
+    field = yaml.safe_load(entry.read_text())["data_fields"]["equipment_config"]
+    assert field["handle_factor"] == pytest.approx(0.8, abs=0.05) and field["handle_factor_se"] > 0
