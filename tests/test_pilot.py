@@ -74,11 +74,14 @@ def test_agent_day_pilots_need_the_design_effect(log):
     assert 0.02 <= rate(0.0) <= 0.09
 
 
-def test_icc_recovers_a_planted_value():
+def test_icc_and_design_effect_recover_planted_values():
+    from flowkit.pilot import design_effect
+
     rng = np.random.default_rng(0)
     g = np.repeat(np.arange(400), 20)
     y = rng.normal(0, np.sqrt(0.2), 400)[g] + rng.normal(0, np.sqrt(0.8), len(g))
     assert icc_oneway(y, g) == pytest.approx(0.2, abs=0.04)
+    assert design_effect(y, g) == pytest.approx(1 + 19 * 0.2, rel=0.2)
     assert icc_oneway(rng.normal(size=len(g)), g) < 0.02
 
 

@@ -4,7 +4,8 @@ The log's adjusted effect is observational; a pilot randomises who gets the fiel
 comes from the log's own baseline: the outcome's mean and variance on the contacts the field
 is relevant to, and, when whole agent-days are randomised (agents cannot unsee a screen for
 one call), the intra-cluster correlation of agent-days, which inflates the sample by the
-design effect 1 + (m - 1) ICC. Power calculations are statsmodels'.
+design effect (1 + (m - 1) ICC for equal clusters; measured directly on the log's unequal
+agent-days). Power calculations are statsmodels'.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from statsmodels.stats.proportion import proportion_effectsize
 
 from flowkit.errors import FlowkitError
 
-__all__ = ["PilotPlan", "design_pilot", "assignment", "icc_oneway", "write_plan"]
+__all__ = ["PilotPlan", "design_pilot", "assignment", "icc_oneway", "design_effect", "write_plan"]
 
 OUTCOMES = ("handle_s", "resolved")
 UNITS = ("contact", "agent-day")
@@ -66,6 +67,18 @@ def icc_oneway(y: np.ndarray, groups: np.ndarray) -> float:
     n0 = (n - (n_i ** 2).sum() / n) / (k - 1)
     denom = msb + (n0 - 1) * msw
     return max(0.0, (msb - msw) / denom) if denom > 0 else 0.0
+
+
+def design_effect(y: np.ndarray, groups: np.ndarray) -> float:
+    """The variance of a cluster-sampled mean over that of as many independent contacts, measured
+    on the log: sum over clusters of (S_c - mean * n_c)^2 over sum of (y - mean)^2. For equal
+    clusters it is 1 + (m - 1) ICC; for the unequal agent-days of a real log it is what the
+    cluster-robust analysis of the pilot will actually see."""
+    y = np.asarray(y, dtype=float)
+    mu = y.mean()
+    dev = pd.Series(y - mu).groupby(np.asarray(groups)).sum().to_numpy()
+    denom = float(((y - mu) ** 2).sum())
+    return max(1.0, float((dev ** 2).sum()) / denom) if denom > 0 else 1.0
 
 
 def _relevant(df: pd.DataFrame, field: str) -> pd.DataFrame:
@@ -121,7 +134,7 @@ def design_pilot(df: pd.DataFrame, field: str, outcome: str = "handle_s", mde: f
         known = d["agent_id"].notna().to_numpy()
         icc = icc_oneway(yv[known], cl.to_numpy()[known])
         m = float(pd.Series(cl[known]).value_counts().mean())
-        deff = 1 + (m - 1) * icc
+        deff = design_effect(yv[known], cl.to_numpy()[known])
     per_arm = math.ceil(n_contact * deff)
     clusters = math.ceil(per_arm / m) if unit == "agent-day" else per_arm
     days_needed = math.ceil(2 * per_arm / per_day)

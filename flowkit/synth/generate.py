@@ -16,7 +16,7 @@ import pandas as pd
 
 from flowkit import schema
 from flowkit.synth.demand_types import ALL_TYPES, FOLLOW_UP_TYPES, STANDALONE_FAILURES, VALUE_TYPES
-from flowkit.synth.truth import TE_PREFIX, plant
+from flowkit.synth.truth import TE_PREFIX, handles, is_new_agent, plant, prepare
 
 __all__ = ["Organisation", "generate", "TRUTH_COLUMNS"]
 
@@ -224,11 +224,13 @@ _PATIENCE_S = 300.0
 _PHONE_SHIFTS = ((range(0, 5), 8, 16, 5), (range(0, 5), 10, 18, 3), (range(5, 6), 9, 14, 3))
 
 
-def _phone_queue(times: np.ndarray, handle: np.ndarray, patience: np.ndarray, scale: float):
+def _phone_queue(times: np.ndarray, handle: np.ndarray, patience: np.ndarray, scale: float,
+                 handle_new: np.ndarray | None = None):
     """Waits, abandons and agents of calls through a first-come-first-served team on shifts.
 
     The phone export's waits come from a queue, as a real one's do: each call takes the agent
     who is free and on shift soonest; a caller whose wait would exceed their patience hangs up.
+    A new agent (:func:`flowkit.synth.truth.is_new_agent`) takes ``handle_new`` instead of ``handle``.
     """
     order = np.argsort(times, kind="stable")
     t = (times[order] - times.min().astype("datetime64[D]")).astype("timedelta64[s]").astype(float)
@@ -238,6 +240,7 @@ def _phone_queue(times: np.ndarray, handle: np.ndarray, patience: np.ndarray, sc
         for i in range(max(1, round(count * scale))):
             agents.append((f"T{k + 1}{i + 1:03d}", set(days), start * 3600.0, end * 3600.0))
     free = np.zeros(len(agents))
+    new = [is_new_agent(a[0]) for a in agents]
 
     def available(j: int, at: float) -> float:
         """When agent j can next take a call, from time ``at`` (on shift and free)."""
@@ -274,7 +277,7 @@ def _phone_queue(times: np.ndarray, handle: np.ndarray, patience: np.ndarray, sc
             abandon[idx], wait[idx], who[idx] = True, patience[idx], None
             continue
         wait[idx], who[idx] = w, agents[j][0]
-        free[j] = real + handle[idx]
+        free[j] = real + (handle_new[idx] if handle_new is not None and new[j] else handle[idx])
         heapq.heapreplace(heap, (available(j, free[j]), j))
     return np.round(wait), abandon, who
 
@@ -290,36 +293,42 @@ def _assemble(rng, types, cust, type_idx, channel, times, res, lang, u) -> pd.Da
     live = np.isin(channel, ["phone", "chat"])
     wait = np.where(live, rng.exponential(np.where(busy, 140.0, 35.0)), np.nan)
     patience = rng.exponential(_PATIENCE_S, n)
+    text = _verbatims(rng, types, type_idx, lang, channel)
+    # data use is recorded on the live channels, where effects are planted (with their confounding):
+    # the contact's draws are made first, its handle time follows from the agent who takes it
+    live_idx = np.flatnonzero(live)
+    prep = prepare(rng, live_idx, types, type_idx, cust, text)
+    pos = np.full(n, -1)
+    pos[live_idx] = np.arange(live_idx.size)
+    h_old, h_new = handle.copy(), handle.copy()
+    h_old[live_idx] = handles(prep, handle[live_idx], np.zeros(live_idx.size))
+    h_new[live_idx] = handles(prep, handle[live_idx], np.ones(live_idx.size))
     phone = np.flatnonzero(channel == "phone")
     scale = max(len(phone) / 13_800.0, 1e-9)       # staff in proportion to the phone volume
-    q_wait, q_abandon, q_agent = _phone_queue(times[phone], handle[phone], patience[phone], scale)
+    q_wait, q_abandon, q_agent = _phone_queue(times[phone], h_old[phone], patience[phone], scale, h_new[phone])
     wait[phone] = q_wait
     abandoned = np.zeros(n, dtype=bool)
     abandoned[phone] = q_abandon
-    handle = np.where(abandoned, np.nan, np.where(live, handle, handle * 0.7))
-
     resolved = np.where(abandoned, False, res)
-    text = _verbatims(rng, types, type_idx, lang, channel)
     text[abandoned] = None
     n_agents = max(4, n // 900)
     agent = np.char.add("A", np.char.zfill(rng.integers(1, n_agents + 1, n).astype(str), 3)).astype(object)
     agent[phone] = q_agent
     agent[abandoned] = None
-    # data use is recorded on the live channels: plant its (confounded) effects there; the phone
-    # queue above ran on the handle times before them, a simplification nobody's waits notice
+    new_agent = np.array([is_new_agent(a) for a in agent[live_idx]], dtype=float)
+    planted = plant(prep, new_agent, handle[live_idx], u[live_idx], types)
+    handle[live_idx] = planted["handle"]
+    handle = np.where(abandoned, np.nan, np.where(live, handle, handle * 0.7))
+    rec = live_idx[~abandoned[live_idx]]
+    resolved[rec] = planted["resolved"][pos[rec]]
     used = np.full(n, None, dtype=object)
+    used[rec] = [x or None for x in planted["data_used"][pos[rec]]]
     truth: dict[str, np.ndarray] = {}
-    rec = np.flatnonzero(live & ~abandoned)
-    if rec.size:
-        planted = plant(rng, rec, types, type_idx, cust, text, agent, handle, u)
-        handle[rec] = planted["handle"]
-        resolved[rec] = planted["resolved"]
-        used[rec] = np.where(planted["data_used"] == "", None, planted["data_used"])
-        for outcome in ("handle", "resolved"):
-            for f, te in planted[f"te_{outcome}"].items():
-                col = np.full(n, np.nan)
-                col[rec] = te
-                truth[f"{TE_PREFIX}{'handle_s' if outcome == 'handle' else 'resolved'}__{f}"] = col
+    for outcome in ("handle", "resolved"):
+        for f, te in planted[f"te_{outcome}"].items():
+            col = np.full(n, np.nan)
+            col[rec] = te[pos[rec]]
+            truth[f"{TE_PREFIX}{'handle_s' if outcome == 'handle' else 'resolved'}__{f}"] = col
     handling = np.where(resolved, "one_stop", np.where(rng.random(n) < 0.6, "pass_on", "pass_back")).astype(object)
     handling[abandoned] = None
     team = np.where(np.isin(channel, ["phone", "chat"]), "front", "back office").astype(object)

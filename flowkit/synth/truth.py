@@ -13,10 +13,13 @@ ATT (on the contacts that used the field) and ATE (on all contacts of the type).
 
 from __future__ import annotations
 
+import zlib
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["FIELD_EFFECTS", "true_effect", "plant", "true_effects", "TE_PREFIX"]
+__all__ = ["FIELD_EFFECTS", "true_effect", "prepare", "handles", "plant", "true_effects", "is_new_agent", "TE_PREFIX"]
 
 #: field -> (handle-time factor, resolution added) where it is consulted, before the demand type's
 #: modifier. ``contract`` does nothing, but is consulted mostly on hard contacts; ``account`` helps a
@@ -54,63 +57,92 @@ def _zscore_by(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return ((s - g.transform("mean")) / sd).fillna(0.0).to_numpy()
 
 
-def plant(rng: np.random.Generator, idx: np.ndarray, types: list, type_idx: np.ndarray, cust: np.ndarray,
-          text: np.ndarray, agent: np.ndarray, handle: np.ndarray, u_resolve: np.ndarray) -> dict:
-    """Data use, handle time and resolution of the contacts ``idx`` (handled on a channel whose
-    system records data use), with the true per-contact effect of each field.
+def is_new_agent(name) -> bool:
+    """About 30% of agents are new; which ones is fixed by the name, so a queue can tell at once."""
+    return isinstance(name, str) and zlib.crc32(name.encode()) % 1000 < NEW_AGENT_SHARE * 1000
 
-    ``cust`` is in time order over all contacts (earlier contacts are counted from it);
-    ``handle`` the contacts' handle time before confounders and fields; ``u_resolve`` the
+
+@dataclass
+class Prepared:
+    """What a contact brings before an agent takes it: hardness, history, and its draws."""
+
+    ti: np.ndarray           # demand-type index
+    z: np.ndarray            # text length, standardised within type (the log's proxy for a hard contact)
+    rep: np.ndarray          # earlier contacts of the customer, capped at 3
+    u_use: np.ndarray        # uniforms deciding each field's consultation
+    relevant: np.ndarray     # contact x field: the field serves this type
+    factor: np.ndarray       # contact x field: handle factor if consulted
+    add: np.ndarray          # contact x field: resolution added if consulted
+    nature: np.ndarray
+
+
+def prepare(rng: np.random.Generator, idx: np.ndarray, types: list, type_idx: np.ndarray, cust: np.ndarray,
+            text: np.ndarray) -> Prepared:
+    """Per contact in ``idx``: its confounders and the draws that will decide its data use.
+    ``cust`` is in time order over all contacts (earlier contacts are counted from it)."""
+    prior = pd.Series(cust).groupby(cust).cumcount().to_numpy()[idx]
+    tlen = np.array([len(t) if isinstance(t, str) else 0 for t in text[idx]], dtype=float)
+    ti = type_idx[idx]
+    fields = list(FIELD_EFFECTS)
+    nature = np.array([t.demand for t in types])[ti]
+    relevant = np.zeros((len(idx), len(fields)), dtype=bool)
+    factor, add = np.ones(relevant.shape), np.zeros(relevant.shape)
+    for j, f in enumerate(fields):
+        relevant[:, j] = np.array([f in t.needs or f == "account" for t in types])[ti]
+        eff = {nat: true_effect(f, nat) for nat in ("value", "failure")}
+        factor[:, j] = np.where(relevant[:, j], [eff[x][0] for x in nature], 1.0)
+        add[:, j] = np.where(relevant[:, j], [eff[x][1] for x in nature], 0.0)
+    return Prepared(ti, np.clip(_zscore_by(tlen, ti), -2.5, 2.5), np.minimum(prior, 3).astype(float),
+                    rng.random((len(idx), len(fields))), relevant, factor, add, nature)
+
+
+def _used(p: Prepared, new: np.ndarray) -> np.ndarray:
+    used = np.zeros(p.relevant.shape, dtype=bool)
+    for j, f in enumerate(FIELD_EFFECTS):
+        a, bz, br, bn = _PROPENSITY.get(f, _PROPENSITY_DEFAULT)
+        prob = 1 / (1 + np.exp(-(a + bz * p.z + br * p.rep + bn * new)))
+        used[:, j] = p.relevant[:, j] & (p.u_use[:, j] < prob)
+    return used
+
+
+def handles(p: Prepared, handle: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """Handle time once an agent (new or not) has taken the contact: the confounders' own effect
+    times the factor of every field consulted. A queue calls this for both kinds of agent."""
+    conf = np.column_stack([p.z, p.rep, new])
+    return handle * np.exp(conf @ np.array(_HANDLE_SLOPES)) * np.prod(np.where(_used(p, new), p.factor, 1.0), axis=1)
+
+
+def plant(p: Prepared, new: np.ndarray, handle: np.ndarray, u_resolve: np.ndarray, types: list) -> dict:
+    """Data use, handle time and resolution of the prepared contacts, now that their agents
+    (``new``: 1 for a new agent) are known, with the true per-contact effect of each field.
+
+    ``handle``: the contacts' handle time before confounders and fields; ``u_resolve``: the
     uniforms that decided resolution in the failure-demand loop, reused so that a contact's
     outcome moves only as far as its planted probability does.
     """
-    n_all = len(cust)
-    prior = pd.Series(cust).groupby(cust).cumcount().to_numpy()[idx]
-    rep = np.minimum(prior, 3).astype(float)
-    tlen = np.array([len(t) if isinstance(t, str) else 0 for t in text[idx]], dtype=float)
-    ti = type_idx[idx]
-    z = np.clip(_zscore_by(tlen, ti), -2.5, 2.5)
-    names = pd.unique(agent[idx].astype(str))
-    new_agents = set(np.sort(names)[rng.random(len(names)) < NEW_AGENT_SHARE])
-    new = np.isin(agent[idx].astype(str), list(new_agents)).astype(float)
-    conf = np.column_stack([z, rep, new])
-
-    handle0 = handle[idx] * np.exp(conf @ np.array(_HANDLE_SLOPES))
-    p_res0 = np.array([t.resolve_p for t in types])[ti] + conf @ np.array(_RESOLVE_SLOPES)
-    p_res0 = p_res0 - pd.Series(conf @ np.array(_RESOLVE_SLOPES)).groupby(ti).transform("mean").to_numpy()
-    nature = np.array([t.demand for t in types])[ti]
-
     fields = list(FIELD_EFFECTS)
-    used = np.zeros((len(idx), len(fields)), dtype=bool)
-    relevant = np.zeros_like(used)
-    factor = np.ones(used.shape)
-    add = np.zeros(used.shape)
-    for j, f in enumerate(fields):
-        relevant[:, j] = np.array([f in t.needs or f == "account" for t in types])[ti]
-        a, bz, br, bn = _PROPENSITY.get(f, _PROPENSITY_DEFAULT)
-        p = 1 / (1 + np.exp(-(a + bz * z + br * rep + bn * new)))
-        used[:, j] = relevant[:, j] & (rng.random(len(idx)) < p)
-        eff = np.array([true_effect(f, nat) for nat in nature])
-        factor[:, j], add[:, j] = np.where(relevant[:, j], eff[:, 0], 1.0), np.where(relevant[:, j], eff[:, 1], 0.0)
-
-    handle1 = handle0 * np.prod(np.where(used, factor, 1.0), axis=1)
-    p_lin = p_res0 + np.where(used, add, 0.0).sum(axis=1)
-    p_res = np.clip(p_lin, 0.02, 0.98)
-    resolved = u_resolve[idx] < p_res
+    new = np.asarray(new, dtype=float)
+    used = _used(p, new)
+    conf = np.column_stack([p.z, p.rep, new])
+    handle1 = handles(p, handle, new)
+    # confounders and fields move a contact's chance of resolution; centred within the type, so the
+    # type's resolution (and the failure demand the loop made from it) stays what it was
+    shift = conf @ np.array(_RESOLVE_SLOPES) + np.where(used, p.add, 0.0).sum(axis=1)
+    p_lin = np.array([t.resolve_p for t in types])[p.ti] + shift - pd.Series(shift).groupby(p.ti).transform("mean").to_numpy()
+    resolved = u_resolve < np.clip(p_lin, 0.02, 0.98)
     te_handle, te_res = {}, {}
     for j, f in enumerate(fields):
-        without = np.where(used[:, j], handle1 / factor[:, j], handle1)
-        te_handle[f] = np.where(relevant[:, j], without * (factor[:, j] - 1.0), np.nan)
-        p0 = np.where(used[:, j], p_lin - add[:, j], p_lin)
+        without = np.where(used[:, j], handle1 / p.factor[:, j], handle1)
+        te_handle[f] = np.where(p.relevant[:, j], without * (p.factor[:, j] - 1.0), np.nan)
+        p0 = np.where(used[:, j], p_lin - p.add[:, j], p_lin)
         # the contact's own two outcomes under its uniform (not the change in probability): the
         # log keeps parents of follow-ups, whose uniforms are not uniform any more
-        r1 = u_resolve[idx] < np.clip(p0 + add[:, j], 0.02, 0.98)
-        r0 = u_resolve[idx] < np.clip(p0, 0.02, 0.98)
-        te_res[f] = np.where(relevant[:, j], r1.astype(float) - r0, np.nan)
+        r1 = u_resolve < np.clip(p0 + p.add[:, j], 0.02, 0.98)
+        r0 = u_resolve < np.clip(p0, 0.02, 0.98)
+        te_res[f] = np.where(p.relevant[:, j], r1.astype(float) - r0, np.nan)
     data_used = np.array([";".join(f for f, u in zip(fields, row) if u) for row in used], dtype=object)
-    del n_all
     return {"handle": handle1, "resolved": resolved, "data_used": data_used, "te_handle": te_handle,
-            "te_resolved": te_res, "used": dict(zip(fields, used.T))}
+            "te_resolved": te_res}
 
 
 def true_effects(log: pd.DataFrame, mask: pd.Series | np.ndarray | None = None) -> pd.DataFrame:
