@@ -31,10 +31,14 @@ def main(n: int = 1_000_000, n_fields: int = 5) -> None:
     peak = peak_rss() - base
     truth = true_effects(log, log["channel"].isin(["phone", "chat"]) & log["handle_s"].notna())
     j = eff[eff["demand_type"].eq("(all)")].merge(truth, on=["field", "demand_type", "outcome"])
-    covers = ((j["ci_low"] <= j["true_ate"]) & (j["true_ate"] <= j["ci_high"])).sum()
+    j["covers"] = (j["ci_low"] <= j["true_ate"]) & (j["true_ate"] <= j["ci_high"])
+    covers = int(j["covers"].sum())
     print(f"{n:,} contacts ({pop:,} handled on channels that record data use), {len(fields)} fields, "
           f"{len(eff)} rows: {wall:.1f} s wall, peak memory +{peak / 2**20:,.0f} MiB; "
           f"pooled CIs covering the planted truth: {covers} of {len(j)}")
+    for _, r in j[~j["covers"]].iterrows():
+        print(f"  missed: {r['field']} {r['outcome']}: {r['adjusted']:.4g} [{r['ci_low']:.4g}, {r['ci_high']:.4g}], "
+              f"truth {r['true_ate']:.4g}")
 
 
 if __name__ == "__main__":
