@@ -2,7 +2,6 @@
 effects are known contact by contact (flowkit.synth.truth)."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from flowkit.analyse.effects import EffectsOptions, _evalue, field_effects_adjusted, verdict

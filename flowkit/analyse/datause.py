@@ -1,9 +1,11 @@
-"""What data handling actually used: the first, observational answer to "which data matters".
+"""What data handling actually used: how often each field was consulted, and the naive comparison.
 
-Where the log records which customer-data fields an agent consulted (``data_used``), compare
-handle time and resolution with and without each field, per demand type, with bootstrap
-95% CIs, and the share of volume each field touches. Observational, not causal: agents look
-things up on harder contacts too. The simulator's data-value experiment is the test.
+Where the log records which customer-data fields an agent consulted (``data_used``), count
+the share of volume each field touches, and compare handle time and resolution with and
+without each field, per demand type, with bootstrap 95% CIs. That comparison is confounded
+(agents look things up on harder contacts, for repeat customers, and newer agents look up
+more) and can point the wrong way: the headline is :mod:`flowkit.analyse.effects`, which
+adjusts for it; this one survives as its ``naive`` column and for quick looks.
 """
 
 from __future__ import annotations

@@ -327,19 +327,19 @@ def _data_section(c: pd.DataFrame, out: Path) -> dict | None:
         "contacts). They are observational: an unmeasured difference between the contacts where a field was "
         "consulted and the others could still explain them, so a pilot (flowkit pilot design) should confirm a "
         "field before money is spent on it. Positive figures are good: time saved, resolution gained."]
-    for field in sorted(pooled["field"].unique()):
+    for name in sorted(pooled["field"].unique()):
         parts = []
-        for _, r in pooled[pooled["field"].eq(field)].iterrows():
+        for _, r in pooled[pooled["field"].eq(name)].iterrows():
             ci = ("" if not np.isfinite(r["adjusted"]) else
                   f" (95% CI {r['saved_ci_low'] * (100 if r['outcome'] == 'resolved' else 1):+.1f} to "
                   f"{r['saved_ci_high'] * (100 if r['outcome'] == 'resolved' else 1):+.1f}"
                   f"{' points' if r['outcome'] == 'resolved' else ' s'})")
             what = "handle time" if r["outcome"] == "handle_s" else "first-contact resolution"
             parts.append(f"{what}: {verdict(r)}{ci}")
-        sens = pooled[pooled["field"].eq(field) & pooled["significant"]]["sensitivity"]
+        sens = pooled[pooled["field"].eq(name) & pooled["significant"]]["sensitivity"]
         tail = (f"; an unmeasured confounder would need a risk ratio of {sens.min():.2f} with both the use of the field "
                 "and the outcome to explain it away" if len(sens) else "")
-        paragraphs.append(f"{field} - " + "; ".join(parts) + tail + ".")
+        paragraphs.append(f"{name} - " + "; ".join(parts) + tail + ".")
     trimmed = int(pooled["trimmed"].max()) if len(pooled) else 0
     if trimmed:
         paragraphs.append(f"Up to {trimmed:,} contacts per field had no comparable counterpart (a field almost always "
