@@ -34,13 +34,18 @@ __all__ = ["ReplicationResult", "simulate_replication", "LOG_COLUMNS", "headline
 
 LOG_COLUMNS = ["contact_id", "received_at_s", "channel", "customer_id", "demand", "demand_type", "failure_type",
                "reason_code", "wait_s", "handle_s", "abandoned", "resolved", "case_id", "agent_id", "team",
-               "data_used", "handling", "answered_at_s", "ended_at_s", "outcome", "attempt", "queued_at_s"]
+               "data_used", "handling", "answered_at_s", "ended_at_s", "outcome", "attempt", "queued_at_s",
+               "interruptions"]
 
 NAN = float("nan")
 
 
 def _uniform(rng: np.random.Generator, size: int) -> np.ndarray:
     return rng.random(size)
+
+
+def _cancelled(*_args) -> None:
+    """What a pre-empted item's scheduled finish calls instead (SimPy's heap has no delete)."""
 
 
 def channels_of(sc: Scenario) -> list[str]:
@@ -82,23 +87,31 @@ class _Item:
     __slots__ = ("stream", "index", "attempt", "kind", "channel", "skill", "demand", "demand_type", "failure_type",
                  "root", "arrival", "t_queue", "answered", "ended", "wait", "handle", "abandoned", "resolved",
                  "agent", "team", "handling", "outcome", "waiting", "queued", "counted", "parent", "handle_factor",
-                 "done")
+                 "done", "remaining", "interrupts", "jumped")
 
     def __init__(self):
-        self.answered = self.ended = self.wait = self.handle = self.t_queue = None
-        self.abandoned = self.waiting = self.queued = False
+        self.answered = self.ended = self.wait = self.handle = self.t_queue = self.remaining = None
+        self.abandoned = self.waiting = self.queued = self.jumped = False
+        self.interrupts = 0
         self.resolved = self.agent = self.team = self.handling = self.parent = self.done = None
         self.outcome = "waiting"
         self.handle_factor = 1.0
 
 
 class _Agent:
-    __slots__ = ("id", "team", "skills", "order", "deferred", "reserve", "busy_since", "item", "on_shift", "leaving")
+    """An agent. ``rank`` maps each skill to its priority group; with ``interrupt`` set, a real-time
+    contact may pre-empt this agent's deferred item when it ranks above it (see ``_Centre._victim``)."""
 
-    def __init__(self, ident: str, team: str, skills: frozenset, order: tuple, deferred: tuple, reserve: int = 0):
+    __slots__ = ("id", "team", "skills", "order", "deferred", "reserve", "busy_since", "item", "on_shift", "leaving",
+                 "rank", "interrupt", "until", "call")
+
+    def __init__(self, ident: str, team: str, skills: frozenset, order: tuple, deferred: tuple, reserve: int = 0,
+                 interrupt: bool = False):
         self.id, self.team, self.skills, self.order, self.deferred = ident, team, skills, order, deferred
         self.reserve = reserve
-        self.busy_since = None
+        self.rank = {skill: g for g, group in enumerate(order) for skill in group}
+        self.interrupt = interrupt
+        self.busy_since = self.until = self.call = None
         self.item = None
         self.on_shift = False
         self.leaving = False
@@ -158,6 +171,9 @@ class _Centre:
         self.n_waiting = 0
         self.wait_area = 0.0
         self.wait_last = self.t0
+        self.switch_s = sc.switch_cost_s
+        self.preempt = False                # does any agent interrupt deferred work? (skips the search if not)
+        self.interruptions = 0              # pre-emptions in the window
         self._build_agents()
         for ch, hours in sc.open_hours.items():
             self._schedule_opening(ch, hours)
@@ -181,12 +197,14 @@ class _Centre:
         return self._keyed(c.stream, purpose, c.attempt, dist.sample).at(c.index)
 
     # ------------------------------------------------------------------ helpers
-    def _at(self, t: float, fn, *args) -> None:
+    def _at(self, t: float, fn, *args) -> _Call:
         """Call ``fn(*args)`` at simulated time ``t`` (never in the past), in SimPy's scheduler:
         the same heap entry ``Environment.schedule`` makes, for a minimal event."""
         env = self.env
         now = env._now
-        heappush(env._queue, (t if t > now else now, NORMAL, next(env._eid), _Call(fn, args)))
+        call = _Call(fn, args)
+        heappush(env._queue, (t if t > now else now, NORMAL, next(env._eid), call))
+        return call
 
     def _overlap(self, a: float, b: float) -> float:
         lo = a if a > self.t0 else self.t0
@@ -248,15 +266,21 @@ class _Centre:
             reserve = team.deferred_reserve if team.deferred_reserve is not None else sc.deferred_reserve
             if not any(s in LIVE_CHANNELS for s in skill_list):
                 reserve = 0                 # a team without real-time work keeps nobody back
+            interrupt = team.interrupt_deferred if team.interrupt_deferred is not None else sc.interrupt_deferred
+            if interrupt is None:
+                interrupt = (team.priority if team.priority is not None else sc.priority) != "oldest"
+            # only an agent with both kinds of work has anything to interrupt
+            interrupt = bool(interrupt and deferred and any(s in LIVE_CHANNELS for s in skill_list))
+            self.preempt |= interrupt
             if team.count:
                 for i in range(team.count):
-                    a = _Agent(f"{team.team}-{i + 1:03d}", team.team, skills, order, deferred, reserve)
+                    a = _Agent(f"{team.team}-{i + 1:03d}", team.team, skills, order, deferred, reserve, interrupt)
                     self.agents.append(a)
                     self._on(a)
                 self.on_shift_s += team.count * (self.t_end - self.t0)
             for si, shift in enumerate(team.shifts):
                 for i in range(shift.count):
-                    a = _Agent(f"{team.team}-s{si + 1}-{i + 1:03d}", team.team, skills, order, deferred, reserve)
+                    a = _Agent(f"{team.team}-s{si + 1}-{i + 1:03d}", team.team, skills, order, deferred, reserve, interrupt)
                     self.agents.append(a)
                     days = int(np.ceil(self.t_end / 86400.0))
                     for day in range(days):
@@ -303,6 +327,8 @@ class _Centre:
                 h = self._head(skill, now)
                 if h is not None and now - h.t_queue >= self.age_limit and (best is None or h.t_queue < best.t_queue):
                     best = h
+            if best is not None:
+                best.jumped = True          # it jumped the queue for its age: not interrupted either
         if best is None:
             for group in a.order:
                 if a.reserve and group[0] not in LIVE_CHANNELS and not self._reserve_kept(a):
@@ -326,6 +352,9 @@ class _Centre:
 
     def _start(self, a: _Agent, c: _Item) -> None:
         now = self.env._now
+        if c.remaining is not None:
+            self._resume(a, c, now)
+            return
         if c.waiting:
             c.waiting = False
             if c.kind == "contact":
@@ -344,8 +373,64 @@ class _Centre:
         else:
             h = self._x(c, "callback_handle", self.sc.demand[c.stream].handle) * self.factor[c.stream] * c.handle_factor
         c.handle = h
-        a.item, a.busy_since = c, now
-        self._at(now + h, self._finish, a, c)
+        a.item, a.busy_since, a.until = c, now, now + h
+        a.call = self._at(now + h, self._finish, a, c)
+
+    # ------------------------------------------------------------------ interrupting deferred work
+    def _victim(self, skill: str) -> _Agent | None:
+        """The agent a real-time contact on ``skill`` may pre-empt, or None.
+
+        Among agents on shift with the skill, busy on deferred work that ranks below ``skill`` in
+        their priority (and did not jump the queue for its age), the one who started their item
+        most recently. Why that one: a router knows when each item started, not how much work is
+        left in it (the simulator does, a real centre does not), and the agent who has just opened
+        an e-mail has the least of it in their head; with pre-emptive resume no work is lost
+        whichever is chosen, so the rule changes who resumes, not how much is done.
+        """
+        best = None
+        for a in self.agents:
+            it = a.item
+            if (it is not None and a.interrupt and not a.leaving and it.remaining is None and not it.jumped
+                    and skill in a.skills and a.rank.get(skill, 0) < a.rank.get(it.skill, 0)
+                    and (best is None or a.busy_since > best.busy_since)):
+                best = a
+        return best
+
+    def _interrupt(self, a: _Agent) -> None:
+        """Take ``a`` off its deferred item, which goes back to the head of its queue with its remaining work."""
+        now = self.env._now
+        it = a.item
+        a.call.fn = _cancelled
+        busy = self._overlap(a.busy_since, now)
+        self.busy_s += busy
+        if it.demand == "failure":
+            self.busy_failure_s += busy
+        it.remaining = a.until - now
+        it.interrupts += 1
+        if self.t0 <= now < self.t_end:
+            self.interruptions += 1
+        a.item = a.busy_since = a.until = a.call = None
+        it.waiting = True                   # back in the queue, but its wait (to first answer) is already recorded
+        self.queues.setdefault(it.skill, deque()).appendleft(it)
+
+    def _rehome(self, skill: str) -> None:
+        """An idle agent (another team's, say) may take the interrupted item at once."""
+        now = self.env._now
+        for i, b in enumerate(self.idle):
+            if skill in b.skills and not (b.reserve and not self._reserve_kept(b)) and self._head(skill, now) is not None:
+                del self.idle[i]
+                self._start(b, self.queues[skill].popleft())
+                return
+
+    def _resume(self, a: _Agent, c: _Item, now: float) -> None:
+        """Pre-emptive resume: the remaining work plus the switch cost, by whoever takes it up."""
+        h = c.remaining + self.switch_s
+        c.handle += self.switch_s
+        c.remaining = None
+        c.waiting = False
+        c.agent, c.team = a.id, a.team
+        a.item, a.busy_since, a.until = c, now, now + h
+        a.call = self._at(now + h, self._finish, a, c)
 
     def _finish(self, a: _Agent, c: _Item) -> None:
         now = self.env._now
@@ -353,7 +438,7 @@ class _Centre:
         self.busy_s += busy
         if c.demand == "failure":
             self.busy_failure_s += busy
-        a.item = a.busy_since = None
+        a.item = a.busy_since = a.until = a.call = None
         c.ended = now
         self._resolve(c)
         if a.leaving:
@@ -445,6 +530,15 @@ class _Centre:
                 if skill in a.skills and not (deferred and a.reserve and not self._reserve_kept(a)):
                     del self.idle[i]
                     self._start(a, c)
+                    return
+            if self.preempt and c.kind == "contact" and not deferred:
+                a = self._victim(skill)
+                if a is not None and self._head(skill, now) is None:
+                    # no free agent and nobody waiting ahead: the contact takes an agent off deferred work
+                    item = a.item
+                    self._interrupt(a)
+                    self._start(a, c)
+                    self._rehome(item.skill)
                     return
         c.waiting = c.queued = True
         c.outcome = "waiting"
@@ -607,6 +701,7 @@ class _Centre:
             "agent_hours": self.busy_s / 3600.0,
             "one_stop": first_ok / first_n if first_n else NAN,
             "lost_closed": outcomes.get("closed", 0) / offered if offered else NAN,
+            "interruptions": float(self.interruptions),
         }
         for ch, values in per.items():
             for name, v in values.items():
@@ -632,7 +727,7 @@ class _Centre:
         return (f"{customer}-{c.attempt}", c.arrival, c.channel, customer, c.demand, c.demand_type, c.failure_type,
                 self.sc.demand[c.stream].type, wait, c.handle, c.abandoned if c.channel == "phone" else None,
                 c.resolved, customer, c.agent, c.team, self.used[c.stream], c.handling, c.answered, c.ended, c.outcome,
-                c.attempt, c.t_queue)
+                c.attempt, c.t_queue, c.interrupts)
 
 
 def simulate_replication(scenario: Scenario, replication: int, keep_log: bool = True) -> ReplicationResult:

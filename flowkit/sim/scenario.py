@@ -192,6 +192,7 @@ class Team:
     shifts: tuple[Shift, ...] = ()
     priority: tuple[str, ...] | str | None = None     # None: the scenario's priority
     deferred_reserve: int | None = None                # None: the scenario's
+    interrupt_deferred: bool | None = None             # None: the scenario's
 
 
 @dataclass(frozen=True)
@@ -294,6 +295,8 @@ class Scenario:
     priority: tuple[str, ...] | str = ()          # () = real-time channels before deferred; "oldest" = FIFO
     priority_age_limit_hours: float | None = None  # deferred work older than this jumps the queue
     deferred_reserve: int = 0                      # deferred work only while this many teammates stay idle
+    interrupt_deferred: bool | None = None         # None: true unless priority is "oldest" (see model._Agent)
+    switch_cost_s: float = 0.0                     # added to a deferred item each time it is resumed
     patience: Dist | None = None
     redial: Redial | None = None
     ivr: Ivr = Ivr()
@@ -310,7 +313,7 @@ class Scenario:
 _TOP = {"name", "seed", "horizon_hours", "warmup_hours", "replications", "service_level_s", "open_hours",
         "closed", "agents", "patience", "redial", "ivr", "demand", "recontact", "handoff", "callback",
         "data_fields", "description", "priority", "priority_age_limit_hours",
-        "deferred_reserve"}
+        "deferred_reserve", "interrupt_deferred", "switch_cost_s"}
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -350,6 +353,10 @@ def scenario_from_dict(doc, origin: str = "scenario") -> Scenario:
         kw["deferred_reserve"] = ctx.integer(d["deferred_reserve"], "deferred_reserve")
     if d.get("priority_age_limit_hours") is not None:
         kw["priority_age_limit_hours"] = ctx.number(d["priority_age_limit_hours"], "priority_age_limit_hours", 0.0)
+    if "interrupt_deferred" in d:
+        kw["interrupt_deferred"] = _flag(ctx, d["interrupt_deferred"], "interrupt_deferred")
+    if "switch_cost_s" in d:
+        kw["switch_cost_s"] = ctx.number(d["switch_cost_s"], "switch_cost_s")
 
     teams = []
     if not isinstance(d["agents"], list) or not d["agents"]:
@@ -357,7 +364,7 @@ def scenario_from_dict(doc, origin: str = "scenario") -> Scenario:
     for i, t in enumerate(d["agents"]):
         key = f"agents[{i}]"
         t = ctx.mapping(t, key, {"team", "count", "channels", "shifts", "priority",
-                                  "deferred_reserve"}, {"team", "channels"})
+                                  "deferred_reserve", "interrupt_deferred"}, {"team", "channels"})
         chans = t["channels"]
         if not isinstance(chans, list) or not chans:
             raise ctx.fail(f"{key}.channels", "must be a non-empty list of channels")
@@ -383,7 +390,13 @@ def scenario_from_dict(doc, origin: str = "scenario") -> Scenario:
         count = ctx.integer(t["count"], f"{key}.count", 1) if "count" in t else 0
         prio = _priority(ctx, t["priority"], f"{key}.priority") if "priority" in t else None
         reserve = ctx.integer(t["deferred_reserve"], f"{key}.deferred_reserve") if "deferred_reserve" in t else None
-        teams.append(Team(str(t["team"]), tuple(chans), count, tuple(shifts), prio, reserve))
+        interrupt = _flag(ctx, t["interrupt_deferred"], f"{key}.interrupt_deferred") if "interrupt_deferred" in t else None
+        effective = interrupt if interrupt is not None else kw.get("interrupt_deferred")
+        if effective and (prio if prio is not None else kw.get("priority", ())) == "oldest":
+            raise ctx.fail(f"{key}.interrupt_deferred" if interrupt is not None else "interrupt_deferred",
+                           f"team {t['team']!r} serves the oldest item first, so no contact outranks deferred work "
+                           "to interrupt it; give the team a channel priority or set interrupt_deferred: false")
+        teams.append(Team(str(t["team"]), tuple(chans), count, tuple(shifts), prio, reserve, interrupt))
     kw["agents"] = tuple(teams)
 
     if d.get("patience") is not None:
@@ -486,6 +499,12 @@ def scenario_from_dict(doc, origin: str = "scenario") -> Scenario:
         if not set(t.channels) & used and not (kw.get("handoff") and kw["handoff"].team == t.team):
             raise ctx.fail(f"agents[{i}].channels", f"team {t.team!r} serves {', '.join(t.channels)}, which no demand uses")
     return Scenario(**kw)
+
+
+def _flag(ctx: _Ctx, value, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise ctx.fail(key, "must be true or false")
+    return value
 
 
 def _priority(ctx: _Ctx, value, key: str) -> tuple[str, ...] | str:
