@@ -89,7 +89,9 @@ def test_a_one_percent_longer_handle_time_redraws_no_resolution_and_moves_hours_
     indep = independent_deltas(base.per_replication, independent.per_replication)["agent_hours"]
     width = hours["ci95_high"] - hours["ci95_low"]
     assert width < 0.2 * (indep["ci95_high"] - indep["ci95_low"]), (hours, indep)
-    assert "paired" in paired.pairing["longer"] and not paired.warnings
+    assert "paired" in paired.pairing["longer"]
+    # nothing about pairing; the one warning is the loop's (48 h leaves ~1.5% of its returns missing)
+    assert [w for w in paired.warnings if "warm-up" not in w] == [], paired.warnings
 
 
 def test_compare_keeps_a_variants_own_seed_and_says_it_is_not_paired():

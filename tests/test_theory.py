@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 
 from flowkit.sim import scenario_from_dict, simulate
@@ -162,6 +163,53 @@ def test_failure_loop_share_matches_its_algebra_with_the_default_warmup():
     short = simulate(_loop(warmup_hours=2)[0], workers=2, keep_log=False)
     assert short.summary["failure_share"]["ci95_high"] < x - 0.01
     assert any("warm-up may be too short" in w and "failure demand" in w for w in short.warnings), short.warnings
+
+
+def test_the_suggested_warmup_is_the_loops_when_mser_cannot_see_the_slow_loop():
+    """MSER-5 alone suggests ~50 h on the two-day loop; a run with that warm-up still under-states the
+    failure share (planted truth 0.2). The suggestion is the loop's figure, and the warning says so."""
+    import re
+
+    from flowkit.sim.warmup import LOOP, check_warmup
+
+    sc, x = _loop(warmup_hours=2)
+    short = simulate(sc, workers=2, keep_log=False)
+    mser_only = check_warmup(2.0, sc.horizon_hours, [r.series for r in short.replications])
+    mser_h = mser_only.suggested_hours["failure demand"]
+    assert 10 < mser_h < 120 and mser_only.set_by == "MSER-5 on failure demand"
+    at_mser = simulate(_loop(warmup_hours=math.ceil(mser_h))[0], workers=2, keep_log=False)
+    assert at_mser.summary["failure_share"]["ci95_high"] < x, at_mser.summary["failure_share"]   # still biased
+    (warning,) = [w for w in at_mser.warnings if "warm-up may be too short" in w]
+    assert f"set by {LOOP}" in warning and "MSER-5 on failure demand truncates at" in warning, warning
+    # the missing share it quotes is the measured shortfall: 0.2 x (1 - missing) against the run's mean
+    missing = float(re.search(r"h, ([\d.]+)% of its returns are missing", warning).group(1)) / 100
+    assert x * (1 - missing) == pytest.approx(at_mser.summary["failure_share"]["mean"], abs=0.004)
+    figure = int(re.search(r"at least (\d+)", warning).group(1))
+    assert 150 <= figure <= 305                 # 150 h: the CI first covers 0.2 (measured); 305 h: the default
+    at_figure = simulate(_loop(warmup_hours=figure)[0], workers=2, keep_log=False)
+    s = at_figure.summary["failure_share"]
+    assert s["ci95_low"] <= x <= s["ci95_high"], (figure, s)
+    assert not [w for w in at_figure.warnings if "warm-up" in w]
+
+
+def test_mser_sets_the_suggestion_when_the_transient_is_not_the_loop():
+    """A planted transient in a wait series - high for the first 100 h, then flat noise - with a short
+    loop figure: MSER's point is later, so MSER sets the suggestion and the warning names it."""
+    from flowkit.sim.warmup import check_warmup
+
+    rng = np.random.default_rng(3)
+    t = np.sort(rng.uniform(0, 1000 * 3600.0, 20_000))
+    series = []
+    for _ in range(5):
+        y = rng.exponential(30.0, len(t)) + np.where(t < 100 * 3600.0, 300.0, 0.0)
+        series.append({"real-time waits": (t, y)})
+    check = check_warmup(2.0, 998.0, series, loop=(10.0, 0.004))
+    assert 95 <= check.suggested_hours["real-time waits"] <= 110
+    assert check.set_by == "MSER-5 on real-time waits"
+    (warning,) = check.warnings
+    assert "set by MSER-5 on real-time waits" in warning and "needs 10 h" in warning
+    # and a run whose warm-up covers both figures gets no warning
+    assert not check_warmup(120.0, 998.0, series, loop=(10.0, 0.0)).warnings
 
 
 def test_p_wait_at_zero_patience_is_erlang_b():

@@ -28,7 +28,7 @@ from flowkit.sim.model import LOG_COLUMNS, ReplicationResult, simulate_replicati
 from flowkit.sim.load import load_warnings
 from flowkit.sim.scenario import Scenario
 from flowkit.sim.uncertainty import draw_effects
-from flowkit.sim.warmup import check_warmup
+from flowkit.sim.warmup import check_warmup, loop_warmup_hours
 
 __all__ = ["SimulationResult", "simulate", "summarise", "SIM_EPOCH", "HEADLINE_KPIS", "replication_scenario",
            "e2e_kpis"]
@@ -158,7 +158,7 @@ def collect(scenario: Scenario, results: list[ReplicationResult], keep_log: bool
                        index=pd.Index([r.replication for r in results], name="replication"))
     log = simulated_log(scenario, results) if keep_log else None
     used = results[0].warmup_hours if results else 0.0
-    check = check_warmup(used, scenario.horizon_hours, [r.series for r in results])
+    check = check_warmup(used, scenario.horizon_hours, [r.series for r in results], loop_warmup_hours(scenario))
     warnings = load_warnings(scenario) + check.warnings
     return SimulationResult(scenario, per, summarise(per), results, log, warnings, used, headline_channel(scenario))
 
