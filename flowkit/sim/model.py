@@ -438,7 +438,7 @@ class _Centre:
         self.busy_s += busy
         if c.demand == "failure":
             self.busy_failure_s += busy
-        a.item = a.busy_since = a.until = a.call = None
+        a.item = a.busy_since = None        # until and call are read only while an item is held
         c.ended = now
         self._resolve(c)
         if a.leaving:
