@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from flowkit import schema
 from flowkit.classify.discover import candidate_types
 from flowkit.classify.evaluate import Evaluation, evaluate
-from flowkit.classify.flow import flow_signals
+from flowkit.classify.flow import flow_signals, reopened
 from flowkit.classify.language import detect_language
 from flowkit.classify.learn import DemandModel, TrainingError, train
-from flowkit.classify.rules import RuleError, RuleSet, apply_rules, builtin_rules, load_rules
+from flowkit.classify.combine import DEFAULT_TYPE_NAMES, NO_EVIDENCE_RULE, WEAK, WEAK_RULE, evidence, load_combiner
+from flowkit.classify.rules import (FALLBACK_RULE, NO_TEXT_RULE, RESULT_COLUMNS, RuleError, RuleSet, apply_rules,
+                                   builtin_rules, load_rules)
 
 __all__ = ["Classification", "classify", "builtin_rules", "load_rules", "RuleSet", "RuleError", "train",
            "DemandModel", "TrainingError", "evaluate", "Evaluation", "candidate_types", "detect_language",
@@ -48,21 +51,37 @@ def classify(contacts: pd.DataFrame, rules: RuleSet | None = None, model: Demand
              stitch_window: str = "14D") -> Classification:
     """Add demand, demand_type, failure_type, rule, confidence and language to ``contacts``.
 
-    Rows whose best evidence is below ``min_confidence`` stay ``unknown``. Cases are stitched
-    first (by customer, ``stitch_window``) when the table has customer ids but no case ids.
+    Text is weighed by the combiner (cue families + rule packs, or the trained model when
+    given); a consultant's own rules (in ``rules`` but not built in) decide outright. Text
+    with no evidence, or evidence too weak, stays ``unknown``; so does a row whose best
+    evidence is below ``min_confidence``. Cases are stitched first (by customer,
+    ``stitch_window``) when the table has customer ids but no case ids.
     """
     if not 0 <= min_confidence <= 1:
         raise ValueError(f"min_confidence must be between 0 and 1, got {min_confidence}")
     df = schema.conform(contacts)
     rules = rules or builtin_rules()
     language = detect_language(df["text"])
-    result = apply_rules(df["text"], language, rules)
+    ruled = apply_rules(df["text"], language, rules)
+    has_text = df["text"].fillna("").astype(str).str.strip().ne("")
+    result = ruled.copy()
+    result.loc[has_text, ["demand", "demand_type", "failure_type"]] = ["unknown", None, None]
 
-    weak = result["rule"].isin(["default:no-failure-signal", "no-text"])
+    own = ~ruled["rule"].isin(_builtin_ids()) & ~ruled["rule"].isin([FALLBACK_RULE, NO_TEXT_RULE])
+    own_idx = own[own].index
+    result.loc[own_idx] = ruled.loc[own_idx]
+    open_ = has_text & ~own
+    if open_.any():
+        rows = open_[open_].index
+        X = evidence(df.loc[rows, "text"], language.loc[rows], ruled.loc[rows])
+        decided = (_model_decides if model is not None else _combiner_decides)(model, X, df.loc[rows, "text"],
+                                                                                 language.loc[rows], ruled.loc[rows])
+        result.loc[rows, RESULT_COLUMNS] = decided[RESULT_COLUMNS]
+
     if reasons:
         parsed = parse_reasons(reasons)
         codes = df["reason_code"].astype(object)
-        hit = (weak & codes.isin(list(parsed))).to_numpy()
+        hit = (result["demand"].eq("unknown") & codes.isin(list(parsed))).to_numpy()
         if hit.any():  # one join, not a per-row update: a million rows in seconds, not minutes
             table = pd.DataFrame.from_dict(parsed, orient="index", columns=["demand", "failure_type"])
             code = codes[hit].astype(str)
@@ -73,20 +92,10 @@ def classify(contacts: pd.DataFrame, rules: RuleSet | None = None, model: Demand
             result.loc[hit, "rule"] = ("reason:" + code).to_numpy()
             result.loc[hit, "confidence"] = RULES_WIN
 
-    if model is not None:
-        unsure = result["confidence"] < RULES_WIN
-        has_text = df["text"].fillna("").str.strip().ne("")
-        rows = unsure & has_text
-        if rows.any():
-            pred = model.predict(df.loc[rows, "text"])
-            take = pred["confidence"] >= result.loc[rows, "confidence"].clip(lower=min_confidence)
-            idx = take[take].index
-            result.loc[idx, "demand"] = pred.loc[idx, "demand"]
-            result.loc[idx, "failure_type"] = pred.loc[idx, "failure_type"].where(pred.loc[idx, "demand"] == "failure")
-            result.loc[idx, "demand_type"] = pred.loc[idx, "failure_type"].where(
-                pred.loc[idx, "demand"] == "failure", "other value demand").fillna("failure (model)")
-            result.loc[idx, "rule"] = "model"
-            result.loc[idx, "confidence"] = pred.loc[idx, "confidence"]
+    back = reopened(df)
+    if back.any():  # a reopened ticket came back because the first answer did not hold
+        result.loc[back, ["demand", "failure_type", "demand_type", "rule", "confidence"]] = \
+            ["failure", "not_resolved", "reopened", "reopened", 0.9]
 
     if use_flow:
         if df["case_id"].isna().all() and df["customer_id"].notna().any():
@@ -95,7 +104,7 @@ def classify(contacts: pd.DataFrame, rules: RuleSet | None = None, model: Demand
             df = stitch(df, window=stitch_window).contacts
         result = flow_signals(df, result)
 
-    low = result["confidence"] < min_confidence
+    low = result["confidence"].astype(float) < min_confidence
     result.loc[low, ["demand", "demand_type", "failure_type"]] = ["unknown", None, None]
     out = df.copy()
     for col in ("demand", "demand_type", "failure_type", "rule", "confidence"):
@@ -104,3 +113,44 @@ def classify(contacts: pd.DataFrame, rules: RuleSet | None = None, model: Demand
     out = schema.conform(out)
     unknown_text = out.loc[out["demand"] == "unknown", "text"]
     return Classification(out, candidate_types(unknown_text))
+
+
+def _builtin_ids() -> set[str]:
+    return {r.id for r in builtin_rules().rules}
+
+
+def _verdict(p_failure: np.ndarray, failure_type: np.ndarray, any_evidence: np.ndarray, ruled: pd.DataFrame,
+             why: list[str]) -> pd.DataFrame:
+    """Turn probabilities into rows of the result: unknown where there is no or weak evidence."""
+    fail = p_failure >= 0.5
+    conf = np.where(fail, p_failure, 1 - p_failure)
+    rule_demand = ruled["demand"].astype(str).to_numpy()
+    agree = (rule_demand == np.where(fail, "failure", "value")) & (
+        ~fail | (ruled["failure_type"].astype(object).to_numpy() == failure_type))
+    fired = ~ruled["rule"].isin([FALLBACK_RULE, NO_TEXT_RULE]).to_numpy()
+    rule = np.where(agree & fired, ruled["rule"].astype(object).to_numpy(), np.asarray(why, dtype=object))
+    dtype_ = np.where(agree & fired, ruled["demand_type"].astype(object).to_numpy(),
+                      np.where(fail, pd.Series(failure_type).map(DEFAULT_TYPE_NAMES).to_numpy(), "other value demand"))
+    out = pd.DataFrame({"demand": np.where(fail, "failure", "value").astype(object),
+                        "demand_type": dtype_, "failure_type": np.where(fail, failure_type, None),
+                        "rule": rule, "confidence": conf.round(3)}, index=ruled.index)
+    weak = any_evidence & (conf < WEAK)
+    out.loc[weak, ["demand", "demand_type", "failure_type"]] = ["unknown", None, None]
+    out.loc[weak, "rule"] = WEAK_RULE
+    none = ~any_evidence
+    out.loc[none, ["demand", "demand_type", "failure_type", "rule", "confidence"]] = ["unknown", None, None, NO_EVIDENCE_RULE, 0.0]
+    return out
+
+
+def _combiner_decides(_model, X, text, language, ruled) -> pd.DataFrame:
+    comb = load_combiner()
+    pred = comb.predict(X)
+    fail = pred["p_failure"].to_numpy() >= 0.5
+    return _verdict(pred["p_failure"].to_numpy(), pred["failure_type"].to_numpy(), pred["evidence"].to_numpy(),
+                    ruled, comb.why(X, fail))
+
+
+def _model_decides(model: DemandModel, X, text, language, ruled) -> pd.DataFrame:
+    pred = model.predict(text, X)
+    return _verdict(pred["p_failure"].to_numpy(), pred["failure_type"].to_numpy(dtype=object),
+                    np.ones(len(X), dtype=bool), ruled, ["model"] * len(X))

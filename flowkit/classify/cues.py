@@ -1,0 +1,88 @@
+"""Cue families: what a consultant hears in a verbatim, as features the combiner can weigh.
+
+A family ("repetition", "promise_broken", "payment_then_problem", ...) is a list of
+patterns per language over the normalised text of :mod:`flowkit.classify.lemmas`; the
+families have the same names in every language so one fitted model serves all three.
+Families say *what kind of evidence* a text holds, not the verdict: "again" is evidence of
+failure, "bought it from you last year" is evidence against, and the combiner weighs both.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import yaml
+
+from flowkit.classify.language import LANGUAGES
+from flowkit.classify.lemmas import normalise_texts
+from flowkit.errors import FlowkitError
+
+__all__ = ["FAMILIES", "CueError", "cue_patterns", "cue_features", "RAW_FEATURES"]
+
+#: every language's cues.yaml lists exactly these families
+FAMILIES = ("repetition", "chasing", "promise_broken", "payment_then_problem", "transfer", "missing_info",
+            "confusion", "complaint", "not_arrived", "wrong", "still_broken", "elapsed", "returning_call",
+            "request", "world_report", "earlier_reference", "negated_problem", "agent_done")
+#: features read from the raw text, not from lemmas
+RAW_FEATURES = ("question", "reopened", "short")
+_REOPENED = re.compile(r"re-?open|reopen|ponown\w* otw|повторн\w* откр|переоткр", re.I)
+
+
+class CueError(FlowkitError):
+    """A cue file is wrong (unknown family, bad pattern)."""
+
+
+@lru_cache(maxsize=None)
+def cue_patterns(lang: str) -> dict[str, str]:
+    """Family -> one alternation regex, for ``lang`` (from ``languages/<lang>/cues.yaml``)."""
+    origin = f"languages/{lang}/cues.yaml"
+    doc = yaml.safe_load(resources.files("flowkit.classify").joinpath(origin).read_text(encoding="utf-8"))
+    fams = doc.get("families") or {}
+    unknown = set(fams) - set(FAMILIES)
+    if unknown:
+        raise CueError(f"{origin}: family {sorted(unknown)[0]!r} is not one of {', '.join(FAMILIES)}")
+    out = {}
+    for fam in FAMILIES:
+        pats = [str(p) for p in fams.get(fam) or []]
+        for p in pats:
+            try:
+                re.compile(p)
+                pc.match_substring_regex(pa.array(["probe"]), p)
+            except (re.error, pa.ArrowInvalid) as exc:
+                raise CueError(f"{origin}: family {fam}: pattern {p!r} is not valid in RE2 and Python re: {exc}") from exc
+        out[fam] = "(?:" + "|".join(pats) + ")" if pats else None
+    return out
+
+
+def _raw(text: pd.Series) -> pd.DataFrame:
+    t = text.fillna("").astype(str).str.strip()
+    return pd.DataFrame({
+        "question": t.str.contains("?", regex=False).astype(float),
+        "reopened": t.str.contains(_REOPENED).astype(float),
+        "short": (t.str.split().str.len().fillna(0) <= 4).astype(float),
+    }, index=text.index)
+
+
+def cue_features(text: pd.Series, language: pd.Series, normalised: pd.Series | None = None) -> pd.DataFrame:
+    """One 0/1 column per family and raw feature, one row per contact (all 0 for empty text)."""
+    norm = normalise_texts(text, language) if normalised is None else normalised
+    out = pd.DataFrame(0.0, index=text.index, columns=list(FAMILIES))
+    lang = language.astype(str).to_numpy()
+    for lg in LANGUAGES:
+        rows = np.flatnonzero(lang == lg)
+        if not len(rows):
+            continue
+        arr = pa.array(norm.iloc[rows].astype(object).tolist(), type=pa.string())
+        for fam, rx in cue_patterns(lg).items():
+            if rx is None:
+                continue
+            hit = pc.fill_null(pc.match_substring_regex(arr, rx), False).to_numpy(zero_copy_only=False)
+            out.iloc[rows[hit], out.columns.get_loc(fam)] = 1.0
+    return pd.concat([out, _raw(text)], axis=1)
