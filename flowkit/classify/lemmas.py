@@ -30,7 +30,8 @@ _SKIP = {"en": {"be", "have", "do", "yet", "even", "ever", "still", "been", "rea
                 "я", "мы", "в", "на"}}
 #: where the lemmatiser's first guess is wrong for service text ("nie ma" is "has not", not "my")
 _OVERRIDES = {"pl": {"ma": "mieć", "mam": "mieć", "masz": "mieć", "zła": "zły", "złe": "zły", "zla": "zły", "zle": "źle",
-                     "zło": "zły", "dni": "dzień", "razy": "raz"},
+                     "zło": "zły", "dni": "dzień", "razy": "raz", "dalej": "dalej", "dzieje": "dziać", "zamówienie": "zamówienie",
+                     "zamowienie": "zamówienie"},
               "ru": {}, "en": {}}
 _CONTRACTIONS = [(re.compile(r"\bcan['’]?t\b", re.I), "can not"), (re.compile(r"\bwon['’]?t\b", re.I), "will not"),
                  (re.compile(r"n['’]t\b", re.I), " not"), (re.compile(r"\b(didnt|doesnt|dont|hasnt|havent|wasnt|isnt|"
