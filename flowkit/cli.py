@@ -148,58 +148,84 @@ def cases_text(cases) -> str:
 
 
 def evaluation_text(title: str, ev) -> str:
-    lines = [f"{title}: value/failure accuracy {ev.accuracy:.1%} on {ev.n:,} labelled contacts "
-             f"(coverage {ev.coverage:.1%}; 'unknown' counts as wrong)"]
+    lo, hi = ev.accuracy_ci
+    lines = [f"{title}: value/failure agreement {ev.accuracy:.1%} (95% CI {lo:.1%}-{hi:.1%}) on {ev.n:,} labelled "
+             f"contacts (coverage {ev.coverage:.1%}; 'unknown' counts as wrong)"]
     for cls, row in ev.per_class.iterrows():
         lines.append(f"    {cls:<8} precision {row['precision']:.1%}  recall {row['recall']:.1%}  n={int(row['support']):,}")
+    if len(ev.per_language):
+        lines.append("    per language:")
+        for lg, row in ev.per_language.iterrows():
+            lines.append(f"      {lg:<4} {row['agreement']:.1%} (95% CI {row['ci_low']:.1%}-{row['ci_high']:.1%})  "
+                         f"n={int(row['n']):,}  unknown {row['unknown']:.1%}")
     if ev.failure_type_accuracy is not None:
         lines.append(f"    failure type agrees on {ev.failure_type_accuracy:.1%} of failures found")
+    if len(ev.per_type):
+        lines.append("    per failure type (precision / recall, 95% CI):")
+        for t, row in ev.per_type.iterrows():
+            lines.append(f"      {t:<17} P {row['precision']:.0%} ({row['p_low']:.0%}-{row['p_high']:.0%})  "
+                         f"R {row['recall']:.0%} ({row['r_low']:.0%}-{row['r_high']:.0%})  n={int(row['support'])}")
+    if len(ev.reliability):
+        lines.append("    reliability (is a confidence of 0.8 right 80% of the time?):")
+        for b, row in ev.reliability.iterrows():
+            bar = "#" * int(round(row["correct"] * 20))
+            lines.append(f"      conf {b}  n={int(row['n']):>4}  mean {row['mean_confidence']:.2f}  right "
+                         f"{row['correct']:.0%} ({row['ci_low']:.0%}-{row['ci_high']:.0%})  {bar}")
     lines.append("    confusion (rows: truth, columns: predicted):")
     lines.extend("      " + ln for ln in ev.confusion.to_string().splitlines())
     return "\n".join(lines)
 
 
 @main.command()
-@click.argument("contacts", type=click.Path(path_type=Path))
+@click.argument("contacts", required=False, type=click.Path(path_type=Path))
 @click.option("--mapping", type=click.Path(path_type=Path), help="Mapping YAML when CONTACTS is a raw export.")
 @click.option("--out", type=click.Path(path_type=Path), help="Classified contacts (.csv or .parquet).")
 @click.option("--rules", "rules_path", type=click.Path(path_type=Path), help="Your own rules YAML (tried first).")
 @click.option("--reasons", type=click.Path(path_type=Path), help="YAML: reason code -> value | failure[:type].")
 @click.option("--train", "train_path", type=click.Path(path_type=Path), help="Labelled CSV to train a model on.")
-@click.option("--evaluate", "eval_path", type=click.Path(path_type=Path), help="Labelled CSV to score against.")
+@click.option("--evaluate", "eval_paths", multiple=True, type=click.Path(path_type=Path),
+              help="Labelled CSV to score against (repeatable).")
 @click.option("--split", type=float, help="With --evaluate: train on this share of it, score on the rest.")
 @click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.5, show_default=True)
 @click.option("--window", default="14D", show_default=True, help="Case window for flow signals.")
 @click.option("--candidates", type=click.Path(path_type=Path), help="CSV of grouped 'unknown' verbatims.")
 @click.option("--seed", type=int, default=0, show_default=True)
-def classify(contacts, mapping, out, rules_path, reasons, train_path, eval_path, split, min_confidence, window,
+def classify(contacts, mapping, out, rules_path, reasons, train_path, eval_paths, split, min_confidence, window,
              candidates, seed):
-    """Sort every contact into value or failure demand, with a type and the rule that decided.
+    """Sort every contact into value or failure demand, with a type and the evidence that decided.
 
-    CONTACTS is a contact table, a manifest (.yaml) or any export ingest reads. A labelled
-    CSV has columns text, demand (value|failure) and optionally failure_type; an answer key
-    with contact_id instead of text takes the verbatims from CONTACTS.
+    CONTACTS is a contact table, a manifest (.yaml) or any export ingest reads; it may be
+    left out with --evaluate, to score labelled verbatims on their own. A labelled CSV has
+    columns text, demand (value|failure) and optionally failure_type and language; an answer
+    key with contact_id instead of text takes the verbatims from CONTACTS. Text with no
+    evidence stays 'unknown'.
 
     \b
     Example:
       flowkit classify out/contacts.parquet --out out/classified.parquet
       flowkit classify samples/manifest.yaml --evaluate samples/answer_key.csv --split 0.5
+      flowkit classify --evaluate tests/data/heldout_en.csv --evaluate tests/data/heldout_pl.csv
     """
+    import pandas as pd
     import yaml
 
     from flowkit.classify import builtin_rules, classify as run, evaluate, load_rules, train
     from flowkit.classify.labels import contacts_from_text, read_labels, split_labels
     from flowkit.store import write_table
 
-    table = _load(contacts, mapping)
+    if contacts is None and not eval_paths:
+        raise click.UsageError("give CONTACTS, or --evaluate with labelled verbatims")
+    table = _load(contacts, mapping) if contacts is not None else None
     rules = builtin_rules()
     if rules_path:
         user, disabled = load_rules(rules_path)
         rules = rules.combined(user, disabled)
     reason_map = yaml.safe_load(Path(reasons).read_text(encoding="utf-8")) if reasons else None
     model, test = None, None
-    if eval_path:
-        labels = read_labels(eval_path, table)
+    if eval_paths:
+        labels = pd.concat([read_labels(p, table) for p in eval_paths], ignore_index=True)
+        if table is None:
+            table = contacts_from_text(labels["text"])
         if split:
             fit, test = split_labels(labels, split, seed)
             model = train(fit["text"], fit["demand"], fit["failure_type"], seed=seed)
@@ -209,22 +235,26 @@ def classify(contacts, mapping, out, rules_path, reasons, train_path, eval_path,
         fit = read_labels(train_path, table)
         model = train(fit["text"], fit["demand"], fit["failure_type"], seed=seed)
     if model is not None:
-        click.echo(f"model trained on {model.n_train:,} labelled verbatims; cross-validated:")
+        click.echo(f"model trained on {model.n_train:,} labelled verbatims (C={model.C:g}, chosen by "
+                   "cross-validation); cross-validated:")
         for cls, row in model.cv_report.iterrows():
             click.echo(f"    {cls:<8} precision {row['precision']:.1%}  recall {row['recall']:.1%}")
     result = run(table, rules, model, reason_map, min_confidence, stitch_window=window)
     c = result.contacts
     if test is not None:
         def score(classified, title):
+            cols = ["contact_id", "demand", "failure_type", "confidence", "language"]
             if "contact_id" in test.columns and test["contact_id"].isin(classified["contact_id"]).any():
-                merged = test.merge(classified[["contact_id", "demand", "failure_type"]], on="contact_id",
-                                    suffixes=("_true", ""))
+                merged = test.drop(columns=[k for k in ("language",) if k in test.columns]).merge(
+                    classified[cols], on="contact_id", suffixes=("_true", ""))
             else:  # labelled verbatims not in CONTACTS: classify their text on its own
                 own = run(contacts_from_text(test["text"]), rules, model if title.endswith("model") else None,
                           None, min_confidence, use_flow=False).contacts
                 merged = test.assign(demand_true=test["demand"], failure_type_true=test["failure_type"],
-                                     demand=own["demand"].to_numpy(), failure_type=own["failure_type"].to_numpy())
-            ev = evaluate(merged["demand"], merged["demand_true"], merged["failure_type"], merged["failure_type_true"])
+                                     demand=own["demand"].to_numpy(), failure_type=own["failure_type"].to_numpy(),
+                                     confidence=own["confidence"].to_numpy(), language=own["language"].to_numpy())
+            ev = evaluate(merged["demand"], merged["demand_true"], merged["failure_type"], merged["failure_type_true"],
+                          language=merged["language"], confidence=merged["confidence"])
             click.echo(evaluation_text(title, ev))
 
         if model is not None:
