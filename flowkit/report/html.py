@@ -37,6 +37,10 @@ class Report:
     sentences: list[str] = field(default_factory=list)
 
 
+#: above this share of 'unknown' the headline states what is known, not a failure share
+UNKNOWN_HEADLINE_LIMIT = 0.30
+
+
 def _pct(x: float) -> str:
     return "n/a" if x != x else f"{x:.0%}"
 
@@ -56,9 +60,18 @@ def summary_sentences(c: pd.DataFrame, cases: pd.DataFrame) -> tuple[list[str], 
     n = int(overall["contacts"])
     share = float(overall["failure_share"])
     numbers: dict[str, float] = {"contacts": n, "failure_share": share, "unknown": int(overall["unknown"])}
-    s = [f"{_pct(share)} of classified contacts are failure demand: contacts caused by a failure to do "
-         f"something, or to do something right, for the customer ({int(overall['failure']):,} of "
-         f"{int(overall['value'] + overall['failure']):,})."]
+    known = int(overall["value"] + overall["failure"])
+    unknown_share = numbers["unknown"] / n if n else 0.0
+    if unknown_share > UNKNOWN_HEADLINE_LIMIT:
+        # a share of the classified few would be read as the share of all: say what is known instead
+        numbers["headline"] = "partial"
+        s = [f"Only {known:,} of {n:,} contacts ({_pct(known / n if n else float('nan'))}) could be told apart as value "
+             f"or failure demand: {int(overall['failure']):,} failure and {int(overall['value']):,} value. The other "
+             f"{numbers['unknown']:,} ({_pct(unknown_share)}) cannot be told from what the log records, so no failure "
+             "share is given for the whole."]
+    else:
+        s = [f"{_pct(share)} of classified contacts are failure demand: contacts caused by a failure to do "
+             f"something, or to do something right, for the customer ({int(overall['failure']):,} of {known:,})."]
     fails = c[c["demand"].astype(str).eq("failure")]
     if len(fails):
         kinds = fails["failure_type"].astype(str).value_counts()
@@ -122,9 +135,9 @@ def summary_sentences(c: pd.DataFrame, cases: pd.DataFrame) -> tuple[list[str], 
         numbers["one_stop_perfect"] = os_["perfect"]
         s.append(f"Value demand was dealt with at the first contact, with no repeat, in {_pct(os_['perfect'])} "
                  f"of {os_['cases']:,} cases where the log records resolution.")
-    if numbers["unknown"]:
+    if numbers["unknown"] and numbers.get("headline") != "partial":
         s.append(f"{numbers['unknown']:,} contacts ({_pct(numbers['unknown'] / n)}) could not be classified "
-                 "(mostly calls with no words recorded); they are counted apart, not guessed.")
+                 "(no words recorded, or words that are no evidence either way); they are counted apart, not guessed.")
     return s, numbers
 
 
