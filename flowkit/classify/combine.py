@@ -30,7 +30,8 @@ __all__ = ["Combiner", "evidence", "fit_combiner", "load_combiner", "EVIDENCE_FE
            "DEFAULT_TYPE_NAMES", "NO_EVIDENCE_RULE", "WEAK_RULE"]
 
 RULE_FEATURES = tuple(f"rule:{t}" for t in (*FAILURE_TYPES, "value"))
-EVIDENCE_FEATURES = (*FAMILIES, *RULE_FEATURES)     # any of these firing is evidence
+_SERVICE_SIGNS = ("repetition", "not_arrived", "still_broken", "elapsed", "chasing", "promise_broken")
+EVIDENCE_FEATURES = (*FAMILIES, *RULE_FEATURES, "report_again")     # any of these firing is evidence
 FEATURES = (*EVIDENCE_FEATURES, *RAW_FEATURES)
 WEAK = 0.6                  # below this confidence the text's evidence is too weak to say
 NO_EVIDENCE_RULE = "no-evidence"
@@ -48,6 +49,8 @@ def evidence(text: pd.Series, language: pd.Series, ruled: pd.DataFrame, normalis
     kind = np.where(ruled["demand"].astype(str).to_numpy() == "value", "value", ruled["failure_type"].astype(object).to_numpy())
     for name in RULE_FEATURES:
         X[name] = ((kind == name.split(":", 1)[1]) & fired).astype(float)
+    # a report about the world is value, unless it is about the service's handling of an earlier one
+    X["report_again"] = (X["world_report"] * X[list(_SERVICE_SIGNS)].max(axis=1)).astype(float)
     return X[list(FEATURES)]
 
 

@@ -76,13 +76,25 @@ def cue_features(text: pd.Series, language: pd.Series, normalised: pd.Series | N
     out = pd.DataFrame(0.0, index=text.index, columns=list(FAMILIES))
     lang = language.astype(str).to_numpy()
     for lg in LANGUAGES:
-        rows = np.flatnonzero(lang == lg)
-        if not len(rows):
-            continue
-        arr = pa.array(norm.iloc[rows].astype(object).tolist(), type=pa.string())
-        for fam, rx in cue_patterns(lg).items():
-            if rx is None:
-                continue
-            hit = pc.fill_null(pc.match_substring_regex(arr, rx), False).to_numpy(zero_copy_only=False)
-            out.iloc[rows[hit], out.columns.get_loc(fam)] = 1.0
+        _mark(out, np.flatnonzero(lang == lg), norm, lg)
+    # Polish typed without diacritics can pass for English: where English cues found nothing,
+    # read the text as Polish too (Russian is told by its script, so needs no second reading)
+    has = text.fillna("").astype(str).str.strip().ne("").to_numpy()
+    retry = np.flatnonzero((lang == "en") & has & (out.to_numpy().sum(axis=1) == 0))
+    if len(retry):
+        sub = text.iloc[retry]
+        _mark(out, retry, pd.Series(normalise_texts(sub, pd.Series("pl", index=sub.index)).to_numpy(),
+                                    index=text.index[retry]).reindex(text.index), "pl")
     return pd.concat([out, _raw(text)], axis=1)
+
+
+def _mark(out: pd.DataFrame, rows: np.ndarray, norm: pd.Series, lg: str) -> None:
+    """Set the families of language ``lg`` that fire on the normalised texts at ``rows``."""
+    if not len(rows):
+        return
+    arr = pa.array(norm.iloc[rows].astype(object).tolist(), type=pa.string())
+    for fam, rx in cue_patterns(lg).items():
+        if rx is None:
+            continue
+        hit = pc.fill_null(pc.match_substring_regex(arr, rx), False).to_numpy(zero_copy_only=False)
+        out.iloc[rows[hit], out.columns.get_loc(fam)] = 1.0

@@ -25,6 +25,7 @@ from flowkit.errors import FlowkitError
 __all__ = ["DemandModel", "train", "TrainingError", "text_evidence"]
 
 CS = np.logspace(-2, 2, 9)
+LARGE = 2000
 CUE_WEIGHT = 1.0      # cue features are 0/1; TF-IDF rows have unit norm: comparable scales
 
 
@@ -59,9 +60,12 @@ class _Features:
 
 def _fit(M, y, seed: int, folds: int, scoring: str) -> LogisticRegression:
     k = int(max(2, min(folds, pd.Series(y).value_counts().min())))
+    Cs = CS
+    if len(y) > LARGE:  # thousands of labels: the choice of C matters less than the time it takes
+        k, Cs = min(k, 3), CS[::2]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
-        cv = LogisticRegressionCV(Cs=CS, cv=StratifiedKFold(k, shuffle=True, random_state=seed), scoring=scoring,
+        cv = LogisticRegressionCV(Cs=Cs, cv=StratifiedKFold(k, shuffle=True, random_state=seed), scoring=scoring,
                                   max_iter=5000).fit(M, y)
     return LogisticRegression(C=float(cv.C_[0]), max_iter=5000).fit(M, y)
 
@@ -113,7 +117,7 @@ def train(text: pd.Series, demand: pd.Series, failure_type: pd.Series | None = N
     feats = _Features().fit(t, X)
     M = feats.transform(t, X)
     model = _fit(M, y.to_numpy(), seed, folds, "neg_log_loss")
-    k = int(max(2, min(folds, counts.min())))
+    k = int(max(2, min(folds if len(t) <= LARGE else 3, counts.min())))
     predicted = cross_val_predict(LogisticRegression(C=model.C, max_iter=5000), M, y.to_numpy(),
                                   cv=StratifiedKFold(k, shuffle=True, random_state=seed))
     labels = ["value", "failure"]

@@ -23,7 +23,7 @@ _NEGATORS = {"en": {"not", "no", "never", "nobody", "nothing", "without"},
              "pl": {"nie", "brak", "bez", "nikt", "nigdy", "nic"},
              "ru": {"не", "нет", "ни", "никто", "никогда", "ничего", "без"}}
 #: words a negation reaches over to the word it negates ("has not yet been delivered")
-_SKIP = {"en": {"be", "have", "do", "yet", "even", "ever", "still", "been", "really", "actually", "any", "a", "an",
+_SKIP = {"en": {"be", "have", "yet", "even", "ever", "still", "been", "really", "actually", "any", "a", "an",
                 "the", "my", "me", "i", "it", "we", "us", "one", "at", "all"},
          "pl": {"być", "zostać", "jeszcze", "już", "się", "mi", "mnie", "nam", "w", "ogóle", "to", "ten", "ta", "żaden"},
          "ru": {"быть", "ещё", "еще", "уже", "так", "и", "мне", "нам", "мой", "вообще", "то", "этот", "один", "меня", "нас",
