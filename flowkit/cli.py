@@ -235,8 +235,8 @@ def classify(contacts, mapping, out, rules_path, reasons, train_path, eval_paths
         fit = read_labels(train_path, table)
         model = train(fit["text"], fit["demand"], fit["failure_type"], seed=seed)
     if model is not None:
-        click.echo(f"model trained on {model.n_train:,} labelled verbatims (C={model.C:g}, chosen by "
-                   "cross-validation); cross-validated:")
+        how = "chosen by cross-validation" if model.n_train <= 2000 else "fixed: a large sample"
+        click.echo(f"model trained on {model.n_train:,} labelled verbatims (C={model.C:g}, {how}); cross-validated:")
         for cls, row in model.cv_report.iterrows():
             click.echo(f"    {cls:<8} precision {row['precision']:.1%}  recall {row['recall']:.1%}")
     result = run(table, rules, model, reason_map, min_confidence, stitch_window=window)

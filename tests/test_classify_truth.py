@@ -101,7 +101,7 @@ def _classified(n_value, n_failure, n_unknown):
 def test_headline_says_what_is_known_when_more_than_30_percent_is_unknown():
     s, numbers = summary_sentences(_classified(20, 30, 50), pd.DataFrame())
     assert numbers["headline"] == "partial"
-    assert "cannot be told" in s[0] and "50 of 100" in s[0] and "of classified contacts are failure" not in s[0]
+    assert "could not be classified" in s[0] and "50 of 100" in s[0] and "no failure share" in s[0] and "of classified contacts are failure" not in s[0]
     s, numbers = summary_sentences(_classified(40, 40, 20), pd.DataFrame())
     assert "headline" not in numbers and s[0].startswith("50% of classified contacts are failure demand")
 

@@ -67,8 +67,8 @@ def summary_sentences(c: pd.DataFrame, cases: pd.DataFrame) -> tuple[list[str], 
         numbers["headline"] = "partial"
         s = [f"Only {known:,} of {n:,} contacts ({_pct(known / n if n else float('nan'))}) could be told apart as value "
              f"or failure demand: {int(overall['failure']):,} failure and {int(overall['value']):,} value. The other "
-             f"{numbers['unknown']:,} ({_pct(unknown_share)}) cannot be told from what the log records, so no failure "
-             "share is given for the whole."]
+             f"{numbers['unknown']:,} ({_pct(unknown_share)}) could not be classified from what the log records (no "
+             "words, or words that are no evidence either way), so no failure share is given for the whole."]
     else:
         s = [f"{_pct(share)} of classified contacts are failure demand: contacts caused by a failure to do "
              f"something, or to do something right, for the customer ({int(overall['failure']):,} of {known:,})."]
