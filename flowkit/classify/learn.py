@@ -17,6 +17,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
@@ -27,6 +28,7 @@ __all__ = ["DemandModel", "train", "TrainingError", "text_evidence"]
 CS = np.logspace(-2, 2, 5)
 LARGE_C = 10.0   # with thousands of labels the choice of C matters little; fixed, to save minutes
 LARGE = 2000
+TYPE_C = 3.0
 CUE_WEIGHT = 1.0      # cue features are 0/1; TF-IDF rows have unit norm: comparable scales
 
 
@@ -61,13 +63,18 @@ class _Features:
 
 def _fit(M, y, seed: int, folds: int, scoring: str) -> LogisticRegression:
     k = int(max(2, min(folds, pd.Series(y).value_counts().min())))
-    if len(y) > LARGE:  # thousands of labels: the choice of C matters less than the time it takes
-        return LogisticRegression(C=LARGE_C, max_iter=5000).fit(M, y)
+    # liblinear is quick on small sparse two-class problems; lbfgs, held to few iterations, for the types
+    opts = {"solver": "liblinear", "max_iter": 1000} if len(set(y)) == 2 else {"solver": "lbfgs", "max_iter": 300}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        if len(y) > LARGE:  # thousands of labels: the choice of C matters less than the time it takes
+            return LogisticRegression(C=LARGE_C, **opts).fit(M, y)
+        if opts["solver"] != "liblinear":  # the failure type: one moderate C (CV over it cost minutes)
+            return LogisticRegression(C=TYPE_C, **opts).fit(M, y)
         cv = LogisticRegressionCV(Cs=CS, cv=StratifiedKFold(k, shuffle=True, random_state=seed), scoring=scoring,
-                                  max_iter=5000).fit(M, y)
-    return LogisticRegression(C=float(cv.C_[0]), max_iter=5000).fit(M, y)
+                                  **opts).fit(M, y)
+        return LogisticRegression(C=float(cv.C_[0]), **opts).fit(M, y)
 
 
 @dataclass
@@ -118,7 +125,7 @@ def train(text: pd.Series, demand: pd.Series, failure_type: pd.Series | None = N
     M = feats.transform(t, X)
     model = _fit(M, y.to_numpy(), seed, folds, "neg_log_loss")
     k = int(max(2, min(folds if len(t) <= LARGE else 3, counts.min())))
-    predicted = cross_val_predict(LogisticRegression(C=model.C, max_iter=5000), M, y.to_numpy(),
+    predicted = cross_val_predict(LogisticRegression(C=model.C, solver="liblinear", max_iter=1000), M, y.to_numpy(),
                                   cv=StratifiedKFold(k, shuffle=True, random_state=seed))
     labels = ["value", "failure"]
     p, r, f, s = precision_recall_fscore_support(y, predicted, labels=labels, zero_division=0)
