@@ -72,11 +72,16 @@ def classify(contacts: pd.DataFrame, rules: RuleSet | None = None, model: Demand
     result.loc[own_idx] = ruled.loc[own_idx]
     open_ = has_text & ~own
     if open_.any():
+        # each distinct text is weighed once (language and rule verdict follow from the text)
         rows = open_[open_].index
-        X = evidence(df.loc[rows, "text"], language.loc[rows], ruled.loc[rows])
-        decided = (_model_decides if model is not None else _combiner_decides)(model, X, df.loc[rows, "text"],
-                                                                                 language.loc[rows], ruled.loc[rows])
-        result.loc[rows, RESULT_COLUMNS] = decided[RESULT_COLUMNS]
+        codes, uniques = pd.factorize(df.loc[rows, "text"].astype(str))
+        first = rows[pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()]
+        X = evidence(df.loc[first, "text"], language.loc[first], ruled.loc[first])
+        decided = (_model_decides if model is not None else _combiner_decides)(model, X, df.loc[first, "text"],
+                                                                                 language.loc[first], ruled.loc[first])
+        spread = decided[RESULT_COLUMNS].iloc[codes]
+        spread.index = rows
+        result.loc[rows, RESULT_COLUMNS] = spread
 
     if reasons:
         parsed = parse_reasons(reasons)
@@ -115,8 +120,8 @@ def classify(contacts: pd.DataFrame, rules: RuleSet | None = None, model: Demand
     return Classification(out, candidate_types(unknown_text))
 
 
-def _builtin_ids() -> set[str]:
-    return {r.id for r in builtin_rules().rules}
+def _builtin_ids() -> frozenset[str]:
+    return frozenset(r.id for r in builtin_rules().rules)
 
 
 def _verdict(p_failure: np.ndarray, failure_type: np.ndarray, any_evidence: np.ndarray, ruled: pd.DataFrame,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -134,6 +135,7 @@ def load_rules(path: str | Path) -> tuple[RuleSet, frozenset[str]]:
     return RuleSet(tuple(rules)), disabled
 
 
+@lru_cache(maxsize=1)
 def builtin_rules() -> RuleSet:
     """The English, Polish and Russian packs shipped in ``flowkit/classify/rulepacks``."""
     rules = []
