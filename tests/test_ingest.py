@@ -333,3 +333,14 @@ def test_an_xes_log_without_a_mapping_is_one_contact_per_trace(tmp_path):
     assert r.files[0].mapping.startswith("recognised layout: an XES event log")
     assert sorted(r.contacts["contact_id"]) == ["T1", "T2"]
     assert r.contacts.set_index("contact_id").loc["T1", "received_at"] == pd.Timestamp("2010-03-31 14:59:42")
+
+
+def test_keep_carries_source_columns_a_contract_has_no_place_for(tmp_path):
+    path = write(tmp_path, "tickets.csv", "number,opened,Reopen Count,text\nT1,2026-01-05 09:00,0,a\nT2,2026-01-05 10:00,2,b\n")
+    r = ingest(path, mapping_from_dict({"columns": {"contact_id": "number", "text": "text"}, "received_at": "opened",
+                                        "keep": ["Reopen Count"]}))
+    assert r.contacts.set_index("contact_id")["reopen_count"].astype(int).to_dict() == {"T1": 0, "T2": 2}
+    with pytest.raises(MappingError, match="contract column 'text'"):
+        mapping_from_dict({"received_at": "opened", "keep": ["Text"]}, "m.yaml")
+    with pytest.raises(MappingError, match="keep names 'nope'"):
+        ingest(path, mapping_from_dict({"received_at": "opened", "keep": ["nope"]}, "m.yaml"))

@@ -266,3 +266,14 @@ def test_classify_of_a_raw_export_prints_the_ledger(real_logs, tmp_path):
                                        str(MAPPINGS / "nyc311_2011_micro.yaml")])
     assert result.exit_code == 0, result.output
     assert "read 2,000 = kept 2,000" in result.output and "Closed Date: closed before received" in result.output
+
+
+def test_servicenow_reopened_incidents_are_failure_demand_by_hand(real_logs):
+    raw = pd.read_csv(real_logs / "servicenow_incident_events.csv", dtype=str)
+    last = raw.groupby("number").tail(1).set_index("number")
+    reopened = set(last.index[pd.to_numeric(last["reopen_count"]) > 0])
+    r = ingest(real_logs / "servicenow_incident_events.csv", load_mapping(MAPPINGS / "servicenow_incident_events.yaml"))
+    c = classify(r.contacts).contacts.set_index("contact_id")
+    assert reopened and set(c.index[c["rule"].astype(str).eq("reopened")]) == reopened
+    assert (c.loc[sorted(reopened), "demand"] == "failure").all()
+    assert (c.loc[sorted(reopened), "failure_type"] == "not_resolved").all()

@@ -8,6 +8,7 @@ is reported with the columns the file does have.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +22,7 @@ __all__ = ["Mapping", "TimestampSpec", "load_mapping", "recognise", "resolve"]
 _TOP_KEYS = {
     "format", "delimiter", "encoding", "sheet", "records", "columns", "received_at", "constants",
     "booleans", "drop", "collapse", "channels", "durations", "pad_short_rows", "reason_demand", "description",
-    "na_values", "closed_when", "offsets",
+    "na_values", "closed_when", "offsets", "keep",
 }
 _MAPPABLE = [c for c in COLUMNS if c not in ("received_at", "source")]
 #: cell texts that mean "no value" in every export (the mapping's na_values adds more).
@@ -60,6 +61,7 @@ class Mapping:
     reason_demand: dict[str, str] = field(default_factory=dict)        # reason code -> value|failure
     na_values: tuple[str, ...] = DEFAULT_NA                             # cell texts that mean empty
     na_by_column: dict[str, tuple[str, ...]] = field(default_factory=dict)   # more, for one source column
+    keep: dict[str, str] = field(default_factory=dict)   # extra column name -> source column, carried as is
     origin: str = "recognised column names"                             # where the mapping came from
 
 
@@ -184,14 +186,31 @@ def mapping_from_dict(doc: dict, origin: str = "mapping") -> Mapping:
     if offsets not in ("utc", "local"):
         raise _fail(origin, "offsets", f"{offsets!r}: use utc (convert times with an offset to UTC) or local "
                                        "(keep the wall-clock time as written)")
+    keep = _keep(origin, doc.get("keep"))
     fmt = doc.get("format")
     sheet = doc.get("sheet")
     return Mapping(
         columns=columns, received_at=received, format=fmt, delimiter=doc.get("delimiter"),
         encoding=doc.get("encoding"), sheet=sheet, records=doc.get("records"), constants=constants,
         booleans=booleans, drop=drop, collapse=collapse, closed_when=closed_when, offsets=offsets, channels=channels, durations=durations,
-        pad_short_rows=bool(doc.get("pad_short_rows", False)), reason_demand=reason_demand, na_values=na_values, na_by_column=na_by_column, origin=origin,
+        pad_short_rows=bool(doc.get("pad_short_rows", False)), reason_demand=reason_demand, na_values=na_values, na_by_column=na_by_column, keep=keep, origin=origin,
     )
+
+
+def _keep(origin: str, value) -> dict[str, str]:
+    """``keep: [reopen_count, priority]``: source columns carried into the contact table as extra
+    columns (snake-case names), for signals the contract has no column for (a ticket's reopen count)."""
+    if value is None:
+        return {}
+    out = {}
+    for col in _as_tuple(origin, "keep", value):
+        name = re.sub(r"[^0-9a-z]+", "_", str(col).strip().lower()).strip("_")
+        if not name:
+            raise _fail(origin, "keep", f"{col!r} is not a usable column name")
+        if name in COLUMNS or name == "source":
+            raise _fail(origin, "keep", f"{col!r} would overwrite the contract column {name!r}; map it under columns:")
+        out[name] = str(col)
+    return out
 
 
 def _as_tuple(origin: str, key: str, value) -> tuple:
@@ -334,6 +353,7 @@ def resolve(mapping: Mapping | None, header: list[str], path: str) -> Mapping:
     needed += [(f"booleans.{t}", spec["column"]) for t, spec in mapping.booleans.items()]
     needed += [(f"drop.{c}", c) for c in mapping.drop]
     needed += [(f"na_values.{c}", c) for c in mapping.na_by_column]
+    needed += [("keep", c) for c in mapping.keep.values()]
     if mapping.collapse:
         needed.append(("collapse.by", mapping.collapse["by"]))
     if mapping.closed_when:

@@ -323,6 +323,8 @@ def _build(table: RawTable, m: Mapping, label: str, summary: FileSummary) -> tup
         out[target] = pd.Series([value] * n, dtype=object)
     if "channel" not in out:
         out["channel"] = pd.Series(["unknown"] * n, dtype=object)
+    for name, col in m.keep.items():
+        out[name] = frame[col].astype(object)
 
     sep = ":" if table.position == "line" else "#"
     lines = pd.Series(table.lines, dtype="int64").astype(str)
