@@ -161,6 +161,21 @@ class _Centre:
         hours = self.sc.open_hours.get(channel)
         return hours is None or hours.is_open(t)
 
+    def _when_open(self, channel: str, draw, tries: int = 20) -> float:
+        """When a customer comes back: now + a delay, drawn again (up to ``tries`` times) while it
+        lands on a closed live line. Delays are measured between contacts that reached the centre,
+        so they describe returns within opening hours; a return to a closed line is not modelled
+        as lost."""
+        now = self.env.now
+        when = now + draw()
+        if channel not in LIVE_CHANNELS or channel not in self.sc.open_hours:
+            return when
+        for _ in range(tries - 1):
+            if self._is_open(channel, when):
+                break
+            when = now + draw()
+        return when
+
     def _track_waiting(self, delta: int) -> None:
         now = self.env.now
         if now > self.t0:
@@ -287,6 +302,7 @@ class _Centre:
     def _schedule_arrival(self, k: int, t: float) -> None:
         s = self.sc.demand[k]
         constant = not s.profile_per_hour and not s.by_weekday
+        slot = s.slot_s()
         while t < self.t_end:
             rate = s.rate_at(t)
             if constant:
@@ -294,7 +310,7 @@ class _Centre:
                     return
                 t += self.arrive_draw[k]() / rate
                 break
-            boundary = (t // 3600.0 + 1.0) * 3600.0
+            boundary = (t // slot + 1.0) * slot
             if rate > 0:
                 gap = self.arrive_draw[k]() / rate
                 if t + gap < boundary:
@@ -334,6 +350,12 @@ class _Centre:
             if self.misc() < self.sc.closed_return_p:
                 back = self.sc.open_hours[c.channel].next_open(now) + self.misc() * 3600.0
                 self._at(back, self._retry, c)
+            return
+        if c.channel == "phone" and self.sc.ivr.exit_p > 0 and self.misc() < self.sc.ivr.exit_p:
+            # hung up in the IVR: gave up before queueing, so abandoned with no wait; may redial
+            c.abandoned, c.resolved, c.outcome = True, False, "ivr_exit"
+            if self.sc.redial and self.misc() < self.sc.redial.p:
+                self._at(self._when_open(c.channel, self.redial_draw), self._retry, c)
             return
         if c.channel == "phone" and self.sc.ivr.delay_s > 0:
             c.outcome = "ivr"
@@ -379,7 +401,7 @@ class _Centre:
         c.wait = self.env.now - c.t_queue
         c.resolved = False
         if self.sc.redial and self.misc() < self.sc.redial.p:
-            self._at(self.env.now + self.redial_draw(), self._retry, c)
+            self._at(self._when_open(c.channel, self.redial_draw), self._retry, c)
 
     # ------------------------------------------------------------------ after service
     def _resolve(self, c: _Item) -> None:
@@ -431,7 +453,7 @@ class _Centre:
         rc = self.sc.recontact
         if rc is None or self.misc() >= rc.p:
             return
-        when = self.env.now + self.recontact_draw()
+        when = self._when_open(c.channel, self.recontact_draw)
         if when < self.t_end:
             self._at(when, self._return, c, as_type or rc.as_type)
 
@@ -509,7 +531,8 @@ class _Centre:
     def _row(self, c: _Item) -> tuple:
         wait = c.wait if c.wait is not None else (self.t_end - c.t_queue if c.t_queue is not None and c.outcome == "waiting" else None)
         return (f"R{self.rep}-{c.id}", c.arrival, c.channel, c.customer, c.demand, c.demand_type, c.failure_type,
-                self.sc.demand[c.stream].type, wait, c.handle, c.abandoned if c.channel == "phone" else None,
+                self.sc.demand[c.stream].type, wait, c.handle,
+                (c.abandoned or c.outcome == "closed") if c.channel == "phone" else None,
                 c.resolved, c.case, c.agent, c.team, c.data_used, c.handling, c.answered, c.ended, c.outcome, c.attempt)
 
 
