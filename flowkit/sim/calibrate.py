@@ -67,13 +67,14 @@ def _lognormal(x: pd.Series) -> dict:
 
 
 def _duration(x: pd.Series) -> dict:
-    """Empirical when there are enough values (mean of each of 200 equal-count bins: keeps the
-    mean and the shape), lognormal by mean and cv otherwise."""
+    """Empirical when there are enough values (means of 200 equal-count bins of the sorted values:
+    keeps the mean and the shape), lognormal by mean and cv otherwise."""
     x = np.sort(x.dropna().astype(float).to_numpy())
     x = x[x >= 0]
     if len(x) >= EMPIRICAL_MIN:
-        bins = np.array_split(x, EMPIRICAL_MIN)
-        return {"dist": "empirical", "values": [round(float(b.mean()), 1) for b in bins]}
+        k = len(x) // EMPIRICAL_MIN                     # equal bins: k evenly spread sorted values each
+        picked = x[np.round(np.linspace(0, len(x) - 1, k * EMPIRICAL_MIN)).astype(int)]
+        return {"dist": "empirical", "values": [round(float(v), 1) for v in picked.reshape(EMPIRICAL_MIN, k).mean(axis=1)]}
     return _lognormal(pd.Series(x))
 
 
@@ -289,7 +290,7 @@ def _open_hours(staff: np.ndarray) -> str | None:
 
 def calibrate(contacts: pd.DataFrame, name: str = "calibrated", agents: int | None = None, seed: int = 1,
               replications: int = 10, horizon_hours: float | None = None, window: str = "14D",
-              idle_gap_s: float = 3600.0, closed_return_p: float = 0.0) -> Calibration:
+              idle_gap_s: float = 1800.0, closed_return_p: float = 0.0) -> Calibration:
     """Estimate a scenario from ``contacts``. ``agents`` is required when the log has no agent ids.
 
     ``window``: longest gap between a customer's contacts counted as a repeat (redial or recontact).
@@ -349,10 +350,17 @@ def calibrate(contacts: pd.DataFrame, name: str = "calibrated", agents: int | No
     # repeats, measured once on identified customers whose whole window lies inside the log
     loop, delays = _repeats(df, identified, abandoned, closed_call, window_td, notes)
     n_open = int((~closed_call).sum())
-    repeats = loop["r"] * len(df)
+    # the repeats the model will make, by its own mechanisms applied to every logged contact
+    gave_up_open = abandoned & ~closed_call
+    repeats = (loop["redial"]["p"] * int(gave_up_open.sum()) if loop.get("redial") else 0.0)
+    if loop.get("recontact"):
+        unresolved = ~abandoned & ~closed_call & df["resolved"].eq(False).fillna(False).astype(bool)
+        repeats += loop["recontact"]["p"] * int(unresolved.sum())
+    loop["r"] = repeats / len(df)
     exogenous = max(0.0, (n_open - repeats) / n_open) if n_open else 1.0
     figures["repeat_share"] = loop["r"]
-    notes["arrivals"] = (f"the model makes repeats itself ({loop['r']:.1%} of contacts, measured on identified customers: "
+    notes["arrivals"] = (f"the model makes repeats itself ({loop['r']:.1%} of contacts: redial and recontact shares "
+                         "measured on identified customers, applied to every logged call that gave up or was unresolved: "
                          f"redials and recontacts within {window_td.days} days), so outside arrivals in open hours are "
                          f"the logged ones x {exogenous:.3f}" + (f"; {int(closed_call.sum()):,} calls to a closed line "
                                                                  "are kept as logged" if closed_call.any() else ""))

@@ -198,7 +198,7 @@ def _clock(s: float | None) -> str:
 
 def _rows(calls: list[dict], truth: BankTruth, t0: pd.Timestamp, rng: np.random.Generator) -> pd.DataFrame:
     calls = sorted(calls, key=lambda c: c["entry"])
-    next_id = {line: 30_000 + 1_000 * i for i, line in enumerate(range(truth.lines))}
+    next_id = {line: 34_000 + 150 * i for i, line in enumerate(range(truth.lines))}   # ranges overlap across lines
     out = []
     for c in calls:
         line = int(rng.integers(truth.lines))
