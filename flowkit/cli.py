@@ -354,7 +354,7 @@ def simulate(scenario, replications, workers, as_json, out):
 @click.option("--fit/--no-fit", default=True, show_default=True, help="Simulate the result and compare it with the log.")
 @click.option("--workers", type=click.IntRange(min=1))
 @click.option("--window", default="14D", show_default=True, help="Longest gap between a customer's repeat contacts.")
-@click.option("--idle-gap", "idle_gap_s", type=click.FloatRange(min=0), default=1800, show_default=True,
+@click.option("--idle-gap", "idle_gap_s", type=click.FloatRange(min=0), default=3600, show_default=True,
               help="Longest idle time (s) between an agent's calls counted as on duty (if nobody waited meanwhile).")
 @click.option("--closed-return", "closed_return_p", type=click.FloatRange(0, 1), default=0.0, show_default=True,
               help="Share of callers finding the line closed who call again when it opens (not in any log).")

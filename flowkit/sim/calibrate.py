@@ -162,7 +162,8 @@ def agents_on_duty(df: pd.DataFrame, idle_gap_s: float) -> tuple[pd.DataFrame, d
 
     An agent's service intervals (start = received + wait, end = start + handle) are joined
     across idle gaps of at most ``idle_gap_s`` during which no caller of the same channels was
-    kept waiting for more than half the gap: that idle time is on duty. A longer gap, or one
+    kept waiting for more than a minute (or half the gap): that idle time is on duty, and so is
+    a spell's mean idle gap before the day's first call and after its last. A longer gap, or one
     while callers waited (an available agent would have taken them: wrap-up, a break), is not.
     Returns (date x slot agent counts, figures: busy and on-duty hours,
     occupancy, apparent shrinkage = breaks / the span from each agent's first to last call of a day).
@@ -182,7 +183,18 @@ def agents_on_duty(df: pd.DataFrame, idle_gap_s: float) -> tuple[pd.DataFrame, d
     new_spell = (gap.isna() | (gap > idle_gap_s) | (waited > np.minimum(60.0, 0.5 * gap.clip(lower=1.0)))
                  | iv["agent"].ne(iv["agent"].shift()))
     iv["spell"] = new_spell.cumsum()
-    spells = iv.groupby("spell").agg(agent=("agent", "first"), start=("start", "min"), end=("end", "max"))
+    iv["idle"] = gap.where(~new_spell, np.nan).clip(lower=0)
+    spells = iv.groupby("spell").agg(agent=("agent", "first"), start=("start", "min"), end=("end", "max"),
+                                     idle=("idle", "mean"))
+    # an agent is on duty before the first call of the day and after the last one too: by as long,
+    # on average, as the spell's own idle gaps between calls (nothing when unknown). Breaks within
+    # the day are not padded: the gap is evidence of absence.
+    pad = pd.to_timedelta(spells["idle"].fillna(0.0), unit="s")
+    day_of = spells["start"].dt.normalize()
+    first = ~spells["agent"].eq(spells["agent"].shift()) | day_of.ne(day_of.shift())
+    last = ~spells["agent"].eq(spells["agent"].shift(-1)) | day_of.ne(day_of.shift(-1))
+    spells.loc[first, "start"] = spells.loc[first, "start"] - pad[first]
+    spells.loc[last, "end"] = spells.loc[last, "end"] + pad[last]
     on_s = float((spells["end"] - spells["start"]).dt.total_seconds().sum())
     day = iv["start"].dt.normalize()
     day_span = iv.groupby([iv["agent"], day]).agg(a=("start", "min"), b=("end", "max"))
@@ -290,7 +302,7 @@ def _open_hours(staff: np.ndarray) -> str | None:
 
 def calibrate(contacts: pd.DataFrame, name: str = "calibrated", agents: int | None = None, seed: int = 1,
               replications: int = 10, horizon_hours: float | None = None, window: str = "14D",
-              idle_gap_s: float = 1800.0, closed_return_p: float = 0.0) -> Calibration:
+              idle_gap_s: float = 3600.0, closed_return_p: float = 0.0) -> Calibration:
     """Estimate a scenario from ``contacts``. ``agents`` is required when the log has no agent ids.
 
     ``window``: longest gap between a customer's contacts counted as a repeat (redial or recontact).
@@ -360,8 +372,8 @@ def calibrate(contacts: pd.DataFrame, name: str = "calibrated", agents: int | No
     exogenous = max(0.0, (n_open - repeats) / n_open) if n_open else 1.0
     figures["repeat_share"] = loop["r"]
     notes["arrivals"] = (f"the model makes repeats itself ({loop['r']:.1%} of contacts: redial and recontact shares "
-                         "measured on identified customers, applied to every logged call that gave up or was unresolved: "
-                         f"redials and recontacts within {window_td.days} days), so outside arrivals in open hours are "
+                         "measured on identified customers, applied to every logged call that gave up or was left "
+                         "unresolved), so outside arrivals in open hours are "
                          f"the logged ones x {exogenous:.3f}" + (f"; {int(closed_call.sum()):,} calls to a closed line "
                                                                  "are kept as logged" if closed_call.any() else ""))
 
@@ -496,10 +508,12 @@ def _demand(df: pd.DataFrame, days_of_week: np.ndarray, exogenous: float, closed
         streams.append((label, channel, g))
     for channel, gs in pooled.items():
         streams.append(("other", channel, pd.concat(gs)))
-    handles_by_channel = {ch: g["handle_s"].astype(float).dropna() for ch, g in df.groupby(df["channel"].astype(str))}
+    # handle times of answered contacts only: a caller who gave up has no service (often logged as 0 s)
+    served = df[~df["abandoned"].fillna(False).astype(bool)]
+    handles_by_channel = {ch: g["handle_s"].astype(float).dropna() for ch, g in served.groupby(served["channel"].astype(str))}
     demand, pooled_handle = [], []
     for label, channel, g in sorted(streams, key=lambda s: -len(s[2])):
-        handle = g["handle_s"].astype(float).dropna()
+        handle = g.loc[~g["abandoned"].fillna(False).astype(bool), "handle_s"].astype(float).dropna()
         if len(handle) < 10:
             fallback = handles_by_channel.get(channel, pd.Series(dtype=float))
             if len(fallback) < 10:
