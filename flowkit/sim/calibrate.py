@@ -149,11 +149,11 @@ def _slot_index(times: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return times.dt.day_of_week.to_numpy(), (sec // SLOT_S).astype(int)
 
 
-def _weekly_profile(times: pd.Series, days_of_week: np.ndarray, scale: float = 1.0) -> list[list[float]]:
-    """Arrivals per hour in each weekday x half hour: counts / number of such weekdays observed."""
+def _weekly_profile(times: pd.Series, days_of_week: np.ndarray, weights=1.0) -> list[list[float]]:
+    """Arrivals per hour in each weekday x half hour: (weighted) counts / number of such weekdays observed."""
     counts = np.zeros((7, 86400 // SLOT_S))
-    np.add.at(counts, _slot_index(times), 1)
-    per_hour = counts / np.maximum(days_of_week, 1)[:, None] * (3600 / SLOT_S) * scale
+    np.add.at(counts, _slot_index(times), np.broadcast_to(np.asarray(weights, dtype=float), len(times)))
+    per_hour = counts / np.maximum(days_of_week, 1)[:, None] * (3600 / SLOT_S)
     return np.round(per_hour, 3).tolist()
 
 
@@ -337,6 +337,8 @@ def calibrate(contacts: pd.DataFrame, name: str = "calibrated", agents: int | No
                               "customer, left out of repeat measurement")
 
     df = df.assign(_label=_label(df), _n=df.groupby("case_id", observed=True).cumcount())
+    df["_row"] = np.arange(len(df))
+    df["_next_row"] = df.groupby("case_id", observed=True)["_row"].shift(-1)
     nxt = df.groupby("case_id", observed=True)["received_at"].shift(-1)
     df["_next_gap"] = (nxt - df["received_at"]).dt.total_seconds()
     abandoned = df["abandoned"].fillna(False).astype(bool)
@@ -364,20 +366,52 @@ def calibrate(contacts: pd.DataFrame, name: str = "calibrated", agents: int | No
     n_open = int((~closed_call).sum())
     # the repeats the model will make, by its own mechanisms applied to every logged contact
     gave_up_open = abandoned & ~closed_call
-    repeats = (loop["redial"]["p"] * int(gave_up_open.sum()) if loop.get("redial") else 0.0)
+    channel = df["channel"].astype(str)
+    made = pd.Series(0.0, index=df.index)           # expected repeats each logged contact makes in the model
+    if loop.get("redial"):
+        made[gave_up_open] = loop["redial"]["p"]
     if loop.get("recontact"):
         unresolved = ~abandoned & ~closed_call & df["resolved"].eq(False).fillna(False).astype(bool)
-        repeats += loop["recontact"]["p"] * int(unresolved.sum())
+        made[unresolved] = loop["recontact"]["p"]
+    made_by_channel = made.groupby(channel).sum()   # the model's repeats come back on the same channel
+    repeats = float(made.sum())
     loop["r"] = repeats / len(df)
     exogenous = max(0.0, (n_open - repeats) / n_open) if n_open else 1.0
     figures["repeat_share"] = loop["r"]
+    # take the repeats out of the streams the logged repeats belong to (chases are mostly failure
+    # demand, redials the same need again), in proportion; calls to a closed line stay as logged
+    key = df["_label"] + "|" + df["channel"].astype(str)
+    seen = key.loc[loop["repeat_rows"]]
+    weight = pd.Series(np.where(closed_call, 1.0, exogenous), index=df.index)
+    if len(seen) >= 20 and repeats > 0:
+        # per channel, the share f of open-hour contacts the model makes itself comes out of every
+        # half hour alike (the time-of-day shape stays the log's), split across the channel's
+        # streams as the logged repeats are (so chases, not first contacts, are taken out)
+        seen_channel = seen.str.rsplit("|", n=1).str[-1]
+        share = seen.groupby(seen_channel).value_counts(normalize=True).droplevel(0)
+        opened = ~closed_call
+        f = (made_by_channel / channel[opened].value_counts()).fillna(0.0)
+        dow, slot = _slot_index(df["received_at"])
+        cell = channel + "|" + pd.Series(dow * 100 + slot, index=df.index).astype(str)
+        n_cell = cell[opened].value_counts()
+        n_key_cell = (key + "#" + cell)[opened].value_counts()
+        rows = (key + "#" + cell)[opened]
+        removed = (channel[opened].map(f) * cell[opened].map(n_cell) * key[opened].map(share).fillna(0.0))
+        w_open = (1 - removed / rows.map(n_key_cell)).clip(lower=0.0)
+        # what a stream could not give up in a half hour comes out of the others in it, alike
+        target = (1 - channel[opened].map(f)).clip(lower=0.0)           # the cell's kept share
+        kept = w_open.groupby(cell[opened]).transform("sum")
+        want = target * cell[opened].map(n_cell)
+        w_open = (w_open * (want / kept.where(kept > 0))).fillna(0.0).clip(upper=1.0)
+        weight.loc[opened] = w_open.to_numpy()
     notes["arrivals"] = (f"the model makes repeats itself ({loop['r']:.1%} of contacts: redial and recontact shares "
                          "measured on identified customers, applied to every logged call that gave up or was left "
-                         "unresolved), so outside arrivals in open hours are "
-                         f"the logged ones x {exogenous:.3f}" + (f"; {int(closed_call.sum()):,} calls to a closed line "
-                                                                 "are kept as logged" if closed_call.any() else ""))
+                         f"unresolved), so they are taken out of the logged arrivals in open hours (x {exogenous:.3f} "
+                         "overall), from the streams the logged repeats belong to"
+                         + (f"; {int(closed_call.sum()):,} calls to a closed line are kept as logged"
+                            if closed_call.any() else ""))
 
-    demand = _demand(df, days_of_week, exogenous, closed_call, loop, notes)
+    demand = _demand(df, days_of_week, weight, loop, notes)
     if loop.get("recontact"):
         doc["recontact"] = loop["recontact"]
     if loop.get("redial"):
@@ -447,7 +481,7 @@ def _repeats(df: pd.DataFrame, identified: pd.Series, abandoned: pd.Series, clos
     if len(base) < 100:
         base = df[identified]
     has_resolved = bool(df["resolved"].notna().any())
-    out: dict = {"r": 0.0, "q_chain": 0.0, "has_resolved": has_resolved}
+    out: dict = {"r": 0.0, "q_chain": 0.0, "has_resolved": has_resolved, "repeat_rows": pd.Index([])}
     delays: list = []
     if len(base) < 50:
         notes["recontact"] = (f"not measured: only {len(base):,} contacts from identified customers (need 50); "
@@ -495,11 +529,12 @@ def _repeats(df: pd.DataFrame, identified: pd.Series, abandoned: pd.Series, clos
                               "Map a resolution column to calibrate one")
     out["r"] = float(spawned.mean())
     out["q_chain"] = float(spawned[spawning].mean()) if spawning.any() else 0.0
+    nxt = df["_next_row"].loc[spawned[spawned].index].dropna()
+    out["repeat_rows"] = pd.Index(nxt.astype(int).map(lambda i: df.index[i]))
     return out, delays
 
 
-def _demand(df: pd.DataFrame, days_of_week: np.ndarray, exogenous: float, closed_call: pd.Series, loop: dict,
-            notes: dict) -> list[dict]:
+def _demand(df: pd.DataFrame, days_of_week: np.ndarray, weight: pd.Series, loop: dict, notes: dict) -> list[dict]:
     streams, pooled = [], {}
     for (label, channel), g in df.groupby(["_label", df["channel"].astype(str)], observed=True):
         if len(g) < MIN_STREAM:
@@ -529,9 +564,7 @@ def _demand(df: pd.DataFrame, days_of_week: np.ndarray, exogenous: float, closed
         else:
             resolve_p = 1.0
         is_failure = "demand" in g.columns and g["demand"].astype(str).eq("failure").mean() > 0.5
-        closed = closed_call.loc[g.index]
-        profile = (np.asarray(_weekly_profile(g.loc[~closed, "received_at"], days_of_week, exogenous))
-                   + np.asarray(_weekly_profile(g.loc[closed, "received_at"], days_of_week)))
+        profile = np.asarray(_weekly_profile(g["received_at"], days_of_week, weight.loc[g.index].to_numpy()))
         entry = {"type": label, "demand": "failure" if is_failure else "value", "channel": channel,
                  "by_weekday": {DAYS[d]: [round(float(v), 3) for v in row] for d, row in enumerate(profile)},
                  "handle": _duration(handle), "resolve_p": round(min(max(resolve_p, 0.0), 1.0), 3)}
@@ -558,7 +591,7 @@ def _teams(df: pd.DataFrame, all_days: pd.DatetimeIndex, idle_gap_s: float
     skills = d.groupby("agent_id", observed=True)["channel"].agg(lambda c: tuple(sorted(set(map(str, c)))))
     teams, notes, live_hours = [], [], {}
     figures: dict[str, float] = {}
-    busy = on = span_w = 0.0
+    per_team: list[tuple[bool, dict]] = []
     covered: set[str] = set()
     for k, (chans, members) in enumerate(sorted(skills.groupby(skills).groups.items(), key=lambda kv: -len(kv[1]))):
         chans = [c for c in chans if c in channels]
@@ -568,9 +601,7 @@ def _teams(df: pd.DataFrame, all_days: pd.DatetimeIndex, idle_gap_s: float
         staff = _staffing(on_duty, all_days)
         if np.round(staff).sum() == 0:
             continue
-        busy += f["busy_hours"]
-        on += f["on_duty_hours"]
-        span_w += f["on_duty_hours"] / max(1 - f["shrinkage"], 1e-9)
+        per_team.append((any(c in LIVE_CHANNELS for c in chans), f))
         name = f"team {k + 1} ({', '.join(chans)})"
         teams.append({"team": name, "channels": chans, "shifts": _shifts(staff)})
         covered.update(chans)
@@ -582,6 +613,11 @@ def _teams(df: pd.DataFrame, all_days: pd.DatetimeIndex, idle_gap_s: float
             if c in LIVE_CHANNELS and hours and c not in live_hours:
                 live_hours[c] = hours
                 open_slots[c] = np.round(staff) > 0
+    # occupancy and shrinkage of the live-channel teams (deferred work has no "on duty" in the same sense)
+    chosen = [f for live, f in per_team if live] or [f for _, f in per_team]
+    busy = sum(f["busy_hours"] for f in chosen)
+    on = sum(f["on_duty_hours"] for f in chosen)
+    span_w = sum(f["on_duty_hours"] / max(1 - f["shrinkage"], 1e-9) for f in chosen)
     if on:
         figures = {"busy_hours": busy, "on_duty_hours": on, "occupancy": busy / on, "shrinkage": 1 - on / span_w}
     return teams, notes, live_hours, figures, open_slots

@@ -121,6 +121,8 @@ class _Centre:
             self.add.append(sum(sc.data_fields[f].resolve_p_add for f in avail))
             self.used.append(";".join(sorted(avail)) or None)
 
+        self.peak_rate = [max((max(d) for d in s.by_weekday), default=0.0) / 3600.0 if s.by_weekday else
+                          (max(s.profile_per_hour) / 3600.0 if s.profile_per_hour else 0.0) for s in sc.demand]
         self.queues: dict[str, deque] = {}
         self.idle: list[_Agent] = []
         self.agents: list[_Agent] = []
@@ -161,17 +163,22 @@ class _Centre:
         hours = self.sc.open_hours.get(channel)
         return hours is None or hours.is_open(t)
 
-    def _when_open(self, channel: str, draw, tries: int = 20) -> float:
+    def _when_open(self, channel: str, draw, stream: int | None = None, tries: int = 20) -> float:
         """When a customer comes back: now + a delay, drawn again (up to ``tries`` times) while it
         lands on a closed live line. Delays are measured between contacts that reached the centre,
         so they describe returns within opening hours; a return to a closed line is not modelled
-        as lost."""
+        as lost. With ``stream`` (recontacts, days later), a return is also kept with probability
+        rate / peak rate of that stream at its time: customers call back when customers call,
+        so a day-long delay does not flatten the time-of-day profile."""
         now = self.env.now
         when = now + draw()
-        if channel not in LIVE_CHANNELS or channel not in self.sc.open_hours:
+        check_open = channel in LIVE_CHANNELS and channel in self.sc.open_hours
+        if not check_open and stream is None:
             return when
+        peak = self.peak_rate[stream] if stream is not None else 0.0
         for _ in range(tries - 1):
-            if self._is_open(channel, when):
+            if (not check_open or self._is_open(channel, when)) and (
+                    peak <= 0 or self.misc() * peak < self.sc.demand[stream].rate_at(when)):
                 break
             when = now + draw()
         return when
@@ -453,7 +460,7 @@ class _Centre:
         rc = self.sc.recontact
         if rc is None or self.misc() >= rc.p:
             return
-        when = self._when_open(c.channel, self.recontact_draw)
+        when = self._when_open(c.channel, self.recontact_draw, c.stream, tries=50)
         if when < self.t_end:
             self._at(when, self._return, c, as_type or rc.as_type)
 
