@@ -3,19 +3,21 @@
 Every number is measured once, from what the log holds, and a number the log cannot give
 is an error or a stated assumption, never a silent default:
 - **arrivals** per demand stream, per weekday x 30 minutes, over all contacts offered, less
-  the share the model itself regenerates (redials and recontacts, measured on identified
-  customers only: placeholder ids such as 0 are not one customer);
-- **handle time** per stream, empirical (or lognormal when few); a channel with no handle
-  times cannot be calibrated (``FlowkitError``), it is not assumed;
-- **resolution and the failure-demand loop**: the share of answered contacts followed by
-  another from the same customer within the case window, counted once (either as
-  ``resolve_p`` when the log has no resolution flag, or as ``recontact.p`` when it has);
+  the repeats the model makes itself (redials; recontacts when the log says what was
+  resolved), taken out half hour by half hour from the streams the logged repeats belong to;
+  repeat shares are measured on identified customers only (placeholder ids such as 0 are
+  not one customer), and calls to a closed line stay as logged;
+- **handle time** per stream from answered contacts, empirical (or lognormal when few); a
+  channel with no handle times cannot be calibrated (``FlowkitError``), it is not assumed;
+- **resolution and the failure-demand loop**, counted once: with a resolution flag,
+  ``resolve_p`` from it and ``recontact.p`` = unresolved contacts followed by another within
+  the case window; without one, no loop (a repeat cannot be told from a new need) and it says so;
 - **abandonment**: IVR-only exits (gave up with no queue time) apart from queue abandonment;
   patience fitted to queued callers' waits as censored data (answered = censored), by
   lifelines, exponential or lognormal, whichever fits better (AIC); redial after giving up;
 - **agents on duty** per weekday x 30 minutes from busy intervals: each agent's service
-  intervals, joined across idle gaps up to ``idle_gap_s`` (longer gaps are breaks or time
-  off), so occupancy and (apparent) shrinkage can be stated;
+  intervals, joined across idle gaps up to ``idle_gap_s`` while nobody waited (a gap while
+  callers waited is a break or wrap-up), so occupancy and (apparent) shrinkage are stated;
 - **closed line**: calls to a closed line are not in a log; ``closed_return_p`` is an explicit
   parameter (default 0: callers who came back are already among the logged arrivals);
 - data-field effects from the observational ``data_used`` estimate, where recorded
@@ -162,7 +164,7 @@ def agents_on_duty(df: pd.DataFrame, idle_gap_s: float) -> tuple[pd.DataFrame, d
 
     An agent's service intervals (start = received + wait, end = start + handle) are joined
     across idle gaps of at most ``idle_gap_s`` during which no caller of the same channels was
-    kept waiting for more than a minute (or half the gap): that idle time is on duty, and so is
+    kept waiting for more than a minute (in total) meanwhile: that idle time is on duty, and so is
     a spell's mean idle gap before the day's first call and after its last. A longer gap, or one
     while callers waited (an available agent would have taken them: wrap-up, a break), is not.
     Returns (date x slot agent counts, figures: busy and on-duty hours,
@@ -180,7 +182,7 @@ def agents_on_duty(df: pd.DataFrame, idle_gap_s: float) -> tuple[pd.DataFrame, d
     prev_end = iv.groupby("agent")["end"].transform(lambda e: e.cummax().shift())
     gap = (iv["start"] - prev_end).dt.total_seconds()
     waited = _queue_overlap(df, prev_end, iv["start"])
-    new_spell = (gap.isna() | (gap > idle_gap_s) | (waited > np.minimum(60.0, 0.5 * gap.clip(lower=1.0)))
+    new_spell = (gap.isna() | (gap > idle_gap_s) | (waited > 60.0)
                  | iv["agent"].ne(iv["agent"].shift()))
     iv["spell"] = new_spell.cumsum()
     iv["idle"] = gap.where(~new_spell, np.nan).clip(lower=0)
