@@ -44,6 +44,7 @@ __all__ = ["Calibration", "calibrate", "write_scenario", "save", "placeholder_cu
 MIN_STREAM = 30          # contacts: smaller streams are pooled per channel as "other"
 SLOT_S = 1800            # arrival and staffing profiles per half hour
 EMPIRICAL_MIN = 200      # handle times: at least this many for an empirical distribution
+KM_MIN_EVENTS = 300      # abandonments: at least this many for patience from the Kaplan-Meier curve
 CUSTOMER_PLACEHOLDERS = {"0", "-1", "", "unknown", "none", "null", "n/a", "na", "anonymous", "nan"}
 AGENT_PLACEHOLDERS = {"no_server", "noserver", "none", "unknown", "n/a", "na", "-", "0", "", "nan", "null"}
 
@@ -80,9 +81,11 @@ def _duration(x: pd.Series) -> dict:
     return _lognormal(pd.Series(x))
 
 
-def _patience(waits: pd.Series, gave_up: pd.Series) -> tuple[dict, str]:
+def _patience(waits: pd.Series, gave_up: pd.Series, km_min_events: int = KM_MIN_EVENTS) -> tuple[dict, str]:
     """Patience from queued callers: those who gave up are events, answered ones are censored at
-    their wait. Exponential and lognormal fitted by lifelines; the better AIC wins."""
+    their wait. With at least ``km_min_events`` events, the Kaplan-Meier curve itself (as 200
+    quantiles; beyond the longest wait, the better parametric fit's tail); otherwise exponential
+    or lognormal fitted by lifelines, the better AIC winning."""
     from lifelines import ExponentialFitter, KaplanMeierFitter, LogNormalFitter
 
     t = waits.astype(float).to_numpy()
@@ -110,7 +113,32 @@ def _patience(waits: pd.Series, gave_up: pd.Series) -> tuple[dict, str]:
                 "cv": round(float(np.sqrt(np.expm1(sigma ** 2))), 3)}
     note = (f"{best} fitted to {len(t):,} queued callers' waits, {int(e.sum()):,} gave up (events), the answered "
             f"censored ({aic}; {km_text})")
+    if e.sum() >= km_min_events:
+        dist = {"dist": "empirical", "values": _km_quantiles(km, fits[best], best)}
+        note = (f"Kaplan-Meier on {len(t):,} queued callers' waits, {int(e.sum()):,} gave up (events), the answered "
+                f"censored, as 200 quantiles; beyond the longest wait the {best} fit's tail ({aic}; {km_text})")
     return dist, note
+
+
+def _km_quantiles(km, parametric, kind: str, n: int = EMPIRICAL_MIN) -> list[float]:
+    from scipy import stats
+
+    sf = km.survival_function_.iloc[:, 0]
+    times, cdf = sf.index.to_numpy(dtype=float), 1.0 - sf.to_numpy(dtype=float)
+    probs = (np.arange(n) + 0.5) / n
+    top = float(cdf[-1])
+    if kind == "exponential":
+        par = stats.expon(scale=float(parametric.lambda_))
+    else:
+        par = stats.lognorm(s=float(parametric.sigma_), scale=float(np.exp(parametric.mu_)))
+    f_max = float(par.cdf(times[-1]))
+    out = []
+    for q in probs:
+        if q <= top:
+            out.append(float(times[np.searchsorted(cdf, q, side="left")]))
+        else:   # the tail the log cannot see: the parametric fit, conditional on waiting that long
+            out.append(float(par.ppf(min(f_max + (q - top) / max(1 - top, 1e-12) * (1 - f_max), 1 - 1e-9))))
+    return [round(max(v, 0.0), 1) for v in out]
 
 
 # --------------------------------------------------------------------------- ids
@@ -159,7 +187,7 @@ def _weekly_profile(times: pd.Series, days_of_week: np.ndarray, weights=1.0) -> 
     return np.round(per_hour, 3).tolist()
 
 
-def agents_on_duty(df: pd.DataFrame, idle_gap_s: float) -> tuple[pd.DataFrame, dict[str, float]]:
+def agents_on_duty(df: pd.DataFrame, idle_gap_s: float, wrap_s: float = 0.0) -> tuple[pd.DataFrame, dict[str, float]]:
     """Agents on duty per date and half hour from busy intervals.
 
     An agent's service intervals (start = received + wait, end = start + handle) are joined
@@ -174,7 +202,7 @@ def agents_on_duty(df: pd.DataFrame, idle_gap_s: float) -> tuple[pd.DataFrame, d
     if d.empty:
         return pd.DataFrame(), {}
     start = d["received_at"] + pd.to_timedelta(d["wait_s"].astype(float).fillna(0.0), unit="s")
-    end = start + pd.to_timedelta(d["handle_s"].astype(float).clip(lower=0), unit="s")
+    end = start + pd.to_timedelta(d["handle_s"].astype(float).clip(lower=0) + wrap_s, unit="s")
     iv = pd.DataFrame({"agent": d["agent_id"].astype(str).to_numpy(), "start": start.to_numpy(),
                        "end": end.to_numpy()}).sort_values(["agent", "start"], kind="stable")
     busy_s = float((iv["end"] - iv["start"]).dt.total_seconds().sum())
@@ -248,6 +276,31 @@ def _queue_overlap(df: pd.DataFrame, a: pd.Series, b: pd.Series) -> np.ndarray:
     tb = (b[ok] - t0).dt.total_seconds().to_numpy()
     out[ok] = measure(tb) - measure(ta)
     return out
+
+
+def after_call_work(df: pd.DataFrame, cap_s: float = 300.0) -> tuple[float, int]:
+    """Seconds of work after each call that the log's handle time lacks (wrap-up), and on how many
+    gaps it was measured. When callers were waiting as an agent finished a call, an available
+    agent takes the next one at once: the mean gap to that agent's next call, over gaps all
+    through which callers waited (gaps within
+    +-``cap_s``, so the contact table's missing VRU time, which shifts both ends, averages out;
+    longer gaps are breaks) is after-call work. 0 when it cannot be seen."""
+    d = df[_real_agents(df["agent_id"]) & df["handle_s"].notna()]
+    if len(d) < 50:
+        return 0.0, 0
+    start = d["received_at"] + pd.to_timedelta(d["wait_s"].astype(float).fillna(0.0), unit="s")
+    end = start + pd.to_timedelta(d["handle_s"].astype(float).clip(lower=0), unit="s")
+    iv = pd.DataFrame({"agent": d["agent_id"].astype(str).to_numpy(), "start": start.to_numpy(),
+                       "end": end.to_numpy()}).sort_values(["agent", "start"], kind="stable")
+    prev_end = iv.groupby("agent")["end"].shift()
+    gap = (iv["start"] - prev_end).dt.total_seconds()
+    queued = _queue_overlap(df, prev_end, prev_end + pd.Timedelta(seconds=10)) >= 9.0
+    # callers waiting all through the gap (so it did not end because one turned up)
+    through = _queue_overlap(df, prev_end, iv["start"].where(gap > 0, prev_end)) >= gap - 2.0
+    g = gap[queued & (through | gap.le(0)) & gap.notna() & gap.abs().le(cap_s)]
+    if len(g) < 30:
+        return 0.0, int(len(g))
+    return max(float(g.mean()), 0.0), int(len(g))
 
 
 def _staffing(on_duty: pd.DataFrame, all_days: pd.DatetimeIndex) -> np.ndarray:
@@ -352,7 +405,13 @@ def calibrate(contacts: pd.DataFrame, name: str = "calibrated", agents: int | No
                  "warmup_hours": 24, "replications": replications}
 
     # who was on duty when; a live channel is open in the half hours someone was on duty
-    teams, team_notes, live_hours, staff_figures, open_slots = _teams(df, all_days, idle_gap_s)
+    wrap_s, n_wrap = after_call_work(df)
+    if n_wrap:
+        notes["after_call_work"] = (f"{wrap_s:.0f} s per answered contact, added to handle times (the log's lack it): the "
+                                    f"mean gap before an agent's next call when callers were already waiting, over "
+                                    f"{n_wrap:,} such gaps")
+        figures["after_call_work_s"] = wrap_s
+    teams, team_notes, live_hours, staff_figures, open_slots = _teams(df, all_days, idle_gap_s, wrap_s)
     figures.update(staff_figures)
     closed_call = pd.Series(False, index=df.index)
     for ch, slots in open_slots.items():
@@ -413,7 +472,7 @@ def calibrate(contacts: pd.DataFrame, name: str = "calibrated", agents: int | No
                          + (f"; {int(closed_call.sum()):,} calls to a closed line are kept as logged"
                             if closed_call.any() else ""))
 
-    demand = _demand(df, days_of_week, weight, loop, notes)
+    demand = _demand(df, days_of_week, weight, loop, notes, wrap_s)
     if loop.get("recontact"):
         doc["recontact"] = loop["recontact"]
     if loop.get("redial"):
@@ -536,7 +595,8 @@ def _repeats(df: pd.DataFrame, identified: pd.Series, abandoned: pd.Series, clos
     return out, delays
 
 
-def _demand(df: pd.DataFrame, days_of_week: np.ndarray, weight: pd.Series, loop: dict, notes: dict) -> list[dict]:
+def _demand(df: pd.DataFrame, days_of_week: np.ndarray, weight: pd.Series, loop: dict, notes: dict,
+            wrap_s: float = 0.0) -> list[dict]:
     streams, pooled = [], {}
     for (label, channel), g in df.groupby(["_label", df["channel"].astype(str)], observed=True):
         if len(g) < MIN_STREAM:
@@ -569,7 +629,7 @@ def _demand(df: pd.DataFrame, days_of_week: np.ndarray, weight: pd.Series, loop:
         profile = np.asarray(_weekly_profile(g["received_at"], days_of_week, weight.loc[g.index].to_numpy()))
         entry = {"type": label, "demand": "failure" if is_failure else "value", "channel": channel,
                  "by_weekday": {DAYS[d]: [round(float(v), 3) for v in row] for d, row in enumerate(profile)},
-                 "handle": _duration(handle), "resolve_p": round(min(max(resolve_p, 0.0), 1.0), 3)}
+                 "handle": _duration(handle + wrap_s), "resolve_p": round(min(max(resolve_p, 0.0), 1.0), 3)}
         if is_failure:
             ft = g["failure_type"].astype(str).mode()
             if len(ft) and ft.iloc[0] in schema.FAILURE_TYPES:
@@ -582,7 +642,7 @@ def _demand(df: pd.DataFrame, days_of_week: np.ndarray, weight: pd.Series, loop:
     return demand
 
 
-def _teams(df: pd.DataFrame, all_days: pd.DatetimeIndex, idle_gap_s: float
+def _teams(df: pd.DataFrame, all_days: pd.DatetimeIndex, idle_gap_s: float, wrap_s: float = 0.0
            ) -> tuple[list[dict], list[str], dict, dict, dict]:
     """Teams as the log shows them: agents grouped by the channels they handled, each team's
     agents on duty per weekday x half hour from its own agents' busy intervals; live channels
@@ -599,7 +659,7 @@ def _teams(df: pd.DataFrame, all_days: pd.DatetimeIndex, idle_gap_s: float
         chans = [c for c in chans if c in channels]
         if not chans:
             continue
-        on_duty, f = agents_on_duty(d[d["agent_id"].isin(members)], idle_gap_s)
+        on_duty, f = agents_on_duty(d[d["agent_id"].isin(members)], idle_gap_s, wrap_s)
         staff = _staffing(on_duty, all_days)
         if np.round(staff).sum() == 0:
             continue

@@ -7,7 +7,8 @@ figures and never against the simulator's own output. What it plants:
 - a line open 07:00-24:00 (calls outside hear "closed" and hang up in the VRU: HANG, no queue);
 - a VRU time, and callers who hang up in the VRU before queueing (HANG, ``q_start`` 0:00:00);
 - one FCFS queue, named agents on shifts with a 30-minute break mid-shift (so idle time is
-  not all on duty), service times lognormal per type;
+  not all on duty), service times lognormal per type, then after-call work that the log's
+  ``ser_time`` does not show (as in real switch logs);
 - patience lognormal, abandoning callers (HANG, NO_SERVER) who redial with some probability;
 - customer ids: 0 (not identified) on about 60% of calls; ``call_id`` restarts per VRU line,
   so only ``[vru+line, call_id]`` is unique; a few PHANTOM rows.
@@ -38,13 +39,14 @@ AGENT_NAMES = ["DORIT", "TOVA", "AVNI", "YIFAT", "IDIT", "KAZAV", "SHARON", "MIK
 class BankTruth:
     start: str = "1999-03-07"            # a Sunday: the bank's week starts on Sunday
     days: int = 7
-    rate_scale: float = 1.0
+    rate_scale: float = 1.5             # busy like a bank: agents ~60-70% occupied at the peaks
     types: dict = field(default_factory=lambda: {"PS": (0.70, 190.0, 1.0), "NW": (0.20, 110.0, 1.2),
                                                   "NE": (0.10, 280.0, 0.9)})    # share, mean handle s, cv
     open_from_h: float = 7.0
     shifts: tuple = ((7.0, 15.0, 4), (10.0, 18.0, 3), (15.0, 24.0, 3))          # start h, end h, agents (Sun-Thu)
     friday_shifts: tuple = ((7.0, 14.0, 3),)
     vru_mean_s: float = 12.0
+    wrap_mean_s: float = 20.0           # after-call work: the agent is busy, the log's ser_time does not show it
     ivr_exit_p: float = 0.05
     patience_median_s: float = 150.0
     patience_sigma: float = 1.0
@@ -131,9 +133,10 @@ def generate_technion(truth: BankTruth = BankTruth()) -> TechnionLog:
         mean, cv = truth.types[call["type"]][1:]
         s2 = np.log1p(cv ** 2)
         h = float(rng.lognormal(np.log(mean) - s2 / 2, np.sqrt(s2)))
+        wrap = float(rng.exponential(truth.wrap_mean_s)) if truth.wrap_mean_s > 0 else 0.0
         call.update(outcome="AGENT", ser_start=now, ser_time=h, agent=agent)
-        busy_until[agent] = now + h
-        push(now + h, "done", agent)
+        busy_until[agent] = now + h + wrap
+        push(now + h + wrap, "done", agent)
 
     def next_call(agent, now):
         while queue:
