@@ -116,7 +116,7 @@ def _patience(waits: pd.Series, gave_up: pd.Series, km_min_events: int = KM_MIN_
     if e.sum() >= km_min_events:
         dist = {"dist": "empirical", "values": _km_quantiles(km, fits[best], best)}
         note = (f"Kaplan-Meier on {len(t):,} queued callers' waits, {int(e.sum()):,} gave up (events), the answered "
-                f"censored, as 200 quantiles; beyond the longest wait the {best} fit's tail ({aic}; {km_text})")
+                f"censored, as 200 quantiles; beyond the longest wait with 1% (>= 50) still waiting, the {best} fit's tail ({aic}; {km_text})")
     return dist, note
 
 
@@ -124,6 +124,11 @@ def _km_quantiles(km, parametric, kind: str, n: int = EMPIRICAL_MIN) -> list[flo
     from scipy import stats
 
     sf = km.survival_function_.iloc[:, 0]
+    # the curve only as far as enough callers were still waiting: its last steps, over a handful
+    # at risk, jump; beyond that the parametric tail takes over
+    at_risk = km.event_table["at_risk"].reindex(sf.index).to_numpy()
+    enough = at_risk >= max(50, 0.01 * at_risk[0])
+    sf = sf[enough] if enough.any() else sf.iloc[:1]
     times, cdf = sf.index.to_numpy(dtype=float), 1.0 - sf.to_numpy(dtype=float)
     probs = (np.arange(n) + 0.5) / n
     top = float(cdf[-1])
@@ -744,7 +749,7 @@ def write_scenario(cal: Calibration) -> str:
     """The scenario as commented YAML a consultant can read and edit."""
     lines = ["# Scenario calibrated by flowkit from a contact log. Edit freely: every number below is",
              "# an estimate, and the comments say where it came from.", f"# Log: {cal.notes.get('period', '')}"]
-    for key in ("customers", "arrivals", "occupancy"):
+    for key in ("customers", "arrivals", "occupancy", "after_call_work"):
         if key in cal.notes:
             lines.append(f"# {key}: {cal.notes[key]}")
     lines.append("")
