@@ -192,3 +192,26 @@ def test_the_real_bank_log_keeps_every_call_and_calibrates(real_logs):
     assert log["customer_id"].isna().mean() == pytest.approx(0.59, abs=0.01)   # customer 0: not identified
     assert cal.log_figures["repeat_share"] < 0.2                             # ... so not one customer calling back
     assert cal.scenario.ivr.exit_p > 0 and cal.scenario.patience is not None
+
+
+def test_the_model_features_calibration_relies_on():
+    """Half-hour profiles, IVR exits (abandoned, no wait) and closed-line calls logged as hang-ups."""
+    from flowkit.sim import scenario_from_dict, simulate
+
+    day = [0.0] * 48
+    day[21] = 120.0                       # 10:30-11:00 only
+    sc = scenario_from_dict({
+        "name": "m", "seed": 3, "horizon_hours": 7 * 24, "warmup_hours": 0, "replications": 2,
+        "ivr": {"exit_p": 0.2}, "open_hours": {"phone": "Mon-Sun 10:30-11:00"},
+        "agents": [{"team": "a", "channels": ["phone"], "count": 20}],
+        "demand": [{"type": "x", "channel": "phone", "profile_per_hour": day, "handle": {"dist": "fixed", "mean_s": 60}},
+                   {"type": "night", "channel": "phone", "rate_per_hour": 1.0, "handle": {"dist": "fixed", "mean_s": 60}}]})
+    log = simulate(sc, workers=1).log
+    x = log[log["reason_code"] == "x"]
+    minutes = x["received_at"].dt.hour * 60 + x["received_at"].dt.minute
+    assert minutes.between(630, 659).all() and len(x) == pytest.approx(60 * 7 * 2, rel=0.1)
+    ivr = x[x["outcome"] == "ivr_exit"]
+    assert len(ivr) / len(x) == pytest.approx(0.2, abs=0.04)
+    assert ivr["abandoned"].all() and ivr["wait_s"].isna().all()
+    closed = log[log["outcome"] == "closed"]
+    assert len(closed) and closed["abandoned"].all() and closed["wait_s"].isna().all()

@@ -660,7 +660,7 @@ def _teams(df: pd.DataFrame, all_days: pd.DatetimeIndex, idle_gap_s: float, wrap
     figures: dict[str, float] = {}
     per_team: list[tuple[bool, dict]] = []
     covered: set[str] = set()
-    for k, (chans, members) in enumerate(sorted(skills.groupby(skills).groups.items(), key=lambda kv: -len(kv[1]))):
+    for k, (chans, members) in enumerate(sorted(skills.groupby(skills, observed=True).groups.items(), key=lambda kv: -len(kv[1]))):
         chans = [c for c in chans if c in channels]
         if not chans:
             continue
