@@ -559,7 +559,15 @@ def simulate(scenario, replications, workers, as_json, out):
 @click.option("--replications", type=click.IntRange(min=2), default=10, show_default=True)
 @click.option("--fit/--no-fit", default=True, show_default=True, help="Simulate the result and compare it with the log.")
 @click.option("--workers", type=click.IntRange(min=1))
-def calibrate(contacts, out, mapping, name, agents, replications, fit, workers):
+@click.option("--window", default="14D", show_default=True, help="Longest gap between a customer's repeat contacts.")
+@click.option("--idle-gap", "idle_gap_s", type=click.FloatRange(min=0), default=3600, show_default=True,
+              help="Longest idle time (s) between an agent's calls counted as on duty (if nobody waited meanwhile).")
+@click.option("--closed-return", "closed_return_p", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Share of callers finding the line closed who call again when it opens (not in any log).")
+@click.option("--closed-within", "closed_within_hours", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              help="Hours after opening within which those callers call again.")
+def calibrate(contacts, out, mapping, name, agents, replications, fit, workers, window, idle_gap_s, closed_return_p,
+              closed_within_hours):
     """Estimate a scenario from a contact log, write it as commented YAML, and check its fit.
 
     \b
@@ -572,16 +580,34 @@ def calibrate(contacts, out, mapping, name, agents, replications, fit, workers):
     _step("reading contacts")
     table = _load(contacts, mapping)
     _step("estimating")
-    cal = run(table, name=name, agents=agents, replications=replications)
-    save(cal, out)
-    click.echo(f"scenario -> {out}")
+    cal = run(table, name=name, agents=agents, replications=replications, window=window, idle_gap_s=idle_gap_s,
+              closed_return_p=closed_return_p, closed_within_hours=closed_within_hours)
     for key, note in cal.notes.items():
         click.echo(f"  {key}: {note}")
     if fit:
         _step("simulating the baseline to check it against the log")
-        result = model_fit(table, cal.scenario, workers=workers)
+        result = model_fit(table, cal.scenario, workers=workers, real_occupancy=cal.log_figures.get("occupancy"))
+        cal.doc["fit"] = result.metadata()
+        click.echo(_fit_table(result))
         for sentence in result.sentences:
             click.echo(f"- {sentence}")
+    save(cal, out)
+    click.echo(f"scenario -> {out}" + ("" if fit else " (not checked against the log: --no-fit)"))
+
+
+def _fit_table(result) -> str:
+    lines = [f"  {'figure':<22}{'log':>12}{'baseline':>12}{'diff':>9}  verdict"]
+    for _, r in result.table.iterrows():
+        lines.append(f"  {r['metric']:<22}{r['real']:>12.4g}{r['simulated']:>12.4g}{r['relative']:>+9.1%}  "
+                     f"{'ok' if r['within_tolerance'] else 'OFF'} (±{r['tolerance']:.0%})")
+    return "\n".join(lines)
+
+
+def _fit_notice(sc) -> str | None:
+    """What compare and experiment say first about the base scenario's fit to its log."""
+    from flowkit.sim.fit import fit_warning
+
+    return fit_warning(sc)
 
 
 def _deltas_text(title: str, deltas: dict) -> list[str]:
@@ -619,12 +645,19 @@ def compare(base, variants, replications, workers, scheduler, min_effect, as_jso
     for path in variants:
         sc = load_scenario(path)
         vs[sc.name if sc.name not in vs else str(path)] = sc
+    notice = _fit_notice(b)
+    if notice:
+        click.echo(notice, err=True)
     result = run(b, vs, replications, workers, scheduler, progress=_step, min_effect=min_effect)
     for w in result.warnings:
         click.echo(f"warning: {w}", err=True)
     if as_json:
-        click.echo(json.dumps(result.to_json_dict(), indent=2, allow_nan=False))
+        doc = result.to_json_dict()
+        doc["baseline_fit"] = {"reproduces_log": bool(b.fit.get("reproduces")) if b.fit else None, "warning": notice}
+        click.echo(json.dumps(doc, indent=2, allow_nan=False))
         return
+    if notice:
+        click.echo(notice)
     for name, deltas in result.deltas.items():
         click.echo("\n".join(_deltas_text(f"{name} vs {b.name} (variant - base, mean and 95% CI; "
                                           f"{result.pairing[name]}):", deltas)))
@@ -658,11 +691,18 @@ def data_value_cmd(scenario, replications, workers, scheduler, min_effect, no_de
     from flowkit.sim import load_scenario
     from flowkit.sim.experiment import data_value
 
-    result = data_value(load_scenario(scenario), replications, workers, scheduler, not no_design_out,
-                        progress=_step, min_effect=min_effect)
+    sc = load_scenario(scenario)
+    notice = _fit_notice(sc)
+    if notice:
+        click.echo(notice, err=True)
+    result = data_value(sc, replications, workers, scheduler, not no_design_out, progress=_step, min_effect=min_effect)
     if as_json:
-        click.echo(json.dumps(result.to_json_dict(), indent=2))
+        click.echo(json.dumps({**result.to_json_dict(),
+                               "baseline_fit": {"reproduces_log": bool(sc.fit.get("reproduces")) if sc.fit else None,
+                                                "warning": notice}}, indent=2))
         return
+    if notice:
+        click.echo(notice)
     click.echo(f"{result.scenario}: {result.replications} replications, common random numbers; ranked by agent hours saved")
     from flowkit.sim.experiment import verdict
 

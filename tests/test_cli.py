@@ -118,6 +118,8 @@ def test_theory_command_gives_the_reference_answers(run):
 def test_calibrate_compare_and_experiment_commands(run, tmp_path):
     import json
 
+    import yaml
+
     from tests.test_calibrate import bank_log
     from flowkit.store import write_table
 
@@ -125,11 +127,11 @@ def test_calibrate_compare_and_experiment_commands(run, tmp_path):
     out = tmp_path / "bank.yaml"
     result = run("calibrate", tmp_path / "calls.parquet", "--out", out, "--replications", 3, "--workers", 2)
     assert result.exit_code == 0, result.output
-    assert "patience: exponential MLE" in result.output and "reproduces its own log" in result.output
+    assert "patience: " in result.output and "reproduces its own log" in result.output
+    assert "phone_mean_wait_s" in result.output and "occupancy" in result.output     # the fit, figure by figure
     text = out.read_text()
+    assert yaml.safe_load(text)["fit"]["reproduces"] is True
     variant = tmp_path / "more.yaml"
-    import yaml
-
     doc = yaml.safe_load(text)
     doc["name"] = "staff-plus-2"
     for shift in doc["agents"][0]["shifts"]:
@@ -140,6 +142,16 @@ def test_calibrate_compare_and_experiment_commands(run, tmp_path):
     assert deltas["mean_wait_s"]["mean"] < 0 and deltas["mean_wait_s"]["significant"]
     result = run("compare", out, variant, "--replications", 3, "--workers", 2)
     assert "staff-plus-2 vs baseline" in result.output and "significant" in result.output
+    assert "does NOT reproduce" not in result.output
+    # a baseline whose fit failed: compare and experiment say it loudly
+    bad = yaml.safe_load(text)
+    bad["fit"]["reproduces"] = False
+    bad["fit"]["figures"]["phone_mean_wait_s"]["ok"] = False
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(bad), encoding="utf-8")
+    result = run("compare", tmp_path / "bad.yaml", variant, "--replications", 2, "--workers", 2)
+    assert "WARNING: the baseline baseline does NOT reproduce its log (phone mean wait s" in result.output
+    result = run("experiment", "data-value", tmp_path / "bad.yaml", "--replications", 2, "--workers", 2, "--json")
+    assert json.loads(result.stdout)["baseline_fit"]["reproduces_log"] is False
 
 
 def test_experiment_data_value_json(run, tmp_path):

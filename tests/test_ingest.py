@@ -227,9 +227,9 @@ def test_bank_call_centre_export_with_its_mapping(tmp_path):
     r = ingest(path, load_mapping(ROOT / "samples" / "mappings" / "bank_calls.yaml"))
     assert r.reconciles and r.kept == 3 and r.dropped == {"outcome=PHANTOM": 1}
     c = r.contacts.set_index("contact_id")
-    assert c.loc["33116", "abandoned"] and c.loc["33116", "wait_s"] == 153 and pd.isna(c.loc["33116", "agent_id"])
-    assert c.loc["33120", "wait_s"] == 0 and pd.isna(c.loc["33120", "customer_id"])     # a zero wait stays zero
-    assert c.loc["33119", "received_at"] == pd.Timestamp("1999-01-01 06:55:20") and c.loc["33119", "agent_id"] == "MICHAL"
+    assert c.loc["AA0101/33116", "abandoned"] and c.loc["AA0101/33116", "wait_s"] == 153 and pd.isna(c.loc["AA0101/33116", "agent_id"])
+    assert c.loc["AA0101/33120", "wait_s"] == 0 and pd.isna(c.loc["AA0101/33120", "customer_id"])     # a zero wait stays zero
+    assert c.loc["AA0101/33119", "received_at"] == pd.Timestamp("1999-01-01 06:55:20") and c.loc["AA0101/33119", "agent_id"] == "MICHAL"
 
 
 XES = """<?xml version="1.0" encoding="UTF-8" ?>

@@ -1,11 +1,13 @@
 """The service centre as a SimPy model: one replication of one scenario.
 
-Arrivals per demand stream (piecewise-constant hourly rates, so non-homogeneous Poisson
-exactly); opening hours per channel; an IVR delay; queues per skill; phone patience,
-abandonment and redial; agents in teams with channel skills, channel priorities and shifts,
-the longest-idle eligible agent taking each contact; handle times; resolution at first
-contact; hand-off to a back office; callbacks made or missed (a missed one is chased); and
-the failure-demand loop, by which an unresolved contact returns later as failure demand.
+Arrivals per demand stream (piecewise-constant hourly or half-hourly rates, so
+non-homogeneous Poisson exactly); opening hours per channel; an IVR delay and IVR hang-ups;
+queues per skill; phone patience, abandonment and redial (redials and re-contacts are drawn
+again rather than land on a closed line, re-contacts thinned by their stream's time-of-day
+rate); agents in teams with channel skills, channel priorities and shifts, the longest-idle
+eligible agent taking each contact; handle times; resolution at first contact; hand-off to
+a back office; callbacks made or missed (a missed one is chased); and the failure-demand
+loop, by which an unresolved contact returns later as failure demand.
 Customer-data fields, when available, change the handle time and resolution of the demand
 types that need them.
 
@@ -161,6 +163,9 @@ class _Centre:
             self.used.append(";".join(sorted(avail)) or None)
         self.age_limit = sc.priority_age_limit_hours * 3600.0 if sc.priority_age_limit_hours is not None else None
 
+        self.slot = [s.slot_s() for s in sc.demand]          # an hour, or half an hour
+        self.peak_rate = [max((max(d) for d in s.by_weekday), default=0.0) / 3600.0 if s.by_weekday else
+                          (max(s.profile_per_hour) / 3600.0 if s.profile_per_hour else 0.0) for s in sc.demand]
         self.queues: dict[str, deque] = {}
         self.idle: list[_Agent] = []
         self.agents: list[_Agent] = []
@@ -214,6 +219,39 @@ class _Centre:
     def _is_open(self, channel: str, t: float) -> bool:
         hours = self.sc.open_hours.get(channel)
         return hours is None or hours.is_open(t)
+
+    def _when_open(self, c: _Item, purpose: str, dist, redraw: str, thin: bool = False, tries: int = 20) -> float:
+        """When customer ``c`` comes back: now + a delay (``purpose``), drawn again (``redraw``, keyed
+        by the try) up to ``tries`` times while it lands on a closed live line. Delays are measured
+        between contacts that reached the centre, so they describe returns within opening hours; a
+        return to a closed line is not modelled as lost. With ``thin`` (recontacts, days later), a
+        return is also kept with probability rate / peak rate of its stream at that time: customers
+        call back when customers call, so a day-long delay does not flatten the time-of-day profile.
+        The first delay is the one drawn without these checks, so a return that needs no redraw is
+        the same in every scenario."""
+        now = self.env._now
+        when = now + self._x(c, purpose, dist)
+        channel = c.channel
+        check_open = channel in LIVE_CHANNELS and channel in self.sc.open_hours
+        peak = self.peak_rate[c.stream] if thin else 0.0
+        if not check_open and peak <= 0:
+            return when
+        rate_at = self.sc.demand[c.stream].rate_at
+        for i in range(tries - 1):
+            if (not check_open or self._is_open(channel, when)) and (
+                    peak <= 0 or self._tried(c, "recontact_thin", i, _uniform) * peak < rate_at(when)):
+                break
+            when = now + self._tried(c, redraw, i + 1, dist.sample)
+        return when
+
+    def _tried(self, c: _Item, purpose: str, n_try: int, sample) -> float:
+        """Customer ``c``'s value for ``purpose`` at try ``n_try`` of a redrawn return."""
+        key = (c.stream, purpose, c.attempt, n_try)
+        g = self.keyed.get(key)
+        if g is None:
+            g = self.keyed[key] = Keyed(self.sc.seed, (self.rep, self.hash[c.stream], PURPOSES[purpose], c.attempt,
+                                                       n_try), sample)
+        return g.at(c.index)
 
     def _track_waiting(self, delta: int) -> None:
         now = self.env._now
@@ -451,6 +489,7 @@ class _Centre:
         s = self.sc.demand[k]
         draws = self.arrivals[k]
         constant = not s.profile_per_hour and not s.by_weekday
+        slot = self.slot[k]
         while t < self.t_end:
             rate = s.rate_at(t)
             if constant:
@@ -459,7 +498,7 @@ class _Centre:
                 t += draws.at(self.n_drawn[k]) / rate
                 self.n_drawn[k] += 1
                 break
-            boundary = (t // 3600.0 + 1.0) * 3600.0
+            boundary = (t // slot + 1.0) * slot
             if rate > 0:
                 gap = draws.at(self.n_drawn[k]) / rate
                 self.n_drawn[k] += 1
@@ -499,12 +538,17 @@ class _Centre:
 
     def _offer(self, c: _Item) -> None:
         now = self.env._now
+        sc = self.sc
         if c.channel in LIVE_CHANNELS and not self._is_open(c.channel, now):
             c.outcome = "closed"
-            sc = self.sc
             if sc.closed_return_p > 0 and self._u(c, "closed_return") < sc.closed_return_p:
                 back = sc.open_hours[c.channel].next_open(now) + self._u(c, "closed_delay") * sc.closed_return_within_hours * 3600.0
                 self._at(back, self._retry, c)
+            return
+        if c.channel == "phone" and sc.ivr.exit_p > 0 and self._u(c, "ivr_exit") < sc.ivr.exit_p:
+            # hung up in the IVR: gave up before queueing, so abandoned with no wait; may redial
+            c.abandoned, c.resolved, c.outcome = True, False, "ivr_exit"
+            self._redial(c)
             return
         if c.channel == "phone" and self.sc.ivr.delay_s > 0:
             c.outcome = "ivr"
@@ -556,9 +600,14 @@ class _Centre:
         c.abandoned, c.outcome = True, "abandoned"
         c.wait = self.env.now - c.t_queue
         c.resolved = False
+        self._redial(c)
+
+    def _redial(self, c: _Item) -> None:
+        """A caller who gave up (in the queue or the IVR) may call again; one contact gives up at most
+        once, so both ways share the ``redial`` draws."""
         rd = self.sc.redial
         if rd and rd.p > 0 and self._u(c, "redial") < rd.p:
-            self._at(self.env.now + self._x(c, "redial_delay", rd.delay), self._retry, c)
+            self._at(self._when_open(c, "redial_delay", rd.delay, "redial_redraw"), self._retry, c)
 
     # ------------------------------------------------------------------ after service
     def _resolve(self, c: _Item) -> None:
@@ -617,7 +666,7 @@ class _Centre:
         rc = self.sc.recontact
         if rc is None or rc.p <= 0 or self._u(c, "recontact") >= rc.p:
             return
-        when = self.env.now + self._x(c, "recontact_delay", rc.delay)
+        when = self._when_open(c, "recontact_delay", rc.delay, "recontact_redraw", thin=True, tries=50)
         if when < self.t_end:
             self._at(when, self._return, c, as_type or rc.as_type)
 
@@ -724,8 +773,12 @@ class _Centre:
     def _row(self, c: _Item) -> tuple:
         wait = c.wait if c.wait is not None else (self.t_end - c.t_queue if c.t_queue is not None and c.outcome == "waiting" else None)
         customer = self.prefix[c.stream] + str(c.index)
+        # ``abandoned`` as the customer (and a phone switch's log) sees it: a call that met a closed
+        # line hung up unserved, so it is abandoned, with no wait. The queue KPIs are unaffected:
+        # they are over calls offered while open; closed calls are counted in ``closed_share``.
+        abandoned = (c.abandoned or c.outcome == "closed") if c.channel == "phone" else None
         return (f"{customer}-{c.attempt}", c.arrival, c.channel, customer, c.demand, c.demand_type, c.failure_type,
-                self.sc.demand[c.stream].type, wait, c.handle, c.abandoned if c.channel == "phone" else None,
+                self.sc.demand[c.stream].type, wait, c.handle, abandoned,
                 c.resolved, customer, c.agent, c.team, self.used[c.stream], c.handling, c.answered, c.ended, c.outcome,
                 c.attempt, c.t_queue, c.interrupts)
 

@@ -202,8 +202,8 @@ class DemandStream:
     channel: str
     handle: Dist
     rate_per_hour: float = 0.0
-    profile_per_hour: tuple[float, ...] = ()               # 24 values
-    by_weekday: tuple[tuple[float, ...], ...] = ()          # 7 x 24 values, Mon first
+    profile_per_hour: tuple[float, ...] = ()               # 24 hourly or 48 half-hourly values (rates per hour)
+    by_weekday: tuple[tuple[float, ...], ...] = ()          # 7 x (24 or 48) values, Mon first
     resolve_p: float = 1.0
     failure_type: str | None = None
     needs: tuple[str, ...] = ()
@@ -215,12 +215,17 @@ class DemandStream:
 
     def rate_at(self, t: float) -> float:
         """Arrivals per second at simulated time t (t = 0 is Monday 00:00)."""
-        hour = int(t // 3600) % 24
         if self.by_weekday:
-            return self.by_weekday[int(t // 86400) % 7][hour] / 3600.0
+            day = self.by_weekday[int(t // 86400) % 7]
+            return day[int(t % 86400 // (86400 / len(day)))] / 3600.0
         if self.profile_per_hour:
-            return self.profile_per_hour[hour] / 3600.0
+            return self.profile_per_hour[int(t % 86400 // (86400 / len(self.profile_per_hour)))] / 3600.0
         return self.rate_per_hour / 3600.0
+
+    def slot_s(self) -> float:
+        """Length of one slot of the rate profile in seconds (an hour, or half an hour)."""
+        profile = self.by_weekday[0] if self.by_weekday else self.profile_per_hour
+        return 86400.0 / len(profile) if profile else 3600.0
 
     def mean_rate_per_hour(self) -> float:
         if self.by_weekday:
@@ -268,6 +273,7 @@ class Redial:
 class Ivr:
     delay_s: float = 0.0
     reauth_s: float = 0.0        # extra handle time when a hand-off makes the customer authenticate again
+    exit_p: float = 0.0          # phone callers who hang up in the IVR, before queueing (abandoned, no wait)
 
 
 @dataclass(frozen=True)
@@ -304,6 +310,7 @@ class Scenario:
     handoff: Handoff | None = None
     callback: Callback | None = None
     data_fields: dict[str, DataField] = field(default_factory=dict)
+    fit: dict = field(default_factory=dict)      # metadata: how the baseline fitted its log (written by calibrate)
     origin: str = "scenario"
 
     def with_changes(self, **changes) -> "Scenario":
@@ -313,7 +320,7 @@ class Scenario:
 _TOP = {"name", "seed", "horizon_hours", "warmup_hours", "replications", "service_level_s", "open_hours",
         "closed", "agents", "patience", "redial", "ivr", "demand", "recontact", "handoff", "callback",
         "data_fields", "description", "priority", "priority_age_limit_hours",
-        "deferred_reserve", "interrupt_deferred", "switch_cost_s"}
+        "deferred_reserve", "interrupt_deferred", "switch_cost_s", "fit"}
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -405,8 +412,11 @@ def scenario_from_dict(doc, origin: str = "scenario") -> Scenario:
         r = ctx.mapping(d["redial"], "redial", {"p", "delay"}, {"p", "delay"})
         kw["redial"] = Redial(ctx.prob(r["p"], "redial.p"), Dist.parse(ctx, r["delay"], "redial.delay"))
     if "ivr" in d:
-        r = ctx.mapping(d["ivr"], "ivr", {"delay_s", "reauth_s"})
-        kw["ivr"] = Ivr(ctx.number(r.get("delay_s", 0), "ivr.delay_s"), ctx.number(r.get("reauth_s", 0), "ivr.reauth_s"))
+        r = ctx.mapping(d["ivr"], "ivr", {"delay_s", "reauth_s", "exit_p"})
+        kw["ivr"] = Ivr(ctx.number(r.get("delay_s", 0), "ivr.delay_s"), ctx.number(r.get("reauth_s", 0), "ivr.reauth_s"),
+                        ctx.prob(r.get("exit_p", 0), "ivr.exit_p"))
+    if "fit" in d:
+        kw["fit"] = dict(ctx.mapping(d["fit"], "fit", {"verdict", "reproduces", "tolerance", "figures", "log"}))
 
     fields = {}
     for fname, spec in ctx.mapping(d.get("data_fields") or {}, "data_fields", set(d.get("data_fields") or {})).items():
@@ -522,6 +532,6 @@ def _priority(ctx: _Ctx, value, key: str) -> tuple[str, ...] | str:
 
 
 def _profile(ctx: _Ctx, values, key: str) -> tuple[float, ...]:
-    if not isinstance(values, list) or len(values) != 24:
-        raise ctx.fail(key, "must be a list of 24 hourly rates")
+    if not isinstance(values, list) or len(values) not in (24, 48):
+        raise ctx.fail(key, "must be a list of 24 hourly (or 48 half-hourly) rates per hour")
     return tuple(ctx.number(v, f"{key}[{h}]") for h, v in enumerate(values))

@@ -23,6 +23,11 @@ zero-rate stream changes no KPI at all); a longer handle time re-draws no resolu
 patience or re-contact delay; a draw a variant does not need (resolution when
 ``resolve_p`` is 1) shifts nothing else. Inter-arrival gaps are the one sequence read in
 order: purpose ``arrival``, attempt 0, indexed by the stream's draw count.
+
+A redial or a return that would land on a closed line is drawn again: those redraws (and the
+thinning of returns by the time-of-day rate) carry one more key element, the try (1, 2, ...;
+the thinning uniform from 0), under purposes of their own, so the first delay is the same
+draw whether or not a scenario has opening hours.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ PURPOSES = {
     "recontact": 7, "recontact_delay": 8, "handoff": 9, "handoff_handle": 10, "handoff_resolve": 11,
     "callback_promised": 12, "callback_made": 13, "callback_delay": 14, "callback_handle": 15,
     "callback_resolve": 16, "closed_return": 17, "closed_delay": 18, "chase": 19, "chase_delay": 20,
+    "ivr_exit": 21, "redial_redraw": 22, "recontact_redraw": 23, "recontact_thin": 24,
 }
 
 
