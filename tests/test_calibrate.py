@@ -206,7 +206,8 @@ def test_the_model_features_calibration_relies_on():
         "agents": [{"team": "a", "channels": ["phone"], "count": 20}],
         "demand": [{"type": "x", "channel": "phone", "profile_per_hour": day, "handle": {"dist": "fixed", "mean_s": 60}},
                    {"type": "night", "channel": "phone", "rate_per_hour": 1.0, "handle": {"dist": "fixed", "mean_s": 60}}]})
-    log = simulate(sc, workers=1).log
+    run = simulate(sc, workers=1)
+    log = run.log
     x = log[log["reason_code"] == "x"]
     minutes = x["received_at"].dt.hour * 60 + x["received_at"].dt.minute
     assert minutes.between(630, 659).all() and len(x) == pytest.approx(60 * 7 * 2, rel=0.1)
@@ -215,6 +216,13 @@ def test_the_model_features_calibration_relies_on():
     assert ivr["abandoned"].all() and ivr["wait_s"].isna().all()
     closed = log[log["outcome"] == "closed"]
     assert len(closed) and closed["abandoned"].all() and closed["wait_s"].isna().all()
+    # the queue KPIs stay over calls offered while open; closed calls are their own share
+    is_closed = log["outcome"].eq("closed")
+    per = run.per_replication
+    assert per["phone.abandon_rate"].to_numpy() == pytest.approx(
+        log[~is_closed].groupby("replication")["abandoned"].mean().to_numpy())
+    assert per["phone.closed_share"].to_numpy() == pytest.approx(is_closed.groupby(log["replication"]).mean().to_numpy())
+    assert (per["phone.abandon_rate"] < log.groupby("replication")["abandoned"].mean()).all()
 
 
 def test_data_fields_carry_adjusted_effects_with_standard_errors():

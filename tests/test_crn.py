@@ -102,3 +102,53 @@ def test_compare_keeps_a_variants_own_seed_and_says_it_is_not_paired():
     pd.testing.assert_frame_equal(comp.variants["reseeded"].per_replication, alone.per_replication)
     assert comp.pairing["reseeded"].startswith("independent")
     assert any("seed 99 differs" in w for w in comp.warnings)
+
+
+def calibrated_like(**changes):
+    """busy_centre with what calibrate writes: half-hourly profiles, IVR exits, redials and re-contacts
+    that are drawn again off a closed line and thinned by their stream's time-of-day rate."""
+    day = [0.0] * 17 + [45.0] * 6 + [30.0] * 17 + [0.0] * 8          # 08:30-20:00, a morning peak
+    doc = busy_centre(replications=3, horizon_hours=72, ivr={"exit_p": 0.1}, closed={"return_p": 0.0}, **changes)
+    doc["demand"][0] = {"type": "fault", "channel": "phone", "profile_per_hour": day, "handle": LOGN, "resolve_p": 0.65}
+    return doc
+
+
+def test_calibration_features_draw_keyed_numbers_and_keep_returns_off_a_closed_line():
+    base = _run(calibrated_like(), keep_log=True)
+    doc = calibrated_like()
+    doc["demand"] = ([{"type": "never", "channel": "phone", "rate_per_hour": 0.000001,
+                       "handle": {"dist": "exponential", "mean_s": 60}}] + doc["demand"][::-1])
+    other = _run(doc, keep_log=False)
+    pd.testing.assert_frame_equal(base.per_replication, other.per_replication[base.per_replication.columns])
+
+    log = base.log[base.log["channel"] == "phone"]
+    out = log["outcome"].astype(str)
+    first, again = log[log["attempt"] == 1], log[log["attempt"] > 1]
+    reached = first[out[first.index] != "closed"]
+    assert (out[reached.index] == "ivr_exit").mean() == pytest.approx(0.1, abs=0.02)
+    # open 12 h of 24 Mon-Sat: a 12-hour re-contact or 2-hour chase delay, or a 10-minute redial, drawn
+    # once would often meet the closed line (as a fifth of first contacts do); drawn again, the
+    # redials, re-contacts and chases come back while it is open
+    assert (out[first.index] == "closed").mean() > 0.1
+    assert len(again) > 500 and (out[again.index] == "closed").mean() < 0.01
+    # re-contacts thinned by the fault stream's profile: more come back in the 45/h morning peak than
+    # in the 30/h rest of the day, per half hour
+    assert {"progress_chasing", "not_resolved"} <= set(again["demand_type"])
+
+
+def test_returns_come_back_when_the_streams_customers_call():
+    """Re-contacts thinned by their stream's rate: with 10/h and 30/h in alternate half hours and a
+    day-long delay (nearly flat over any hour), returns keep the 1:3 shape; unthinned they would be 1:1."""
+    day = [10.0, 30.0] * 24
+    sc = scenario_from_dict({
+        "name": "thin", "seed": 5, "horizon_hours": 24 * 14, "warmup_hours": 72, "replications": 1,
+        "agents": [{"team": "chat", "count": 30, "channels": ["chat"]}],
+        "recontact": {"p": 1.0, "delay": {"dist": "exponential", "mean_s": 24 * 3600}},
+        "demand": [{"type": "x", "channel": "chat", "profile_per_hour": day, "resolve_p": 0.5,
+                    "handle": {"dist": "exponential", "mean_s": 120}}]})
+    log = simulate(sc, workers=1).log
+    odd = (log["received_at"].dt.minute // 30 == 1)
+    back = log["attempt"] > 1
+    assert back.sum() > 2000
+    assert odd[~back].mean() == pytest.approx(0.75, abs=0.02)
+    assert odd[back].mean() == pytest.approx(0.75, abs=0.03)

@@ -2,9 +2,9 @@
 
 Arrivals per demand stream (piecewise-constant hourly or half-hourly rates, so
 non-homogeneous Poisson exactly); opening hours per channel; an IVR delay and IVR hang-ups;
-queues per skill; phone patience, abandonment and redial (redials and re-contacts are drawn
-again rather than land on a closed line, re-contacts thinned by their stream's time-of-day
-rate); agents in teams with channel skills, channel priorities and shifts, the longest-idle
+queues per skill; phone patience, abandonment and redial (redials, re-contacts and chases are
+drawn again rather than land on a closed line, re-contacts and chases thinned by their
+stream's time-of-day rate); agents in teams with channel skills, channel priorities and shifts, the longest-idle
 eligible agent taking each contact; handle times; resolution at first contact; hand-off to
 a back office; callbacks made or missed (a missed one is chased); and the failure-demand
 loop, by which an unresolved contact returns later as failure demand.
@@ -220,26 +220,27 @@ class _Centre:
         hours = self.sc.open_hours.get(channel)
         return hours is None or hours.is_open(t)
 
-    def _when_open(self, c: _Item, purpose: str, dist, redraw: str, thin: bool = False, tries: int = 20) -> float:
+    def _when_open(self, c: _Item, purpose: str, dist, redraw: str, thin: str | None = None, tries: int = 20) -> float:
         """When customer ``c`` comes back: now + a delay (``purpose``), drawn again (``redraw``, keyed
         by the try) up to ``tries`` times while it lands on a closed live line. Delays are measured
         between contacts that reached the centre, so they describe returns within opening hours; a
-        return to a closed line is not modelled as lost. With ``thin`` (recontacts, days later), a
-        return is also kept with probability rate / peak rate of its stream at that time: customers
-        call back when customers call, so a day-long delay does not flatten the time-of-day profile.
+        return to a closed line is not modelled as lost. With ``thin`` (the purpose of its uniforms;
+        re-contacts and chases, hours or days later), a return is also kept with probability rate /
+        peak rate of its stream at that time: customers call back when customers call, so a
+        day-long delay does not flatten the time-of-day profile.
         The first delay is the one drawn without these checks, so a return that needs no redraw is
         the same in every scenario."""
         now = self.env._now
         when = now + self._x(c, purpose, dist)
         channel = c.channel
         check_open = channel in LIVE_CHANNELS and channel in self.sc.open_hours
-        peak = self.peak_rate[c.stream] if thin else 0.0
+        peak = self.peak_rate[c.stream] if thin is not None else 0.0
         if not check_open and peak <= 0:
             return when
         rate_at = self.sc.demand[c.stream].rate_at
         for i in range(tries - 1):
             if (not check_open or self._is_open(channel, when)) and (
-                    peak <= 0 or self._tried(c, "recontact_thin", i, _uniform) * peak < rate_at(when)):
+                    peak <= 0 or self._tried(c, thin, i, _uniform) * peak < rate_at(when)):
                 break
             when = now + self._tried(c, redraw, i + 1, dist.sample)
         return when
@@ -658,7 +659,7 @@ class _Centre:
         cb = self.sc.callback
         if cb.chase_p <= 0 or self._u(c, "chase") >= cb.chase_p:
             return
-        when = self.env.now + self._x(c, "chase_delay", cb.chase_delay or cb.delay)
+        when = self._when_open(c, "chase_delay", cb.chase_delay or cb.delay, "chase_redraw", "chase_thin", tries=50)
         if when < self.t_end:
             self._at(when, self._return, c, "progress_chasing")
 
@@ -666,7 +667,7 @@ class _Centre:
         rc = self.sc.recontact
         if rc is None or rc.p <= 0 or self._u(c, "recontact") >= rc.p:
             return
-        when = self._when_open(c, "recontact_delay", rc.delay, "recontact_redraw", thin=True, tries=50)
+        when = self._when_open(c, "recontact_delay", rc.delay, "recontact_redraw", "recontact_thin", tries=50)
         if when < self.t_end:
             self._at(when, self._return, c, as_type or rc.as_type)
 

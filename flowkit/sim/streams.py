@@ -47,7 +47,8 @@ PURPOSES = {
     "recontact": 7, "recontact_delay": 8, "handoff": 9, "handoff_handle": 10, "handoff_resolve": 11,
     "callback_promised": 12, "callback_made": 13, "callback_delay": 14, "callback_handle": 15,
     "callback_resolve": 16, "closed_return": 17, "closed_delay": 18, "chase": 19, "chase_delay": 20,
-    "ivr_exit": 21, "redial_redraw": 22, "recontact_redraw": 23, "recontact_thin": 24,
+    "ivr_exit": 21, "redial_redraw": 22, "recontact_redraw": 23, "recontact_thin": 24, "chase_redraw": 25,
+    "chase_thin": 26,
 }
 
 
