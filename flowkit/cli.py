@@ -566,27 +566,30 @@ def simulate(scenario, replications, workers, as_json, out):
               help="Share of callers finding the line closed who call again when it opens (not in any log).")
 @click.option("--closed-within", "closed_within_hours", type=click.FloatRange(min=0), default=1.0, show_default=True,
               help="Hours after opening within which those callers call again.")
+@click.option("--leave-out", "leave_out", multiple=True, metavar="CHANNEL",
+              help="A channel not to simulate (e.g. one whose handling the log does not time); repeatable.")
 def calibrate(contacts, out, mapping, name, agents, replications, fit, workers, window, idle_gap_s, closed_return_p,
-              closed_within_hours):
+              closed_within_hours, leave_out):
     """Estimate a scenario from a contact log, write it as commented YAML, and check its fit.
 
     \b
     Example:
       flowkit calibrate calls.csv --mapping samples/mappings/bank_calls.yaml --out simulations/bank.yaml
     """
-    from flowkit.sim.calibrate import calibrate as run, save
+    from flowkit.sim.calibrate import calibrate as run, save, without_left_out
     from flowkit.sim.fit import model_fit
 
     _step("reading contacts")
     table = _load(contacts, mapping)
     _step("estimating")
     cal = run(table, name=name, agents=agents, replications=replications, window=window, idle_gap_s=idle_gap_s,
-              closed_return_p=closed_return_p, closed_within_hours=closed_within_hours)
+              closed_return_p=closed_return_p, closed_within_hours=closed_within_hours, leave_out=tuple(leave_out))
     for key, note in cal.notes.items():
         click.echo(f"  {key}: {note}")
     if fit:
         _step("simulating the baseline to check it against the log")
-        result = model_fit(table, cal.scenario, workers=workers, real_occupancy=cal.log_figures.get("occupancy"))
+        result = model_fit(without_left_out(table, cal), cal.scenario, workers=workers,
+                           real_occupancy=cal.log_figures.get("occupancy"))
         cal.doc["fit"] = result.metadata()
         click.echo(_fit_table(result))
         for sentence in result.sentences:
@@ -792,15 +795,20 @@ def demo(out):
 def _simulate_for_report(classified, out: Path, replications: int = 4) -> dict:
     """Calibrate, check the fit and run the data-value experiment for the report's simulation section."""
     from flowkit.report.simulation import simulation_section
-    from flowkit.sim.calibrate import calibrate, save
+    from flowkit.sim.calibrate import calibrate, save, untimed_channels, without_left_out
     from flowkit.sim.experiment import data_value
     from flowkit.sim.fit import model_fit
 
     _step("calibrating a baseline scenario from the log")
-    cal = calibrate(classified, name="baseline", replications=replications, horizon_hours=14 * 24)
+    # a channel whose handling the log never times (the samples' web forms) cannot be simulated:
+    # it is left out, and the report says so, rather than given another channel's handle times
+    cal = calibrate(classified, name="baseline", replications=replications, horizon_hours=14 * 24,
+                    leave_out=tuple(untimed_channels(classified)))
     save(cal, out / "scenario.yaml")
     _step("checking the baseline against the log")
-    fit = model_fit(classified, cal.scenario, replications=replications)
+    fit = model_fit(without_left_out(classified, cal), cal.scenario, replications=replications)
+    if "left_out" in cal.notes:
+        fit.sentences.insert(1, f"Channels {cal.notes['left_out']}: the log records no handle time for them.")
     _step("running the data-value experiment")
     experiment = data_value(cal.scenario, replications=replications, progress=lambda name: _step(f"  {name}"))
     return simulation_section(fit, experiment, out)

@@ -148,6 +148,25 @@ def test_a_missing_handle_time_is_a_failure_to_fit_not_300_seconds():
         calibrate(log)
 
 
+def test_a_channel_the_log_does_not_time_is_left_out_by_choice_and_said(fitted):
+    """Web forms with no handle time: an error that names the way out, or left out when asked, with
+    a note; the scenario then models, and its fit covers, the phone calls alone."""
+    from flowkit.sim.calibrate import untimed_channels, without_left_out
+
+    _, log, _, _ = fitted
+    forms = log.sample(300, random_state=1).assign(channel="web", handle_s=float("nan"), wait_s=float("nan"),
+                                                   abandoned=pd.NA, agent_id=None)
+    forms["contact_id"] = "W" + forms["contact_id"].astype(str)
+    both = pd.concat([log, forms], ignore_index=True)
+    with pytest.raises(FlowkitError, match="--leave-out web"):
+        calibrate(both, replications=2)
+    assert untimed_channels(both) == ["web"]
+    cal = calibrate(both, replications=2, leave_out=("web",))
+    assert {s.channel for s in cal.scenario.demand} == {"phone"} and cal.left_out == ("web",)
+    assert "web (300 contacts" in cal.notes["left_out"] and "# left_out: not simulated" in cal.to_yaml()
+    assert len(without_left_out(both, cal)) == len(log)
+
+
 def test_logs_without_agents_need_a_count():
     log = bank_log(truth=BankTruth(days=3)).assign(agent_id=None)
     with pytest.raises(FlowkitError, match="--agents N"):

@@ -39,7 +39,7 @@ from flowkit import schema
 from flowkit.errors import FlowkitError
 from flowkit.sim.scenario import DAYS, LIVE_CHANNELS, Scenario, scenario_from_dict
 
-__all__ = ["Calibration", "calibrate", "write_scenario", "save", "placeholder_customers", "agents_on_duty"]
+__all__ = ["Calibration", "calibrate", "untimed_channels", "without_left_out", "write_scenario", "save", "placeholder_customers", "agents_on_duty"]
 
 MIN_STREAM = 30          # contacts: smaller streams are pooled per channel as "other"
 SLOT_S = 1800            # arrival and staffing profiles per half hour
@@ -55,6 +55,7 @@ class Calibration:
     notes: dict[str, str] = field(default_factory=dict)   # section -> where it came from
     scenario: Scenario | None = None
     log_figures: dict[str, float] = field(default_factory=dict)   # measured on the log: occupancy, shrinkage, ...
+    left_out: tuple[str, ...] = ()              # channels not simulated (``calibrate(leave_out=...)``)
 
     def to_yaml(self) -> str:
         return write_scenario(self)
@@ -360,10 +361,22 @@ def _open_hours(staff: np.ndarray) -> str | None:
 # --------------------------------------------------------------------------- calibrate
 
 
+def untimed_channels(contacts: pd.DataFrame) -> list[str]:
+    """Channels on which the log records no handle time at all: they cannot be calibrated."""
+    ch = contacts["channel"].astype(str)
+    timed = contacts["handle_s"].notna().groupby(ch).any()
+    return sorted(timed[~timed].index)
+
+
+def without_left_out(contacts: pd.DataFrame, cal: "Calibration") -> pd.DataFrame:
+    """The part of the log the calibrated scenario models (what its fit is held against)."""
+    return contacts[~contacts["channel"].astype(str).isin(cal.left_out)] if cal.left_out else contacts
+
+
 def calibrate(contacts: pd.DataFrame, name: str = "calibrated", agents: int | None = None, seed: int = 1,
               replications: int = 10, horizon_hours: float | None = None, window: str = "14D",
               idle_gap_s: float = 3600.0, closed_return_p: float = 0.0,
-              closed_within_hours: float = 1.0) -> Calibration:
+              closed_within_hours: float = 1.0, leave_out: tuple[str, ...] = ()) -> Calibration:
     """Estimate a scenario from ``contacts``. ``agents`` is required when the log has no agent ids.
 
     ``window``: longest gap between a customer's contacts counted as a repeat (redial or recontact).
@@ -371,6 +384,9 @@ def calibrate(contacts: pd.DataFrame, name: str = "calibrated", agents: int | No
     ``closed_return_p``: share of callers finding the line closed who call again when it opens
     (not in any log; 0 unless you know better, since those who did are already logged arrivals),
     spread evenly over the first ``closed_within_hours`` after it opens.
+    ``leave_out``: channels not to simulate (say, web forms whose handling the log does not time);
+    their contacts are set aside, the note ``left_out`` says how many, and the fit must be held
+    against the rest of the log (:func:`without_left_out`).
     """
     if not 0.0 <= closed_return_p <= 1.0:
         raise ValueError(f"closed_return_p must be within [0, 1], got {closed_return_p}")
@@ -378,6 +394,11 @@ def calibrate(contacts: pd.DataFrame, name: str = "calibrated", agents: int | No
         raise ValueError(f"closed_within_hours must be at least 0, got {closed_within_hours}")
     df = schema.conform(contacts)
     df = df[df["received_at"].notna()].sort_values("received_at", kind="stable")
+    left_out = {}
+    if leave_out:
+        gone = df["channel"].astype(str).isin(leave_out)
+        left_out = df.loc[gone, "channel"].astype(str).value_counts().to_dict()
+        df = df[~gone]
     if len(df) < 50:
         raise FlowkitError(f"calibration needs at least 50 contacts, got {len(df)}")
     window_td = pd.Timedelta(window)
@@ -385,6 +406,11 @@ def calibrate(contacts: pd.DataFrame, name: str = "calibrated", agents: int | No
     identified = df["customer_id"].notna() & ~placeholder
     notes: dict[str, str] = {}
     figures: dict[str, float] = {}
+    if leave_out:
+        total = len(df) + sum(left_out.values())
+        notes["left_out"] = ("not simulated, by choice: " + ", ".join(
+            f"{ch} ({left_out.get(ch, 0):,} contacts, {left_out.get(ch, 0) / total:.1%} of the log)" for ch in leave_out)
+            + "; the model and its fit cover the other channels only")
     if df["case_id"].isna().all():
         from flowkit.cases import stitch
 
@@ -532,7 +558,7 @@ def calibrate(contacts: pd.DataFrame, name: str = "calibrated", agents: int | No
         notes["data_fields"] = ("adjusted (doubly robust) effects of each field in data_used, with standard errors: "
                                 "observational, each replication draws its effect; a pilot confirms them")
     doc["demand"] = demand
-    cal = Calibration(doc, notes, log_figures=figures)
+    cal = Calibration(doc, notes, log_figures=figures, left_out=tuple(leave_out))
     cal.scenario = scenario_from_dict(yaml.safe_load(yaml.safe_dump(doc)), f"calibrated from the log ({name})")
     return cal
 
@@ -620,8 +646,8 @@ def _demand(df: pd.DataFrame, days_of_week: np.ndarray, weight: pd.Series, loop:
             fallback = handles_by_channel.get(channel, pd.Series(dtype=float))
             if len(fallback) < 10:
                 raise FlowkitError(f"cannot calibrate handle time: the log has {len(fallback)} handle times for channel "
-                                   f"{channel!r} (need 10); map a handle-time column (handle_s) or give the scenario's "
-                                   "handle times by hand")
+                                   f"{channel!r} (need 10); map a handle-time column (handle_s), give the scenario's "
+                                   f"handle times by hand, or leave the channel out (--leave-out {channel})")
             pooled_handle.append(f"{label}/{channel}")
             handle = fallback
         answered = g[~g["abandoned"].fillna(False).astype(bool)]
@@ -764,7 +790,7 @@ def write_scenario(cal: Calibration) -> str:
     """The scenario as commented YAML a consultant can read and edit."""
     lines = ["# Scenario calibrated by flowkit from a contact log. Edit freely: every number below is",
              "# an estimate, and the comments say where it came from.", f"# Log: {cal.notes.get('period', '')}"]
-    for key in ("customers", "arrivals", "occupancy", "after_call_work"):
+    for key in ("left_out", "customers", "arrivals", "occupancy", "after_call_work"):
         if key in cal.notes:
             lines.append(f"# {key}: {cal.notes[key]}")
     lines.append("")
