@@ -568,8 +568,10 @@ def simulate(scenario, replications, workers, as_json, out):
               help="Hours after opening within which those callers call again.")
 @click.option("--leave-out", "leave_out", multiple=True, metavar="CHANNEL",
               help="A channel not to simulate (e.g. one whose handling the log does not time); repeatable.")
+@click.option("--handle-s", "assume_handle_s", type=click.FloatRange(min=0, min_open=True),
+              help="Mean handle time (s) to assume on channels whose log times no handling (stated as an assumption).")
 def calibrate(contacts, out, mapping, name, agents, replications, fit, workers, window, idle_gap_s, closed_return_p,
-              closed_within_hours, leave_out):
+              closed_within_hours, leave_out, assume_handle_s):
     """Estimate a scenario from a contact log, write it as commented YAML, and check its fit.
 
     \b
@@ -583,7 +585,8 @@ def calibrate(contacts, out, mapping, name, agents, replications, fit, workers, 
     table = _load(contacts, mapping)
     _step("estimating")
     cal = run(table, name=name, agents=agents, replications=replications, window=window, idle_gap_s=idle_gap_s,
-              closed_return_p=closed_return_p, closed_within_hours=closed_within_hours, leave_out=tuple(leave_out))
+              closed_return_p=closed_return_p, closed_within_hours=closed_within_hours, leave_out=tuple(leave_out),
+              assume_handle_s=assume_handle_s)
     for key, note in cal.notes.items():
         click.echo(f"  {key}: {note}")
     if fit:

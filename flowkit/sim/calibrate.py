@@ -376,7 +376,8 @@ def without_left_out(contacts: pd.DataFrame, cal: "Calibration") -> pd.DataFrame
 def calibrate(contacts: pd.DataFrame, name: str = "calibrated", agents: int | None = None, seed: int = 1,
               replications: int = 10, horizon_hours: float | None = None, window: str = "14D",
               idle_gap_s: float = 3600.0, closed_return_p: float = 0.0,
-              closed_within_hours: float = 1.0, leave_out: tuple[str, ...] = ()) -> Calibration:
+              closed_within_hours: float = 1.0, leave_out: tuple[str, ...] = (),
+              assume_handle_s: float | None = None) -> Calibration:
     """Estimate a scenario from ``contacts``. ``agents`` is required when the log has no agent ids.
 
     ``window``: longest gap between a customer's contacts counted as a repeat (redial or recontact).
@@ -387,6 +388,8 @@ def calibrate(contacts: pd.DataFrame, name: str = "calibrated", agents: int | No
     ``leave_out``: channels not to simulate (say, web forms whose handling the log does not time);
     their contacts are set aside, the note ``left_out`` says how many, and the fit must be held
     against the rest of the log (:func:`without_left_out`).
+    ``assume_handle_s``: mean handle time (exponential) for channels whose log times no handling at
+    all - an assumption the user makes and the scenario states, never a default.
     """
     if not 0.0 <= closed_return_p <= 1.0:
         raise ValueError(f"closed_return_p must be within [0, 1], got {closed_return_p}")
@@ -511,7 +514,7 @@ def calibrate(contacts: pd.DataFrame, name: str = "calibrated", agents: int | No
                          + (f"; {int(closed_call.sum()):,} calls to a closed line are kept as logged"
                             if closed_call.any() else ""))
 
-    demand = _demand(df, days_of_week, weight, loop, notes, wrap_s)
+    demand = _demand(df, days_of_week, weight, loop, notes, wrap_s, assume_handle_s)
     if loop.get("recontact"):
         doc["recontact"] = loop["recontact"]
     if loop.get("redial"):
@@ -627,7 +630,7 @@ def _repeats(df: pd.DataFrame, identified: pd.Series, abandoned: pd.Series, clos
 
 
 def _demand(df: pd.DataFrame, days_of_week: np.ndarray, weight: pd.Series, loop: dict, notes: dict,
-            wrap_s: float = 0.0) -> list[dict]:
+            wrap_s: float = 0.0, assume_handle_s: float | None = None) -> list[dict]:
     streams, pooled = [], {}
     for (label, channel), g in df.groupby(["_label", df["channel"].astype(str)], observed=True):
         if len(g) < MIN_STREAM:
@@ -639,15 +642,20 @@ def _demand(df: pd.DataFrame, days_of_week: np.ndarray, weight: pd.Series, loop:
     # handle times of answered contacts only: a caller who gave up has no service (often logged as 0 s)
     served = df[~df["abandoned"].fillna(False).astype(bool)]
     handles_by_channel = {ch: g["handle_s"].astype(float).dropna() for ch, g in served.groupby(served["channel"].astype(str))}
-    demand, pooled_handle = [], []
+    demand, pooled_handle, assumed = [], [], []
     for label, channel, g in sorted(streams, key=lambda s: -len(s[2])):
         handle = g.loc[~g["abandoned"].fillna(False).astype(bool), "handle_s"].astype(float).dropna()
+        given = None
         if len(handle) < 10:
             fallback = handles_by_channel.get(channel, pd.Series(dtype=float))
-            if len(fallback) < 10:
+            if len(fallback) < 10 and assume_handle_s is not None:
+                given = {"dist": "exponential", "mean_s": float(assume_handle_s)}
+                assumed.append(f"{label}/{channel}")
+            elif len(fallback) < 10:
                 raise FlowkitError(f"cannot calibrate handle time: the log has {len(fallback)} handle times for channel "
                                    f"{channel!r} (need 10); map a handle-time column (handle_s), give the scenario's "
-                                   f"handle times by hand, or leave the channel out (--leave-out {channel})")
+                                   f"handle times by hand (--handle-s SECONDS), or leave the channel out "
+                                   f"(--leave-out {channel})")
             pooled_handle.append(f"{label}/{channel}")
             handle = fallback
         answered = g[~g["abandoned"].fillna(False).astype(bool)]
@@ -660,7 +668,7 @@ def _demand(df: pd.DataFrame, days_of_week: np.ndarray, weight: pd.Series, loop:
         profile = np.asarray(_weekly_profile(g["received_at"], days_of_week, weight.loc[g.index].to_numpy()))
         entry = {"type": label, "demand": "failure" if is_failure else "value", "channel": channel,
                  "by_weekday": {DAYS[d]: [round(float(v), 3) for v in row] for d, row in enumerate(profile)},
-                 "handle": _duration(handle + wrap_s), "resolve_p": round(min(max(resolve_p, 0.0), 1.0), 3)}
+                 "handle": given or _duration(handle + wrap_s), "resolve_p": round(min(max(resolve_p, 0.0), 1.0), 3)}
         if is_failure:
             ft = g["failure_type"].astype(str).mode()
             if len(ft) and ft.iloc[0] in schema.FAILURE_TYPES:
@@ -669,7 +677,10 @@ def _demand(df: pd.DataFrame, days_of_week: np.ndarray, weight: pd.Series, loop:
     notes["demand"] = (f"{len(demand)} streams; arrivals per weekday x 30 min averaged over the days observed; handle "
                        f"times empirical (>= {EMPIRICAL_MIN}) or lognormal"
                        + (f"; too few handle times of their own, channel's used: {', '.join(pooled_handle)}"
-                          if pooled_handle else ""))
+                          if pooled_handle else "")
+                       + (f"; ASSUMED, not measured (the log times no handling on their channel): exponential handle "
+                          f"times of mean {assume_handle_s:g} s given by the user (--handle-s) for {', '.join(assumed)}"
+                          if assumed else ""))
     return demand
 
 
@@ -726,7 +737,8 @@ def _unstaffed(teams: list[dict], notes: list[str], channels: list[str], demand:
     missing = [c for c in channels if c not in covered]
     if missing:
         if agents is None and not teams:
-            raise FlowkitError("the log has no agent ids: give the number of agents (--agents N)")
+            raise FlowkitError("the log shows no agent at work (no agent ids, or no handle times to place them in "
+                               "time): give the number of agents (--agents N)")
         if agents is not None and not teams:
             teams.append({"team": "agents", "channels": missing, "count": int(agents)})
             notes.append(f"{agents} agents, given by the user (the log has no agent ids)")
