@@ -275,6 +275,36 @@ def classify(contacts, mapping, out, rules_path, reasons, train_path, eval_paths
         click.echo(f"{len(result.candidates)} candidate new demand types (from 'unknown') -> {cand}")
 
 
+@main.command()
+@click.argument("contacts", type=click.Path(path_type=Path))
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="The labelling page (.html).")
+@click.option("--n", "n", type=click.IntRange(1), default=200, show_default=True, help="Contacts to label.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Breaks ties in the choice.")
+@click.option("--mapping", type=click.Path(path_type=Path), help="Mapping YAML when CONTACTS is a raw export.")
+def label(contacts, out, n, seed, mapping):
+    """Write a self-contained page to label the contacts the classifier is least sure of.
+
+    CONTACTS may be classified contacts or plain ones (classified first with the built-in
+    rules). The page works offline from disk: v value, f failure then 1-6 its sub-type,
+    u unknown, j/k to move; "Download labels CSV" saves what `classify --train` reads.
+
+    \b
+    Example:
+      flowkit label out/classified.parquet --out out/sample.html --n 200
+      flowkit classify out/contacts.parquet --train ~/Downloads/labels.csv --out out/classified.parquet
+    """
+    from flowkit.classify.label import choose, write_label_page
+
+    table = _load(contacts, mapping)
+    sample = choose(table, n=n, seed=seed)
+    path = write_label_page(sample, out)
+    langs = sample.rows["language"].astype(str).value_counts()
+    unsure = int((sample.rows["demand"].astype(str) == "unknown").sum())
+    click.echo(f"{len(sample.rows):,} contacts to label (of {sample.distinct_texts:,} distinct texts; "
+               f"{unsure:,} the classifier calls unknown; languages: "
+               + ", ".join(f"{k} {v}" for k, v in langs.items()) + f") -> {path}")
+
+
 # --------------------------------------------------------------------------- analyse
 
 

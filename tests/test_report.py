@@ -77,15 +77,20 @@ def _chromium() -> str:
     return path
 
 
+def launch_chromium(p):
+    """Debian's Chromium, quiet: no background networking, so any request seen is the page's own."""
+    return p.chromium.launch(executable_path=_chromium(), args=[
+        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"])
+
+
 def test_report_in_a_real_browser(hostile_report, tmp_path):
     from playwright.sync_api import sync_playwright
 
     report, _ = hostile_report
     requests, dialogs = [], []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=_chromium(), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         page.on("request", lambda r: requests.append(r.url))
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
