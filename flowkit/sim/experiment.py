@@ -90,7 +90,8 @@ def verdict(entry: dict) -> str:
     s = entry["agent_hours_saved"]
     ci = f"95% CI {s['ci95_low']:+.1f} to {s['ci95_high']:+.1f}"
     if entry.get("status") == "not shown":
-        return f"not shown - the log gives no evidence either way of its effect (agent hours saved {s['mean']:+.1f}, {ci})"
+        return ("not shown - the log gives no evidence either way of its effect, so its simulated figure "
+                f"(agent hours saved {s['mean']:+.1f}, {ci}) only repeats the log's uncertain estimate")
     if not (s["ci95_low"] > 0 or s["ci95_high"] < 0):
         return f"no evidence either way on agent hours (saved {s['mean']:+.1f}, {ci})"
     word = "saves" if s["mean"] > 0 else "costs"
