@@ -65,10 +65,14 @@ def summary_sentences(c: pd.DataFrame, cases: pd.DataFrame) -> tuple[list[str], 
     if unknown_share > UNKNOWN_HEADLINE_LIMIT:
         # a share of the classified few would be read as the share of all: say what is known instead
         numbers["headline"] = "partial"
-        s = [f"Only {known:,} of {n:,} contacts ({_pct(known / n if n else float('nan'))}) could be told apart as value "
-             f"or failure demand: {int(overall['failure']):,} failure and {int(overall['value']):,} value. The other "
-             f"{numbers['unknown']:,} ({_pct(unknown_share)}) could not be classified from what the log records (no "
-             "words, or words that are no evidence either way), so no failure share is given for the whole."]
+        if known:
+            s = [f"Only {known:,} of {n:,} contacts ({_pct(known / n if n else float('nan'))}) could be told apart as value "
+                 f"or failure demand: {int(overall['failure']):,} failure and {int(overall['value']):,} value. The other "
+                 f"{numbers['unknown']:,} ({_pct(unknown_share)}) could not be classified from what the log records (no "
+                 "words, or words that are no evidence either way), so no failure share is given for the whole."]
+        else:
+            s = [f"None of the {n:,} contacts could be told apart as value or failure demand from what the log "
+                 "records (no words, or words that are no evidence either way), so no failure share is given."]
     else:
         s = [f"{_pct(share)} of classified contacts are failure demand: contacts caused by a failure to do "
              f"something, or to do something right, for the customer ({int(overall['failure']):,} of {known:,})."]
