@@ -52,8 +52,11 @@ def ensure_chromium() -> None:
         subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
         subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env)
     else:
-        print("note: Chromium is not installed and cannot be installed here (needs root and apt-get); "
-              "the browser test will fail until it is: apt-get install chromium", flush=True)
+        print(
+            "note: Chromium is not installed and cannot be installed here (needs root and apt-get); "
+            "the browser test will fail until it is: apt-get install chromium",
+            flush=True,
+        )
 
 
 def main(argv: list[str]) -> int:

@@ -14,7 +14,8 @@ import sys
 import time
 
 from _memory import peak_rss, reset_peak
-from flowkit.analyse.effects import field_effects_adjusted, _population
+
+from flowkit.analyse.effects import _population, field_effects_adjusted
 from flowkit.synth import generate
 from flowkit.synth.truth import FIELD_EFFECTS, true_effects
 
@@ -33,12 +34,16 @@ def main(n: int = 1_000_000, n_fields: int = 5) -> None:
     j = eff[eff["demand_type"].eq("(all)")].merge(truth, on=["field", "demand_type", "outcome"])
     j["covers"] = (j["ci_low"] <= j["true_ate"]) & (j["true_ate"] <= j["ci_high"])
     covers = int(j["covers"].sum())
-    print(f"{n:,} contacts ({pop:,} handled on channels that record data use), {len(fields)} fields, "
-          f"{len(eff)} rows: {wall:.1f} s wall, peak memory +{peak / 2**20:,.0f} MiB; "
-          f"pooled CIs covering the planted truth: {covers} of {len(j)}")
+    print(
+        f"{n:,} contacts ({pop:,} handled on channels that record data use), {len(fields)} fields, "
+        f"{len(eff)} rows: {wall:.1f} s wall, peak memory +{peak / 2**20:,.0f} MiB; "
+        f"pooled CIs covering the planted truth: {covers} of {len(j)}"
+    )
     for _, r in j[~j["covers"]].iterrows():
-        print(f"  missed: {r['field']} {r['outcome']}: {r['adjusted']:.4g} [{r['ci_low']:.4g}, {r['ci_high']:.4g}], "
-              f"truth {r['true_ate']:.4g}")
+        print(
+            f"  missed: {r['field']} {r['outcome']}: {r['adjusted']:.4g} [{r['ci_low']:.4g}, {r['ci_high']:.4g}], "
+            f"truth {r['true_ate']:.4g}"
+        )
 
 
 if __name__ == "__main__":

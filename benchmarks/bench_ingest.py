@@ -18,7 +18,6 @@ from pathlib import Path
 
 def _contender(name: str, path: str, queue) -> None:
     import pandas as pd
-
     from _memory import peak_rss
 
     from flowkit.ingest import ingest

@@ -53,9 +53,11 @@ def ciw_run(n: int, seed: int = 1) -> int:
     import ciw
 
     ciw.seed(seed)
-    network = ciw.create_network(arrival_distributions=[ciw.dists.Exponential(LAM_PER_MIN)],
-                                 service_distributions=[ciw.dists.Exponential(MU_PER_MIN)],
-                                 number_of_servers=[SERVERS])
+    network = ciw.create_network(
+        arrival_distributions=[ciw.dists.Exponential(LAM_PER_MIN)],
+        service_distributions=[ciw.dists.Exponential(MU_PER_MIN)],
+        number_of_servers=[SERVERS],
+    )
     sim = ciw.Simulation(network)
     sim.simulate_until_max_customers(n, method="Arrive")
     return len(sim.get_all_records())
@@ -63,11 +65,24 @@ def ciw_run(n: int, seed: int = 1) -> int:
 
 def scenario(n: int, replications: int = 1):
     hours = n / (LAM_PER_MIN * 60)
-    return scenario_from_dict({
-        "name": "mm50", "seed": 1, "horizon_hours": hours, "warmup_hours": 0, "replications": replications,
-        "agents": [{"team": "t", "count": SERVERS, "channels": ["phone"]}],
-        "demand": [{"type": "x", "channel": "phone", "rate_per_hour": LAM_PER_MIN * 60,
-                    "handle": {"dist": "exponential", "mean_s": 60 / MU_PER_MIN}}]})
+    return scenario_from_dict(
+        {
+            "name": "mm50",
+            "seed": 1,
+            "horizon_hours": hours,
+            "warmup_hours": 0,
+            "replications": replications,
+            "agents": [{"team": "t", "count": SERVERS, "channels": ["phone"]}],
+            "demand": [
+                {
+                    "type": "x",
+                    "channel": "phone",
+                    "rate_per_hour": LAM_PER_MIN * 60,
+                    "handle": {"dist": "exponential", "mean_s": 60 / MU_PER_MIN},
+                }
+            ],
+        }
+    )
 
 
 def flowkit_run(n: int) -> int:
@@ -81,8 +96,10 @@ def timed(fn, n):
 
 
 def main(n: int = 200_000, rounds: int = 3) -> None:
-    print(f"simulate benchmark: M/M/{SERVERS}, lambda {LAM_PER_MIN:g}/min, mu {MU_PER_MIN:g}/min, ~{n:,} customers, "
-          f"{rounds} interleaved rounds (median)")
+    print(
+        f"simulate benchmark: M/M/{SERVERS}, lambda {LAM_PER_MIN:g}/min, mu {MU_PER_MIN:g}/min, ~{n:,} customers, "
+        f"{rounds} interleaved rounds (median)"
+    )
     samples: dict[str, list[float]] = {}
     for r in range(rounds):
         for name, fn in [("minimal SimPy", minimal_simpy), ("flowkit", flowkit_run), ("Ciw", ciw_run)]:
@@ -101,8 +118,12 @@ def main(n: int = 200_000, rounds: int = 3) -> None:
         print(f"  flowkit / Ciw           = {rates['flowkit'] / rates['Ciw']:.2f}x   (target >= 2)")
     print(f"  flowkit / minimal SimPy = {rates['flowkit'] / rates['minimal SimPy']:.2f}x   (target >= 0.7)")
     sc = scenario(n // 2, replications=4)
-    t1 = time.perf_counter(); simulate(sc, workers=1, keep_log=False); t1 = time.perf_counter() - t1
-    t2 = time.perf_counter(); simulate(sc, workers=2, keep_log=False); t2 = time.perf_counter() - t2
+    t1 = time.perf_counter()
+    simulate(sc, workers=1, keep_log=False)
+    t1 = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    simulate(sc, workers=2, keep_log=False)
+    t2 = time.perf_counter() - t2
     print(f"  4 replications: 1 worker {t1:.2f} s, 2 workers {t2:.2f} s = {t1 / t2:.2f}x   (target >= 1.8)")
 
 

@@ -16,10 +16,20 @@ import pandas as pd
 from flowkit import schema
 from flowkit.placeholders import find_placeholders
 
-__all__ = ["StitchResult", "stitch", "summarise_cases", "CASE_COLUMNS"]
+__all__ = ["CASE_COLUMNS", "StitchResult", "stitch", "summarise_cases"]
 
-CASE_COLUMNS = ["case_id", "customer_id", "first_at", "last_at", "n_contacts", "channels",
-                "resolved", "closed_at", "open", "end_to_end_s"]
+CASE_COLUMNS = [
+    "case_id",
+    "customer_id",
+    "first_at",
+    "last_at",
+    "n_contacts",
+    "channels",
+    "resolved",
+    "closed_at",
+    "open",
+    "end_to_end_s",
+]
 
 
 @dataclass
@@ -28,11 +38,15 @@ class StitchResult:
 
     contacts: pd.DataFrame
     cases: pd.DataFrame
-    placeholders: dict | None = None   # placeholder customer id -> contacts (treated as no customer id)
+    placeholders: dict | None = None  # placeholder customer id -> contacts (treated as no customer id)
 
 
-def stitch(contacts: pd.DataFrame, window: str | pd.Timedelta = "14D", by_reason: bool = False,
-           keep_source_case_id: bool = True) -> StitchResult:
+def stitch(
+    contacts: pd.DataFrame,
+    window: str | pd.Timedelta = "14D",
+    by_reason: bool = False,
+    keep_source_case_id: bool = True,
+) -> StitchResult:
     """Give every contact a case.
 
     Contacts of one customer (and one ``reason_code`` if ``by_reason``) belong to the same
@@ -83,15 +97,19 @@ def summarise_cases(contacts: pd.DataFrame) -> pd.DataFrame:
     if df.empty:
         return pd.DataFrame(columns=CASE_COLUMNS)
     g = df.groupby("case_id", sort=False, observed=True)
-    cases = pd.DataFrame({
-        "customer_id": g["customer_id"].first(),
-        "first_at": g["received_at"].min(),
-        "last_at": g["received_at"].max(),
-        "n_contacts": g.size(),
-        "channels": g["channel"].agg(lambda s: ";".join(sorted(set(map(str, s.dropna()))))),
-        "resolved": g["resolved"].max() if df["resolved"].notna().any() else pd.Series(pd.NA, index=g.size().index, dtype="boolean"),
-        "closed_at": g["closed_at"].max(),
-    })
+    cases = pd.DataFrame(
+        {
+            "customer_id": g["customer_id"].first(),
+            "first_at": g["received_at"].min(),
+            "last_at": g["received_at"].max(),
+            "n_contacts": g.size(),
+            "channels": g["channel"].agg(lambda s: ";".join(sorted(set(map(str, s.dropna()))))),
+            "resolved": g["resolved"].max()
+            if df["resolved"].notna().any()
+            else pd.Series(pd.NA, index=g.size().index, dtype="boolean"),
+            "closed_at": g["closed_at"].max(),
+        }
+    )
     closed = cases["closed_at"].notna()
     end = cases["closed_at"].where(closed & (cases["closed_at"] >= cases["last_at"]), cases["last_at"])
     if contacts["closed_at"].notna().any():
@@ -100,7 +118,9 @@ def summarise_cases(contacts: pd.DataFrame) -> pd.DataFrame:
         files = df["source"].astype(str).str.replace(r"[:#]\d+$", "", regex=True)
         closing_files = set(files[df["closed_at"].notna()])
         awaiting = files.isin(closing_files) & df["closed_at"].isna()
-        latest = df["received_at"].groupby(df["case_id"], sort=False, observed=True).transform("max").eq(df["received_at"])
+        latest = (
+            df["received_at"].groupby(df["case_id"], sort=False, observed=True).transform("max").eq(df["received_at"])
+        )
         still_open = (awaiting & latest).groupby(df["case_id"], sort=False, observed=True).any().reindex(cases.index)
         still_open = still_open.fillna(False).astype(bool) | ~closed
         log_end = max(contacts["received_at"].max(), contacts["closed_at"].max())

@@ -41,8 +41,10 @@ def summary_text(result) -> str:
     lines = []
     for f in result.files:
         enc = f" ({f.encoding}{', ' + repr(f.delimiter) if f.delimiter else ''})" if f.encoding else ""
-        lines.append(f"{Path(f.path).name}{enc}: read {f.read:,} = kept {f.kept:,} + dropped {f.n_dropped:,}"
-                     f" + quarantined {f.n_quarantined:,}")
+        lines.append(
+            f"{Path(f.path).name}{enc}: read {f.read:,} = kept {f.kept:,} + dropped {f.n_dropped:,}"
+            f" + quarantined {f.n_quarantined:,}"
+        )
         for rule, n in sorted(f.dropped.items()):
             lines.append(f"    dropped     {n:>7,}  {rule}")
         for reason, n in sorted(f.quarantined.items()):
@@ -53,9 +55,12 @@ def summary_text(result) -> str:
             lines.append(f"    warning: {w}")
     ok = "reconciles" if result.reconciles else "DOES NOT RECONCILE"
     repaired = sum(f.n_repaired for f in result.files)
-    lines.append(f"TOTAL: read {result.read:,} = kept {result.kept:,} + dropped {sum(result.dropped.values()):,}"
-                 f" + quarantined {sum(result.quarantined.values()):,}"
-                 + (f" ({repaired:,} cells repaired)" if repaired else "") + f"  [{ok}]")
+    lines.append(
+        f"TOTAL: read {result.read:,} = kept {result.kept:,} + dropped {sum(result.dropped.values()):,}"
+        f" + quarantined {sum(result.quarantined.values()):,}"
+        + (f" ({repaired:,} cells repaired)" if repaired else "")
+        + f"  [{ok}]"
+    )
     return "\n".join(lines)
 
 
@@ -75,12 +80,15 @@ def ingest(exports, mapping, manifest, out):
       flowkit ingest calls.csv --mapping calls.yaml --out contacts.parquet
       flowkit ingest --manifest samples/manifest.yaml --out out/contacts.parquet
     """
-    from flowkit.ingest import ingest as run_ingest, ingest_manifest, load_mapping
+    from flowkit.ingest import ingest as run_ingest
+    from flowkit.ingest import ingest_manifest, load_mapping
     from flowkit.store import quarantine_path, repairs_path, write_table
 
     if bool(exports) == bool(manifest):
         raise click.UsageError("give export files or --manifest (one of the two)")
-    result = ingest_manifest(manifest) if manifest else run_ingest(list(exports), load_mapping(mapping) if mapping else None)
+    result = (
+        ingest_manifest(manifest) if manifest else run_ingest(list(exports), load_mapping(mapping) if mapping else None)
+    )
     write_table(result.contacts, out)
     q = quarantine_path(out)
     result.quarantine.to_csv(q, index=False)
@@ -90,7 +98,7 @@ def ingest(exports, mapping, manifest, out):
     if len(result.repairs):
         result.repairs.to_csv(fixed, index=False)
         click.echo(f"repaired cells -> {fixed}")
-    elif fixed.is_file():   # from an earlier run: it would describe cells this table does not have
+    elif fixed.is_file():  # from an earlier run: it would describe cells this table does not have
         fixed.unlink()
 
 
@@ -118,9 +126,8 @@ def cases(contacts, window, by_reason, out, cases_out):
       flowkit cases out/contacts.parquet --window 14D --out out/contacts_cases.parquet --cases-out out/cases.csv
     """
     from flowkit.cases import stitch
-    from flowkit.store import read_contacts, write_table
-
     from flowkit.placeholders import describe
+    from flowkit.store import read_contacts, write_table
 
     result = stitch(read_contacts(contacts), window=window, by_reason=by_reason)
     write_table(result.contacts, out)
@@ -139,9 +146,11 @@ def cases_text(cases) -> str:
     cross = multi["channels"].str.contains(";").sum()
     who = f" ({len(known):,} of known customers)" if len(known) < len(cases) else ""
     of = " of known customers' cases" if who else ""
-    return (f"{len(cases):,} cases{who}; {len(multi):,} with repeat contacts ({len(multi) / max(len(known), 1):.0%}{of}), "
-            f"{cross:,} across channels; contacts per case: mean {cases['n_contacts'].mean():.2f}, "
-            f"max {cases['n_contacts'].max() if len(cases) else 0}")
+    return (
+        f"{len(cases):,} cases{who}; {len(multi):,} with repeat contacts ({len(multi) / max(len(known), 1):.0%}{of}), "
+        f"{cross:,} across channels; contacts per case: mean {cases['n_contacts'].mean():.2f}, "
+        f"max {cases['n_contacts'].max() if len(cases) else 0}"
+    )
 
 
 # --------------------------------------------------------------------------- classify
@@ -149,28 +158,38 @@ def cases_text(cases) -> str:
 
 def evaluation_text(title: str, ev) -> str:
     lo, hi = ev.accuracy_ci
-    lines = [f"{title}: value/failure agreement {ev.accuracy:.1%} (95% CI {lo:.1%}-{hi:.1%}) on {ev.n:,} labelled "
-             f"contacts (coverage {ev.coverage:.1%}; 'unknown' counts as wrong)"]
+    lines = [
+        f"{title}: value/failure agreement {ev.accuracy:.1%} (95% CI {lo:.1%}-{hi:.1%}) on {ev.n:,} labelled "
+        f"contacts (coverage {ev.coverage:.1%}; 'unknown' counts as wrong)"
+    ]
     for cls, row in ev.per_class.iterrows():
-        lines.append(f"    {cls:<8} precision {row['precision']:.1%}  recall {row['recall']:.1%}  n={int(row['support']):,}")
+        lines.append(
+            f"    {cls:<8} precision {row['precision']:.1%}  recall {row['recall']:.1%}  n={int(row['support']):,}"
+        )
     if len(ev.per_language):
         lines.append("    per language:")
         for lg, row in ev.per_language.iterrows():
-            lines.append(f"      {lg:<4} {row['agreement']:.1%} (95% CI {row['ci_low']:.1%}-{row['ci_high']:.1%})  "
-                         f"n={int(row['n']):,}  unknown {row['unknown']:.1%}")
+            lines.append(
+                f"      {lg:<4} {row['agreement']:.1%} (95% CI {row['ci_low']:.1%}-{row['ci_high']:.1%})  "
+                f"n={int(row['n']):,}  unknown {row['unknown']:.1%}"
+            )
     if ev.failure_type_accuracy is not None:
         lines.append(f"    failure type agrees on {ev.failure_type_accuracy:.1%} of failures found")
     if len(ev.per_type):
         lines.append("    per failure type (precision / recall, 95% CI):")
         for t, row in ev.per_type.iterrows():
-            lines.append(f"      {t:<17} P {row['precision']:.0%} ({row['p_low']:.0%}-{row['p_high']:.0%})  "
-                         f"R {row['recall']:.0%} ({row['r_low']:.0%}-{row['r_high']:.0%})  n={int(row['support'])}")
+            lines.append(
+                f"      {t:<17} P {row['precision']:.0%} ({row['p_low']:.0%}-{row['p_high']:.0%})  "
+                f"R {row['recall']:.0%} ({row['r_low']:.0%}-{row['r_high']:.0%})  n={int(row['support'])}"
+            )
     if len(ev.reliability):
         lines.append("    reliability (is a confidence of 0.8 right 80% of the time?):")
         for b, row in ev.reliability.iterrows():
             bar = "#" * int(round(row["correct"] * 20))
-            lines.append(f"      conf {b}  n={int(row['n']):>4}  mean {row['mean_confidence']:.2f}  right "
-                         f"{row['correct']:.0%} ({row['ci_low']:.0%}-{row['ci_high']:.0%})  {bar}")
+            lines.append(
+                f"      conf {b}  n={int(row['n']):>4}  mean {row['mean_confidence']:.2f}  right "
+                f"{row['correct']:.0%} ({row['ci_low']:.0%}-{row['ci_high']:.0%})  {bar}"
+            )
     lines.append("    confusion (rows: truth, columns: predicted):")
     lines.extend("      " + ln for ln in ev.confusion.to_string().splitlines())
     return "\n".join(lines)
@@ -183,15 +202,21 @@ def evaluation_text(title: str, ev) -> str:
 @click.option("--rules", "rules_path", type=click.Path(path_type=Path), help="Your own rules YAML (tried first).")
 @click.option("--reasons", type=click.Path(path_type=Path), help="YAML: reason code -> value | failure[:type].")
 @click.option("--train", "train_path", type=click.Path(path_type=Path), help="Labelled CSV to train a model on.")
-@click.option("--evaluate", "eval_paths", multiple=True, type=click.Path(path_type=Path),
-              help="Labelled CSV to score against (repeatable).")
+@click.option(
+    "--evaluate",
+    "eval_paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Labelled CSV to score against (repeatable).",
+)
 @click.option("--split", type=float, help="With --evaluate: train on this share of it, score on the rest.")
 @click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.5, show_default=True)
 @click.option("--window", default="14D", show_default=True, help="Case window for flow signals.")
 @click.option("--candidates", type=click.Path(path_type=Path), help="CSV of grouped 'unknown' verbatims.")
 @click.option("--seed", type=int, default=0, show_default=True)
-def classify(contacts, mapping, out, rules_path, reasons, train_path, eval_paths, split, min_confidence, window,
-             candidates, seed):
+def classify(
+    contacts, mapping, out, rules_path, reasons, train_path, eval_paths, split, min_confidence, window, candidates, seed
+):
     """Sort every contact into value or failure demand, with a type and the evidence that decided.
 
     CONTACTS is a contact table, a manifest (.yaml) or any export ingest reads; it may be
@@ -209,7 +234,8 @@ def classify(contacts, mapping, out, rules_path, reasons, train_path, eval_paths
     import pandas as pd
     import yaml
 
-    from flowkit.classify import builtin_rules, classify as run, evaluate, load_rules, train
+    from flowkit.classify import builtin_rules, evaluate, load_rules, train
+    from flowkit.classify import classify as run
     from flowkit.classify.labels import contacts_from_text, read_labels, split_labels
     from flowkit.store import write_table
 
@@ -242,19 +268,38 @@ def classify(contacts, mapping, out, rules_path, reasons, train_path, eval_paths
     result = run(table, rules, model, reason_map, min_confidence, stitch_window=window)
     c = result.contacts
     if test is not None:
+
         def score(classified, title):
             cols = ["contact_id", "demand", "failure_type", "confidence", "language"]
             if "contact_id" in test.columns and test["contact_id"].isin(classified["contact_id"]).any():
                 merged = test.drop(columns=[k for k in ("language",) if k in test.columns]).merge(
-                    classified[cols], on="contact_id", suffixes=("_true", ""))
+                    classified[cols], on="contact_id", suffixes=("_true", "")
+                )
             else:  # labelled verbatims not in CONTACTS: classify their text on its own
-                own = run(contacts_from_text(test["text"]), rules, model if title.endswith("model") else None,
-                          None, min_confidence, use_flow=False).contacts
-                merged = test.assign(demand_true=test["demand"], failure_type_true=test["failure_type"],
-                                     demand=own["demand"].to_numpy(), failure_type=own["failure_type"].to_numpy(),
-                                     confidence=own["confidence"].to_numpy(), language=own["language"].to_numpy())
-            ev = evaluate(merged["demand"], merged["demand_true"], merged["failure_type"], merged["failure_type_true"],
-                          language=merged["language"], confidence=merged["confidence"])
+                own = run(
+                    contacts_from_text(test["text"]),
+                    rules,
+                    model if title.endswith("model") else None,
+                    None,
+                    min_confidence,
+                    use_flow=False,
+                ).contacts
+                merged = test.assign(
+                    demand_true=test["demand"],
+                    failure_type_true=test["failure_type"],
+                    demand=own["demand"].to_numpy(),
+                    failure_type=own["failure_type"].to_numpy(),
+                    confidence=own["confidence"].to_numpy(),
+                    language=own["language"].to_numpy(),
+                )
+            ev = evaluate(
+                merged["demand"],
+                merged["demand_true"],
+                merged["failure_type"],
+                merged["failure_type_true"],
+                language=merged["language"],
+                confidence=merged["confidence"],
+            )
             click.echo(evaluation_text(title, ev))
 
         if model is not None:
@@ -264,8 +309,12 @@ def classify(contacts, mapping, out, rules_path, reasons, train_path, eval_paths
             score(c, "rules alone")
     counts = c["demand"].value_counts()
     total = max(len(c), 1)
-    click.echo(f"{len(c):,} contacts: " + ", ".join(f"{k} {counts.get(k, 0):,} ({counts.get(k, 0) / total:.0%})"
-                                                    for k in ("value", "failure", "unknown")))
+    click.echo(
+        f"{len(c):,} contacts: "
+        + ", ".join(
+            f"{k} {counts.get(k, 0):,} ({counts.get(k, 0) / total:.0%})" for k in ("value", "failure", "unknown")
+        )
+    )
     if out:
         write_table(c, out)
         click.echo(f"classified -> {out}")
@@ -300,9 +349,12 @@ def label(contacts, out, n, seed, mapping):
     path = write_label_page(sample, out)
     langs = sample.rows["language"].astype(str).value_counts()
     unsure = int((sample.rows["demand"].astype(str) == "unknown").sum())
-    click.echo(f"{len(sample.rows):,} contacts to label (of {sample.distinct_texts:,} distinct texts; "
-               f"{unsure:,} the classifier calls unknown; languages: "
-               + ", ".join(f"{k} {v}" for k, v in langs.items()) + f") -> {path}")
+    click.echo(
+        f"{len(sample.rows):,} contacts to label (of {sample.distinct_texts:,} distinct texts; "
+        f"{unsure:,} the classifier calls unknown; languages: "
+        + ", ".join(f"{k} {v}" for k, v in langs.items())
+        + f") -> {path}"
+    )
 
 
 # --------------------------------------------------------------------------- analyse
@@ -319,7 +371,9 @@ def _step(message: str) -> None:
 @click.option("--title", default="Demand and flow", show_default=True)
 @click.option("--window", default="14D", show_default=True, help="Case window (when cases must be stitched).")
 @click.option("--pseudonymise", is_flag=True, help="Replace customer ids with a keyed hash (key: --key or env).")
-@click.option("--key", envvar="FLOWKIT_PSEUDONYM_KEY", help="Secret key for --pseudonymise (env FLOWKIT_PSEUDONYM_KEY).")
+@click.option(
+    "--key", envvar="FLOWKIT_PSEUDONYM_KEY", help="Secret key for --pseudonymise (env FLOWKIT_PSEUDONYM_KEY)."
+)
 def analyze(contacts, out, mapping, title, window, pseudonymise, key):
     """Analyse demand and flow and write the manager's report (self-contained HTML).
 
@@ -365,11 +419,21 @@ def _prepare(table, window: str):
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="effects.csv")
 @click.option("--json", "as_json", is_flag=True, help="Also print the rows as JSON.")
 @click.option("--mapping", type=click.Path(path_type=Path), help="Mapping YAML when CONTACTS is a raw export.")
-@click.option("--estimand", type=click.Choice(["ATE", "ATT"]), default="ATE", show_default=True,
-              help="ATE: on all contacts of the type; ATT: on the contacts that used the field.")
+@click.option(
+    "--estimand",
+    type=click.Choice(["ATE", "ATT"]),
+    default="ATE",
+    show_default=True,
+    help="ATE: on all contacts of the type; ATT: on the contacts that used the field.",
+)
 @click.option("--field", "fields", multiple=True, help="Only these fields (repeatable). Default: every field used.")
-@click.option("--trim", type=click.FloatRange(0, 0.2), default=0.02, show_default=True,
-              help="Leave out contacts whose propensity is outside [trim, 1-trim].")
+@click.option(
+    "--trim",
+    type=click.FloatRange(0, 0.2),
+    default=0.02,
+    show_default=True,
+    help="Leave out contacts whose propensity is outside [trim, 1-trim].",
+)
 @click.option("--window", default="14D", show_default=True, help="Case window (when cases must be stitched).")
 @click.option("--seed", type=int, default=0, show_default=True)
 def effects(contacts, out, as_json, mapping, estimand, fields, trim, window, seed):
@@ -419,7 +483,13 @@ def pilot():
 @click.argument("contacts", type=click.Path(path_type=Path))
 @click.option("--field", "field_name", required=True, help="The data field to pilot.")
 @click.option("--outcome", type=click.Choice(["handle_s", "resolved"]), default="handle_s", show_default=True)
-@click.option("--mde", type=float, default=0.10, show_default=True, help="Smallest change worth finding, relative to the baseline.")
+@click.option(
+    "--mde",
+    type=float,
+    default=0.10,
+    show_default=True,
+    help="Smallest change worth finding, relative to the baseline.",
+)
 @click.option("--unit", type=click.Choice(["contact", "agent-day"]), default="contact", show_default=True)
 @click.option("--alpha", type=click.FloatRange(0.001, 0.5), default=0.05, show_default=True)
 @click.option("--power", type=click.FloatRange(0.5, 0.999), default=0.8, show_default=True)
@@ -442,10 +512,15 @@ def pilot_design(contacts, field_name, outcome, mde, unit, alpha, power, seed, s
     plan = design_pilot(table, field_name, outcome, mde, unit, alpha, power, seed)
     units = assignment(plan, table, start)
     p, a = write_plan(plan, units, out)
-    click.echo(f"{plan.field} on {plan.outcome}: find a {plan.mde:.0%} change ({plan.mde_absolute:.3g} on a baseline of "
-               f"{plan.baseline_mean:.3g}) with power {plan.power:.0%} at alpha {plan.alpha:g}")
-    per = f", {plan.clusters_per_arm:,} agent-days (ICC {plan.icc:.3f}, design effect {plan.design_effect:.2f})" \
-        if plan.unit == "agent-day" else ""
+    click.echo(
+        f"{plan.field} on {plan.outcome}: find a {plan.mde:.0%} change ({plan.mde_absolute:.3g} on a baseline of "
+        f"{plan.baseline_mean:.3g}) with power {plan.power:.0%} at alpha {plan.alpha:g}"
+    )
+    per = (
+        f", {plan.clusters_per_arm:,} agent-days (ICC {plan.icc:.3f}, design effect {plan.design_effect:.2f})"
+        if plan.unit == "agent-day"
+        else ""
+    )
     click.echo(f"{plan.contacts_per_arm:,} contacts per arm{per}; about {plan.days_needed} days at the log's pace")
     click.echo(f"plan -> {p}\nassignment -> {a}")
 
@@ -479,6 +554,7 @@ def pilot_analyse(pilot_log, field_name, arm_column, cluster, mapping, out, as_j
             table["received_at"] = pd.to_datetime(table["received_at"])
     else:
         from flowkit.store import load_any
+
         table = load_any(path, mapping)
     res = analyse_pilot(table, field_name, arm_column, cluster)
     entry = yaml.safe_dump({"data_fields": res.data_field()}, sort_keys=False)
@@ -487,15 +563,21 @@ def pilot_analyse(pilot_log, field_name, arm_column, cluster, mapping, out, as_j
     if as_json:
         click.echo(json.dumps(res.to_json_dict(), indent=2, default=float))
         return
-    click.echo(f"{res.n_treatment:,} treatment, {res.n_control:,} control; sample ratio p = {res.srm_p:.3g}"
-               + ("" if res.srm_ok else "  MISMATCH: assignment leaked or units were lost; do not trust the effect"))
+    click.echo(
+        f"{res.n_treatment:,} treatment, {res.n_control:,} control; sample ratio p = {res.srm_p:.3g}"
+        + ("" if res.srm_ok else "  MISMATCH: assignment leaked or units were lost; do not trust the effect")
+    )
     flagged = res.balance[res.balance["flag"]]
-    click.echo("balance: " + ("ok (every |SMD| <= 0.1)" if flagged.empty else
-                              "imbalanced on " + ", ".join(flagged["covariate"])))
+    click.echo(
+        "balance: "
+        + ("ok (every |SMD| <= 0.1)" if flagged.empty else "imbalanced on " + ", ".join(flagged["covariate"]))
+    )
     for k, e in res.effects.items():
         word = "significant" if e["significant"] else "no evidence either way"
-        click.echo(f"{k}: {e['effect']:+.4g} (95% CI {e['ci_low']:+.4g} to {e['ci_high']:+.4g}, {e['clusters']} clusters by "
-                   f"{res.cluster}) - {word}")
+        click.echo(
+            f"{k}: {e['effect']:+.4g} (95% CI {e['ci_low']:+.4g} to {e['ci_high']:+.4g}, {e['clusters']} clusters by "
+            f"{res.cluster}) - {word}"
+        )
     click.echo(entry.rstrip())
 
 
@@ -511,8 +593,13 @@ def samples():
 @click.option("--contacts", "n", type=click.IntRange(min=1), default=30_000, show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option("--out", required=True, type=click.Path(path_type=Path))
-@click.option("--layout", type=click.Choice(["org", "single"]), default="org", show_default=True,
-              help="org: four exports of different shapes with dirt; single: one clean CSV.")
+@click.option(
+    "--layout",
+    type=click.Choice(["org", "single"]),
+    default="org",
+    show_default=True,
+    help="org: four exports of different shapes with dirt; single: one clean CSV.",
+)
 def samples_make(n, seed, out, layout):
     """Write a generated organisation's exports, mappings and answer key.
 
@@ -549,7 +636,8 @@ def simulate(scenario, replications, workers, as_json, out):
     """
     import json
 
-    from flowkit.sim import load_scenario, simulate as run
+    from flowkit.sim import load_scenario
+    from flowkit.sim import simulate as run
     from flowkit.store import write_table
 
     sc = load_scenario(scenario)
@@ -568,8 +656,10 @@ def simulate(scenario, replications, workers, as_json, out):
     if as_json:
         click.echo(json.dumps(result.to_json_dict(), indent=2, allow_nan=False))
         return
-    click.echo(f"{sc.name}: {len(result.per_replication)} replications, mean and 95% CI; warm-up "
-               f"{result.warmup_hours:g} h; headline queue KPIs are {result.headline_channel}'s; — = not defined")
+    click.echo(
+        f"{sc.name}: {len(result.per_replication)} replications, mean and 95% CI; warm-up "
+        f"{result.warmup_hours:g} h; headline queue KPIs are {result.headline_channel}'s; — = not defined"
+    )
     for name, v in result.summary.items():
         if v["mean"] != v["mean"]:
             click.echo(f"  {name:<22}{'—':>12}")
@@ -587,42 +677,96 @@ def simulate(scenario, replications, workers, as_json, out):
 @click.option("--name", default="baseline", show_default=True)
 @click.option("--agents", type=click.IntRange(min=1), help="Agents, when the log has no agent ids.")
 @click.option("--replications", type=click.IntRange(min=2), default=10, show_default=True)
-@click.option("--fit/--no-fit", default=True, show_default=True, help="Simulate the result and compare it with the log.")
+@click.option(
+    "--fit/--no-fit", default=True, show_default=True, help="Simulate the result and compare it with the log."
+)
 @click.option("--workers", type=click.IntRange(min=1))
 @click.option("--window", default="14D", show_default=True, help="Longest gap between a customer's repeat contacts.")
-@click.option("--idle-gap", "idle_gap_s", type=click.FloatRange(min=0), default=3600, show_default=True,
-              help="Longest idle time (s) between an agent's calls counted as on duty (if nobody waited meanwhile).")
-@click.option("--closed-return", "closed_return_p", type=click.FloatRange(0, 1), default=0.0, show_default=True,
-              help="Share of callers finding the line closed who call again when it opens (not in any log).")
-@click.option("--closed-within", "closed_within_hours", type=click.FloatRange(min=0), default=1.0, show_default=True,
-              help="Hours after opening within which those callers call again.")
-@click.option("--leave-out", "leave_out", multiple=True, metavar="CHANNEL",
-              help="A channel not to simulate (e.g. one whose handling the log does not time); repeatable.")
-@click.option("--handle-s", "assume_handle_s", type=click.FloatRange(min=0, min_open=True),
-              help="Mean handle time (s) to assume on channels whose log times no handling (stated as an assumption).")
-def calibrate(contacts, out, mapping, name, agents, replications, fit, workers, window, idle_gap_s, closed_return_p,
-              closed_within_hours, leave_out, assume_handle_s):
+@click.option(
+    "--idle-gap",
+    "idle_gap_s",
+    type=click.FloatRange(min=0),
+    default=3600,
+    show_default=True,
+    help="Longest idle time (s) between an agent's calls counted as on duty (if nobody waited meanwhile).",
+)
+@click.option(
+    "--closed-return",
+    "closed_return_p",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Share of callers finding the line closed who call again when it opens (not in any log).",
+)
+@click.option(
+    "--closed-within",
+    "closed_within_hours",
+    type=click.FloatRange(min=0),
+    default=1.0,
+    show_default=True,
+    help="Hours after opening within which those callers call again.",
+)
+@click.option(
+    "--leave-out",
+    "leave_out",
+    multiple=True,
+    metavar="CHANNEL",
+    help="A channel not to simulate (e.g. one whose handling the log does not time); repeatable.",
+)
+@click.option(
+    "--handle-s",
+    "assume_handle_s",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Mean handle time (s) to assume on channels whose log times no handling (stated as an assumption).",
+)
+def calibrate(
+    contacts,
+    out,
+    mapping,
+    name,
+    agents,
+    replications,
+    fit,
+    workers,
+    window,
+    idle_gap_s,
+    closed_return_p,
+    closed_within_hours,
+    leave_out,
+    assume_handle_s,
+):
     """Estimate a scenario from a contact log, write it as commented YAML, and check its fit.
 
     \b
     Example:
       flowkit calibrate calls.csv --mapping samples/mappings/bank_calls.yaml --out simulations/bank.yaml
     """
-    from flowkit.sim.calibrate import calibrate as run, save, without_left_out
+    from flowkit.sim.calibrate import calibrate as run
+    from flowkit.sim.calibrate import save, without_left_out
     from flowkit.sim.fit import model_fit
 
     _step("reading contacts")
     table = _load(contacts, mapping)
     _step("estimating")
-    cal = run(table, name=name, agents=agents, replications=replications, window=window, idle_gap_s=idle_gap_s,
-              closed_return_p=closed_return_p, closed_within_hours=closed_within_hours, leave_out=tuple(leave_out),
-              assume_handle_s=assume_handle_s)
+    cal = run(
+        table,
+        name=name,
+        agents=agents,
+        replications=replications,
+        window=window,
+        idle_gap_s=idle_gap_s,
+        closed_return_p=closed_return_p,
+        closed_within_hours=closed_within_hours,
+        leave_out=tuple(leave_out),
+        assume_handle_s=assume_handle_s,
+    )
     for key, note in cal.notes.items():
         click.echo(f"  {key}: {note}")
     if fit:
         _step("simulating the baseline to check it against the log")
-        result = model_fit(without_left_out(table, cal), cal.scenario, workers=workers,
-                           real_occupancy=cal.log_figures.get("occupancy"))
+        result = model_fit(
+            without_left_out(table, cal), cal.scenario, workers=workers, real_occupancy=cal.log_figures.get("occupancy")
+        )
         cal.doc["fit"] = result.metadata()
         click.echo(_fit_table(result))
         for sentence in result.sentences:
@@ -634,8 +778,10 @@ def calibrate(contacts, out, mapping, name, agents, replications, fit, workers, 
 def _fit_table(result) -> str:
     lines = [f"  {'figure':<22}{'log':>12}{'baseline':>12}{'diff':>9}  verdict"]
     for _, r in result.table.iterrows():
-        lines.append(f"  {r['metric']:<22}{r['real']:>12.4g}{r['simulated']:>12.4g}{r['relative']:>+9.1%}  "
-                     f"{'ok' if r['within_tolerance'] else 'OFF'} (±{r['tolerance']:.0%})")
+        lines.append(
+            f"  {r['metric']:<22}{r['real']:>12.4g}{r['simulated']:>12.4g}{r['relative']:>+9.1%}  "
+            f"{'ok' if r['within_tolerance'] else 'OFF'} (±{r['tolerance']:.0%})"
+        )
     return "\n".join(lines)
 
 
@@ -649,8 +795,11 @@ def _fit_notice(sc) -> str | None:
 def _deltas_text(title: str, deltas: dict) -> list[str]:
     lines = [title]
     for k, d in deltas.items():
-        mark = "significant" if d.get("significant") else (
-            "real, too small to matter" if d.get("statistically_significant") else "no significant difference")
+        mark = (
+            "significant"
+            if d.get("significant")
+            else ("real, too small to matter" if d.get("statistically_significant") else "no significant difference")
+        )
         lines.append(f"    {k:<20}{d['mean']:>+12.4g}  [{d['ci95_low']:+.4g}, {d['ci95_high']:+.4g}]  {mark}")
     return lines
 
@@ -661,8 +810,13 @@ def _deltas_text(title: str, deltas: dict) -> list[str]:
 @click.option("--replications", type=click.IntRange(min=2), help="Default: the base scenario's.")
 @click.option("--workers", type=click.IntRange(min=1))
 @click.option("--scheduler", help="Dask scheduler address (tcp://host:8786) to run on a cluster.")
-@click.option("--min-effect", type=click.FloatRange(0, 1), default=0.02, show_default=True,
-              help="Smallest effect that matters, as a share of the base value.")
+@click.option(
+    "--min-effect",
+    type=click.FloatRange(0, 1),
+    default=0.02,
+    show_default=True,
+    help="Smallest effect that matters, as a share of the base value.",
+)
 @click.option("--json", "as_json", is_flag=True)
 def compare(base, variants, replications, workers, scheduler, min_effect, as_json):
     """Compare what-if scenarios with the base: same customers, paired differences, 95% CIs.
@@ -695,8 +849,11 @@ def compare(base, variants, replications, workers, scheduler, min_effect, as_jso
     if notice:
         click.echo(notice)
     for name, deltas in result.deltas.items():
-        click.echo("\n".join(_deltas_text(f"{name} vs {b.name} (variant - base, mean and 95% CI; "
-                                          f"{result.pairing[name]}):", deltas)))
+        click.echo(
+            "\n".join(
+                _deltas_text(f"{name} vs {b.name} (variant - base, mean and 95% CI; {result.pairing[name]}):", deltas)
+            )
+        )
     for v in result.verdicts():
         click.echo(f"- {v}")
 
@@ -733,21 +890,34 @@ def data_value_cmd(scenario, replications, workers, scheduler, min_effect, no_de
         click.echo(notice, err=True)
     result = data_value(sc, replications, workers, scheduler, not no_design_out, progress=_step, min_effect=min_effect)
     if as_json:
-        click.echo(json.dumps({**result.to_json_dict(),
-                               "baseline_fit": {"reproduces_log": bool(sc.fit.get("reproduces")) if sc.fit else None,
-                                                "warning": notice}}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    **result.to_json_dict(),
+                    "baseline_fit": {
+                        "reproduces_log": bool(sc.fit.get("reproduces")) if sc.fit else None,
+                        "warning": notice,
+                    },
+                },
+                indent=2,
+            )
+        )
         return
     if notice:
         click.echo(notice)
-    click.echo(f"{result.scenario}: {result.replications} replications, common random numbers; ranked by agent hours saved")
+    click.echo(
+        f"{result.scenario}: {result.replications} replications, common random numbers; ranked by agent hours saved"
+    )
     from flowkit.sim.experiment import verdict
 
     for f in result.fields:
         click.echo(f"  field {f['field']:<22} touches {f['share_of_demand']:>5.1%} of demand: {verdict(f)}")
     for f in result.design_out:
         a = f["deltas"]["agent_hours"]
-        click.echo(f"  design out {f['failure_type']:<17} frees {-a['mean']:.1f} agent hours "
-                   f"[{-a['ci95_high']:.1f}, {-a['ci95_low']:.1f}]")
+        click.echo(
+            f"  design out {f['failure_type']:<17} frees {-a['mean']:.1f} agent hours "
+            f"[{-a['ci95_high']:.1f}, {-a['ci95_low']:.1f}]"
+        )
 
 
 @main.command()
@@ -816,8 +986,13 @@ def demo(out):
     classified = classify(stitched.contacts).contacts
     write_table(classified, out / "contacts.parquet")
     section = _simulate_for_report(classified, out)
-    report = build_report(classified, out, title="Vistula Connect: demand and flow (bundled samples)", progress=_step,
-                          extra_sections=[section])
+    report = build_report(
+        classified,
+        out,
+        title="Vistula Connect: demand and flow (bundled samples)",
+        progress=_step,
+        extra_sections=[section],
+    )
     click.echo(cases_text(stitched.cases))
     for sentence in report.sentences:
         click.echo(f"- {sentence}")
@@ -835,8 +1010,13 @@ def _simulate_for_report(classified, out: Path, replications: int = 4) -> dict:
     _step("calibrating a baseline scenario from the log")
     # a channel whose handling the log never times (the samples' web forms) cannot be simulated:
     # it is left out, and the report says so, rather than given another channel's handle times
-    cal = calibrate(classified, name="baseline", replications=replications, horizon_hours=14 * 24,
-                    leave_out=tuple(untimed_channels(classified)))
+    cal = calibrate(
+        classified,
+        name="baseline",
+        replications=replications,
+        horizon_hours=14 * 24,
+        leave_out=tuple(untimed_channels(classified)),
+    )
     save(cal, out / "scenario.yaml")
     _step("checking the baseline against the log")
     fit = model_fit(without_left_out(classified, cal), cal.scenario, replications=replications)

@@ -4,7 +4,7 @@ Callers that must tell errors apart catch the subclass; everyone else catches
 :class:`FlowkitError`. Messages name the file, row, column or key, and the fix.
 """
 
-__all__ = ["FlowkitError", "MappingError", "SchemaError", "IngestError", "ScenarioError"]
+__all__ = ["FlowkitError", "IngestError", "MappingError", "ScenarioError", "SchemaError"]
 
 
 class FlowkitError(Exception):

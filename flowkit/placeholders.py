@@ -14,25 +14,76 @@ import re
 
 import pandas as pd
 
-__all__ = ["PLACEHOLDER_WORDS", "NO_AGENT_WORDS", "find_placeholders", "blank_placeholders", "blank_no_agent",
-           "describe"]
+__all__ = [
+    "NO_AGENT_WORDS",
+    "PLACEHOLDER_WORDS",
+    "blank_no_agent",
+    "blank_placeholders",
+    "describe",
+    "find_placeholders",
+]
 
 #: ids that mean "nobody in particular" in the exports we meet (compared lower-case, trimmed)
-PLACEHOLDER_WORDS = frozenset({
-    "-1", "unknown", "unk", "n/a", "na", "none", "null", "nil", "-", "--", "?", "x", "xxx", "anonymous", "anon",
-    "not identified", "unidentified", "guest", "default", "test", "brak", "nieznany", "anonim", "неизвестно",
-    "неизвестный", "аноним", "нет",
-})
+PLACEHOLDER_WORDS = frozenset(
+    {
+        "-1",
+        "unknown",
+        "unk",
+        "n/a",
+        "na",
+        "none",
+        "null",
+        "nil",
+        "-",
+        "--",
+        "?",
+        "x",
+        "xxx",
+        "anonymous",
+        "anon",
+        "not identified",
+        "unidentified",
+        "guest",
+        "default",
+        "test",
+        "brak",
+        "nieznany",
+        "anonim",
+        "неизвестно",
+        "неизвестный",
+        "аноним",
+        "нет",
+    }
+)
 _ZEROS = re.compile(r"^0+$")
 
 #: agent ids that mean "nobody handled it" (the Technion log's NO_SERVER on unserved calls): counted
 #: as an agent they would staff the model with a ghost who answers every abandoned call
-NO_AGENT_WORDS = frozenset({"no_server", "noserver", "no server", "no_agent", "noagent", "no agent", "none", "nobody",
-                            "unassigned", "not assigned", "n/a", "-", "?", "unknown", "brak", "нет"})
+NO_AGENT_WORDS = frozenset(
+    {
+        "no_server",
+        "noserver",
+        "no server",
+        "no_agent",
+        "noagent",
+        "no agent",
+        "none",
+        "nobody",
+        "unassigned",
+        "not assigned",
+        "n/a",
+        "-",
+        "?",
+        "unknown",
+        "brak",
+        "нет",
+    }
+)
 
 
-def find_placeholders(ids: pd.Series, min_rows: int = 20, min_share: float = 0.05,
-                      dominance: float = 5.0) -> dict[str, int]:
+def find_placeholders(
+    ids: pd.Series, min_rows: int = 20, min_share: float = 0.05, dominance: float = 5.0
+) -> dict[str, int]:
     """Placeholder ids in ``ids`` and how many rows carry each.
 
     A placeholder is a word that means "unknown" (0, 00, -1, unknown, n/a, ...), or one id on
@@ -66,10 +117,13 @@ def blank_placeholders(ids: pd.Series, **kwargs) -> tuple[pd.Series, dict[str, i
 
 def describe(found: dict[str, int], total: int) -> str:
     """One sentence for the ledger and the report."""
-    parts = ", ".join(f"{k!r} on {v:,} rows ({v / max(total, 1):.0%})" for k, v in
-                      sorted(found.items(), key=lambda kv: -kv[1]))
-    return (f"placeholder customer id {parts}: not a customer but 'not identified'; emptied, so these "
-            "contacts count in volumes and waits but not in repeat, case or churn analysis")
+    parts = ", ".join(
+        f"{k!r} on {v:,} rows ({v / max(total, 1):.0%})" for k, v in sorted(found.items(), key=lambda kv: -kv[1])
+    )
+    return (
+        f"placeholder customer id {parts}: not a customer but 'not identified'; emptied, so these "
+        "contacts count in volumes and waits but not in repeat, case or churn analysis"
+    )
 
 
 def blank_no_agent(agents: pd.Series) -> tuple[pd.Series, dict[str, int]]:

@@ -13,15 +13,15 @@ from flowkit.errors import SchemaError
 
 __all__ = [
     "CHANNELS",
-    "HANDLING",
+    "CLASSIFICATION_COLUMNS",
+    "COLUMNS",
     "DEMAND",
     "FAILURE_TYPES",
-    "COLUMNS",
-    "CLASSIFICATION_COLUMNS",
+    "HANDLING",
     "REQUIRED",
     "STRING",
-    "empty",
     "conform",
+    "empty",
     "problems",
     "validate",
 ]
@@ -93,7 +93,7 @@ def conform(df: pd.DataFrame) -> pd.DataFrame:
         else:
             out[name] = pd.Series(pd.array([None] * n, dtype=dtype) if n else [], dtype=dtype, index=df.index)
     result = pd.DataFrame(out, index=df.index)
-    result.attrs = dict(df.attrs)   # e.g. the UTC offsets ingest found: the table's local zone travels with it
+    result.attrs = dict(df.attrs)  # e.g. the UTC offsets ingest found: the table's local zone travels with it
     extras = [c for c in df.columns if c not in COLUMNS]
     for name in extras:
         dtype = CLASSIFICATION_COLUMNS.get(name)
@@ -127,7 +127,9 @@ def problems(df: pd.DataFrame) -> list[str]:
             found.append(f"column {name!r} has dtype {col.dtype}, the contract says {dtype}")
             continue
         if isinstance(dtype, pd.CategoricalDtype) and list(col.cat.categories) != list(dtype.categories):
-            found.append(f"column {name!r} has categories {list(col.cat.categories)}, expected {list(dtype.categories)}")
+            found.append(
+                f"column {name!r} has categories {list(col.cat.categories)}, expected {list(dtype.categories)}"
+            )
     for name in REQUIRED:
         if name in df.columns:
             n_null = int(df[name].isna().sum())
@@ -144,7 +146,9 @@ def problems(df: pd.DataFrame) -> list[str]:
             neg = df[name] < 0
             neg = neg.fillna(False).astype(bool)
             if neg.any():
-                found.append(f"column {name!r} has {int(neg.sum())} negative durations (first: {_first_labels(df, neg)})")
+                found.append(
+                    f"column {name!r} has {int(neg.sum())} negative durations (first: {_first_labels(df, neg)})"
+                )
     return found
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 from flowkit import schema
 from flowkit.errors import FlowkitError
 
-__all__ = ["write_table", "read_contacts", "quarantine_path", "repairs_path", "load_any", "load_with_ledger"]
+__all__ = ["load_any", "load_with_ledger", "quarantine_path", "read_contacts", "repairs_path", "write_table"]
 
 
 def write_table(df: pd.DataFrame, path: str | Path) -> Path:

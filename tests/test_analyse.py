@@ -4,13 +4,26 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from flowkit import analyse as A, schema
+from flowkit import analyse as A
+from flowkit import schema
 from flowkit.cases import summarise_cases
 
 
 def log(rows):
-    cols = ["contact_id", "received_at", "channel", "customer_id", "case_id", "demand", "demand_type", "failure_type",
-            "resolved", "handle_s", "abandoned", "closed_at"]
+    cols = [
+        "contact_id",
+        "received_at",
+        "channel",
+        "customer_id",
+        "case_id",
+        "demand",
+        "demand_type",
+        "failure_type",
+        "resolved",
+        "handle_s",
+        "abandoned",
+        "closed_at",
+    ]
     df = pd.DataFrame(rows, columns=cols)
     df["received_at"] = pd.to_datetime(df["received_at"])
     df["closed_at"] = pd.to_datetime(df["closed_at"])
@@ -24,7 +37,20 @@ ROWS = [
     # case A: phone order, not resolved, chased by e-mail, then by phone, closed on 5 Jan 12:00
     ("1", "2026-01-05 09:00", "phone", "A", "A", "value", "order", None, False, 600.0, False, None),
     ("2", "2026-01-06 09:00", "email", "A", "A", "failure", "chasing", "progress_chasing", False, 300.0, None, None),
-    ("3", "2026-01-07 09:00", "phone", "A", "A", "failure", "chasing", "progress_chasing", True, 300.0, False, "2026-01-08 09:00"),
+    (
+        "3",
+        "2026-01-07 09:00",
+        "phone",
+        "A",
+        "A",
+        "failure",
+        "chasing",
+        "progress_chasing",
+        True,
+        300.0,
+        False,
+        "2026-01-08 09:00",
+    ),
     # case B: web payment resolved at once
     ("4", "2026-01-05 10:00", "web", "B", "B", "value", "payment", None, True, 120.0, None, None),
     # case C: phone fault resolved, then a complaint on contact 2
@@ -41,7 +67,7 @@ def test_failure_share_overall_and_by_channel():
     assert (t["contacts"], t["value"], t["failure"], t["unknown"]) == (7, 3, 3, 1)
     assert t["failure_share"] == pytest.approx(3 / 6)
     ch = A.failure_share(c, "channel")
-    assert ch.loc["phone", "failure_share"] == pytest.approx(2 / 4)      # 1,3,5,6 classified; 3 and 6 failure
+    assert ch.loc["phone", "failure_share"] == pytest.approx(2 / 4)  # 1,3,5,6 classified; 3 and 6 failure
     assert ch.loc["email", "failure_share"] == 1.0 and ch.loc["web", "failure_share"] == 0.0
 
 
@@ -59,7 +85,10 @@ def test_pareto_and_links():
 def test_end_to_end_one_stop_and_contacts_per_case():
     c = log(ROWS)
     cases = summarise_cases(c).set_index("case_id")
-    assert cases.loc["A", "end_to_end_s"] == (pd.Timestamp("2026-01-08 09:00") - pd.Timestamp("2026-01-05 09:00")).total_seconds()
+    assert (
+        cases.loc["A", "end_to_end_s"]
+        == (pd.Timestamp("2026-01-08 09:00") - pd.Timestamp("2026-01-05 09:00")).total_seconds()
+    )
     # the log records closing times and only A has one: B, C and D are open, running to the log's end (13 Jan 10:00)
     assert cases["open"].tolist() == [False, True, True, True]
     assert cases.loc["C", "end_to_end_s"] == 86400 and cases.loc["B", "end_to_end_s"] == 8 * 86400
@@ -67,7 +96,7 @@ def test_end_to_end_one_stop_and_contacts_per_case():
     # Kaplan-Meier by hand: the one closing (A, 3 days) happens with A and B at risk -> S(3) = 1/2
     assert pct["p50"] == 3 and np.isinf(pct["p80"]) and pct["open"] == 3 and np.isnan(pct["mean"])
     no_closing = summarise_cases(c.assign(closed_at=pd.NaT)).set_index("case_id")
-    assert no_closing["open"].isna().all() and no_closing.loc["C", "end_to_end_s"] == 6 * 3600   # to the last contact
+    assert no_closing["open"].isna().all() and no_closing.loc["C", "end_to_end_s"] == 6 * 3600  # to the last contact
     pct, _ = A.end_to_end(no_closing.reset_index())
     assert pct["p50"] == pytest.approx(np.median([3, 0.25, 0, 0]))
     os_ = A.one_stop(c)
@@ -98,11 +127,11 @@ def test_xmr_limits_by_hand():
     assert chart.mean == pytest.approx(87 / 6)
     assert chart.mr_bar == pytest.approx(mr_bar)
     assert chart.upper == pytest.approx(87 / 6 + 2.66 * mr_bar)
-    assert chart.lower == 0.0                                    # 14.5 - 2.66*6.8 < 0: floored
+    assert chart.lower == 0.0  # 14.5 - 2.66*6.8 < 0: floored
     assert chart.mr_upper == pytest.approx(3.268 * mr_bar)
     steady = A.xmr(pd.Series([10, 11, 10, 11, 10, 11, 10, 40]))
     assert steady.signals.tolist() == [False] * 7 + [True]
-    assert steady.predictable is None and "too few points" in steady.verdict      # 8 points: no verdict
+    assert steady.predictable is None and "too few points" in steady.verdict  # 8 points: no verdict
     longer = A.xmr(pd.Series([10, 11] * 12 + [40]))
     assert longer.predictable is False and longer.verdict.startswith("signals outside the limits (1 of 25")
     assert A.xmr(pd.Series([10, 11] * 10)).predictable is True
@@ -111,8 +140,10 @@ def test_xmr_limits_by_hand():
 
 
 def test_weekly_by_type_drops_partial_weeks():
-    rows = [(str(i), f"2026-01-{d:02d} 10:00", "phone", "X", str(i), "value", "order", None, True, 60.0, False, None)
-            for i, d in enumerate([7, 12, 13, 19, 20, 26, 27, 28])]   # Wed 7 Jan starts mid-week
+    rows = [
+        (str(i), f"2026-01-{d:02d} 10:00", "phone", "X", str(i), "value", "order", None, True, 60.0, False, None)
+        for i, d in enumerate([7, 12, 13, 19, 20, 26, 27, 28])
+    ]  # Wed 7 Jan starts mid-week
     weekly = A.weekly_by_type(log(rows))
     assert list(weekly.index) == [pd.Timestamp("2026-01-12"), pd.Timestamp("2026-01-19")]
     assert weekly["order"].tolist() == [2, 2]
@@ -122,16 +153,26 @@ def test_data_use_effects_find_a_planted_difference():
     rng = np.random.default_rng(0)
     n = 400
     used = rng.random(n) < 0.5
-    df = pd.DataFrame({
-        "contact_id": [str(i) for i in range(n)], "received_at": pd.Timestamp("2026-01-05"), "channel": "phone",
-        "source": "x", "demand": "value", "demand_type": "fault", "agent_id": "a",
-        "handle_s": np.where(used, rng.normal(200, 20, n), rng.normal(300, 20, n)),
-        "resolved": np.where(used, rng.random(n) < 0.9, rng.random(n) < 0.6),
-        "data_used": np.where(used, "equipment_config;account", "account"),
-    })
+    df = pd.DataFrame(
+        {
+            "contact_id": [str(i) for i in range(n)],
+            "received_at": pd.Timestamp("2026-01-05"),
+            "channel": "phone",
+            "source": "x",
+            "demand": "value",
+            "demand_type": "fault",
+            "agent_id": "a",
+            "handle_s": np.where(used, rng.normal(200, 20, n), rng.normal(300, 20, n)),
+            "resolved": np.where(used, rng.random(n) < 0.9, rng.random(n) < 0.6),
+            "data_used": np.where(used, "equipment_config;account", "account"),
+        }
+    )
     eff = A.field_effects(schema.conform(df)).set_index(["demand_type", "field"]).loc[("fault", "equipment_config")]
     assert eff["handle_diff_high"] < -80 and eff["handle_diff_low"] > -120
-    assert eff["resolved_diff_low"] > 0.05 and eff["resolved_diff_low"] <= eff["resolved_diff"] <= eff["resolved_diff_high"]
+    assert (
+        eff["resolved_diff_low"] > 0.05
+        and eff["resolved_diff_low"] <= eff["resolved_diff"] <= eff["resolved_diff_high"]
+    )
     usage = A.field_usage(schema.conform(df)).set_index("field")
     assert usage.loc["account", "share_of_recorded"] == 1.0
 
@@ -141,15 +182,24 @@ def test_end_to_end_with_open_cases_recovers_a_planted_median():
     rng = np.random.default_rng(11)
     n = 3000
     start = pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.uniform(0, 60, n), unit="D")
-    days = rng.exponential(10 / np.log(2), n)           # true median 10 days, p90 = 10*log(10)/log(2) = 33.2
+    days = rng.exponential(10 / np.log(2), n)  # true median 10 days, p90 = 10*log(10)/log(2) = 33.2
     log_end = pd.Timestamp("2026-03-05")
     closed = start + pd.to_timedelta(days, unit="D")
     is_open = closed > log_end
-    df = schema.conform(pd.DataFrame({
-        "contact_id": [f"c{i}" for i in range(n)], "received_at": start, "channel": "web", "source": "x",
-        "case_id": [f"k{i}" for i in range(n)], "closed_at": pd.Series(closed).where(~is_open)}))
+    df = schema.conform(
+        pd.DataFrame(
+            {
+                "contact_id": [f"c{i}" for i in range(n)],
+                "received_at": start,
+                "channel": "web",
+                "source": "x",
+                "case_id": [f"k{i}" for i in range(n)],
+                "closed_at": pd.Series(closed).where(~is_open),
+            }
+        )
+    )
     cases = summarise_cases(df)
-    assert cases["open"].sum() == is_open.sum() > 400                  # many still open: the trap is real
+    assert cases["open"].sum() == is_open.sum() > 400  # many still open: the trap is real
     pct, chart = A.end_to_end(cases)
     assert pct["open"] == is_open.sum()
     assert pct["p50"] == pytest.approx(10, rel=0.08)
@@ -157,22 +207,37 @@ def test_end_to_end_with_open_cases_recovers_a_planted_median():
     # what the old reading gave: open cases as finished at the log's end (or at zero days) is far off
     naive = (cases["end_to_end_s"] / 86400).quantile(0.9)
     assert naive < 0.85 * 10 * np.log(10) / np.log(2)
-    assert len(chart.values) == n - is_open.sum()                      # the capability chart shows finished cases
+    assert len(chart.values) == n - is_open.sum()  # the capability chart shows finished cases
 
 
 def test_phone_service_over_offered_calls_by_hand():
-    rows = pd.DataFrame({
-        "contact_id": list("abcdefgh"), "channel": ["phone"] * 7 + ["email"],
-        "received_at": pd.to_datetime(["2026-01-05 09:10", "2026-01-05 09:20", "2026-01-05 09:40", "2026-01-05 10:05",
-                                       "2026-01-06 10:30", "2026-01-06 10:45", "2026-01-06 11:00", "2026-01-05 09:00"]),
-        #          answered fast, answered slow, abandoned in queue, hung up in IVR, answered 0 s, no outcome, no wait
-        "wait_s": [5.0, 60.0, 100.0, 0.0, 0.0, 30.0, None, 999.0],
-        "abandoned": [False, False, True, True, False, None, False, None], "source": "x"})
+    rows = pd.DataFrame(
+        {
+            "contact_id": list("abcdefgh"),
+            "channel": ["phone"] * 7 + ["email"],
+            "received_at": pd.to_datetime(
+                [
+                    "2026-01-05 09:10",
+                    "2026-01-05 09:20",
+                    "2026-01-05 09:40",
+                    "2026-01-05 10:05",
+                    "2026-01-06 10:30",
+                    "2026-01-06 10:45",
+                    "2026-01-06 11:00",
+                    "2026-01-05 09:00",
+                ]
+            ),
+            #          answered fast, answered slow, abandoned in queue, hung up in IVR, answered 0 s, no outcome, no wait
+            "wait_s": [5.0, 60.0, 100.0, 0.0, 0.0, 30.0, None, 999.0],
+            "abandoned": [False, False, True, True, False, None, False, None],
+            "source": "x",
+        }
+    )
     s = A.phone_service(schema.conform(rows))
     assert s["offered"] == 7 and s["abandoned"] == 2 and s["abandoned_before_queue"] == 1
-    assert s["abandon_rate"] == pytest.approx(2 / 6)                   # the row with no outcome is left out
+    assert s["abandon_rate"] == pytest.approx(2 / 6)  # the row with no outcome is left out
     assert s["mean_wait_s"] == pytest.approx((5 + 60 + 100 + 0 + 0 + 30) / 6)
-    assert s["service_level"] == pytest.approx(2 / 5)                  # a and e within 20 s, of rows with both
+    assert s["service_level"] == pytest.approx(2 / 5)  # a and e within 20 s, of rows with both
     by_hour = A.phone_profile(schema.conform(rows), "hour")
     assert by_hour["offered"].to_dict() == {9: 3, 10: 3, 11: 1}
     assert by_hour.loc[9, "abandon_rate"] == pytest.approx(1 / 3)
@@ -182,9 +247,11 @@ def test_phone_service_over_offered_calls_by_hand():
 
 
 def test_contacts_without_a_customer_stay_out_of_one_stop_and_nth_contact():
-    anonymous = [(f"z{i}", "2026-01-06 12:00", "phone", None, f"Z{i}", "value", "order", None, True, 60.0, i % 2 == 0, None)
-                 for i in range(10)]
+    anonymous = [
+        (f"z{i}", "2026-01-06 12:00", "phone", None, f"Z{i}", "value", "order", None, True, 60.0, i % 2 == 0, None)
+        for i in range(10)
+    ]
     c = log(ROWS + anonymous)
-    assert A.one_stop(c) == A.one_stop(log(ROWS))            # ten "perfect" anonymous calls change nothing
+    assert A.one_stop(c) == A.one_stop(log(ROWS))  # ten "perfect" anonymous calls change nothing
     pd.testing.assert_frame_equal(A.nth_contact_effect(c), A.nth_contact_effect(log(ROWS)))
-    assert A.phone_service(c)["offered"] == 5 + 10           # but they are calls offered all the same
+    assert A.phone_service(c)["offered"] == 5 + 10  # but they are calls offered all the same

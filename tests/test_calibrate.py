@@ -49,7 +49,7 @@ def test_the_bundled_sample_is_the_generators_output():
 def test_ingest_keeps_every_call_with_the_composite_key(fitted):
     rows, log, _, _ = fitted
     real = rows[rows["outcome"] != "PHANTOM"]
-    assert rows["call_id"].duplicated().any()            # call_id alone is not unique
+    assert rows["call_id"].duplicated().any()  # call_id alone is not unique
     assert len(log) == len(real) and log["contact_id"].is_unique
 
 
@@ -59,9 +59,11 @@ def test_baseline_reproduces_the_generators_volume_wait_and_abandonment(fitted):
     sim = fit.simulation.log
     sim_phone = sim[sim["channel"].astype(str).eq("phone")]
     days = fit.simulation.scenario.horizon_hours / 24 * len(fit.simulation.per_replication)
-    got = {"calls_per_day": len(sim_phone) / days,
-           "abandon_rate": float(sim_phone["abandoned"].fillna(False).astype(bool).mean()),
-           "mean_wait_s": float(sim_phone["wait_s"].astype(float).fillna(0).mean())}
+    got = {
+        "calls_per_day": len(sim_phone) / days,
+        "abandon_rate": float(sim_phone["abandoned"].fillna(False).astype(bool).mean()),
+        "mean_wait_s": float(sim_phone["wait_s"].astype(float).fillna(0).mean()),
+    }
     for k in truth:
         assert got[k] == pytest.approx(truth[k], rel=0.10), (k, got, truth)
     assert fit.trustworthy and "reproduces its own log" in fit.sentences[0]
@@ -78,16 +80,18 @@ def test_calibration_measures_what_was_planted(fitted):
         median = float(np.median(sc.patience.values))
     else:
         assert sc.patience.kind == "lognormal"
-        median = sc.patience.mean_s * np.exp(-np.log1p(sc.patience.cv ** 2) / 2)
+        median = sc.patience.mean_s * np.exp(-np.log1p(sc.patience.cv**2) / 2)
     assert median == pytest.approx(t.patience_median_s, rel=0.2)
     # after-call work the log does not show (20 s planted), found from gaps while callers waited
     assert cal.log_figures["after_call_work_s"] == pytest.approx(t.wrap_mean_s, abs=7)
     streams = {s.type: s for s in sc.demand}
-    wrap = cal.log_figures["after_call_work_s"]        # handle = the log's service time + after-call work
+    wrap = cal.log_figures["after_call_work_s"]  # handle = the log's service time + after-call work
     assert streams["PS"].handle.mean_s - wrap == pytest.approx(190, rel=0.1)
     assert streams["NE"].handle.mean_s - wrap == pytest.approx(280, rel=0.15)
     # 7 agents planted 10:00-15:00 on weekdays, one in three on a staggered 30-minute break
-    tue_noon = [sh.count for team in sc.agents for sh in team.shifts if 1 in sh.days and sh.start_s <= 11 * 3600 < sh.end_s]
+    tue_noon = [
+        sh.count for team in sc.agents for sh in team.shifts if 1 in sh.days and sh.start_s <= 11 * 3600 < sh.end_s
+    ]
     assert tue_noon and 5 <= tue_noon[0] <= 7
     # the line is closed at night and on Saturday; the closed-line return is a stated parameter, 0
     assert sc.open_hours["phone"].is_open(1 * 86400 + 11 * 3600) and not sc.open_hours["phone"].is_open(3 * 3600)
@@ -122,21 +126,33 @@ def test_recontact_is_measured_once_on_identified_customers(tmp_path):
         unresolved = ident and rng.random() < 0.4
         rows.append({"received_at": t, "customer_id": cust, "resolved": not unresolved, "agent": f"A{i % 8}"})
         if unresolved:
-            rows.append({"received_at": t + pd.Timedelta(days=float(rng.uniform(1, 3))), "customer_id": cust,
-                         "resolved": True, "agent": f"A{i % 8}"})
+            rows.append(
+                {
+                    "received_at": t + pd.Timedelta(days=float(rng.uniform(1, 3))),
+                    "customer_id": cust,
+                    "resolved": True,
+                    "agent": f"A{i % 8}",
+                }
+            )
     df = pd.DataFrame(rows)
-    df = df.assign(contact_id=[f"K{i}" for i in range(len(df))], channel="phone", wait_s=0.0,
-                   handle_s=rng.exponential(200, len(df)).round(), abandoned=False, agent_id=df["agent"],
-                   reason_code="X").drop(columns="agent")
+    df = df.assign(
+        contact_id=[f"K{i}" for i in range(len(df))],
+        channel="phone",
+        wait_s=0.0,
+        handle_s=rng.exponential(200, len(df)).round(),
+        abandoned=False,
+        agent_id=df["agent"],
+        reason_code="X",
+    ).drop(columns="agent")
     cal = calibrate(df, window="7D")
     rc = cal.scenario.recontact
-    assert rc is not None and rc.p == pytest.approx(1.0, abs=0.03)        # every planted unresolved came back
+    assert rc is not None and rc.p == pytest.approx(1.0, abs=0.03)  # every planted unresolved came back
     s = cal.scenario.demand[0]
     assert s.resolve_p == pytest.approx(1 - df["resolved"].eq(False).mean(), abs=0.01)
-    repeats = (~df["resolved"]).sum()          # each unresolved first call had exactly one repeat
+    repeats = (~df["resolved"]).sum()  # each unresolved first call had exactly one repeat
     days = pd.date_range(df["received_at"].min().normalize(), df["received_at"].max().normalize())
     n_weekday = np.bincount(days.day_of_week, minlength=7)
-    outside = sum(sum(s.by_weekday[d]) * 0.5 * n_weekday[d] for d in range(7))     # half-hour slots, rates per hour
+    outside = sum(sum(s.by_weekday[d]) * 0.5 * n_weekday[d] for d in range(7))  # half-hour slots, rates per hour
     assert outside == pytest.approx(len(df) - repeats, rel=0.05)
     # placeholder 0 is not one customer: its calls are not counted as 60% repeats
     assert cal.log_figures["repeat_share"] < 0.2
@@ -154,8 +170,9 @@ def test_a_channel_the_log_does_not_time_is_left_out_by_choice_and_said(fitted):
     from flowkit.sim.calibrate import untimed_channels, without_left_out
 
     _, log, _, _ = fitted
-    forms = log.sample(300, random_state=1).assign(channel="web", handle_s=float("nan"), wait_s=float("nan"),
-                                                   abandoned=pd.NA, agent_id=None)
+    forms = log.sample(300, random_state=1).assign(
+        channel="web", handle_s=float("nan"), wait_s=float("nan"), abandoned=pd.NA, agent_id=None
+    )
     forms["contact_id"] = "W" + forms["contact_id"].astype(str)
     both = pd.concat([log, forms], ignore_index=True)
     with pytest.raises(FlowkitError, match="--leave-out web"):
@@ -208,8 +225,8 @@ def test_the_real_bank_log_keeps_every_call_and_calibrates(real_logs):
     log = ingest_file(real_logs / "anonymous_bank_1999_02.txt", MAPPING).contacts
     assert len(log) == n_calls == 33_066
     cal = calibrate(log, replications=2)
-    assert log["customer_id"].isna().mean() == pytest.approx(0.59, abs=0.01)   # customer 0: not identified
-    assert cal.log_figures["repeat_share"] < 0.2                             # ... so not one customer calling back
+    assert log["customer_id"].isna().mean() == pytest.approx(0.59, abs=0.01)  # customer 0: not identified
+    assert cal.log_figures["repeat_share"] < 0.2  # ... so not one customer calling back
     assert cal.scenario.ivr.exit_p > 0 and cal.scenario.patience is not None
 
 
@@ -218,13 +235,23 @@ def test_the_model_features_calibration_relies_on():
     from flowkit.sim import scenario_from_dict, simulate
 
     day = [0.0] * 48
-    day[21] = 120.0                       # 10:30-11:00 only
-    sc = scenario_from_dict({
-        "name": "m", "seed": 3, "horizon_hours": 7 * 24, "warmup_hours": 0, "replications": 2,
-        "ivr": {"exit_p": 0.2}, "open_hours": {"phone": "Mon-Sun 10:30-11:00"},
-        "agents": [{"team": "a", "channels": ["phone"], "count": 20}],
-        "demand": [{"type": "x", "channel": "phone", "profile_per_hour": day, "handle": {"dist": "fixed", "mean_s": 60}},
-                   {"type": "night", "channel": "phone", "rate_per_hour": 1.0, "handle": {"dist": "fixed", "mean_s": 60}}]})
+    day[21] = 120.0  # 10:30-11:00 only
+    sc = scenario_from_dict(
+        {
+            "name": "m",
+            "seed": 3,
+            "horizon_hours": 7 * 24,
+            "warmup_hours": 0,
+            "replications": 2,
+            "ivr": {"exit_p": 0.2},
+            "open_hours": {"phone": "Mon-Sun 10:30-11:00"},
+            "agents": [{"team": "a", "channels": ["phone"], "count": 20}],
+            "demand": [
+                {"type": "x", "channel": "phone", "profile_per_hour": day, "handle": {"dist": "fixed", "mean_s": 60}},
+                {"type": "night", "channel": "phone", "rate_per_hour": 1.0, "handle": {"dist": "fixed", "mean_s": 60}},
+            ],
+        }
+    )
     run = simulate(sc, workers=1)
     log = run.log
     x = log[log["reason_code"] == "x"]
@@ -239,8 +266,11 @@ def test_the_model_features_calibration_relies_on():
     is_closed = log["outcome"].eq("closed")
     per = run.per_replication
     assert per["phone.abandon_rate"].to_numpy() == pytest.approx(
-        log[~is_closed].groupby("replication")["abandoned"].mean().to_numpy())
-    assert per["phone.closed_share"].to_numpy() == pytest.approx(is_closed.groupby(log["replication"]).mean().to_numpy())
+        log[~is_closed].groupby("replication")["abandoned"].mean().to_numpy()
+    )
+    assert per["phone.closed_share"].to_numpy() == pytest.approx(
+        is_closed.groupby(log["replication"]).mean().to_numpy()
+    )
     assert (per["phone.abandon_rate"] < log.groupby("replication")["abandoned"].mean()).all()
 
 

@@ -144,7 +144,8 @@ def test_user_rules_come_first_and_can_disable_builtin(tmp_path):
     (tmp_path / "mine.yaml").write_text(
         "language: en\ndisable: [en.complaint]\nrules:\n"
         "  - {id: mine.meter, demand: failure, failure_type: done_wrong, demand_type: estimated bill,"
-        " patterns: ['estimated (bill|reading)']}\n")
+        " patterns: ['estimated (bill|reading)']}\n"
+    )
     user, disabled = load_rules(tmp_path / "mine.yaml")
     rules = RULES.combined(user, disabled)
     text = pd.Series(["Why did I get an estimated bill again?", "I want to complain"], dtype="string[pyarrow]")
@@ -153,12 +154,15 @@ def test_user_rules_come_first_and_can_disable_builtin(tmp_path):
     assert got["rule"].tolist()[1] != "en.complaint"
 
 
-@pytest.mark.parametrize("doc,needle", [
-    ("rules: [{id: x, demand: maybe, patterns: [a]}]", "demand must be value or failure"),
-    ("rules: [{id: x, demand: failure, failure_type: grumpy, patterns: [a]}]", "failure_type must be one of"),
-    ("rules: [{id: x, demand: value, patterns: ['(unclosed']}]", "not a valid regular expression"),
-    ("rules: [{id: x, demand: value, patterns: [a], colour: red}]", "colour: unknown key"),
-])
+@pytest.mark.parametrize(
+    "doc,needle",
+    [
+        ("rules: [{id: x, demand: maybe, patterns: [a]}]", "demand must be value or failure"),
+        ("rules: [{id: x, demand: failure, failure_type: grumpy, patterns: [a]}]", "failure_type must be one of"),
+        ("rules: [{id: x, demand: value, patterns: ['(unclosed']}]", "not a valid regular expression"),
+        ("rules: [{id: x, demand: value, patterns: [a], colour: red}]", "colour: unknown key"),
+    ],
+)
 def test_bad_rule_files_name_the_problem(tmp_path, doc, needle):
     from flowkit.classify.rules import RuleError, load_rules
 

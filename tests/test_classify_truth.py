@@ -20,8 +20,13 @@ DATA = Path(__file__).parent / "data"
 
 
 def heldout() -> pd.DataFrame:
-    return pd.concat([pd.read_csv(DATA / f"heldout_{lg}.csv", dtype=str, keep_default_na=False).assign(file=lg)
-                      for lg in ("en", "pl", "ru")], ignore_index=True)
+    return pd.concat(
+        [
+            pd.read_csv(DATA / f"heldout_{lg}.csv", dtype=str, keep_default_na=False).assign(file=lg)
+            for lg in ("en", "pl", "ru")
+        ],
+        ignore_index=True,
+    )
 
 
 def _log(rows, cols=("contact_id", "received_at", "customer_id", "text", "resolved", "reason_code")):
@@ -33,8 +38,9 @@ def _log(rows, cols=("contact_id", "received_at", "customer_id", "text", "resolv
 
 
 def test_unrecognised_text_stays_unknown_not_value():
-    out = classify(contacts_from_text(pd.Series(["Ref 77812 / K", "Category 45 | Subcategory 150", "Hello"])),
-                   use_flow=False).contacts
+    out = classify(
+        contacts_from_text(pd.Series(["Ref 77812 / K", "Category 45 | Subcategory 150", "Hello"])), use_flow=False
+    ).contacts
     assert out["demand"].eq("unknown").all()
     assert out["confidence"].eq(0).all()
 
@@ -59,33 +65,57 @@ def test_repeated_reason_code_is_failure_only_with_evidence():
     truth = pd.Series(planted)
     said = out["demand"].eq("failure").reindex(truth.index)
     assert truth.sum() > 30 and (said == truth).all()
-    assert out.loc[truth[~truth].index, "demand"].eq("unknown").all()      # no words, no evidence: cannot tell
+    assert out.loc[truth[~truth].index, "demand"].eq("unknown").all()  # no words, no evidence: cannot tell
 
 
-@pytest.mark.parametrize("text", [
-    "Noise - Residential | Loud Music/Party", "Street Condition | Pothole", "Street Light Condition | Street Light Out",
-    "Blocked Driveway | No Access", "Taxi Complaint | Driver Complaint", "Dirty Conditions | Trash",
-    "Pothole on Mill Lane, about a foot wide", "Dog barking all night at number 4",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Noise - Residential | Loud Music/Party",
+        "Street Condition | Pothole",
+        "Street Light Condition | Street Light Out",
+        "Blocked Driveway | No Access",
+        "Taxi Complaint | Driver Complaint",
+        "Dirty Conditions | Trash",
+        "Pothole on Mill Lane, about a foot wide",
+        "Dog barking all night at number 4",
+    ],
+)
 def test_reports_from_the_public_about_the_world_are_value_demand(text):
     out = classify(contacts_from_text(pd.Series([text])), use_flow=False).contacts
     assert out["demand"].iloc[0] == "value"
 
 
 def test_a_report_about_the_service_itself_is_failure_demand():
-    out = classify(contacts_from_text(pd.Series([
-        "I reported this pothole a month ago and nothing has been done",
-        "Third time reporting the same street light, still out"])), use_flow=False).contacts
+    out = classify(
+        contacts_from_text(
+            pd.Series(
+                [
+                    "I reported this pothole a month ago and nothing has been done",
+                    "Third time reporting the same street light, still out",
+                ]
+            )
+        ),
+        use_flow=False,
+    ).contacts
     assert out["demand"].eq("failure").all()
 
 
 def test_a_reopened_ticket_is_failure_demand():
-    df = _log([("1", "2026-03-02 09:00", "U1", "Category 45 | Subcategory 150", True, "Category 45"),
-               ("2", "2026-03-02 10:00", "U2", "Category 45 | Subcategory 150", True, "Category 45"),
-               ("3", "2026-03-02 11:00", "U3", "Reopened - printer jams", True, "Category 9")])
+    df = _log(
+        [
+            ("1", "2026-03-02 09:00", "U1", "Category 45 | Subcategory 150", True, "Category 45"),
+            ("2", "2026-03-02 10:00", "U2", "Category 45 | Subcategory 150", True, "Category 45"),
+            ("3", "2026-03-02 11:00", "U3", "Reopened - printer jams", True, "Category 9"),
+        ]
+    )
     df["reopen_count"] = [2, 0, 0]
     out = classify(df).contacts.set_index("contact_id")
-    assert (out.loc["1", "demand"], out.loc["1", "failure_type"], out.loc["1", "rule"]) == ("failure", "not_resolved", "reopened")
+    assert (out.loc["1", "demand"], out.loc["1", "failure_type"], out.loc["1", "rule"]) == (
+        "failure",
+        "not_resolved",
+        "reopened",
+    )
     assert out.loc["2", "demand"] == "unknown"
     assert out.loc["3", "demand"] == "failure"
 
@@ -101,7 +131,12 @@ def _classified(n_value, n_failure, n_unknown):
 def test_headline_says_what_is_known_when_more_than_30_percent_is_unknown():
     s, numbers = summary_sentences(_classified(20, 30, 50), pd.DataFrame())
     assert numbers["headline"] == "partial"
-    assert "could not be classified" in s[0] and "50 of 100" in s[0] and "no failure share" in s[0] and "of classified contacts are failure" not in s[0]
+    assert (
+        "could not be classified" in s[0]
+        and "50 of 100" in s[0]
+        and "no failure share" in s[0]
+        and "of classified contacts are failure" not in s[0]
+    )
     s, numbers = summary_sentences(_classified(40, 40, 20), pd.DataFrame())
     assert "headline" not in numbers and s[0].startswith("50% of classified contacts are failure demand")
 
@@ -109,12 +144,18 @@ def test_headline_says_what_is_known_when_more_than_30_percent_is_unknown():
 def test_rules_alone_on_the_heldout_set():
     h = heldout()
     out = classify(contacts_from_text(h["text"]), use_flow=False).contacts
-    ev = evaluate(out["demand"], h["demand"], out["failure_type"], h["failure_type"].replace("", None),
-                  language=h["file"], confidence=out["confidence"])
+    ev = evaluate(
+        out["demand"],
+        h["demand"],
+        out["failure_type"],
+        h["failure_type"].replace("", None),
+        language=h["file"],
+        confidence=out["confidence"],
+    )
     assert ev.accuracy >= 0.85, ev.per_language
     assert ev.per_language["agreement"].min() >= 0.82
     assert ev.failure_type_accuracy >= 0.85
-    assert ev.per_language["unknown"].max() <= 0.12           # unknown where there is no evidence, not everywhere
+    assert ev.per_language["unknown"].max() <= 0.12  # unknown where there is no evidence, not everywhere
 
 
 @pytest.mark.slow

@@ -14,8 +14,10 @@ def run():
     return lambda *args: runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
-@pytest.mark.parametrize("command", ["ingest", "cases", "demo", "samples make", "simulate", "theory", "effects",
-                                     "pilot design", "pilot analyse"])
+@pytest.mark.parametrize(
+    "command",
+    ["ingest", "cases", "demo", "samples make", "simulate", "theory", "effects", "pilot design", "pilot analyse"],
+)
 def test_every_command_help_has_an_example(run, command):
     result = run(*command.split(), "--help")
     assert result.exit_code == 0 and "Example:" in result.output
@@ -36,10 +38,13 @@ def test_ingest_writes_contacts_quarantine_and_a_reconciled_summary(run, tmp_pat
     assert fixed[["source", "column", "reason"]].values.tolist() == [["calls.csv:5", "wait", "negative duration"]]
 
 
-@pytest.mark.parametrize("args,needle", [
-    (["ingest", "missing.csv", "--out", "x.parquet"], "missing.csv: no such file"),
-    (["ingest", "--out", "x.parquet"], "give export files or --manifest"),
-])
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["ingest", "missing.csv", "--out", "x.parquet"], "missing.csv: no such file"),
+        (["ingest", "--out", "x.parquet"], "give export files or --manifest"),
+    ],
+)
 def test_user_errors_are_one_line_without_traceback(run, tmp_path, args, needle):
     result = CliRunner().invoke(main, args)
     assert result.exit_code != 0
@@ -49,8 +54,17 @@ def test_user_errors_are_one_line_without_traceback(run, tmp_path, args, needle)
 def test_bad_mapping_is_one_line(tmp_path):
     (tmp_path / "m.yaml").write_text("colums: {}\n")
     (tmp_path / "a.csv").write_text("date\n2026-01-01\n")
-    result = CliRunner().invoke(main, ["ingest", str(tmp_path / "a.csv"), "--mapping", str(tmp_path / "m.yaml"),
-                                       "--out", str(tmp_path / "c.parquet")])
+    result = CliRunner().invoke(
+        main,
+        [
+            "ingest",
+            str(tmp_path / "a.csv"),
+            "--mapping",
+            str(tmp_path / "m.yaml"),
+            "--out",
+            str(tmp_path / "c.parquet"),
+        ],
+    )
     assert result.exit_code == 1 and "m.yaml: colums: unknown key" in result.output
     assert len(result.output.strip().splitlines()) == 1
 
@@ -84,13 +98,30 @@ def test_simulate_json_has_the_design_contract(run, tmp_path):
 
     from tests.conftest import ROOT
 
-    result = run("simulate", ROOT / "simulations" / "mmc_check.yaml", "--replications", 3, "--workers", 1, "--json",
-                 "--out", tmp_path / "sim")
+    result = run(
+        "simulate",
+        ROOT / "simulations" / "mmc_check.yaml",
+        "--replications",
+        3,
+        "--workers",
+        1,
+        "--json",
+        "--out",
+        tmp_path / "sim",
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["scenario"] == "mmc-check" and doc["replications"] == 3
-    for kpi in ("mean_wait_s", "p_wait", "service_level", "abandon_rate", "occupancy", "contacts_offered",
-                "failure_share", "agent_hours_failure"):
+    for kpi in (
+        "mean_wait_s",
+        "p_wait",
+        "service_level",
+        "abandon_rate",
+        "occupancy",
+        "contacts_offered",
+        "failure_share",
+        "agent_hours_failure",
+    ):
         v = doc["kpis"][kpi]
         assert set(v) == {"mean", "ci95_low", "ci95_high"} and v["ci95_low"] <= v["mean"] <= v["ci95_high"]
     assert len(pd.read_csv(tmp_path / "sim" / "kpis.csv")) == 3
@@ -112,7 +143,10 @@ def test_theory_command_gives_the_reference_answers(run):
     assert "0.17413" in out and "7.836" in out and "0.88835" in out
     out = run("theory", "--rate-per-hour", 200, "--aht", 180, "--agents", 14, "--patience", 300).output
     assert "0.14526" in out and "0.013984" in out
-    assert "agents needed for 80% within 20 s: 14" in run("theory", "--rate-per-hour", 200, "--aht", 180, "--target", 0.8).output
+    assert (
+        "agents needed for 80% within 20 s: 14"
+        in run("theory", "--rate-per-hour", 200, "--aht", 180, "--target", 0.8).output
+    )
 
 
 def test_calibrate_compare_and_experiment_commands(run, tmp_path):
@@ -120,15 +154,15 @@ def test_calibrate_compare_and_experiment_commands(run, tmp_path):
 
     import yaml
 
-    from tests.test_calibrate import bank_log
     from flowkit.store import write_table
+    from tests.test_calibrate import bank_log
 
     write_table(bank_log(), tmp_path / "calls.parquet")
     out = tmp_path / "bank.yaml"
     result = run("calibrate", tmp_path / "calls.parquet", "--out", out, "--replications", 3, "--workers", 2)
     assert result.exit_code == 0, result.output
     assert "patience: " in result.output and "reproduces its own log" in result.output
-    assert "phone_mean_wait_s" in result.output and "occupancy" in result.output     # the fit, figure by figure
+    assert "phone_mean_wait_s" in result.output and "occupancy" in result.output  # the fit, figure by figure
     text = out.read_text()
     assert yaml.safe_load(text)["fit"]["reproduces"] is True
     variant = tmp_path / "more.yaml"
@@ -159,8 +193,16 @@ def test_experiment_data_value_json(run, tmp_path):
 
     from tests.conftest import ROOT
 
-    result = run("experiment", "data-value", ROOT / "simulations" / "baseline.yaml", "--replications", 3,
-                 "--workers", 2, "--json")
+    result = run(
+        "experiment",
+        "data-value",
+        ROOT / "simulations" / "baseline.yaml",
+        "--replications",
+        3,
+        "--workers",
+        2,
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["scenario"] == "baseline" and doc["replications"] == 3
@@ -179,8 +221,8 @@ def test_commands_after_ingest_explain_a_junk_file(tmp_path):
 
 @pytest.fixture(scope="module")
 def generated_contacts(tmp_path_factory):
-    from flowkit.synth import generate
     from flowkit.store import write_table
+    from flowkit.synth import generate
 
     log = generate(6000, seed=9)
     path = tmp_path_factory.mktemp("gen") / "contacts.parquet"
@@ -194,11 +236,24 @@ def test_effects_command_writes_the_table_and_json(run, tmp_path, generated_cont
     out = tmp_path / "effects.csv"
     result = run("effects", generated_contacts, "--out", out, "--json")
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.output[result.output.index("["):])
+    rows = json.loads(result.output[result.output.index("[") :])
     eff = pd.read_csv(out)
-    assert len(rows) == len(eff) and {"field", "demand_type", "outcome", "estimand", "naive", "adjusted", "ci_low",
-                                      "ci_high", "n_with", "n_without", "significant", "method",
-                                      "sensitivity", "saved"} <= set(eff.columns)
+    assert len(rows) == len(eff) and {
+        "field",
+        "demand_type",
+        "outcome",
+        "estimand",
+        "naive",
+        "adjusted",
+        "ci_low",
+        "ci_high",
+        "n_with",
+        "n_without",
+        "significant",
+        "method",
+        "sensitivity",
+        "saved",
+    } <= set(eff.columns)
     assert (eff["demand_type"] == "(all)").any()
     text = run("effects", generated_contacts, "--out", out, "--field", "contract")
     assert text.exit_code == 0 and "contract" in text.output and "observational" in text.output
@@ -211,15 +266,53 @@ def test_pilot_design_then_analyse(run, tmp_path, generated_contacts):
     import yaml
 
     out = tmp_path / "pilot"
-    result = run("pilot", "design", generated_contacts, "--field", "equipment_config", "--mde", "0.1",
-                 "--unit", "agent-day", "--seed", "3", "--start", "2027-01-04", "--out", out)
+    result = run(
+        "pilot",
+        "design",
+        generated_contacts,
+        "--field",
+        "equipment_config",
+        "--mde",
+        "0.1",
+        "--unit",
+        "agent-day",
+        "--seed",
+        "3",
+        "--start",
+        "2027-01-04",
+        "--out",
+        out,
+    )
     assert result.exit_code == 0, result.output
     plan = json.loads((out / "plan.json").read_text())
-    assert {"field", "outcome", "unit", "mde", "alpha", "power", "contacts_per_arm", "clusters_per_arm",
-            "days_needed", "design_effect"} <= set(plan)
+    assert {
+        "field",
+        "outcome",
+        "unit",
+        "mde",
+        "alpha",
+        "power",
+        "contacts_per_arm",
+        "clusters_per_arm",
+        "days_needed",
+        "design_effect",
+    } <= set(plan)
     again = tmp_path / "again"
-    run("pilot", "design", generated_contacts, "--field", "equipment_config", "--unit", "agent-day", "--seed", "3",
-        "--start", "2027-01-04", "--out", again)
+    run(
+        "pilot",
+        "design",
+        generated_contacts,
+        "--field",
+        "equipment_config",
+        "--unit",
+        "agent-day",
+        "--seed",
+        "3",
+        "--start",
+        "2027-01-04",
+        "--out",
+        again,
+    )
     assert (out / "assignment.csv").read_text() == (again / "assignment.csv").read_text()
     # a pilot log: the contacts with an arm, treatment 20% faster
     log = pd.read_parquet(generated_contacts)

@@ -16,20 +16,30 @@ LOGN = {"dist": "lognormal", "mean_s": 300, "cv": 0.8}
 
 
 def busy_centre(**changes):
-    doc = {"name": "busy", "seed": 17, "horizon_hours": 24 * 4, "warmup_hours": 48, "replications": 8,
-           "open_hours": {"phone": "Mon-Sat 08:00-20:00"}, "closed": {"return_p": 0.5, "within_hours": 4},
-           "patience": {"dist": "exponential", "mean_s": 240},
-           "redial": {"p": 0.4, "delay": {"dist": "exponential", "mean_s": 600}},
-           "agents": [{"team": "front", "count": 12, "channels": ["phone", "chat"]},
-                      {"team": "back", "count": 3, "channels": ["email"]}],
-           "handoff": {"p": 0.3, "team": "back", "handle": {"dist": "exponential", "mean_s": 500}, "resolve_p": 0.8},
-           "callback": {"p_promised": 0.5, "p_made": 0.6, "delay": {"dist": "exponential", "mean_s": 7200}},
-           "recontact": {"p": 0.6, "delay": {"dist": "exponential", "mean_s": 12 * 3600}, "as": "not_resolved"},
-           "demand": [
-               {"type": "fault", "channel": "phone", "rate_per_hour": 50, "handle": LOGN, "resolve_p": 0.65},
-               {"type": "billing", "channel": "phone", "rate_per_hour": 20, "handle": LOGN, "resolve_p": 0.8},
-               {"type": "chat", "channel": "chat", "rate_per_hour": 8, "handle": LOGN, "resolve_p": 0.9},
-               {"type": "letter", "channel": "email", "rate_per_hour": 4, "handle": LOGN, "resolve_p": 0.7}]}
+    doc = {
+        "name": "busy",
+        "seed": 17,
+        "horizon_hours": 24 * 4,
+        "warmup_hours": 48,
+        "replications": 8,
+        "open_hours": {"phone": "Mon-Sat 08:00-20:00"},
+        "closed": {"return_p": 0.5, "within_hours": 4},
+        "patience": {"dist": "exponential", "mean_s": 240},
+        "redial": {"p": 0.4, "delay": {"dist": "exponential", "mean_s": 600}},
+        "agents": [
+            {"team": "front", "count": 12, "channels": ["phone", "chat"]},
+            {"team": "back", "count": 3, "channels": ["email"]},
+        ],
+        "handoff": {"p": 0.3, "team": "back", "handle": {"dist": "exponential", "mean_s": 500}, "resolve_p": 0.8},
+        "callback": {"p_promised": 0.5, "p_made": 0.6, "delay": {"dist": "exponential", "mean_s": 7200}},
+        "recontact": {"p": 0.6, "delay": {"dist": "exponential", "mean_s": 12 * 3600}, "as": "not_resolved"},
+        "demand": [
+            {"type": "fault", "channel": "phone", "rate_per_hour": 50, "handle": LOGN, "resolve_p": 0.65},
+            {"type": "billing", "channel": "phone", "rate_per_hour": 20, "handle": LOGN, "resolve_p": 0.8},
+            {"type": "chat", "channel": "chat", "rate_per_hour": 8, "handle": LOGN, "resolve_p": 0.9},
+            {"type": "letter", "channel": "email", "rate_per_hour": 4, "handle": LOGN, "resolve_p": 0.7},
+        ],
+    }
     doc.update(changes)
     return doc
 
@@ -41,11 +51,25 @@ def _run(doc, **kw):
 def test_adding_or_reordering_streams_that_bring_no_one_changes_no_kpi_at_all():
     base = _run(busy_centre(replications=4), keep_log=False).per_replication
     doc = busy_centre(replications=4)
-    doc["demand"] = ([{"type": "never", "channel": "phone", "rate_per_hour": 0.000001,
-                       "handle": {"dist": "exponential", "mean_s": 60}}]
-                     + doc["demand"][::-1]
-                     + [{"type": "night", "channel": "email", "profile_per_hour": [0] * 24,
-                         "handle": {"dist": "fixed", "mean_s": 60}}])
+    doc["demand"] = (
+        [
+            {
+                "type": "never",
+                "channel": "phone",
+                "rate_per_hour": 0.000001,
+                "handle": {"dist": "exponential", "mean_s": 60},
+            }
+        ]
+        + doc["demand"][::-1]
+        + [
+            {
+                "type": "night",
+                "channel": "email",
+                "profile_per_hour": [0] * 24,
+                "handle": {"dist": "fixed", "mean_s": 60},
+            }
+        ]
+    )
     other = _run(doc, keep_log=False).per_replication
     assert base["contacts_offered"].min() > 3000 and base["phone.abandon_rate"].max() > 0.02
     pd.testing.assert_frame_equal(base, other[base.columns])
@@ -71,12 +95,14 @@ def test_a_one_percent_longer_handle_time_redraws_no_resolution_and_moves_hours_
     a = base.log.set_index(["replication", "contact_id"])
     b = longer.log.set_index(["replication", "contact_id"])
     both = a.index.intersection(b.index)
-    answered = both[(a.loc[both, "outcome"] == "answered").to_numpy() & (b.loc[both, "outcome"] == "answered").to_numpy()]
+    answered = both[
+        (a.loc[both, "outcome"] == "answered").to_numpy() & (b.loc[both, "outcome"] == "answered").to_numpy()
+    ]
     assert len(answered) > 0.95 * (a["outcome"] == "answered").sum()
     ra, rb = a.loc[answered, "resolved"], b.loc[answered, "resolved"]
-    done = (ra.notna() & rb.notna()).to_numpy()            # not still in service at the horizon
+    done = (ra.notna() & rb.notna()).to_numpy()  # not still in service at the horizon
     same = (ra[done].astype(bool).to_numpy() == rb[done].astype(bool).to_numpy()).mean()
-    assert same == 1.0, same                               # not one resolution re-drawn
+    assert same == 1.0, same  # not one resolution re-drawn
     ratio = b.loc[answered, "handle_s"].astype(float).to_numpy() / a.loc[answered, "handle_s"].astype(float).to_numpy()
     assert np.median(ratio) == pytest.approx(1.01, abs=1e-9)
 
@@ -107,7 +133,7 @@ def test_compare_keeps_a_variants_own_seed_and_says_it_is_not_paired():
 def calibrated_like(**changes):
     """busy_centre with what calibrate writes: half-hourly profiles, IVR exits, redials and re-contacts
     that are drawn again off a closed line and thinned by their stream's time-of-day rate."""
-    day = [0.0] * 17 + [45.0] * 6 + [30.0] * 17 + [0.0] * 8          # 08:30-20:00, a morning peak
+    day = [0.0] * 17 + [45.0] * 6 + [30.0] * 17 + [0.0] * 8  # 08:30-20:00, a morning peak
     doc = busy_centre(replications=3, horizon_hours=72, ivr={"exit_p": 0.1}, closed={"return_p": 0.0}, **changes)
     doc["demand"][0] = {"type": "fault", "channel": "phone", "profile_per_hour": day, "handle": LOGN, "resolve_p": 0.65}
     return doc
@@ -116,8 +142,14 @@ def calibrated_like(**changes):
 def test_calibration_features_draw_keyed_numbers_and_keep_returns_off_a_closed_line():
     base = _run(calibrated_like(), keep_log=True)
     doc = calibrated_like()
-    doc["demand"] = ([{"type": "never", "channel": "phone", "rate_per_hour": 0.000001,
-                       "handle": {"dist": "exponential", "mean_s": 60}}] + doc["demand"][::-1])
+    doc["demand"] = [
+        {
+            "type": "never",
+            "channel": "phone",
+            "rate_per_hour": 0.000001,
+            "handle": {"dist": "exponential", "mean_s": 60},
+        }
+    ] + doc["demand"][::-1]
     other = _run(doc, keep_log=False)
     pd.testing.assert_frame_equal(base.per_replication, other.per_replication[base.per_replication.columns])
 
@@ -140,14 +172,28 @@ def test_returns_come_back_when_the_streams_customers_call():
     """Re-contacts thinned by their stream's rate: with 10/h and 30/h in alternate half hours and a
     day-long delay (nearly flat over any hour), returns keep the 1:3 shape; unthinned they would be 1:1."""
     day = [10.0, 30.0] * 24
-    sc = scenario_from_dict({
-        "name": "thin", "seed": 5, "horizon_hours": 24 * 14, "warmup_hours": 72, "replications": 1,
-        "agents": [{"team": "chat", "count": 30, "channels": ["chat"]}],
-        "recontact": {"p": 1.0, "delay": {"dist": "exponential", "mean_s": 24 * 3600}},
-        "demand": [{"type": "x", "channel": "chat", "profile_per_hour": day, "resolve_p": 0.5,
-                    "handle": {"dist": "exponential", "mean_s": 120}}]})
+    sc = scenario_from_dict(
+        {
+            "name": "thin",
+            "seed": 5,
+            "horizon_hours": 24 * 14,
+            "warmup_hours": 72,
+            "replications": 1,
+            "agents": [{"team": "chat", "count": 30, "channels": ["chat"]}],
+            "recontact": {"p": 1.0, "delay": {"dist": "exponential", "mean_s": 24 * 3600}},
+            "demand": [
+                {
+                    "type": "x",
+                    "channel": "chat",
+                    "profile_per_hour": day,
+                    "resolve_p": 0.5,
+                    "handle": {"dist": "exponential", "mean_s": 120},
+                }
+            ],
+        }
+    )
     log = simulate(sc, workers=1).log
-    odd = (log["received_at"].dt.minute // 30 == 1)
+    odd = log["received_at"].dt.minute // 30 == 1
     back = log["attempt"] > 1
     assert back.sum() > 2000
     assert odd[~back].mean() == pytest.approx(0.75, abs=0.02)

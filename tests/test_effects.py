@@ -55,12 +55,16 @@ def test_adjusted_cis_cover_the_truth(which, ate, att):
     pooled = j[j["demand_type"] == "(all)"]
     assert len(pooled) == 2 * len(FIELD_EFFECTS)
     # 95% intervals: of 12 pooled rows 0.6 miss on average; three or more misses happen 2% of the time
-    assert (~pooled["covers"]).sum() <= 2, pooled[~pooled["covers"]][["field", "outcome", "adjusted", "ci_low", "ci_high", "truth"]]
+    assert (~pooled["covers"]).sum() <= 2, pooled[~pooled["covers"]][
+        ["field", "outcome", "adjusted", "ci_low", "ci_high", "truth"]
+    ]
     est = j[j["adjusted"].notna()]
     assert est["covers"].mean() >= 0.85, est["covers"].mean()
     # and the naive difference does not: confounding is real in this log
-    naive_cover = ((pooled["ci_low"] - pooled["adjusted"] + pooled["naive"] <= pooled["truth"])
-                   & (pooled["truth"] <= pooled["ci_high"] - pooled["adjusted"] + pooled["naive"])).mean()
+    naive_cover = (
+        (pooled["ci_low"] - pooled["adjusted"] + pooled["naive"] <= pooled["truth"])
+        & (pooled["truth"] <= pooled["ci_high"] - pooled["adjusted"] + pooled["naive"])
+    ).mean()
     assert naive_cover < 0.5
 
 

@@ -4,15 +4,20 @@ import pytest
 
 from flowkit.ingest.encoding import decode, detect_encoding
 
-POLISH = ("Data;Nr klienta;Notatka\n05.01.2026;KL-1;Klient dzwoni ponownie w sprawie zwrotu. "
-          "Źle naliczona opłata, żąda korekty, technik się nie pojawił.\n") * 3
-RUSSIAN = ("Дата\tКлиент\tТекст\n05.01.2026\tKL-1\tЗвоню уже третий раз, мастер так и не пришёл, "
-           "обещали перезвонить.\n") * 3
+POLISH = (
+    "Data;Nr klienta;Notatka\n05.01.2026;KL-1;Klient dzwoni ponownie w sprawie zwrotu. "
+    "Źle naliczona opłata, żąda korekty, technik się nie pojawił.\n"
+) * 3
+RUSSIAN = (
+    "Дата\tКлиент\tТекст\n05.01.2026\tKL-1\tЗвоню уже третий раз, мастер так и не пришёл, обещали перезвонить.\n"
+) * 3
 FRENCH = "date,texte\n05/01/2026,Le technicien n'est pas venu, très déçu. Réclamation à traiter.\n" * 3
 
 
-@pytest.mark.parametrize("text,encoding", [(POLISH, "cp1250"), (RUSSIAN, "cp1251"), (FRENCH, "latin-1"),
-                                           (POLISH, "utf-8"), (RUSSIAN, "utf-8")])
+@pytest.mark.parametrize(
+    "text,encoding",
+    [(POLISH, "cp1250"), (RUSSIAN, "cp1251"), (FRENCH, "latin-1"), (POLISH, "utf-8"), (RUSSIAN, "utf-8")],
+)
 def test_detects_the_encoding_and_decodes_the_text_exactly(text, encoding):
     data = text.encode(encoding)
     assert detect_encoding(data) == encoding
@@ -27,6 +32,6 @@ def test_bom_means_utf8_sig():
 
 
 def test_a_wrong_declared_encoding_is_reported_not_fatal():
-    data = "zażółć gęślą jaźń".encode("utf-8") + b"\x81\x98"
+    data = "zażółć gęślą jaźń".encode() + b"\x81\x98"
     text, used, replaced = decode(data, "cp1250")
     assert used == "cp1250" and replaced >= 1

@@ -11,22 +11,30 @@ HEADER = "id;date;channel;wait;text"
 
 good_row = st.builds(
     lambda i, d, h, ch, w, t: f"{i};{d:02d}.01.2026 {h:02d}:15;{ch};{w};{t}",
-    st.integers(0, 50), st.integers(1, 31), st.integers(0, 23),
+    st.integers(0, 50),
+    st.integers(1, 31),
+    st.integers(0, 23),
     st.sampled_from(["Telefon", "e-mail", "czat", "звонок", "", "Pigeon"]),
     st.sampled_from(["00:30", "12", "-5", "1:75", "", "abc", "12,5"]),
     st.text(alphabet=string.ascii_letters + "ąęłżźśćńó ", max_size=20),
 )
 junk_line = st.one_of(
     st.text(max_size=40).map(lambda t: t.replace("\r", "").replace("\n", " ")),
-    st.just(""), st.just(";;;;;;;;;"), st.just('"unterminated;quote'), st.just("1;2"),
+    st.just(""),
+    st.just(";;;;;;;;;"),
+    st.just('"unterminated;quote'),
+    st.just("1;2"),
     st.binary(max_size=30).map(lambda b: b.decode("latin-1").replace("\r", "").replace("\n", " ")),
 )
 lines = st.lists(st.one_of(good_row, junk_line), max_size=40)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(body=lines, encoding=st.sampled_from(["utf-8", "cp1250", "cp1251", "utf-8-sig"]),
-       newline=st.sampled_from(["\n", "\r\n"]))
+@given(
+    body=lines,
+    encoding=st.sampled_from(["utf-8", "cp1250", "cp1251", "utf-8-sig"]),
+    newline=st.sampled_from(["\n", "\r\n"]),
+)
 def test_any_body_reconciles_exactly(tmp_path_factory, body, encoding, newline):
     path = tmp_path_factory.mktemp("prop") / "export.csv"
     text = newline.join([HEADER, *body]) + newline
@@ -52,7 +60,7 @@ def test_random_bytes_never_raise_anything_but_a_clear_error(tmp_path_factory, d
     path.write_bytes(b"date,text\n" + data)
     try:
         r = ingest(path)
-    except FlowkitError as exc:     # e.g. the junk broke the header: a message, not a traceback
+    except FlowkitError as exc:  # e.g. the junk broke the header: a message, not a traceback
         assert "junk.csv" in str(exc)
     else:
         assert r.reconciles

@@ -24,10 +24,20 @@ def planted(seed: int = 5) -> pd.DataFrame:
     rows = []
 
     def add(text, lang, channel, demand, dtype, conf, ftype=None):
-        rows.append({"contact_id": f"C{len(rows):04d}", "customer_id": f"KL-{100000 + len(rows)}", "text": text,
-                     "language": lang, "channel": channel, "demand": demand, "demand_type": dtype,
-                     "failure_type": ftype, "rule": "model" if demand != "unknown" else "no-evidence",
-                     "confidence": conf})
+        rows.append(
+            {
+                "contact_id": f"C{len(rows):04d}",
+                "customer_id": f"KL-{100000 + len(rows)}",
+                "text": text,
+                "language": lang,
+                "channel": channel,
+                "demand": demand,
+                "demand_type": dtype,
+                "failure_type": ftype,
+                "rule": "model" if demand != "unknown" else "no-evidence",
+                "confidence": conf,
+            }
+        )
 
     for i, c in enumerate(rng.uniform(0.6, 0.99, 40)):
         add(f"please change my billing address to street {i}", "en", "phone", "value", "billing", round(c, 3))
@@ -54,7 +64,7 @@ def test_every_stratum_first_and_its_least_sure_contact_first():
     strata = set(_stratum(df[df["text"].fillna("").str.strip() != ""]))
     assert len(strata) == 5
     s = choose(df, n=len(strata), seed=0)
-    assert set(_stratum(s.rows)) == strata                       # the rare, confident Russian one included
+    assert set(_stratum(s.rows)) == strata  # the rare, confident Russian one included
     for key in strata:
         pool = df[[k == key for k in _stratum(df)]]
         picked = s.rows[[k == key for k in _stratum(s.rows)]]
@@ -85,7 +95,7 @@ def test_a_bigger_sample_takes_the_least_sure_of_each_stratum_and_each_text_once
 
 def test_the_choice_is_seeded():
     df = planted()
-    df["confidence"] = 0.8                                       # every contact tied: only the seed orders them
+    df["confidence"] = 0.8  # every contact tied: only the seed orders them
     a, b, c = choose(df, n=12, seed=1), choose(df, n=12, seed=1), choose(df, n=12, seed=2)
     pd.testing.assert_frame_equal(a.rows, b.rows)
     assert a.page_id == b.page_id
@@ -95,8 +105,14 @@ def test_the_choice_is_seeded():
 
 
 def test_raw_contacts_are_classified_first_and_unknowns_lead():
-    texts = pd.Series(["I want to open a savings account", "Still no refund, third time I am calling",
-                       "qwerty zxcv", "Where is my order? I was promised it last week"])
+    texts = pd.Series(
+        [
+            "I want to open a savings account",
+            "Still no refund, third time I am calling",
+            "qwerty zxcv",
+            "Where is my order? I was promised it last week",
+        ]
+    )
     s = choose(contacts_from_text(texts), n=4)
     assert set(s.rows.columns) >= {"demand", "confidence", "rule"}
     assert s.rows["demand"].iloc[0] == "unknown" and s.rows["text"].iloc[0] == "qwerty zxcv"
@@ -111,21 +127,33 @@ def test_page_embeds_escaped_json_and_no_personal_data():
     assert "<script>alert" not in html and "<!--" not in html.split('id="data">')[1]
     block = re.search(r'<script type="application/json" id="data">(.*?)</script>', html, re.S).group(1)
     items = json.loads(block)["items"]
-    assert HOSTILE in [i["text"] for i in items]                # exact text back after JSON.parse
+    assert HOSTILE in [i["text"] for i in items]  # exact text back after JSON.parse
     assert "innerHTML" not in html
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", html)
 
 
 # ---------------------------------------------------------------------------------------------- browser
 
-TEXTS = [HOSTILE, "I want to open a savings account", "Still no refund, third time I am calling",
-         "Where is my order? I was promised it last week", "please send me a new card, I moved house",
-         "the engineer never came, I waited all day", "the replacement doesn't fit, same as the first one",
-         "your letter has no date on it, what does it mean", "I am making a formal complaint",
-         "just wondering where things are with my claim", "cut off even though I paid",
-         "I would like to add my wife to the account", "Chcę założyć konto oszczędnościowe",
-         "Paczka nadal nie dotarła, dzwonię trzeci raz", "Хочу подключить интернет", "Жду возврат уже месяц",
-         "call me on +48 601 234 567 about a new contract", "qwerty zxcv"]
+TEXTS = [
+    HOSTILE,
+    "I want to open a savings account",
+    "Still no refund, third time I am calling",
+    "Where is my order? I was promised it last week",
+    "please send me a new card, I moved house",
+    "the engineer never came, I waited all day",
+    "the replacement doesn't fit, same as the first one",
+    "your letter has no date on it, what does it mean",
+    "I am making a formal complaint",
+    "just wondering where things are with my claim",
+    "cut off even though I paid",
+    "I would like to add my wife to the account",
+    "Chcę założyć konto oszczędnościowe",
+    "Paczka nadal nie dotarła, dzwonię trzeci raz",
+    "Хочу подключить интернет",
+    "Жду возврат уже месяц",
+    "call me on +48 601 234 567 about a new contract",
+    "qwerty zxcv",
+]
 # what is pressed on each contact, in page order; 'f3' = f then 3
 PLAN = ["v", "f1", "u", "f2", "v", "f4", "f5", "f6", "v", "f3", "v", "v", "f1", "v", "f1", "u", "v", "f4"]
 
@@ -157,7 +185,7 @@ def test_label_page_in_a_real_browser_round_trips_into_train(tmp_path):
             shown.append(page.inner_text("#text"))
             for k in keys:
                 page.keyboard.press(k)
-        page.reload()                                            # nothing lost: labels and place kept
+        page.reload()  # nothing lost: labels and place kept
         page.wait_for_load_state("load")
         assert page.inner_text("#progress") == f"{half} of {len(PLAN)} labelled"
         assert page.inner_text("#pos").startswith(f"{half + 1} /")
@@ -166,10 +194,10 @@ def test_label_page_in_a_real_browser_round_trips_into_train(tmp_path):
             for k in keys:
                 page.keyboard.press(k)
         assert page.inner_text("#progress") == f"{len(PLAN)} of {len(PLAN)} labelled"
-        page.keyboard.press("k")                                 # back one, then arrows: moving labels nothing
+        page.keyboard.press("k")  # back one, then arrows: moving labels nothing
         page.keyboard.press("ArrowLeft")
         page.keyboard.press("ArrowRight")
-        assert page.inner_text("#label") == "value"                 # the last stays put: 18th, back to the 17th (v)
+        assert page.inner_text("#label") == "value"  # the last stays put: 18th, back to the 17th (v)
         with page.expect_download() as dl:
             page.click("#download")
         csv_path = tmp_path / "labels.csv"
@@ -177,22 +205,24 @@ def test_label_page_in_a_real_browser_round_trips_into_train(tmp_path):
         browser.close()
 
     assert [u for u in requests if not u.startswith(("file:", "data:", "blob:"))] == []
-    assert dialogs == []                                         # the <script> in a verbatim never ran
-    assert shown == [i["text"] for i in items] and HOSTILE in shown   # ... it was shown as text
+    assert dialogs == []  # the <script> in a verbatim never ran
+    assert shown == [i["text"] for i in items] and HOSTILE in shown  # ... it was shown as text
 
     got = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
     assert list(got.columns) == ["contact_id", "text", "demand", "failure_type"]
-    ftypes = dict(zip("123456", ["progress_chasing", "not_done", "not_resolved", "done_wrong", "unclear",
-                                 "complaint"]))
-    want = {i["contact_id"]: ({"v": "value", "u": "unknown"}.get(k, "failure"), ftypes.get(k[1:], ""))
-            for i, k in zip(items, PLAN)}
+    ftypes = dict(zip("123456", ["progress_chasing", "not_done", "not_resolved", "done_wrong", "unclear", "complaint"]))
+    want = {
+        i["contact_id"]: ({"v": "value", "u": "unknown"}.get(k, "failure"), ftypes.get(k[1:], ""))
+        for i, k in zip(items, PLAN)
+    }
     assert {r.contact_id: (r.demand, r.failure_type) for r in got.itertuples()} == want
     assert dict(zip(got["contact_id"], got["text"])) == {i["contact_id"]: i["text"] for i in items}
     labels = read_labels(csv_path)
     assert labels["text"].tolist() == got["text"].tolist()
 
-    trained = CliRunner().invoke(main, ["classify", str(contacts), "--train", str(csv_path),
-                                        "--out", str(tmp_path / "classified.csv")])
+    trained = CliRunner().invoke(
+        main, ["classify", str(contacts), "--train", str(csv_path), "--out", str(tmp_path / "classified.csv")]
+    )
     assert trained.exit_code == 0, trained.output
     n_labelled = sum(k[0] in "vf" for k in PLAN)
     assert f"model trained on {n_labelled} labelled verbatims" in trained.output

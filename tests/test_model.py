@@ -14,9 +14,15 @@ EXP = {"dist": "exponential", "mean_s": 300}
 
 
 def scenario(**changes):
-    doc = {"name": "t", "seed": 3, "horizon_hours": 48, "warmup_hours": 1, "replications": 3,
-           "agents": [{"team": "front", "count": 4, "channels": ["phone"]}],
-           "demand": [{"type": "x", "channel": "phone", "rate_per_hour": 30, "handle": EXP}]}
+    doc = {
+        "name": "t",
+        "seed": 3,
+        "horizon_hours": 48,
+        "warmup_hours": 1,
+        "replications": 3,
+        "agents": [{"team": "front", "count": 4, "channels": ["phone"]}],
+        "demand": [{"type": "x", "channel": "phone", "rate_per_hour": 30, "handle": EXP}],
+    }
     doc.update(changes)
     return scenario_from_dict(doc)
 
@@ -44,7 +50,9 @@ def test_simulated_log_is_a_contact_table():
 
 
 def test_conservation_in_every_replication():
-    sc = scenario(patience={"dist": "exponential", "mean_s": 90}, agents=[{"team": "front", "count": 3, "channels": ["phone"]}])
+    sc = scenario(
+        patience={"dist": "exponential", "mean_s": 90}, agents=[{"team": "front", "count": 3, "channels": ["phone"]}]
+    )
     for rep in range(3):
         r = simulate_replication(sc, rep, keep_log=True)
         assert sum(r.outcomes.values()) == r.offered == len(r.rows)
@@ -64,9 +72,16 @@ def test_closed_line_loses_calls_and_nobody_is_answered_outside_hours():
 
 
 def test_agents_work_only_on_shift():
-    sc = scenario(agents=[{"team": "front", "channels": ["phone"],
-                           "shifts": [{"days": "Mon-Sun", "start": "09:00", "end": "17:00", "count": 3}]}],
-                  horizon_hours=72)
+    sc = scenario(
+        agents=[
+            {
+                "team": "front",
+                "channels": ["phone"],
+                "shifts": [{"days": "Mon-Sun", "start": "09:00", "end": "17:00", "count": 3}],
+            }
+        ],
+        horizon_hours=72,
+    )
     log = simulate(sc, replications=1, workers=1).log
     started = log.loc[log["outcome"] == "answered", "answered_at"].dt.hour
     assert started.between(9, 16).all()
@@ -74,10 +89,20 @@ def test_agents_work_only_on_shift():
 
 def test_data_field_available_cuts_handle_time_and_raises_resolution():
     fields = {"equipment_config": {"available": False, "handle_factor": 0.5, "resolve_p_add": 0.3}}
-    demand = [{"type": "fault", "channel": "phone", "rate_per_hour": 20, "handle": EXP, "resolve_p": 0.5,
-               "needs": ["equipment_config"]}]
+    demand = [
+        {
+            "type": "fault",
+            "channel": "phone",
+            "rate_per_hour": 20,
+            "handle": EXP,
+            "resolve_p": 0.5,
+            "needs": ["equipment_config"],
+        }
+    ]
     off = scenario(data_fields=fields, demand=demand, horizon_hours=200)
-    on = off.with_changes(data_fields={"equipment_config": off.data_fields["equipment_config"].__class__(True, 0.5, 0.3)})
+    on = off.with_changes(
+        data_fields={"equipment_config": off.data_fields["equipment_config"].__class__(True, 0.5, 0.3)}
+    )
     a, b = simulate(off, workers=1).log, simulate(on, workers=1).log
     assert b["handle_s"].mean() == pytest.approx(a["handle_s"].mean() * 0.5, rel=0.08)
     assert a["resolved"].mean() == pytest.approx(0.5, abs=0.03) and b["resolved"].mean() == pytest.approx(0.8, abs=0.03)
@@ -87,11 +112,21 @@ def test_data_field_available_cuts_handle_time_and_raises_resolution():
 def test_failure_loop_matches_its_closed_form():
     # each contact is unresolved with 1-r and comes back with q: returns per original = x/(1-x), x = (1-r)q
     r, q = 0.6, 0.75
-    sc = scenario(demand=[{"type": "x", "channel": "phone", "rate_per_hour": 20, "handle": {"dist": "fixed", "mean_s": 60},
-                           "resolve_p": r}],
-                  agents=[{"team": "front", "count": 10, "channels": ["phone"]}],
-                  recontact={"p": q, "delay": {"dist": "fixed", "mean_s": 600}, "as": "progress_chasing"},
-                  horizon_hours=300, replications=4)
+    sc = scenario(
+        demand=[
+            {
+                "type": "x",
+                "channel": "phone",
+                "rate_per_hour": 20,
+                "handle": {"dist": "fixed", "mean_s": 60},
+                "resolve_p": r,
+            }
+        ],
+        agents=[{"team": "front", "count": 10, "channels": ["phone"]}],
+        recontact={"p": q, "delay": {"dist": "fixed", "mean_s": 600}, "as": "progress_chasing"},
+        horizon_hours=300,
+        replications=4,
+    )
     result = simulate(sc, workers=1)
     x = (1 - r) * q
     expected = x / (1 - x) / (1 + x / (1 - x))
@@ -106,13 +141,19 @@ def test_failure_loop_matches_its_closed_form():
 
 def test_handoff_goes_to_the_back_office_and_callbacks_can_be_missed():
     sc = scenario(
-        agents=[{"team": "front", "count": 4, "channels": ["phone"]}, {"team": "back", "count": 2, "channels": ["email"]}],
-        demand=[{"type": "x", "channel": "phone", "rate_per_hour": 20, "handle": EXP, "resolve_p": 0.3},
-                {"type": "y", "channel": "email", "rate_per_hour": 1, "handle": EXP}],
+        agents=[
+            {"team": "front", "count": 4, "channels": ["phone"]},
+            {"team": "back", "count": 2, "channels": ["email"]},
+        ],
+        demand=[
+            {"type": "x", "channel": "phone", "rate_per_hour": 20, "handle": EXP, "resolve_p": 0.3},
+            {"type": "y", "channel": "email", "rate_per_hour": 1, "handle": EXP},
+        ],
         handoff={"p": 0.5, "team": "back", "handle": {"dist": "fixed", "mean_s": 100}, "resolve_p": 1.0},
         callback={"p_promised": 1.0, "p_made": 0.0, "delay": {"dist": "fixed", "mean_s": 60}},
         recontact={"p": 1.0, "delay": {"dist": "fixed", "mean_s": 3600}, "as": "not_resolved"},
-        horizon_hours=100)
+        horizon_hours=100,
+    )
     log = simulate(sc, replications=1, workers=1).log
     first = log[(log["attempt"] == 1) & (log["channel"] == "phone") & (log["resolved"] == False)]  # noqa: E712
     assert first["handling"].isin(["pass_on", "pass_back"]).all()
@@ -122,35 +163,55 @@ def test_handoff_goes_to_the_back_office_and_callbacks_can_be_missed():
 
 
 def test_longest_idle_agent_takes_the_next_contact():
-    sc = scenario(agents=[{"team": "front", "count": 3, "channels": ["phone"]}],
-                  demand=[{"type": "x", "channel": "phone", "rate_per_hour": 2, "handle": {"dist": "fixed", "mean_s": 10}}],
-                  horizon_hours=50)
+    sc = scenario(
+        agents=[{"team": "front", "count": 3, "channels": ["phone"]}],
+        demand=[{"type": "x", "channel": "phone", "rate_per_hour": 2, "handle": {"dist": "fixed", "mean_s": 10}}],
+        horizon_hours=50,
+    )
     log = simulate(sc, replications=1, workers=1).log.sort_values("answered_at")
     agents = log["agent_id"].tolist()
     # with light load nobody is ever busy when a call comes, so the work rotates strictly
     assert agents[:9] == agents[:3] * 3
 
 
-scenario_strategy = st.fixed_dictionaries({
-    "agents": st.integers(1, 6), "rate": st.floats(0.5, 60), "mean": st.floats(5, 900),
-    "dist": st.sampled_from(["exponential", "lognormal", "fixed"]), "patience": st.one_of(st.none(), st.floats(5, 600)),
-    "resolve": st.floats(0, 1), "recontact": st.floats(0, 1), "hours": st.sampled_from([None, "Mon-Fri 08:00-18:00"]),
-    "handoff": st.floats(0, 1), "ivr": st.floats(0, 60),
-})
+scenario_strategy = st.fixed_dictionaries(
+    {
+        "agents": st.integers(1, 6),
+        "rate": st.floats(0.5, 60),
+        "mean": st.floats(5, 900),
+        "dist": st.sampled_from(["exponential", "lognormal", "fixed"]),
+        "patience": st.one_of(st.none(), st.floats(5, 600)),
+        "resolve": st.floats(0, 1),
+        "recontact": st.floats(0, 1),
+        "hours": st.sampled_from([None, "Mon-Fri 08:00-18:00"]),
+        "handoff": st.floats(0, 1),
+        "ivr": st.floats(0, 60),
+    }
+)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(p=scenario_strategy)
 def test_random_valid_scenarios_never_crash_never_wait_negatively_and_conserve(p):
     handle = {"dist": p["dist"], "mean_s": p["mean"]} | ({"cv": 0.7} if p["dist"] == "lognormal" else {})
-    doc = {"name": "prop", "seed": 1, "horizon_hours": 12, "warmup_hours": 0.5, "replications": 2,
-           "agents": [{"team": "front", "count": p["agents"], "channels": ["phone"]},
-                      {"team": "back", "count": 1, "channels": ["email"]}],
-           "demand": [{"type": "a", "channel": "phone", "rate_per_hour": p["rate"], "handle": handle, "resolve_p": p["resolve"]},
-                      {"type": "b", "channel": "email", "rate_per_hour": 1, "handle": handle}],
-           "recontact": {"p": p["recontact"], "delay": {"dist": "exponential", "mean_s": 1800}},
-           "handoff": {"p": p["handoff"], "team": "back", "handle": handle},
-           "ivr": {"delay_s": p["ivr"]}}
+    doc = {
+        "name": "prop",
+        "seed": 1,
+        "horizon_hours": 12,
+        "warmup_hours": 0.5,
+        "replications": 2,
+        "agents": [
+            {"team": "front", "count": p["agents"], "channels": ["phone"]},
+            {"team": "back", "count": 1, "channels": ["email"]},
+        ],
+        "demand": [
+            {"type": "a", "channel": "phone", "rate_per_hour": p["rate"], "handle": handle, "resolve_p": p["resolve"]},
+            {"type": "b", "channel": "email", "rate_per_hour": 1, "handle": handle},
+        ],
+        "recontact": {"p": p["recontact"], "delay": {"dist": "exponential", "mean_s": 1800}},
+        "handoff": {"p": p["handoff"], "team": "back", "handle": handle},
+        "ivr": {"delay_s": p["ivr"]},
+    }
     if p["patience"]:
         doc["patience"] = {"dist": "exponential", "mean_s": p["patience"]}
     if p["hours"]:
@@ -168,17 +229,37 @@ def test_random_valid_scenarios_never_crash_never_wait_negatively_and_conserve(p
 
 # ---------------------------------------------------------------- channel priority for blended teams
 
+
 def _blended(priority=None, email=True, mail_rate=1.5, **extra):
     """Phones 08:00-18:00 on weekdays; e-mail arrives round the clock, so an overnight backlog waits at 08:00."""
-    doc = {"name": "blend", "seed": 31, "horizon_hours": 24 * 14, "warmup_hours": 24, "replications": 4,
-           "open_hours": {"phone": "Mon-Fri 08:00-18:00"},
-           "patience": {"dist": "exponential", "mean_s": 120},
-           "agents": [{"team": "front", "channels": ["phone", "email"] if email else ["phone"],
-                       "shifts": [{"days": "Mon-Fri", "start": "08:00", "end": "18:00", "count": 8}]}],
-           "demand": [{"type": "call", "channel": "phone", "rate_per_hour": 60, "handle": {"dist": "exponential", "mean_s": 360}}]}
+    doc = {
+        "name": "blend",
+        "seed": 31,
+        "horizon_hours": 24 * 14,
+        "warmup_hours": 24,
+        "replications": 4,
+        "open_hours": {"phone": "Mon-Fri 08:00-18:00"},
+        "patience": {"dist": "exponential", "mean_s": 120},
+        "agents": [
+            {
+                "team": "front",
+                "channels": ["phone", "email"] if email else ["phone"],
+                "shifts": [{"days": "Mon-Fri", "start": "08:00", "end": "18:00", "count": 8}],
+            }
+        ],
+        "demand": [
+            {"type": "call", "channel": "phone", "rate_per_hour": 60, "handle": {"dist": "exponential", "mean_s": 360}}
+        ],
+    }
     if email:
-        doc["demand"].append({"type": "mail", "channel": "email", "rate_per_hour": mail_rate,
-                              "handle": {"dist": "exponential", "mean_s": 300}})
+        doc["demand"].append(
+            {
+                "type": "mail",
+                "channel": "email",
+                "rate_per_hour": mail_rate,
+                "handle": {"dist": "exponential", "mean_s": 300},
+            }
+        )
     if priority is not None:
         doc["priority"] = priority
     doc.update(extra)
@@ -208,12 +289,12 @@ def test_interrupting_deferred_work_keeps_blended_phone_abandonment_at_the_phone
     the overnight backlog before the first call. Pre-emptive priority (the default) takes an agent off
     an e-mail when a call finds nobody free, so the phones see the phone-only centre."""
     alone = simulate(_blended(email=False), workers=2)
-    first = simulate(_blended(), workers=2)                                    # default: interrupt deferred work
-    plain = simulate(_blended(interrupt_deferred=False), workers=2)            # non-pre-emptive priority
-    oldest = simulate(_blended(priority="oldest"), workers=2)                  # the old rule: oldest item first
+    first = simulate(_blended(), workers=2)  # default: interrupt deferred work
+    plain = simulate(_blended(interrupt_deferred=False), workers=2)  # non-pre-emptive priority
+    oldest = simulate(_blended(priority="oldest"), workers=2)  # the old rule: oldest item first
     a, p, n, o = (r.summary["phone.abandon_rate"] for r in (alone, first, plain, oldest))
     assert a["ci95_low"] <= p["mean"] <= a["ci95_high"], (a, p)
-    assert n["mean"] > a["ci95_high"], (a, n)          # without interruption the e-mail costs the phones
+    assert n["mean"] > a["ci95_high"], (a, n)  # without interruption the e-mail costs the phones
     assert o["mean"] > n["mean"]
     h_alone, h_first, h_plain, h_oldest = (_first_hour_ci(r) for r in (alone, first, plain, oldest))
     assert h_alone[1] <= h_first[0] <= h_alone[2], (h_alone, h_first)
@@ -266,13 +347,26 @@ def test_interrupt_settings_are_validated():
     with pytest.raises(FlowkitError, match="interrupt_deferred"):
         _blended(priority="oldest", interrupt_deferred=True)
     with pytest.raises(FlowkitError, match=r"agents\[0\].interrupt_deferred"):
-        _blended(agents=[{"team": "front", "channels": ["phone", "email"], "priority": "oldest", "interrupt_deferred": True,
-                          "count": 8}])
+        _blended(
+            agents=[
+                {
+                    "team": "front",
+                    "channels": ["phone", "email"],
+                    "priority": "oldest",
+                    "interrupt_deferred": True,
+                    "count": 8,
+                }
+            ]
+        )
     with pytest.raises(FlowkitError, match="switch_cost_s"):
         _blended(switch_cost_s=-1)
     # a per-team override beats the scenario's setting
-    team = {"team": "front", "channels": ["phone", "email"], "interrupt_deferred": False,
-            "shifts": [{"days": "Mon-Fri", "start": "08:00", "end": "18:00", "count": 8}]}
+    team = {
+        "team": "front",
+        "channels": ["phone", "email"],
+        "interrupt_deferred": False,
+        "shifts": [{"days": "Mon-Fri", "start": "08:00", "end": "18:00", "count": 8}],
+    }
     off = simulate(_blended(agents=[team], replications=1), workers=1, keep_log=False)
     assert off.summary["interruptions"]["mean"] == 0
 
@@ -288,13 +382,25 @@ def test_an_age_limit_lets_old_deferred_work_jump_the_queue():
     mail = lambda log: log.loc[(log["channel"] == "email") & (log["outcome"] == "answered"), "wait_s"].astype(float)
     # e-mail over four hours old at 08:00 is taken before the phones: fewer very long e-mail waits
     assert (mail(limited) > 16 * 3600).mean() <= (mail(plain) > 16 * 3600).mean()
-    team_priority = _blended(agents=[{"team": "front", "channels": ["phone", "email"], "priority": ["email", "phone"],
-                                      "shifts": [{"days": "Mon-Fri", "start": "08:00", "end": "18:00", "count": 8}]}])
+    team_priority = _blended(
+        agents=[
+            {
+                "team": "front",
+                "channels": ["phone", "email"],
+                "priority": ["email", "phone"],
+                "shifts": [{"days": "Mon-Fri", "start": "08:00", "end": "18:00", "count": 8}],
+            }
+        ]
+    )
     mail_first = simulate(team_priority, workers=2, keep_log=False).summary
-    assert mail_first["email.mean_wait_s"]["mean"] < simulate(_blended(), workers=2, keep_log=False).summary["email.mean_wait_s"]["mean"]
+    assert (
+        mail_first["email.mean_wait_s"]["mean"]
+        < simulate(_blended(), workers=2, keep_log=False).summary["email.mean_wait_s"]["mean"]
+    )
 
 
 # ---------------------------------------------------------------- KPIs as DESIGN defines them
+
 
 def test_headline_queue_kpis_are_the_phones_not_pooled_with_the_email_backlog():
     r = simulate(_blended(), replications=2, workers=2, keep_log=False)
@@ -312,29 +418,54 @@ def test_headline_queue_kpis_are_the_phones_not_pooled_with_the_email_backlog():
 
 
 def test_undefined_kpis_are_nan_and_null_in_json_not_zero():
-    sc = _blended(demand=[{"type": "call", "channel": "phone", "rate_per_hour": 60, "handle": {"dist": "exponential", "mean_s": 360}},
-                          {"type": "mail", "channel": "email", "rate_per_hour": 0, "handle": {"dist": "fixed", "mean_s": 60}}],
-                  replications=2, horizon_hours=48)
+    sc = _blended(
+        demand=[
+            {"type": "call", "channel": "phone", "rate_per_hour": 60, "handle": {"dist": "exponential", "mean_s": 360}},
+            {"type": "mail", "channel": "email", "rate_per_hour": 0, "handle": {"dist": "fixed", "mean_s": 60}},
+        ],
+        replications=2,
+        horizon_hours=48,
+    )
     r = simulate(sc, workers=1, keep_log=False)
     assert np.isnan(r.per_replication["email.mean_wait_s"]).all() and np.isnan(r.summary["email.service_level"]["mean"])
     doc = r.to_json_dict()
     assert doc["kpis"]["email.mean_wait_s"] == {"mean": None, "ci95_low": None, "ci95_high": None}
     assert doc["kpis"]["phone.mean_wait_s"]["mean"] > 0
     import json
+
     json.loads(json.dumps(doc, allow_nan=False))
 
 
 # ---------------------------------------------------------------- callbacks, closed lines, load
 
+
 def _callbacks(p_made):
-    return scenario_from_dict({
-        "name": f"cb-{p_made}", "seed": 12, "horizon_hours": 24 * 10, "warmup_hours": 24 * 6, "replications": 6,
-        "agents": [{"team": "front", "count": 10, "channels": ["phone"]}],
-        "demand": [{"type": "x", "channel": "phone", "rate_per_hour": 40, "handle": {"dist": "exponential", "mean_s": 300},
-                    "resolve_p": 0.6}],
-        "callback": {"p_promised": 0.8, "p_made": p_made, "delay": {"dist": "exponential", "mean_s": 4 * 3600},
-                     "chase": {"p": 0.9, "delay": {"dist": "exponential", "mean_s": 24 * 3600}}},
-        "recontact": {"p": 0.5, "delay": {"dist": "exponential", "mean_s": 24 * 3600}}})
+    return scenario_from_dict(
+        {
+            "name": f"cb-{p_made}",
+            "seed": 12,
+            "horizon_hours": 24 * 10,
+            "warmup_hours": 24 * 6,
+            "replications": 6,
+            "agents": [{"team": "front", "count": 10, "channels": ["phone"]}],
+            "demand": [
+                {
+                    "type": "x",
+                    "channel": "phone",
+                    "rate_per_hour": 40,
+                    "handle": {"dist": "exponential", "mean_s": 300},
+                    "resolve_p": 0.6,
+                }
+            ],
+            "callback": {
+                "p_promised": 0.8,
+                "p_made": p_made,
+                "delay": {"dist": "exponential", "mean_s": 4 * 3600},
+                "chase": {"p": 0.9, "delay": {"dist": "exponential", "mean_s": 24 * 3600}},
+            },
+            "recontact": {"p": 0.5, "delay": {"dist": "exponential", "mean_s": 24 * 3600}},
+        }
+    )
 
 
 def test_missed_callbacks_come_back_as_progress_chasing_not_as_saved_hours():
@@ -349,23 +480,26 @@ def test_missed_callbacks_come_back_as_progress_chasing_not_as_saved_hours():
 
 
 def test_callers_who_find_the_line_closed_return_within_the_set_hours():
-    sc = scenario(open_hours={"phone": "Mon-Fri 08:00-18:00"}, closed={"return_p": 1.0, "within_hours": 2},
-                  horizon_hours=24 * 7)
+    sc = scenario(
+        open_hours={"phone": "Mon-Fri 08:00-18:00"}, closed={"return_p": 1.0, "within_hours": 2}, horizon_hours=24 * 7
+    )
     log = simulate(sc, replications=1, workers=1).log
     again = log[(log["attempt"] > 1) & (log["outcome"] != "closed")]
     assert len(again) > 100
     t = again["received_at"]
     assert (t.dt.hour.isin([8, 9]) & (t.dt.day_of_week < 5)).all()
-    none = simulate(scenario(open_hours={"phone": "Mon-Fri 08:00-18:00"}, closed={"return_p": 0.0}), replications=1,
-                    workers=1).log
+    none = simulate(
+        scenario(open_hours={"phone": "Mon-Fri 08:00-18:00"}, closed={"return_p": 0.0}), replications=1, workers=1
+    ).log
     assert (none["attempt"] == 1).all()
 
 
 def test_offered_load_at_or_above_capacity_is_a_warning_with_both_figures():
     from flowkit.sim.load import load_checks
 
-    over = scenario(demand=[{"type": "x", "channel": "phone", "rate_per_hour": 60, "handle": EXP}], horizon_hours=4,
-                    replications=1)
+    over = scenario(
+        demand=[{"type": "x", "channel": "phone", "rate_per_hour": 60, "handle": EXP}], horizon_hours=4, replications=1
+    )
     (check,) = load_checks(over)
     assert check.offered_erlangs == pytest.approx(5.0) and check.capacity_agents == pytest.approx(4.0)
     r = simulate(over, workers=1, keep_log=False)
@@ -375,17 +509,32 @@ def test_offered_load_at_or_above_capacity_is_a_warning_with_both_figures():
 
 # ---------------------------------------------------------------- end-to-end time, censored
 
+
 def test_end_to_end_time_is_kaplan_meier_over_cases_started_in_the_window():
     """Planted: each contact (60 s, no queue) resolves with 0.4; an unresolved customer always comes back
     exactly 24 h after it. P(open after n contacts) = 0.6^n, so the median case needs two contacts
     (24 h + 120 s) and the 90th percentile five (96 h + 300 s); the true mean is 1.5 returns = 36 h.
     The 200-hour window censors many cases: the mean over resolved cases alone is far lower."""
-    sc = scenario_from_dict({
-        "name": "e2e", "seed": 2, "horizon_hours": 200, "warmup_hours": 2, "replications": 3,
-        "agents": [{"team": "front", "count": 30, "channels": ["phone"]}],
-        "demand": [{"type": "x", "channel": "phone", "rate_per_hour": 30, "handle": {"dist": "fixed", "mean_s": 60},
-                    "resolve_p": 0.4}],
-        "recontact": {"p": 1.0, "delay": {"dist": "fixed", "mean_s": 86400}}})
+    sc = scenario_from_dict(
+        {
+            "name": "e2e",
+            "seed": 2,
+            "horizon_hours": 200,
+            "warmup_hours": 2,
+            "replications": 3,
+            "agents": [{"team": "front", "count": 30, "channels": ["phone"]}],
+            "demand": [
+                {
+                    "type": "x",
+                    "channel": "phone",
+                    "rate_per_hour": 30,
+                    "handle": {"dist": "fixed", "mean_s": 60},
+                    "resolve_p": 0.4,
+                }
+            ],
+            "recontact": {"p": 1.0, "delay": {"dist": "fixed", "mean_s": 86400}},
+        }
+    )
     r = simulate(sc, workers=2)
     s = r.summary
     assert s["e2e_hours"]["mean"] == pytest.approx(24 + 120 / 3600, abs=1e-6)

@@ -128,10 +128,23 @@ def test_pilot_analysis_finds_a_planted_effect_and_writes_a_data_field(log):
     json.dumps(res.to_json_dict())
     # the entry is a valid scenario data field
     from flowkit.sim.scenario import scenario_from_dict
-    sc = scenario_from_dict({"name": "x", "agents": [{"team": "a", "count": 2, "channels": ["phone"]}],
-                             "demand": [{"type": "t", "channel": "phone", "rate_per_hour": 1,
-                                         "handle": {"dist": "exponential", "mean_s": 60}, "needs": ["equipment_config"]}],
-                             "data_fields": res.data_field()})
+
+    sc = scenario_from_dict(
+        {
+            "name": "x",
+            "agents": [{"team": "a", "count": 2, "channels": ["phone"]}],
+            "demand": [
+                {
+                    "type": "t",
+                    "channel": "phone",
+                    "rate_per_hour": 1,
+                    "handle": {"dist": "exponential", "mean_s": 60},
+                    "needs": ["equipment_config"],
+                }
+            ],
+            "data_fields": res.data_field(),
+        }
+    )
     assert sc.data_fields["equipment_config"].handle_factor_se == entry["handle_factor_se"]
 
 

@@ -26,7 +26,7 @@ def test_nyc311_2011_us_twelve_hour_times_and_channels(real_logs):
     expected = pd.to_datetime(kept["Created Date"], format="%m/%d/%Y %I:%M:%S %p")
     got = r.contacts.set_index("contact_id").loc[kept["Unique Key"], "received_at"]
     assert (got.to_numpy() == expected.to_numpy()).all()
-    assert got.dt.hour.max() >= 13            # PM times really became afternoon hours
+    assert got.dt.hour.max() >= 13  # PM times really became afternoon hours
     channel_map = {"PHONE": "phone", "ONLINE": "web", "OTHER": "unknown", "UNKNOWN": "unknown"}
     want = kept["Open Data Channel Type"].map(channel_map).value_counts()
     have = r.contacts["channel"].astype(str).value_counts()
@@ -38,7 +38,7 @@ def test_nyc311_2024_socrata_iso_times(real_logs):
     assert r.reconciles and r.kept == 1000
     assert r.contacts["received_at"].min() >= pd.Timestamp("2024-05-26")
     assert {"web", "phone"} <= set(r.contacts["channel"].astype(str))
-    assert r.contacts["closed_at"].isna().sum() > 0       # many requests still open
+    assert r.contacts["closed_at"].isna().sum() > 0  # many requests still open
 
 
 def test_servicenow_event_rows_collapse_into_incidents_and_stitch_into_cases(real_logs):
@@ -55,7 +55,7 @@ def test_servicenow_event_rows_collapse_into_incidents_and_stitch_into_cases(rea
     assert r.contacts["customer_id"].notna().all() and not r.contacts["text"].str.contains(r"\?").any()
     cases = stitch(r.contacts, window="30D").cases
     assert cases["n_contacts"].sum() == r.kept
-    assert (cases["n_contacts"] > 1).any()                # callers with several incidents form cases
+    assert (cases["n_contacts"] > 1).any()  # callers with several incidents form cases
     callers = r.contacts["customer_id"].nunique()
     assert callers <= len(cases) < r.kept
 
@@ -64,8 +64,8 @@ def test_servicenow_event_rows_collapse_into_incidents_and_stitch_into_cases(rea
 # Each report below is built from the raw file with its documented mapping (ingest -> classify ->
 # analyse), and its headline figures are recomputed here with pandas on the raw file alone.
 
-import xml.etree.ElementTree as ET  # noqa: E402
 import gzip  # noqa: E402
+import xml.etree.ElementTree as ET  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -107,13 +107,18 @@ def test_bank_composite_key_keeps_every_real_call(real_logs):
 
 
 def test_bank_with_call_id_alone_keeps_the_calls_and_names_the_key(real_logs):
-    m = mapping_from_dict({"columns": {"contact_id": "call_id", "wait_s": "q_time"},
-                           "received_at": {"columns": ["date", "vru_entry"], "format": "%y%m%d %H:%M:%S"},
-                           "constants": {"channel": "phone"}, "drop": {"outcome": ["PHANTOM"]}})
+    m = mapping_from_dict(
+        {
+            "columns": {"contact_id": "call_id", "wait_s": "q_time"},
+            "received_at": {"columns": ["date", "vru_entry"], "format": "%y%m%d %H:%M:%S"},
+            "constants": {"channel": "phone"},
+            "drop": {"outcome": ["PHANTOM"]},
+        }
+    )
     r = ingest(real_logs / BANK, m)
     f = r.files[0]
     assert f.kept == 33_066 and not f.quarantined and r.contacts["contact_id"].is_unique
-    assert f.renamed_ids == 17_615                         # the calls the DESIGN example used to lose
+    assert f.renamed_ids == 17_615  # the calls the DESIGN example used to lose
     assert f.key_hint == ("vru+line", "call_id")
     assert any("map contact_id: [vru+line, call_id]" in w for w in f.warnings)
 
@@ -165,12 +170,15 @@ def test_nyc311_2024_open_requests_are_censored_and_three_hours_are_too_few_poin
     assert n["contacts"] == len(raw) == 1000
     assert n["e2e_open_cases"] == closed.isna().sum() == 323
     days = (closed.fillna(max(created.max(), closed.max())) - created).dt.total_seconds() / 86400
-    assert n["e2e_p50_days"] * 1440 == pytest.approx(km_quantile(days, closed.notna(), 0.5) * 1440) \
-        == pytest.approx(32.13, abs=0.01)                  # minutes
-    assert np.isinf(n["e2e_p90_days"])                     # a third still open: the p90 is beyond the log
+    assert (
+        n["e2e_p50_days"] * 1440
+        == pytest.approx(km_quantile(days, closed.notna(), 0.5) * 1440)
+        == pytest.approx(32.13, abs=0.01)
+    )  # minutes
+    assert np.isinf(n["e2e_p90_days"])  # a third still open: the p90 is beyond the log
     assert any("32 minutes" in s and "323 of 1,000 cases" in s for s in report.sentences)
     assert any("spans 3.0 hours (0 complete weeks)" in s for s in report.sentences)
-    assert any("no customer ids" in s for s in report.sentences)   # no repeat share invented
+    assert any("no customer ids" in s for s in report.sentences)  # no repeat share invented
     assert "repeat_case_share" not in n
 
 
@@ -178,7 +186,7 @@ def test_nyc311_2011_weekly_predictability_has_enough_points(real_logs, tmp_path
     raw = pd.read_csv(real_logs / "nyc311_2011_micro.csv", dtype=str)
     created = pd.to_datetime(raw["Created Date"], format="%m/%d/%Y %I:%M:%S %p")
     weeks = A.complete_week_count(created)
-    assert weeks >= 20                                    # Feb to Nov 2011
+    assert weeks >= 20  # Feb to Nov 2011
     r, report = report_for(real_logs, tmp_path, "nyc311_2011_micro.csv", "nyc311_2011_micro.yaml")
     assert [c for c in report.charts if c.startswith("xmr_")]
     assert not any("cannot be told" in s for s in report.sentences)
@@ -190,7 +198,7 @@ def test_servicenow_cases_end_to_end_by_hand(real_logs, tmp_path):
     fmt = "%d-%m-%Y %H:%M"
     inc["opened"] = pd.to_datetime(inc["opened_at"], format=fmt)
     inc["end"] = pd.to_datetime(inc["resolved_at"], format=fmt).fillna(pd.to_datetime(inc["closed_at"], format=fmt))
-    assert inc["end"].notna().all()                       # every incident in the extract is closed
+    assert inc["end"].notna().all()  # every incident in the extract is closed
     r, report = report_for(real_logs, tmp_path, "servicenow_incident_events.csv", "servicenow_incident_events.yaml")
     n = report.numbers
     assert n["contacts"] == len(inc) == 890 and n["e2e_open_cases"] == 0
@@ -200,7 +208,7 @@ def test_servicenow_cases_end_to_end_by_hand(real_logs, tmp_path):
     inc["case"] = new.cumsum()
     g = inc.groupby("case")
     first, last, end = g["opened"].min(), g["opened"].max(), g["end"].max()
-    days = ((end.where(end >= last, last) - first).dt.total_seconds() / 86400)
+    days = (end.where(end >= last, last) - first).dt.total_seconds() / 86400
     assert len(days) == 639
     assert n["e2e_p50_days"] == pytest.approx(days.median()) and n["e2e_p90_days"] == pytest.approx(days.quantile(0.9))
     assert n["repeat_case_share"] == pytest.approx((g.size() > 1).mean())
@@ -209,7 +217,7 @@ def test_servicenow_cases_end_to_end_by_hand(real_logs, tmp_path):
 def test_bpic2013_xes_streamed_collapsed_and_closed_by_hand(real_logs, tmp_path):
     ns = "{http://www.xes-standard.org/}"
     traces = []
-    with gzip.open(real_logs / "bpic2013_incidents.xes.gz", "rb") as fh:   # the standard library's own parser
+    with gzip.open(real_logs / "bpic2013_incidents.xes.gz", "rb") as fh:  # the standard library's own parser
         for _, el in ET.iterparse(fh):
             if el.tag == ns + "trace":
                 name = next(a.get("value") for a in el if a.get("key") == "concept:name")
@@ -226,7 +234,7 @@ def test_bpic2013_xes_streamed_collapsed_and_closed_by_hand(real_logs, tmp_path)
     assert f.utc_offsets == {"+02:00": 62_755, "+01:00": 2_778}
     assert "times and hours in UTC; the source&#39;s local zone: UTC+02:00, UTC+01:00" in report.path.read_text()
     c = r.contacts.set_index("contact_id")
-    assert (c["received_at"].reindex(first.index).to_numpy() == first.to_numpy()).all()   # first event, in UTC
+    assert (c["received_at"].reindex(first.index).to_numpy() == first.to_numpy()).all()  # first event, in UTC
     assert c["closed_at"].isna().sum() == (~done).sum() == 8
     assert (c.loc[done[done].index, "closed_at"].to_numpy() == last[done].to_numpy()).all()
     n = report.numbers
@@ -239,11 +247,13 @@ def test_bpic2013_xes_streamed_collapsed_and_closed_by_hand(real_logs, tmp_path)
 
 # incident and 311 logs time no handling: the handle time is the user's stated assumption (--handle-s),
 # and without handle times nobody can be seen at work, so the number of agents is given too
-REAL = [("nyc311_2011_micro.csv", "nyc311_2011_micro.yaml", ["--agents", "5", "--handle-s", "900"]),
-        ("nyc311_2024_socrata.csv", "nyc311_2024_socrata.yaml", ["--agents", "5", "--handle-s", "900"]),
-        ("servicenow_incident_events.csv", "servicenow_incident_events.yaml", ["--agents", "10", "--handle-s", "1800"]),
-        ("bpic2013_incidents.xes.gz", "bpic2013_incidents.yaml", ["--agents", "10", "--handle-s", "1800"]),
-        (BANK, "anonymous_bank.yaml", [])]
+REAL = [
+    ("nyc311_2011_micro.csv", "nyc311_2011_micro.yaml", ["--agents", "5", "--handle-s", "900"]),
+    ("nyc311_2024_socrata.csv", "nyc311_2024_socrata.yaml", ["--agents", "5", "--handle-s", "900"]),
+    ("servicenow_incident_events.csv", "servicenow_incident_events.yaml", ["--agents", "10", "--handle-s", "1800"]),
+    ("bpic2013_incidents.xes.gz", "bpic2013_incidents.yaml", ["--agents", "10", "--handle-s", "1800"]),
+    (BANK, "anonymous_bank.yaml", []),
+]
 
 
 @pytest.mark.parametrize("file,mapping,extra", REAL, ids=[r[1].split(".")[0] for r in REAL])
@@ -253,8 +263,19 @@ def test_calibrate_runs_on_every_real_log_and_prints_the_ledger(real_logs, tmp_p
     from flowkit.cli import main
 
     out = tmp_path / "scenario.yaml"
-    result = CliRunner().invoke(main, ["calibrate", str(real_logs / file), "--mapping", str(MAPPINGS / mapping),
-                                       "--out", str(out), "--no-fit", *extra])
+    result = CliRunner().invoke(
+        main,
+        [
+            "calibrate",
+            str(real_logs / file),
+            "--mapping",
+            str(MAPPINGS / mapping),
+            "--out",
+            str(out),
+            "--no-fit",
+            *extra,
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "[reconciles]" in result.output and out.is_file()
 
@@ -264,8 +285,10 @@ def test_classify_of_a_raw_export_prints_the_ledger(real_logs, tmp_path):
 
     from flowkit.cli import main
 
-    result = CliRunner().invoke(main, ["classify", str(real_logs / "nyc311_2011_micro.csv"), "--mapping",
-                                       str(MAPPINGS / "nyc311_2011_micro.yaml")])
+    result = CliRunner().invoke(
+        main,
+        ["classify", str(real_logs / "nyc311_2011_micro.csv"), "--mapping", str(MAPPINGS / "nyc311_2011_micro.yaml")],
+    )
     assert result.exit_code == 0, result.output
     assert "read 2,000 = kept 2,000" in result.output and "Closed Date: closed before received" in result.output
 

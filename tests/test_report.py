@@ -9,8 +9,8 @@ from flowkit.classify import classify
 from flowkit.ingest import ingest, load_mapping
 from flowkit.report import build_report, mask_pii, pseudonymise
 from flowkit.synth import generate
-from tests.handcheck import km_quantile
 from tests.conftest import ROOT
+from tests.handcheck import km_quantile
 
 HOSTILE = [
     "<script>alert('x')</script> my bill is wrong",
@@ -23,7 +23,9 @@ HOSTILE = [
 def test_mask_pii_in_three_languages():
     masked = mask_pii(pd.Series(HOSTILE[2:] + [None]))
     assert masked[0] == "call me on [phone] or [e-mail], PESEL [ID number]"
-    assert "112-233-445" not in masked[1] and "[SNILS]" in masked[1] and "[phone]" in masked[1] and "[e-mail]" in masked[1]
+    assert (
+        "112-233-445" not in masked[1] and "[SNILS]" in masked[1] and "[phone]" in masked[1] and "[e-mail]" in masked[1]
+    )
     assert pd.isna(masked[2])
 
 
@@ -53,7 +55,7 @@ def test_report_escapes_and_masks_everything_from_the_log(hostile_report):
     assert "&lt;script&gt;alert" in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     for secret in ("601 234 567", "jan.kowalski@example.pl", "44051401359", "112-233-445 95", "ivan@mail.ru"):
         assert secret not in html
-    assert not re.search(r"KL-\d{6}", html)                  # customer ids pseudonymised
+    assert not re.search(r"KL-\d{6}", html)  # customer ids pseudonymised
     assert "C-" in html
 
 
@@ -72,16 +74,27 @@ def _chromium() -> str:
 
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     if not path:
-        pytest.fail("Chromium is not installed: `python3 bootstrap.py test` installs Debian's chromium; "
-                    "run it as root or install it by hand (apt-get install chromium)")
+        pytest.fail(
+            "Chromium is not installed: `python3 bootstrap.py test` installs Debian's chromium; "
+            "run it as root or install it by hand (apt-get install chromium)"
+        )
     return path
 
 
 def launch_chromium(p):
     """Debian's Chromium, quiet: no background networking, so any request seen is the page's own."""
-    return p.chromium.launch(executable_path=_chromium(), args=[
-        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"])
+    return p.chromium.launch(
+        executable_path=_chromium(),
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    )
 
 
 def test_report_in_a_real_browser(hostile_report, tmp_path):
@@ -103,8 +116,8 @@ def test_report_in_a_real_browser(hostile_report, tmp_path):
     external = [u for u in requests if not u.startswith(("file:", "data:"))]
     assert external == [], external
     assert len(images) == len(report.charts) and all(ok and w > 100 for ok, w in images)
-    assert dialogs == []                                      # no script ran
-    assert "<script>alert('x')</script>" in shown            # shown as text
+    assert dialogs == []  # no script ran
+    assert "<script>alert('x')</script>" in shown  # shown as text
     assert (tmp_path / "report.png").stat().st_size > 50_000
 
 
@@ -116,8 +129,11 @@ def test_report_on_nyc311_matches_a_direct_pandas_count(real_logs, tmp_path):
     raw = pd.read_csv(path, dtype=str)
     raw = raw[raw["Unique Key"].isin(r.contacts["contact_id"])]
     by_channel = pd.read_csv(report.tables["failure_by_channel"]).set_index("channel")
-    expected = raw["Open Data Channel Type"].map({"PHONE": "phone", "ONLINE": "web", "UNKNOWN": "unknown",
-                                                  "OTHER": "unknown"}).value_counts()
+    expected = (
+        raw["Open Data Channel Type"]
+        .map({"PHONE": "phone", "ONLINE": "web", "UNKNOWN": "unknown", "OTHER": "unknown"})
+        .value_counts()
+    )
     assert by_channel["contacts"].to_dict() == expected.to_dict()
     assert report.numbers["contacts"] == len(raw)
     # end-to-end: created -> closed; a request with no (or an impossible) closing date is still open at the
@@ -131,7 +147,7 @@ def test_report_on_nyc311_matches_a_direct_pandas_count(real_logs, tmp_path):
     assert e2e["open"] == closed.isna().sum() == 43
     assert e2e["p50"] == pytest.approx(km_quantile(days, closed.notna(), 0.5), rel=1e-9)
     assert e2e["p90"] == pytest.approx(km_quantile(days, closed.notna(), 0.9), rel=1e-9)
-    assert e2e["p50"] > days[closed.notna()].median()        # open requests are the slow ones
+    assert e2e["p50"] > days[closed.notna()].median()  # open requests are the slow ones
 
 
 def test_report_simulation_section(tmp_path):
@@ -171,8 +187,10 @@ def test_report_simulation_section(tmp_path):
 def test_tables_show_percentages_only_for_shares(tmp_path):
     from flowkit.report.html import _table
 
-    df = pd.DataFrame({"days": [0.3, 12.0], "failure_share": [0.25, 0.5], "handle_diff_s": [-0.5, 3.25]},
-                      index=pd.Index(["p50", "p90"], name="stat"))
+    df = pd.DataFrame(
+        {"days": [0.3, 12.0], "failure_share": [0.25, 0.5], "handle_diff_s": [-0.5, 3.25]},
+        index=pd.Index(["p50", "p90"], name="stat"),
+    )
     t = _table(df, tmp_path / "t.csv")
     assert t["rows"][0] == ["p50", "0.3", "25.0%", "-0.5"]
     assert t["rows"][1] == ["p90", "12", "50.0%", "3.25"]
@@ -186,7 +204,9 @@ def test_data_section_words_chart_and_csv_agree_on_every_sign(tmp_path):
     from flowkit.report import charts
 
     log = generate(12_000, seed=8)
-    plain = log.drop(columns=[c for c in log.columns if c.startswith("_te_")] + ["demand", "demand_type", "failure_type"])
+    plain = log.drop(
+        columns=[c for c in log.columns if c.startswith("_te_")] + ["demand", "demand_type", "failure_type"]
+    )
     report = build_report(classify(plain).contacts, tmp_path)
     html = report.path.read_text(encoding="utf-8")
     assert 'id="data-use"' in html and "observational" in html and "pilot" in html
@@ -208,8 +228,9 @@ def test_data_section_words_chart_and_csv_agree_on_every_sign(tmp_path):
     ax = charts.effects_forest(eff, "handle_s")
     from matplotlib.collections import PathCollection
 
-    plotted = np.concatenate([c.get_offsets()[:, 0] for c in ax.collections
-                              if isinstance(c, PathCollection) and len(c.get_offsets())])
+    plotted = np.concatenate(
+        [c.get_offsets()[:, 0] for c in ax.collections if isinstance(c, PathCollection) and len(c.get_offsets())]
+    )
     h = eff[(eff["outcome"] == "handle_s") & eff["adjusted"].notna()]
     assert set(np.round(plotted, 6)) <= set(np.round(h["saved"], 6))
     assert "saved" in ax.get_xlabel()

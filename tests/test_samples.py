@@ -57,8 +57,9 @@ def test_written_exports_reconcile_and_every_dirt_is_accounted_for(tmp_path):
     # every clean contact comes through with its text intact
     key = pd.read_csv(written.answer_key)
     assert set(key.columns) == set(TRUTH_COLUMNS)
-    assert r.kept == len(log) + sum(d.get("duplicate id, other content", 0) - d.get("bad date", 0)
-                                    for d in written.dirt.values())
+    assert r.kept == len(log) + sum(
+        d.get("duplicate id, other content", 0) - d.get("bad date", 0) for d in written.dirt.values()
+    )
     merged = r.contacts.merge(log[["contact_id", "text"]], on="contact_id", suffixes=("", "_true"))
     written_text = merged[merged["channel"].isin(["phone", "chat", "web"]) & merged["text"].notna()]
     assert (written_text["text"] == written_text["text_true"]).mean() > 0.99
@@ -75,5 +76,5 @@ def test_bundled_samples_are_what_the_issue_asks_for():
     key = pd.read_csv(SAMPLES / "answer_key.csv")
     # an id the export reused for other content comes through as id#2
     assert r.contacts["contact_id"].str.replace(r"#\d+$", "", regex=True).isin(key["contact_id"]).all()
-    assert r.contacts["text"].str.contains("ą|ę|ł", regex=True).any()     # Polish
-    assert r.contacts["text"].str.contains("[а-я]", regex=True).any()    # Russian
+    assert r.contacts["text"].str.contains("ą|ę|ł", regex=True).any()  # Polish
+    assert r.contacts["text"].str.contains("[а-я]", regex=True).any()  # Russian

@@ -12,8 +12,13 @@ SIMULATIONS = Path(__file__).resolve().parents[1] / "simulations"
 
 
 def base(**changes):
-    doc = {"name": "t", "agents": [{"team": "front", "count": 2, "channels": ["phone"]}],
-           "demand": [{"type": "x", "channel": "phone", "rate_per_hour": 10, "handle": {"dist": "exponential", "mean_s": 60}}]}
+    doc = {
+        "name": "t",
+        "agents": [{"team": "front", "count": 2, "channels": ["phone"]}],
+        "demand": [
+            {"type": "x", "channel": "phone", "rate_per_hour": 10, "handle": {"dist": "exponential", "mean_s": 60}}
+        ],
+    }
     doc.update(changes)
     return doc
 
@@ -24,39 +29,126 @@ def test_bundled_scenarios_load(path):
     assert sc.demand and sc.agents
 
 
-@pytest.mark.parametrize("changes,key,message", [
-    ({"horizon": 5}, "horizon", "unknown key"),
-    ({"replications": 0}, "replications", "must be >= 1"),
-    ({"seed": "seven"}, "seed", "whole number"),
-    ({"demand": [{"type": "x", "channel": "phone", "rate_per_hour": -3, "handle": {"dist": "fixed", "mean_s": 1}}]},
-     "demand[0].rate_per_hour", "must be >= 0"),
-    ({"demand": [{"type": "x", "channel": "phone", "rate_per_hour": 3, "resolve_p": 1.5,
-                  "handle": {"dist": "fixed", "mean_s": 1}}]}, "demand[0].resolve_p", "must be <= 1"),
-    ({"demand": [{"type": "x", "channel": "email", "rate_per_hour": 3, "handle": {"dist": "fixed", "mean_s": 1}}]},
-     "demand[0].channel", "no team serves 'email'"),
-    ({"agents": [{"team": "front", "count": 2, "channels": ["phone"]}, {"team": "idle", "count": 1, "channels": ["fax"]}]},
-     "agents[1].channels", "which no demand uses"),
-    ({"demand": [{"type": "x", "channel": "phone", "rate_per_hour": 3, "handle": {"dist": "gamma", "mean_s": 1}}]},
-     "demand[0].handle.dist", "'gamma'"),
-    ({"demand": [{"type": "x", "channel": "phone", "rate_per_hour": 3, "profile_per_hour": [1] * 24,
-                  "handle": {"dist": "fixed", "mean_s": 1}}]}, "demand[0]", "exactly one of"),
-    ({"open_hours": {"phone": "Mon-Fri 18:00-08:00"}}, "open_hours.phone", "end must be after the start"),
-    ({"open_hours": {"phone": "Mun-Fri 08:00-18:00"}}, "open_hours.phone", "'Mun' is not a day"),
-    ({"recontact": {"p": 0.5, "delay": {"dist": "exponential", "mean_s": 10}, "as": "annoyed"}}, "recontact.as", "'annoyed'"),
-    ({"handoff": {"p": 0.5, "team": "nobody", "handle": {"dist": "fixed", "mean_s": 1}}}, "handoff.team", "not a team"),
-    ({"patience": {"dist": "exponential", "mean_s": 0}}, "patience.mean_s", "must be > 0"),
-    ({"priority": ["phone", "pigeon"]}, "priority", "'pigeon' is not a channel"),
-    ({"priority": ["phone", "phone"]}, "priority", "names a channel twice"),
-    ({"priority": "newest"}, "priority", "or 'oldest'"),
-    ({"agents": [{"team": "front", "count": 2, "channels": ["phone"], "priority": "x"}]}, "agents[0].priority", "'oldest'"),
-    ({"deferred_reserve": -1}, "deferred_reserve", "must be >= 0"),
-    ({"closed": {"return_p": 0.5, "within": 2}}, "closed.within", "unknown key"),
-    ({"callback": {"p_promised": 0.5, "p_made": 0.5, "delay": {"dist": "fixed", "mean_s": 1}, "chase": {"p": 2}}},
-     "callback.chase.p", "must be <= 1"),
-    ({"demand": [{"type": "x", "channel": "phone", "rate_per_hour": 3, "handle": {"dist": "fixed", "mean_s": 1}},
-                 {"type": "x", "channel": "phone", "rate_per_hour": 3, "handle": {"dist": "fixed", "mean_s": 1}}]},
-     "demand[1].type", "repeats demand[0]"),
-])
+@pytest.mark.parametrize(
+    "changes,key,message",
+    [
+        ({"horizon": 5}, "horizon", "unknown key"),
+        ({"replications": 0}, "replications", "must be >= 1"),
+        ({"seed": "seven"}, "seed", "whole number"),
+        (
+            {
+                "demand": [
+                    {"type": "x", "channel": "phone", "rate_per_hour": -3, "handle": {"dist": "fixed", "mean_s": 1}}
+                ]
+            },
+            "demand[0].rate_per_hour",
+            "must be >= 0",
+        ),
+        (
+            {
+                "demand": [
+                    {
+                        "type": "x",
+                        "channel": "phone",
+                        "rate_per_hour": 3,
+                        "resolve_p": 1.5,
+                        "handle": {"dist": "fixed", "mean_s": 1},
+                    }
+                ]
+            },
+            "demand[0].resolve_p",
+            "must be <= 1",
+        ),
+        (
+            {
+                "demand": [
+                    {"type": "x", "channel": "email", "rate_per_hour": 3, "handle": {"dist": "fixed", "mean_s": 1}}
+                ]
+            },
+            "demand[0].channel",
+            "no team serves 'email'",
+        ),
+        (
+            {
+                "agents": [
+                    {"team": "front", "count": 2, "channels": ["phone"]},
+                    {"team": "idle", "count": 1, "channels": ["fax"]},
+                ]
+            },
+            "agents[1].channels",
+            "which no demand uses",
+        ),
+        (
+            {
+                "demand": [
+                    {"type": "x", "channel": "phone", "rate_per_hour": 3, "handle": {"dist": "gamma", "mean_s": 1}}
+                ]
+            },
+            "demand[0].handle.dist",
+            "'gamma'",
+        ),
+        (
+            {
+                "demand": [
+                    {
+                        "type": "x",
+                        "channel": "phone",
+                        "rate_per_hour": 3,
+                        "profile_per_hour": [1] * 24,
+                        "handle": {"dist": "fixed", "mean_s": 1},
+                    }
+                ]
+            },
+            "demand[0]",
+            "exactly one of",
+        ),
+        ({"open_hours": {"phone": "Mon-Fri 18:00-08:00"}}, "open_hours.phone", "end must be after the start"),
+        ({"open_hours": {"phone": "Mun-Fri 08:00-18:00"}}, "open_hours.phone", "'Mun' is not a day"),
+        (
+            {"recontact": {"p": 0.5, "delay": {"dist": "exponential", "mean_s": 10}, "as": "annoyed"}},
+            "recontact.as",
+            "'annoyed'",
+        ),
+        (
+            {"handoff": {"p": 0.5, "team": "nobody", "handle": {"dist": "fixed", "mean_s": 1}}},
+            "handoff.team",
+            "not a team",
+        ),
+        ({"patience": {"dist": "exponential", "mean_s": 0}}, "patience.mean_s", "must be > 0"),
+        ({"priority": ["phone", "pigeon"]}, "priority", "'pigeon' is not a channel"),
+        ({"priority": ["phone", "phone"]}, "priority", "names a channel twice"),
+        ({"priority": "newest"}, "priority", "or 'oldest'"),
+        (
+            {"agents": [{"team": "front", "count": 2, "channels": ["phone"], "priority": "x"}]},
+            "agents[0].priority",
+            "'oldest'",
+        ),
+        ({"deferred_reserve": -1}, "deferred_reserve", "must be >= 0"),
+        ({"closed": {"return_p": 0.5, "within": 2}}, "closed.within", "unknown key"),
+        (
+            {
+                "callback": {
+                    "p_promised": 0.5,
+                    "p_made": 0.5,
+                    "delay": {"dist": "fixed", "mean_s": 1},
+                    "chase": {"p": 2},
+                }
+            },
+            "callback.chase.p",
+            "must be <= 1",
+        ),
+        (
+            {
+                "demand": [
+                    {"type": "x", "channel": "phone", "rate_per_hour": 3, "handle": {"dist": "fixed", "mean_s": 1}},
+                    {"type": "x", "channel": "phone", "rate_per_hour": 3, "handle": {"dist": "fixed", "mean_s": 1}},
+                ]
+            },
+            "demand[1].type",
+            "repeats demand[0]",
+        ),
+    ],
+)
 def test_errors_name_the_key_and_the_file(changes, key, message):
     with pytest.raises(ScenarioError) as err:
         scenario_from_dict(base(**changes), "my.yaml")
@@ -83,8 +175,8 @@ def test_open_hours_arithmetic():
     sc = scenario_from_dict(base(open_hours={"phone": "Mon-Fri 08:00-18:00; Sat 09:00-13:00"}))
     h = sc.open_hours["phone"]
     assert h.is_open(8 * 3600) and not h.is_open(18 * 3600) and not h.is_open(6 * 86400 + 10 * 3600)
-    assert h.next_open(19 * 3600) == 86400 + 8 * 3600            # Monday evening -> Tuesday 08:00
-    assert h.next_open(5 * 86400 + 14 * 3600) == 7 * 86400 + 8 * 3600   # Saturday afternoon -> Monday
+    assert h.next_open(19 * 3600) == 86400 + 8 * 3600  # Monday evening -> Tuesday 08:00
+    assert h.next_open(5 * 86400 + 14 * 3600) == 7 * 86400 + 8 * 3600  # Saturday afternoon -> Monday
 
 
 def test_warmup_left_out_or_auto_is_measured_from_the_failure_loop():
@@ -97,6 +189,7 @@ def test_warmup_left_out_or_auto_is_measured_from_the_failure_loop():
     w = warmup_hours(auto)
     # gain x = 0.5 x 0.8; generation n arrives after a Gamma(n, 24 h) delay: the missing share, exactly
     from scipy import stats
+
     x = 0.4
     hours = np.arange(0, 400.0)
     weights = x ** np.arange(1, 60) * (1 - x) / x
@@ -104,5 +197,5 @@ def test_warmup_left_out_or_auto_is_measured_from_the_failure_loop():
     first = hours[np.argmax(exact <= 0.01)]
     assert abs(w - first) <= 4, (w, first)
     assert missing_share(auto, [w])[0] <= 0.01 < missing_share(auto, [w - 2])[0]
-    assert warmup_hours(scenario_from_dict(base())) == 2.0                   # no loop: the minimum
+    assert warmup_hours(scenario_from_dict(base())) == 2.0  # no loop: the minimum
     assert warmup_hours(scenario_from_dict(dict(loop, warmup_hours=5))) == 5.0  # given: used as given

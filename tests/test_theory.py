@@ -8,7 +8,7 @@ import pytest
 from flowkit.sim import scenario_from_dict, simulate
 from flowkit.sim.theory import agents_for_service_level, erlang_a, erlang_b, erlang_c
 
-LAM = 100 / 1800     # 100 calls per 30 minutes
+LAM = 100 / 1800  # 100 calls per 30 minutes
 
 
 def test_erlang_c_reference_values():
@@ -65,10 +65,20 @@ def test_overloaded_erlang_c_says_why():
 def _scenario(rho: float, patience: float | None, seed: int):
     agents, aht = 10, 180.0
     doc = {
-        "name": f"mmc-{rho}", "seed": seed, "horizon_hours": 150, "warmup_hours": 10, "replications": 20,
+        "name": f"mmc-{rho}",
+        "seed": seed,
+        "horizon_hours": 150,
+        "warmup_hours": 10,
+        "replications": 20,
         "agents": [{"team": "t", "count": agents, "channels": ["phone"]}],
-        "demand": [{"type": "x", "channel": "phone", "rate_per_hour": rho * agents / aht * 3600,
-                    "handle": {"dist": "exponential", "mean_s": aht}}],
+        "demand": [
+            {
+                "type": "x",
+                "channel": "phone",
+                "rate_per_hour": rho * agents / aht * 3600,
+                "handle": {"dist": "exponential", "mean_s": aht},
+            }
+        ],
     }
     if patience:
         doc["patience"] = {"dist": "exponential", "mean_s": patience}
@@ -92,8 +102,11 @@ def test_mmc_matches_erlang_c(rho):
     lam = rho * agents / aht
     theory = erlang_c(lam, aht, agents, 20)
     result = simulate(sc, workers=2, keep_log=False)
-    for name, value in [("mean_wait_s", theory.mean_wait_s), ("p_wait", theory.p_wait),
-                        ("service_level", theory.service_level)]:
+    for name, value in [
+        ("mean_wait_s", theory.mean_wait_s),
+        ("p_wait", theory.p_wait),
+        ("service_level", theory.service_level),
+    ]:
         ok, why = _inside(result.summary, name, value)
         assert ok, why
 
@@ -104,14 +117,18 @@ def test_mmc_with_patience_matches_erlang_a(rho):
     lam = rho * agents / aht
     theory = erlang_a(lam, aht, agents, 300.0, 20)
     result = simulate(sc, workers=2, keep_log=False)
-    for name, value in [("p_wait", theory.p_wait), ("abandon_rate", theory.abandon_rate),
-                        ("mean_wait_s", theory.mean_wait_s)]:
+    for name, value in [
+        ("p_wait", theory.p_wait),
+        ("abandon_rate", theory.abandon_rate),
+        ("mean_wait_s", theory.mean_wait_s),
+    ]:
         ok, why = _inside(result.summary, name, value)
         assert ok, why
     assert math.isclose(result.summary["occupancy"]["mean"], theory.occupancy, rel_tol=0.02)
 
 
 # ---------------------------------------------------------------- laws the model must obey on its own records
+
 
 def test_littles_law_on_each_runs_own_records():
     """L from the model's event-driven queue length, against lambda x W from the per-contact records.
@@ -132,7 +149,7 @@ def test_littles_law_on_each_runs_own_records():
         area = sum(max(0.0, min(q + w, t1) - max(q, t0)) for q, w in queued)
         entered = [w for q, w in queued if t0 <= q < t1]
         lam_w = len(entered) / (t1 - t0) * (sum(entered) / len(entered))
-        assert r.little_L > 1.0                       # a real queue, not an empty one
+        assert r.little_L > 1.0  # a real queue, not an empty one
         assert r.little_L == pytest.approx(area / (t1 - t0), rel=0.01)
         assert r.little_L == pytest.approx(lam_w, rel=0.02)
         assert r.little_lambda_w == pytest.approx(lam_w, rel=0.01)
@@ -140,11 +157,23 @@ def test_littles_law_on_each_runs_own_records():
 
 def _loop(warmup_hours=None):
     r, q = 0.6, 0.5
-    doc = {"name": "loop", "seed": 8, "horizon_hours": 24 * 14, "replications": 6,
-           "agents": [{"team": "t", "count": 12, "channels": ["phone"]}],
-           "demand": [{"type": "x", "channel": "phone", "rate_per_hour": 40, "handle": {"dist": "fixed", "mean_s": 60},
-                       "resolve_p": r}],
-           "recontact": {"p": q, "delay": {"dist": "lognormal", "mean_s": 2 * 86400, "cv": 1.0}}}
+    doc = {
+        "name": "loop",
+        "seed": 8,
+        "horizon_hours": 24 * 14,
+        "replications": 6,
+        "agents": [{"team": "t", "count": 12, "channels": ["phone"]}],
+        "demand": [
+            {
+                "type": "x",
+                "channel": "phone",
+                "rate_per_hour": 40,
+                "handle": {"dist": "fixed", "mean_s": 60},
+                "resolve_p": r,
+            }
+        ],
+        "recontact": {"p": q, "delay": {"dist": "lognormal", "mean_s": 2 * 86400, "cv": 1.0}},
+    }
     if warmup_hours is not None:
         doc["warmup_hours"] = warmup_hours
     return scenario_from_dict(doc), (1 - r) * q
@@ -178,14 +207,14 @@ def test_the_suggested_warmup_is_the_loops_when_mser_cannot_see_the_slow_loop():
     mser_h = mser_only.suggested_hours["failure demand"]
     assert 10 < mser_h < 120 and mser_only.set_by == "MSER-5 on failure demand"
     at_mser = simulate(_loop(warmup_hours=math.ceil(mser_h))[0], workers=2, keep_log=False)
-    assert at_mser.summary["failure_share"]["ci95_high"] < x, at_mser.summary["failure_share"]   # still biased
+    assert at_mser.summary["failure_share"]["ci95_high"] < x, at_mser.summary["failure_share"]  # still biased
     (warning,) = [w for w in at_mser.warnings if "warm-up may be too short" in w]
     assert f"set by {LOOP}" in warning and "MSER-5 on failure demand truncates at" in warning, warning
     # the missing share it quotes is the measured shortfall: 0.2 x (1 - missing) against the run's mean
     missing = float(re.search(r"h, ([\d.]+)% of its returns are missing", warning).group(1)) / 100
     assert x * (1 - missing) == pytest.approx(at_mser.summary["failure_share"]["mean"], abs=0.004)
     figure = int(re.search(r"at least (\d+)", warning).group(1))
-    assert 150 <= figure <= 305                 # 150 h: the CI first covers 0.2 (measured); 305 h: the default
+    assert 150 <= figure <= 305  # 150 h: the CI first covers 0.2 (measured); 305 h: the default
     at_figure = simulate(_loop(warmup_hours=figure)[0], workers=2, keep_log=False)
     s = at_figure.summary["failure_share"]
     assert s["ci95_low"] <= x <= s["ci95_high"], (figure, s)
@@ -216,11 +245,25 @@ def test_p_wait_at_zero_patience_is_erlang_b():
     """With zero patience a caller who finds every agent busy leaves at once without waiting a second:
     that caller still had to queue, so p_wait = abandonment = Erlang B blocking (M/M/c/c)."""
     agents, aht, lam = 5, 180.0, 5 / 180.0
-    sc = scenario_from_dict({"name": "mmcc", "seed": 4, "horizon_hours": 400, "warmup_hours": 2, "replications": 6,
-                             "agents": [{"team": "t", "count": agents, "channels": ["phone"]}],
-                             "patience": {"dist": "fixed", "mean_s": 0},
-                             "demand": [{"type": "x", "channel": "phone", "rate_per_hour": lam * 3600,
-                                         "handle": {"dist": "exponential", "mean_s": aht}}]})
+    sc = scenario_from_dict(
+        {
+            "name": "mmcc",
+            "seed": 4,
+            "horizon_hours": 400,
+            "warmup_hours": 2,
+            "replications": 6,
+            "agents": [{"team": "t", "count": agents, "channels": ["phone"]}],
+            "patience": {"dist": "fixed", "mean_s": 0},
+            "demand": [
+                {
+                    "type": "x",
+                    "channel": "phone",
+                    "rate_per_hour": lam * 3600,
+                    "handle": {"dist": "exponential", "mean_s": aht},
+                }
+            ],
+        }
+    )
     result = simulate(sc, workers=2, keep_log=False).summary
     b = erlang_b(lam * aht, agents)
     assert 0.25 < b < 0.35

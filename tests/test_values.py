@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from flowkit.ingest.values import utc_offsets, normalise_channel, parse_bool, parse_datetime, parse_duration
+from flowkit.ingest.values import normalise_channel, parse_bool, parse_datetime, parse_duration, utc_offsets
 
 
 def s(*values):
@@ -12,13 +12,16 @@ def s(*values):
 
 def test_us_twelve_hour_timestamps_from_nyc311():
     p = parse_datetime(s("03/01/2011 02:27:57 PM", "03/14/2011 12:05:00 AM", "12/31/2011 11:59:59 PM"))
-    assert list(p.values) == [pd.Timestamp("2011-03-01 14:27:57"), pd.Timestamp("2011-03-14 00:05:00"),
-                              pd.Timestamp("2011-12-31 23:59:59")]
+    assert list(p.values) == [
+        pd.Timestamp("2011-03-01 14:27:57"),
+        pd.Timestamp("2011-03-14 00:05:00"),
+        pd.Timestamp("2011-12-31 23:59:59"),
+    ]
     assert not p.bad.any()
 
 
 def test_day_first_is_settled_by_a_day_above_twelve_anywhere_in_the_column():
-    values = ["03-04-2016 10:00"] * 5000 + ["29-02-2016 01:16"]   # the telling row is the last one
+    values = ["03-04-2016 10:00"] * 5000 + ["29-02-2016 01:16"]  # the telling row is the last one
     p = parse_datetime(pd.Series(values, dtype=object))
     assert p.values.iloc[0] == pd.Timestamp("2016-04-03 10:00")
     assert p.values.iloc[-1] == pd.Timestamp("2016-02-29 01:16")
@@ -32,8 +35,11 @@ def test_month_first_is_settled_the_same_way():
 def test_iso_with_offsets_is_stored_as_utc_across_dst_and_the_offsets_are_reported():
     raw = s("2026-10-24T10:00:00+02:00", "2026-10-26T10:00:00+01:00", "2026-10-26T10:30:00Z")
     p = parse_datetime(raw)
-    assert list(p.values) == [pd.Timestamp("2026-10-24 08:00"), pd.Timestamp("2026-10-26 09:00"),
-                              pd.Timestamp("2026-10-26 10:30")]
+    assert list(p.values) == [
+        pd.Timestamp("2026-10-24 08:00"),
+        pd.Timestamp("2026-10-26 09:00"),
+        pd.Timestamp("2026-10-26 10:30"),
+    ]
     assert utc_offsets(raw) == {"+02:00": 1, "+01:00": 1, "+00:00": 1}
 
 
@@ -49,7 +55,7 @@ def test_mixed_precision_iso_and_impossible_dates():
     p = parse_datetime(s("2024-01-05 08:13", "2024-01-06", "2024-02-31 10:00", "brak", None))
     assert p.values.iloc[0] == pd.Timestamp("2024-01-05 08:13")
     assert p.values.iloc[1] == pd.Timestamp("2024-01-06")
-    assert list(p.bad) == [False, False, True, True, False]   # empty is missing, not bad
+    assert list(p.bad) == [False, False, True, True, False]  # empty is missing, not bad
 
 
 def test_explicit_format_for_compact_bank_dates():
@@ -57,10 +63,18 @@ def test_explicit_format_for_compact_bank_dates():
     assert p.values.iloc[0] == pd.Timestamp("1999-01-01 00:00:31")
 
 
-@pytest.mark.parametrize("raw,seconds", [
-    ("90", 90.0), ("12,5", 12.5), ("01:30", 90.0), ("1:02:03", 3723.0), ("00:00", 0.0), ("2 min", 120.0),
-    ("-00:07", -7.0),
-])
+@pytest.mark.parametrize(
+    "raw,seconds",
+    [
+        ("90", 90.0),
+        ("12,5", 12.5),
+        ("01:30", 90.0),
+        ("1:02:03", 3723.0),
+        ("00:00", 0.0),
+        ("2 min", 120.0),
+        ("-00:07", -7.0),
+    ],
+)
 def test_durations(raw, seconds):
     assert parse_duration(s(raw)).values.iloc[0] == seconds
 
@@ -80,11 +94,35 @@ def test_booleans_in_three_languages_and_from_codes():
 
 
 def test_channel_names_in_many_spellings():
-    raw = s("Telefon", "звонок", "PHONE", "e-mail", "E-Mail", "Formularz WWW", "czat", "SMS", "Письмо",
-            "walk-in", "Self service", None)
+    raw = s(
+        "Telefon",
+        "звонок",
+        "PHONE",
+        "e-mail",
+        "E-Mail",
+        "Formularz WWW",
+        "czat",
+        "SMS",
+        "Письмо",
+        "walk-in",
+        "Self service",
+        None,
+    )
     channels, unknown = normalise_channel(raw)
-    assert list(channels) == ["phone", "phone", "phone", "email", "email", "web", "chat", "sms", "letter",
-                              "visit", "web", "unknown"]
+    assert list(channels) == [
+        "phone",
+        "phone",
+        "phone",
+        "email",
+        "email",
+        "web",
+        "chat",
+        "sms",
+        "letter",
+        "visit",
+        "web",
+        "unknown",
+    ]
     assert unknown == {}
 
 

@@ -12,18 +12,41 @@ EXP = {"dist": "exponential", "mean_s": 300}
 
 def two_fields():
     """'big_field' helps a type that is 60% of demand, 'tiny_field' one that is 2%."""
-    return scenario_from_dict({
-        "name": "two-fields", "seed": 5, "horizon_hours": 100, "warmup_hours": 2, "replications": 8,
-        "agents": [{"team": "front", "count": 14, "channels": ["phone"]}],
-        "patience": {"dist": "exponential", "mean_s": 300},
-        "recontact": {"p": 0.7, "delay": {"dist": "exponential", "mean_s": 7200}, "as": "not_resolved"},
-        "data_fields": {"big_field": {"available": False, "handle_factor": 0.75, "resolve_p_add": 0.2},
-                        "tiny_field": {"available": False, "handle_factor": 0.75, "resolve_p_add": 0.2}},
-        "demand": [
-            {"type": "big", "channel": "phone", "rate_per_hour": 60, "handle": EXP, "resolve_p": 0.6, "needs": ["big_field"]},
-            {"type": "tiny", "channel": "phone", "rate_per_hour": 2, "handle": EXP, "resolve_p": 0.6, "needs": ["tiny_field"]},
-            {"type": "rest", "channel": "phone", "rate_per_hour": 38, "handle": EXP, "resolve_p": 0.9},
-        ]})
+    return scenario_from_dict(
+        {
+            "name": "two-fields",
+            "seed": 5,
+            "horizon_hours": 100,
+            "warmup_hours": 2,
+            "replications": 8,
+            "agents": [{"team": "front", "count": 14, "channels": ["phone"]}],
+            "patience": {"dist": "exponential", "mean_s": 300},
+            "recontact": {"p": 0.7, "delay": {"dist": "exponential", "mean_s": 7200}, "as": "not_resolved"},
+            "data_fields": {
+                "big_field": {"available": False, "handle_factor": 0.75, "resolve_p_add": 0.2},
+                "tiny_field": {"available": False, "handle_factor": 0.75, "resolve_p_add": 0.2},
+            },
+            "demand": [
+                {
+                    "type": "big",
+                    "channel": "phone",
+                    "rate_per_hour": 60,
+                    "handle": EXP,
+                    "resolve_p": 0.6,
+                    "needs": ["big_field"],
+                },
+                {
+                    "type": "tiny",
+                    "channel": "phone",
+                    "rate_per_hour": 2,
+                    "handle": EXP,
+                    "resolve_p": 0.6,
+                    "needs": ["tiny_field"],
+                },
+                {"type": "rest", "channel": "phone", "rate_per_hour": 38, "handle": EXP, "resolve_p": 0.9},
+            ],
+        }
+    )
 
 
 def test_a_field_for_60_percent_of_demand_ranks_first_and_one_for_2_percent_is_not_significant():
@@ -31,12 +54,20 @@ def test_a_field_for_60_percent_of_demand_ranks_first_and_one_for_2_percent_is_n
     first, second = result.fields
     assert first["field"] == "big_field" and first["significant"]
     assert first["share_of_demand"] == pytest.approx(0.6) and second["share_of_demand"] == pytest.approx(0.02)
-    assert first["deltas"]["agent_hours"]["ci95_high"] < 0          # saves agent hours, surely
+    assert first["deltas"]["agent_hours"]["ci95_high"] < 0  # saves agent hours, surely
     assert first["deltas"]["failure_share"]["ci95_high"] < 0
     assert second["field"] == "tiny_field" and not second["significant"]
     doc = result.to_json_dict()
-    assert set(doc["fields"][0]) == {"field", "share_of_demand", "deltas", "significant", "statistically_significant",
-                                     "agent_hours_saved", "evidence", "status"}
+    assert set(doc["fields"][0]) == {
+        "field",
+        "share_of_demand",
+        "deltas",
+        "significant",
+        "statistically_significant",
+        "agent_hours_saved",
+        "evidence",
+        "status",
+    }
     # the tiny field's saving is below 2% of agent hours whether or not CRN can detect it
     assert abs(second["deltas"]["agent_hours"]["mean"]) < 0.02 * result.comparison.base.summary["agent_hours"]["mean"]
 
@@ -81,16 +112,17 @@ def test_dask_cluster_gives_the_same_kpis_as_local_processes():
 
     sc = two_fields().with_changes(horizon_hours=20)
     local = simulate(sc, replications=4, workers=2, keep_log=False)
-    with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=":0",
-                      processes=True) as cluster:
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=":0", processes=True
+    ) as cluster:
         remote = simulate(sc, replications=4, keep_log=False, scheduler=cluster.scheduler_address)
     assert local.per_replication.equals(remote.per_replication)
-    assert local.to_json_dict() == remote.to_json_dict()      # NaN (undefined) KPIs are null there
+    assert local.to_json_dict() == remote.to_json_dict()  # NaN (undefined) KPIs are null there
 
 
 def test_uncertain_effects_are_drawn_per_replication_and_no_evidence_is_not_shown():
-    from flowkit.sim.uncertainty import draw_effects, evidence
     from flowkit.sim.scenario import DataField
+    from flowkit.sim.uncertainty import draw_effects, evidence
 
     sc = two_fields()
     fields = dict(sc.data_fields)
@@ -101,7 +133,10 @@ def test_uncertain_effects_are_drawn_per_replication_and_no_evidence_is_not_show
     assert np.mean(draws) == pytest.approx(0.75, abs=0.01) and np.std(draws) == pytest.approx(0.05, abs=0.008)
     # same draw for the same (seed, replication, field), available or not: common random numbers hold
     on = unc.with_changes(data_fields={**fields, "big_field": DataField(True, 0.75, 0.2, 0.05, 0.02)})
-    assert draw_effects(on, 3).data_fields["big_field"].handle_factor == draw_effects(unc, 3).data_fields["big_field"].handle_factor
+    assert (
+        draw_effects(on, 3).data_fields["big_field"].handle_factor
+        == draw_effects(unc, 3).data_fields["big_field"].handle_factor
+    )
     # hand-written fields without standard errors are known effects, left alone
     assert draw_effects(sc, 5) is sc
     assert evidence(fields["big_field"]) == "estimated" and evidence(fields["tiny_field"]) == "none"

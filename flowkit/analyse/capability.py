@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["XmR", "xmr", "MIN_POINTS"]
+__all__ = ["MIN_POINTS", "XmR", "xmr"]
 
 #: fewer points than this and the limits are too loose to call a process predictable or not
 #: (Wheeler: 20-30 points for useful limits); a chart may still be drawn, but without a verdict.
@@ -20,14 +20,14 @@ MIN_POINTS = 20
 
 @dataclass(frozen=True)
 class XmR:
-    values: pd.Series          # in time order, index = period or case
-    moving_range: pd.Series    # |x_i - x_{i-1}|, first is NaN
+    values: pd.Series  # in time order, index = period or case
+    moving_range: pd.Series  # |x_i - x_{i-1}|, first is NaN
     mean: float
     mr_bar: float
-    upper: float               # X̄ + 2.66 mR̄
-    lower: float               # max(0, X̄ - 2.66 mR̄) when floored
-    mr_upper: float            # 3.268 mR̄
-    signals: pd.Series         # bool per point: outside the natural process limits
+    upper: float  # X̄ + 2.66 mR̄
+    lower: float  # max(0, X̄ - 2.66 mR̄) when floored
+    mr_upper: float  # 3.268 mR̄
+    signals: pd.Series  # bool per point: outside the natural process limits
 
     @property
     def judged(self) -> bool:
@@ -47,8 +47,10 @@ class XmR:
             return f"too few points to judge ({len(self.values)}; an XmR verdict needs at least {MIN_POINTS})"
         if self.predictable:
             return f"predictable ({len(self.values)} points, none outside the limits)"
-        return (f"signals outside the limits ({int(self.signals.sum())} of {len(self.values)} points): "
-                "look for special causes")
+        return (
+            f"signals outside the limits ({int(self.signals.sum())} of {len(self.values)} points): "
+            "look for special causes"
+        )
 
 
 def xmr(values: pd.Series, floor_at_zero: bool = True) -> XmR:

@@ -14,11 +14,24 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["field_usage", "field_effects", "EFFECT_COLUMNS"]
+__all__ = ["EFFECT_COLUMNS", "field_effects", "field_usage"]
 
-EFFECT_COLUMNS = ["demand_type", "field", "contacts_with", "contacts_without", "handle_with_s", "handle_without_s",
-                  "handle_diff_s", "handle_diff_low", "handle_diff_high", "resolved_with", "resolved_without",
-                  "resolved_diff", "resolved_diff_low", "resolved_diff_high"]
+EFFECT_COLUMNS = [
+    "demand_type",
+    "field",
+    "contacts_with",
+    "contacts_without",
+    "handle_with_s",
+    "handle_without_s",
+    "handle_diff_s",
+    "handle_diff_low",
+    "handle_diff_high",
+    "resolved_with",
+    "resolved_without",
+    "resolved_diff",
+    "resolved_diff_low",
+    "resolved_diff_high",
+]
 
 
 def _fields(df: pd.DataFrame) -> pd.DataFrame:
@@ -43,8 +56,15 @@ def _diff_ci(a: np.ndarray, b: np.ndarray, seed: int) -> tuple[float, float, flo
     diff = float(a.mean() - b.mean())
     if len(a) < 2 or len(b) < 2 or (np.ptp(a) == 0 and np.ptp(b) == 0):
         return diff, diff, diff
-    res = stats.bootstrap((a, b), lambda x, y, axis=-1: x.mean(axis=axis) - y.mean(axis=axis), vectorized=True,
-                          n_resamples=999, confidence_level=0.95, method="percentile", rng=np.random.default_rng(seed))
+    res = stats.bootstrap(
+        (a, b),
+        lambda x, y, axis=-1: x.mean(axis=axis) - y.mean(axis=axis),
+        vectorized=True,
+        n_resamples=999,
+        confidence_level=0.95,
+        method="percentile",
+        rng=np.random.default_rng(seed),
+    )
     return diff, float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
@@ -79,7 +99,19 @@ def field_effects(df: pd.DataFrame, min_contacts: int = 20, seed: int = 0, max_s
             ra = a["resolved"].dropna().astype(float).to_numpy()
             rb = b["resolved"].dropna().astype(float).to_numpy()
             r = _diff_ci(ra, rb, seed) if len(ra) and len(rb) else (np.nan, np.nan, np.nan)
-            rows.append([dtype, field, len(a), len(b), float(a["handle_s"].mean()), float(b["handle_s"].mean()), *h,
-                         float(ra.mean()) if len(ra) else np.nan, float(rb.mean()) if len(rb) else np.nan, *r])
+            rows.append(
+                [
+                    dtype,
+                    field,
+                    len(a),
+                    len(b),
+                    float(a["handle_s"].mean()),
+                    float(b["handle_s"].mean()),
+                    *h,
+                    float(ra.mean()) if len(ra) else np.nan,
+                    float(rb.mean()) if len(rb) else np.nan,
+                    *r,
+                ]
+            )
     out = pd.DataFrame(rows, columns=EFFECT_COLUMNS)
     return out.sort_values(["demand_type", "field"], kind="stable").reset_index(drop=True)

@@ -11,8 +11,16 @@ import pandas as pd
 
 from flowkit.analyse.capability import XmR, xmr
 
-__all__ = ["failure_share", "volumes", "pareto", "value_failure_links", "weekly_by_type", "predictability",
-           "complete_weeks", "complete_week_count"]
+__all__ = [
+    "complete_week_count",
+    "complete_weeks",
+    "failure_share",
+    "pareto",
+    "predictability",
+    "value_failure_links",
+    "volumes",
+    "weekly_by_type",
+]
 
 _DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
@@ -29,11 +37,15 @@ def failure_share(df: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
 
     ``by`` may be a column or one of ``hour``, ``weekday``, ``week`` (complete weeks only).
     """
-    d = df.assign(hour=df["received_at"].dt.hour,
-                  weekday=pd.Categorical(df["received_at"].dt.day_of_week.map(dict(enumerate(_DAYS))), _DAYS),
-                  week=df["received_at"].dt.to_period("W-SUN").dt.start_time)
+    d = df.assign(
+        hour=df["received_at"].dt.hour,
+        weekday=pd.Categorical(df["received_at"].dt.day_of_week.map(dict(enumerate(_DAYS))), _DAYS),
+        week=df["received_at"].dt.to_period("W-SUN").dt.start_time,
+    )
     demand = d["demand"].astype(str)
-    frame = pd.DataFrame({"value": demand.eq("value"), "failure": demand.eq("failure"), "unknown": demand.eq("unknown")})
+    frame = pd.DataFrame(
+        {"value": demand.eq("value"), "failure": demand.eq("failure"), "unknown": demand.eq("unknown")}
+    )
     if by == "week":
         t = frame.groupby(d["received_at"].dt.to_period("W-SUN")).sum()
         t = complete_weeks(t, d["received_at"])
@@ -79,9 +91,13 @@ def value_failure_links(df: pd.DataFrame) -> pd.DataFrame:
     later = later[~later.index.isin(first.index)]
     if later.empty:
         return pd.DataFrame(columns=["value_type", "failure_type", "contacts", "cases"])
-    links = pd.DataFrame({"value_type": later["case_id"].map(origin).to_numpy(),
-                          "failure_type": later["failure_type"].astype(str).to_numpy(),
-                          "case_id": later["case_id"].to_numpy()})
+    links = pd.DataFrame(
+        {
+            "value_type": later["case_id"].map(origin).to_numpy(),
+            "failure_type": later["failure_type"].astype(str).to_numpy(),
+            "case_id": later["case_id"].to_numpy(),
+        }
+    )
     out = links.groupby(["value_type", "failure_type"]).agg(contacts=("case_id", "size"), cases=("case_id", "nunique"))
     return out.reset_index().sort_values("contacts", ascending=False, kind="stable").reset_index(drop=True)
 
@@ -118,7 +134,7 @@ def complete_week_count(received_at: pd.Series) -> int:
         return 0
     first = received_at.min().normalize()
     first_monday = first + pd.Timedelta(days=(7 - first.day_of_week) % 7)
-    through = received_at.max().normalize() + pd.Timedelta(days=1)   # a week counts once the log reaches its Sunday
+    through = received_at.max().normalize() + pd.Timedelta(days=1)  # a week counts once the log reaches its Sunday
     return max(0, int((through - first_monday) // pd.Timedelta(days=7)))
 
 

@@ -37,26 +37,59 @@ from sklearn.preprocessing import OneHotEncoder
 
 from flowkit.errors import FlowkitError
 
-__all__ = ["EffectsOptions", "field_effects_adjusted", "add_saved", "verdict", "EFFECTS_COLUMNS", "OUTCOMES",
-           "ADJUSTED_FOR", "fields_in"]
+__all__ = [
+    "ADJUSTED_FOR",
+    "EFFECTS_COLUMNS",
+    "OUTCOMES",
+    "EffectsOptions",
+    "add_saved",
+    "field_effects_adjusted",
+    "fields_in",
+    "verdict",
+]
 
 OUTCOMES = ("handle_s", "resolved")
 LOG_OUTCOMES = ("handle_s",)
-PARALLEL_FROM = 100_000       # rows; below that starting processes costs more than it saves
-EFFECTS_COLUMNS = ["field", "demand_type", "outcome", "estimand", "naive", "adjusted", "ci_low", "ci_high",
-                   "n_with", "n_without", "significant", "method", "sensitivity", "se", "trimmed", "clusters", "baseline"]
-ADJUSTED_FOR = ("demand type", "channel", "hour", "weekday", "agent", "team",
-                "the customer's earlier contacts (in the case and in the last 90 days)", "text length")
+PARALLEL_FROM = 100_000  # rows; below that starting processes costs more than it saves
+EFFECTS_COLUMNS = [
+    "field",
+    "demand_type",
+    "outcome",
+    "estimand",
+    "naive",
+    "adjusted",
+    "ci_low",
+    "ci_high",
+    "n_with",
+    "n_without",
+    "significant",
+    "method",
+    "sensitivity",
+    "se",
+    "trimmed",
+    "clusters",
+    "baseline",
+]
+ADJUSTED_FOR = (
+    "demand type",
+    "channel",
+    "hour",
+    "weekday",
+    "agent",
+    "team",
+    "the customer's earlier contacts (in the case and in the last 90 days)",
+    "text length",
+)
 
 
 @dataclass(frozen=True)
 class EffectsOptions:
-    estimand: str = "ATE"          # ATE (all contacts of the type) or ATT (contacts that used the field)
+    estimand: str = "ATE"  # ATE (all contacts of the type) or ATT (contacts that used the field)
     folds: int = 2
     trim: float = 0.02
-    min_contacts: int = 30         # on each side, after trimming
+    min_contacts: int = 30  # on each side, after trimming
     seed: int = 0
-    n_jobs: int | None = None      # processes for the per-field fits (default: up to 2 cores)
+    n_jobs: int | None = None  # processes for the per-field fits (default: up to 2 cores)
 
 
 def fields_in(df: pd.DataFrame) -> list[str]:
@@ -92,7 +125,7 @@ def _earlier(keys: np.ndarray, t: np.ndarray, window_s: float) -> np.ndarray:
     span = float(ts.max() - ts.min() + window_s + 1) if len(ts) else 1.0
     key = c * span + (ts - ts.min())
     lo = np.searchsorted(key, key - window_s, side="left")
-    first = np.searchsorted(key, key, side="left")      # ties: contacts at the same second are not earlier
+    first = np.searchsorted(key, key, side="left")  # ties: contacts at the same second are not earlier
     out = np.empty(len(t), dtype=np.int64)
     out[order] = first - lo
     out[codes < 0] = 0
@@ -107,17 +140,27 @@ def _features(d: pd.DataFrame) -> tuple[sp.csr_matrix, np.ndarray]:
     num = np.column_stack([np.minimum(prior_90, 10), np.minimum(prior_case, 10), np.log1p(tlen), tlen]).astype(float)
     num = (num - num.mean(axis=0)) / np.where(num.std(axis=0) > 0, num.std(axis=0), 1.0)
     agent = d["agent_id"].astype(object).where(d["agent_id"].notna(), "(none)").astype(str)
-    cats = pd.DataFrame({"type": d["demand_type"].astype(str).to_numpy(), "channel": d["channel"].astype(str).to_numpy(),
-                         "hour": t.dt.hour.to_numpy(), "weekday": t.dt.day_of_week.to_numpy(),
-                         "earlier_90d": np.minimum(prior_90, 3), "earlier_case": np.minimum(prior_case, 3),
-                         "agent": agent.to_numpy(), "team": d["team"].astype(object).fillna("(none)").astype(str).to_numpy()})
+    cats = pd.DataFrame(
+        {
+            "type": d["demand_type"].astype(str).to_numpy(),
+            "channel": d["channel"].astype(str).to_numpy(),
+            "hour": t.dt.hour.to_numpy(),
+            "weekday": t.dt.day_of_week.to_numpy(),
+            "earlier_90d": np.minimum(prior_90, 3),
+            "earlier_case": np.minimum(prior_case, 3),
+            "agent": agent.to_numpy(),
+            "team": d["team"].astype(object).fillna("(none)").astype(str).to_numpy(),
+        }
+    )
     onehot = OneHotEncoder(handle_unknown="ignore", sparse_output=True, dtype=np.float64).fit_transform(cats)
     tcodes, _ = pd.factorize(cats["type"])
     # each demand type its own slope on the numbers: harder contacts are harder in their own way
     inter = sp.csr_matrix((np.repeat(1.0, len(d)), (np.arange(len(d)), tcodes)), shape=(len(d), tcodes.max() + 1))
     parts = [onehot, sp.csr_matrix(num)] + [inter.multiply(num[:, [j]]).tocsr() for j in range(num.shape[1])]
     X = sp.hstack(parts, format="csr")
-    clusters = pd.factorize(agent.where(d["agent_id"].notna(), "row" + pd.Series(np.arange(len(d)), index=d.index).astype(str)))[0]
+    clusters = pd.factorize(
+        agent.where(d["agent_id"].notna(), "row" + pd.Series(np.arange(len(d)), index=d.index).astype(str))
+    )[0]
     return X, clusters
 
 
@@ -155,14 +198,16 @@ def _crossfit(X, T: np.ndarray, ys: dict[str, np.ndarray], ok: dict[str, np.ndar
         for names in groups.values():
             rows_ok = ok[names[0]]
             for arm, slot in ((1, 0), (0, 1)):
-                sel = tr & (T == arm) & rows_ok
+                sel = tr & (arm == T) & rows_ok
                 if sel.sum() < 5:
                     for name in names:
-                        pool = rows_ok & (T == arm)
+                        pool = rows_ok & (arm == T)
                         m[name][slot][te] = ys[name][pool].mean() if pool.any() else np.nan
                     continue
                 # handle times are skewed and multiplicative: model their log, back-transform with smearing
-                Y = np.column_stack([np.log1p(ys[name][sel]) if name in LOG_OUTCOMES else ys[name][sel] for name in names])
+                Y = np.column_stack(
+                    [np.log1p(ys[name][sel]) if name in LOG_OUTCOMES else ys[name][sel] for name in names]
+                )
                 coef = _ridge(X[sel], Y)
                 pred = _predict(X[te], coef)
                 for j, name in enumerate(names):
@@ -182,21 +227,36 @@ def _evalue(bound: float, scale: float, outcome: str, p0: float) -> float:
         p1 = min(max(p0 + bound, 1e-6), 1 - 1e-6)
         rr = p1 / p0
     else:
-        rr = np.exp(0.91 * abs(bound) / scale) if scale > 0 else np.inf   # standardised difference -> RR
+        rr = np.exp(0.91 * abs(bound) / scale) if scale > 0 else np.inf  # standardised difference -> RR
     rr = max(rr, 1 / rr)
     return float(rr + np.sqrt(rr * (rr - 1)))
 
 
 def _row(field, dtype, outcome, est, naive, n_with, n_without, trimmed, clusters, opt, **kw):
-    return {"field": field, "demand_type": dtype, "outcome": outcome, "estimand": est, "naive": naive,
-            "adjusted": kw.get("adjusted", np.nan), "ci_low": kw.get("ci_low", np.nan), "ci_high": kw.get("ci_high", np.nan),
-            "n_with": int(n_with), "n_without": int(n_without), "significant": bool(kw.get("significant", False)),
-            "method": kw.get("method", ""), "sensitivity": kw.get("sensitivity", np.nan), "se": kw.get("se", np.nan),
-            "trimmed": int(trimmed), "clusters": int(clusters), "baseline": kw.get("baseline", np.nan)}
+    return {
+        "field": field,
+        "demand_type": dtype,
+        "outcome": outcome,
+        "estimand": est,
+        "naive": naive,
+        "adjusted": kw.get("adjusted", np.nan),
+        "ci_low": kw.get("ci_low", np.nan),
+        "ci_high": kw.get("ci_high", np.nan),
+        "n_with": int(n_with),
+        "n_without": int(n_without),
+        "significant": bool(kw.get("significant", False)),
+        "method": kw.get("method", ""),
+        "sensitivity": kw.get("sensitivity", np.nan),
+        "se": kw.get("se", np.nan),
+        "trimmed": int(trimmed),
+        "clusters": int(clusters),
+        "baseline": kw.get("baseline", np.nan),
+    }
 
 
-def field_effects_adjusted(df: pd.DataFrame, fields: list[str] | None = None,
-                           options: EffectsOptions | None = None) -> pd.DataFrame:
+def field_effects_adjusted(
+    df: pd.DataFrame, fields: list[str] | None = None, options: EffectsOptions | None = None
+) -> pd.DataFrame:
     """One row per field x demand type x outcome (types where the field was consulted at least
     once), plus ``(all)`` rows: naive and adjusted with-minus-without, 95% CI, sensitivity."""
     opt = options or EffectsOptions()
@@ -209,8 +269,10 @@ def field_effects_adjusted(df: pd.DataFrame, fields: list[str] | None = None,
     X, clusters = _features(d)
     types = d["demand_type"].astype(str).to_numpy()
     used = d["data_used"].fillna("").astype(str).str.split(";")
-    ys = {"handle_s": d["handle_s"].to_numpy(dtype=float),
-          "resolved": d["resolved"].astype("boolean").astype("Float64").to_numpy(dtype=float, na_value=np.nan)}
+    ys = {
+        "handle_s": d["handle_s"].to_numpy(dtype=float),
+        "resolved": d["resolved"].astype("boolean").astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+    }
     ok = {k: ~np.isnan(v) for k, v in ys.items()}
     ys = {k: np.nan_to_num(v) for k, v in ys.items()}
     treat = {f: used.apply(lambda xs, f=f: f in xs).to_numpy(dtype=float) for f in fields}
@@ -236,35 +298,74 @@ def field_effects_adjusted(df: pd.DataFrame, fields: list[str] | None = None,
                 den = T
             for dtype in ["(all)", *consulted]:
                 g = base & (types == dtype if dtype != "(all)" else np.isin(types, consulted))
-                naive = float(y[g & (T == 1)].mean() - y[g & (T == 0)].mean()) if (g & (T == 1)).any() and (g & (T == 0)).any() else np.nan
+                naive = (
+                    float(y[g & (T == 1)].mean() - y[g & (T == 0)].mean())
+                    if (g & (T == 1)).any() and (g & (T == 0)).any()
+                    else np.nan
+                )
                 gk = g & keep
                 n_with, n_without = int((gk & (T == 1)).sum()), int((gk & (T == 0)).sum())
                 trimmed = int((g & ~keep).sum())
                 cl = clusters[gk]
                 n_cl = len(np.unique(cl))
                 if n_with < opt.min_contacts or n_without < opt.min_contacts or n_cl < 3:
-                    rows.append(_row(f, dtype, outcome, opt.estimand, naive, n_with, n_without, trimmed, n_cl, opt,
-                                     method=f"too few contacts to estimate: {n_with} with, {n_without} without, "
-                                            f"{n_cl} agents (need {opt.min_contacts} each side and 3 agents)"))
+                    rows.append(
+                        _row(
+                            f,
+                            dtype,
+                            outcome,
+                            opt.estimand,
+                            naive,
+                            n_with,
+                            n_without,
+                            trimmed,
+                            n_cl,
+                            opt,
+                            method=f"too few contacts to estimate: {n_with} with, {n_without} without, "
+                            f"{n_cl} agents (need {opt.min_contacts} each side and 3 agents)",
+                        )
+                    )
                     continue
                 a, t_ = num[gk], den[gk]
                 theta = float(a.sum() / t_.sum())
                 infl = pd.Series(a - theta * t_).groupby(cl).sum().to_numpy()
-                se = float(np.sqrt((infl ** 2).sum() * n_cl / (n_cl - 1)) / t_.sum())
+                se = float(np.sqrt((infl**2).sum() * n_cl / (n_cl - 1)) / t_.sum())
                 q = stats.t.ppf(0.975, n_cl - 1)
                 lo, hi = theta - q * se, theta + q * se
                 sig = bool(lo > 0 or hi < 0)
                 near = 0.0 if not sig else (lo if lo > 0 else hi)
                 p0 = float(np.clip(m0[gk].mean(), 1e-6, 1 - 1e-6)) if outcome == "resolved" else np.nan
                 scale = float(y[gk & (T == 0)].std()) if outcome == "handle_s" else 1.0
-                rows.append(_row(f, dtype, outcome, opt.estimand, naive, n_with, n_without, trimmed, n_cl, opt,
-                                 adjusted=theta, ci_low=lo, ci_high=hi, significant=sig, se=se,
-                                 baseline=float(m0[gk].mean() if opt.estimand == "ATE" else m0[gk & (T == 1)].mean()),
-                                 sensitivity=_evalue(near, scale, outcome, p0),
-                                 method=(f"AIPW, {opt.folds}-fold cross-fitted (logistic propensity, ridge outcomes); "
-                                         f"95% CI clustered by agent ({n_cl} clusters)"
-                                         + (f"; {trimmed} contacts trimmed (propensity outside "
-                                            f"[{opt.trim:g}, {1 - opt.trim:g}])" if trimmed else ""))))
+                rows.append(
+                    _row(
+                        f,
+                        dtype,
+                        outcome,
+                        opt.estimand,
+                        naive,
+                        n_with,
+                        n_without,
+                        trimmed,
+                        n_cl,
+                        opt,
+                        adjusted=theta,
+                        ci_low=lo,
+                        ci_high=hi,
+                        significant=sig,
+                        se=se,
+                        baseline=float(m0[gk].mean() if opt.estimand == "ATE" else m0[gk & (T == 1)].mean()),
+                        sensitivity=_evalue(near, scale, outcome, p0),
+                        method=(
+                            f"AIPW, {opt.folds}-fold cross-fitted (logistic propensity, ridge outcomes); "
+                            f"95% CI clustered by agent ({n_cl} clusters)"
+                            + (
+                                f"; {trimmed} contacts trimmed (propensity outside [{opt.trim:g}, {1 - opt.trim:g}])"
+                                if trimmed
+                                else ""
+                            )
+                        ),
+                    )
+                )
     return add_saved(pd.DataFrame(rows, columns=EFFECTS_COLUMNS))
 
 
@@ -286,7 +387,13 @@ def verdict(row) -> str:
     if not row["significant"]:
         return "no evidence either way"
     if row["outcome"] == "handle_s":
-        return (f"saves {row['saved']:.0f} s per contact" if row["saved"] > 0
-                else f"costs {-row['saved']:.0f} s more per contact")
-    return (f"resolves {row['saved']:.1%} more at first contact" if row["saved"] > 0
-            else f"resolves {-row['saved']:.1%} fewer at first contact")
+        return (
+            f"saves {row['saved']:.0f} s per contact"
+            if row["saved"] > 0
+            else f"costs {-row['saved']:.0f} s more per contact"
+        )
+    return (
+        f"resolves {row['saved']:.1%} more at first contact"
+        if row["saved"] > 0
+        else f"resolves {-row['saved']:.1%} fewer at first contact"
+    )

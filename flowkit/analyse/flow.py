@@ -11,7 +11,16 @@ import pandas as pd
 
 from flowkit.analyse.capability import XmR, xmr
 
-__all__ = ["end_to_end", "identified", "linked", "one_stop", "contacts_per_case", "handoffs", "nth_contact_effect", "agent_hours"]
+__all__ = [
+    "agent_hours",
+    "contacts_per_case",
+    "end_to_end",
+    "handoffs",
+    "identified",
+    "linked",
+    "nth_contact_effect",
+    "one_stop",
+]
 
 PERCENTILES = (0.5, 0.8, 0.9, 0.95)
 
@@ -80,8 +89,11 @@ def one_stop(df: pd.DataFrame) -> dict[str, float]:
     if eligible.empty:
         return {"cases": 0, "resolved_first_contact": float("nan"), "perfect": float("nan")}
     resolved = eligible["resolved"].astype(bool)
-    return {"cases": int(len(eligible)), "resolved_first_contact": float(resolved.mean()),
-            "perfect": float((resolved & (eligible["n"] == 1)).mean())}
+    return {
+        "cases": len(eligible),
+        "resolved_first_contact": float(resolved.mean()),
+        "perfect": float((resolved & (eligible["n"] == 1)).mean()),
+    }
 
 
 def identified(cases: pd.DataFrame) -> pd.DataFrame:
@@ -108,9 +120,11 @@ def handoffs(df: pd.DataFrame) -> pd.Series:
 def _is_outcome(df: pd.DataFrame) -> pd.Series:
     """Contacts that are an outcome worth avoiding: complaints, cancellations, abandoned calls."""
     dtype = df["demand_type"].astype(str).str.lower()
-    return (df["failure_type"].astype(str).eq("complaint")
-            | dtype.str.contains("cancel|rezygn|wypowied|растор|закры", regex=True)
-            | df["abandoned"].fillna(False).astype(bool))
+    return (
+        df["failure_type"].astype(str).eq("complaint")
+        | dtype.str.contains("cancel|rezygn|wypowied|растор|закры", regex=True)
+        | df["abandoned"].fillna(False).astype(bool)
+    )
 
 
 def nth_contact_effect(df: pd.DataFrame, max_n: int = 6) -> pd.DataFrame:

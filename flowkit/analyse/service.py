@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["SERVICE_LEVEL_S", "phone_calls", "phone_service", "phone_profile"]
+__all__ = ["SERVICE_LEVEL_S", "phone_calls", "phone_profile", "phone_service"]
 
 #: the usual service-level threshold: answered within 20 seconds
 SERVICE_LEVEL_S = 20.0

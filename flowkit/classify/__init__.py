@@ -13,26 +13,47 @@ import numpy as np
 import pandas as pd
 
 from flowkit import schema
+from flowkit.classify.combine import DEFAULT_TYPE_NAMES, NO_EVIDENCE_RULE, WEAK, WEAK_RULE, evidence, load_combiner
 from flowkit.classify.discover import candidate_types
 from flowkit.classify.evaluate import Evaluation, evaluate
 from flowkit.classify.flow import flow_signals, reopened
 from flowkit.classify.language import detect_language
 from flowkit.classify.learn import DemandModel, TrainingError, train
-from flowkit.classify.combine import DEFAULT_TYPE_NAMES, NO_EVIDENCE_RULE, WEAK, WEAK_RULE, evidence, load_combiner
-from flowkit.classify.rules import (FALLBACK_RULE, NO_TEXT_RULE, RESULT_COLUMNS, RuleError, RuleSet, apply_rules,
-                                   builtin_rules, load_rules)
+from flowkit.classify.rules import (
+    FALLBACK_RULE,
+    NO_TEXT_RULE,
+    RESULT_COLUMNS,
+    RuleError,
+    RuleSet,
+    apply_rules,
+    builtin_rules,
+    load_rules,
+)
 
-__all__ = ["Classification", "classify", "builtin_rules", "load_rules", "RuleSet", "RuleError", "train",
-           "DemandModel", "TrainingError", "evaluate", "Evaluation", "candidate_types", "detect_language",
-           "parse_reasons"]
+__all__ = [
+    "Classification",
+    "DemandModel",
+    "Evaluation",
+    "RuleError",
+    "RuleSet",
+    "TrainingError",
+    "builtin_rules",
+    "candidate_types",
+    "classify",
+    "detect_language",
+    "evaluate",
+    "load_rules",
+    "parse_reasons",
+    "train",
+]
 
 RULES_WIN = 0.8
 
 
 @dataclass
 class Classification:
-    contacts: pd.DataFrame      # the contact table + demand, demand_type, failure_type, rule, confidence, language
-    candidates: pd.DataFrame    # groups of 'unknown' verbatims offered as candidate new types
+    contacts: pd.DataFrame  # the contact table + demand, demand_type, failure_type, rule, confidence, language
+    candidates: pd.DataFrame  # groups of 'unknown' verbatims offered as candidate new types
 
 
 def parse_reasons(mapping: dict[str, str]) -> dict[str, tuple[str, str | None]]:
@@ -41,14 +62,22 @@ def parse_reasons(mapping: dict[str, str]) -> dict[str, tuple[str, str | None]]:
     for code, spec in mapping.items():
         demand, _, ftype = str(spec).partition(":")
         if demand not in ("value", "failure") or (ftype and ftype not in schema.FAILURE_TYPES):
-            raise RuleError(f"reason code {code!r}: {spec!r}; use value, failure or failure:<{'|'.join(schema.FAILURE_TYPES)}>")
+            raise RuleError(
+                f"reason code {code!r}: {spec!r}; use value, failure or failure:<{'|'.join(schema.FAILURE_TYPES)}>"
+            )
         out[str(code)] = (demand, ftype or None)
     return out
 
 
-def classify(contacts: pd.DataFrame, rules: RuleSet | None = None, model: DemandModel | None = None,
-             reasons: dict[str, str] | None = None, min_confidence: float = 0.5, use_flow: bool = True,
-             stitch_window: str = "14D") -> Classification:
+def classify(
+    contacts: pd.DataFrame,
+    rules: RuleSet | None = None,
+    model: DemandModel | None = None,
+    reasons: dict[str, str] | None = None,
+    min_confidence: float = 0.5,
+    use_flow: bool = True,
+    stitch_window: str = "14D",
+) -> Classification:
     """Add demand, demand_type, failure_type, rule, confidence and language to ``contacts``.
 
     Text is weighed by the combiner (cue families + rule packs, or the trained model when
@@ -77,8 +106,9 @@ def classify(contacts: pd.DataFrame, rules: RuleSet | None = None, model: Demand
         codes, uniques = pd.factorize(df.loc[rows, "text"].astype(str))
         first = rows[pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()]
         X = evidence(df.loc[first, "text"], language.loc[first], ruled.loc[first])
-        decided = (_model_decides if model is not None else _combiner_decides)(model, X, df.loc[first, "text"],
-                                                                                 language.loc[first], ruled.loc[first])
+        decided = (_model_decides if model is not None else _combiner_decides)(
+            model, X, df.loc[first, "text"], language.loc[first], ruled.loc[first]
+        )
         spread = decided[RESULT_COLUMNS].iloc[codes]
         spread.index = rows
         result.loc[rows, RESULT_COLUMNS] = spread
@@ -99,8 +129,13 @@ def classify(contacts: pd.DataFrame, rules: RuleSet | None = None, model: Demand
 
     back = reopened(df)
     if back.any():  # a reopened ticket came back because the first answer did not hold
-        result.loc[back, ["demand", "failure_type", "demand_type", "rule", "confidence"]] = \
-            ["failure", "not_resolved", "reopened", "reopened", 0.9]
+        result.loc[back, ["demand", "failure_type", "demand_type", "rule", "confidence"]] = [
+            "failure",
+            "not_resolved",
+            "reopened",
+            "reopened",
+            0.9,
+        ]
 
     if use_flow:
         if df["case_id"].isna().all() and df["customer_id"].notna().any():
@@ -124,26 +159,44 @@ def _builtin_ids() -> frozenset[str]:
     return frozenset(r.id for r in builtin_rules().rules)
 
 
-def _verdict(p_failure: np.ndarray, failure_type: np.ndarray, any_evidence: np.ndarray, ruled: pd.DataFrame,
-             why: list[str]) -> pd.DataFrame:
+def _verdict(
+    p_failure: np.ndarray, failure_type: np.ndarray, any_evidence: np.ndarray, ruled: pd.DataFrame, why: list[str]
+) -> pd.DataFrame:
     """Turn probabilities into rows of the result: unknown where there is no or weak evidence."""
     fail = p_failure >= 0.5
     conf = np.where(fail, p_failure, 1 - p_failure)
     rule_demand = ruled["demand"].astype(str).to_numpy()
     agree = (rule_demand == np.where(fail, "failure", "value")) & (
-        ~fail | (ruled["failure_type"].astype(object).to_numpy() == failure_type))
+        ~fail | (ruled["failure_type"].astype(object).to_numpy() == failure_type)
+    )
     fired = ~ruled["rule"].isin([FALLBACK_RULE, NO_TEXT_RULE]).to_numpy()
     rule = np.where(agree & fired, ruled["rule"].astype(object).to_numpy(), np.asarray(why, dtype=object))
-    dtype_ = np.where(agree & fired, ruled["demand_type"].astype(object).to_numpy(),
-                      np.where(fail, pd.Series(failure_type).map(DEFAULT_TYPE_NAMES).to_numpy(), "other value demand"))
-    out = pd.DataFrame({"demand": np.where(fail, "failure", "value").astype(object),
-                        "demand_type": dtype_, "failure_type": np.where(fail, failure_type, None),
-                        "rule": rule, "confidence": conf.round(3)}, index=ruled.index)
+    dtype_ = np.where(
+        agree & fired,
+        ruled["demand_type"].astype(object).to_numpy(),
+        np.where(fail, pd.Series(failure_type).map(DEFAULT_TYPE_NAMES).to_numpy(), "other value demand"),
+    )
+    out = pd.DataFrame(
+        {
+            "demand": np.where(fail, "failure", "value").astype(object),
+            "demand_type": dtype_,
+            "failure_type": np.where(fail, failure_type, None),
+            "rule": rule,
+            "confidence": conf.round(3),
+        },
+        index=ruled.index,
+    )
     weak = any_evidence & (conf < WEAK)
     out.loc[weak, ["demand", "demand_type", "failure_type"]] = ["unknown", None, None]
     out.loc[weak, "rule"] = WEAK_RULE
     none = ~any_evidence
-    out.loc[none, ["demand", "demand_type", "failure_type", "rule", "confidence"]] = ["unknown", None, None, NO_EVIDENCE_RULE, 0.0]
+    out.loc[none, ["demand", "demand_type", "failure_type", "rule", "confidence"]] = [
+        "unknown",
+        None,
+        None,
+        NO_EVIDENCE_RULE,
+        0.0,
+    ]
     return out
 
 
@@ -151,16 +204,26 @@ def _combiner_decides(_model, X, text, language, ruled) -> pd.DataFrame:
     comb = load_combiner()
     pred = comb.predict(X)
     fail = pred["p_failure"].to_numpy() >= 0.5
-    return _verdict(pred["p_failure"].to_numpy(), pred["failure_type"].to_numpy(), pred["evidence"].to_numpy(),
-                    ruled, comb.why(X, fail))
+    return _verdict(
+        pred["p_failure"].to_numpy(),
+        pred["failure_type"].to_numpy(),
+        pred["evidence"].to_numpy(),
+        ruled,
+        comb.why(X, fail),
+    )
 
 
 def _model_decides(model: DemandModel, X, text, language, ruled) -> pd.DataFrame:
     """The consultant's model decides, except where the shipped combiner is surer: a few
     hundred labels from one client cannot unlearn "I want to complain"."""
     pred = model.predict(text, X)
-    mine = _verdict(pred["p_failure"].to_numpy(), pred["failure_type"].to_numpy(dtype=object),
-                    np.ones(len(X), dtype=bool), ruled, ["model"] * len(X))
+    mine = _verdict(
+        pred["p_failure"].to_numpy(),
+        pred["failure_type"].to_numpy(dtype=object),
+        np.ones(len(X), dtype=bool),
+        ruled,
+        ["model"] * len(X),
+    )
     base = _combiner_decides(None, X, text, language, ruled)
     surer = base["demand"].ne("unknown") & (base["confidence"] > mine["confidence"])
     mine.loc[surer] = base.loc[surer]

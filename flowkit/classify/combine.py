@@ -26,27 +26,45 @@ from flowkit.classify.cues import FAMILIES, RAW_FEATURES, cue_features
 from flowkit.classify.rules import FALLBACK_RULE, NO_TEXT_RULE
 from flowkit.schema import FAILURE_TYPES
 
-__all__ = ["Combiner", "evidence", "fit_combiner", "load_combiner", "EVIDENCE_FEATURES", "WEAK",
-           "DEFAULT_TYPE_NAMES", "NO_EVIDENCE_RULE", "WEAK_RULE"]
+__all__ = [
+    "DEFAULT_TYPE_NAMES",
+    "EVIDENCE_FEATURES",
+    "NO_EVIDENCE_RULE",
+    "WEAK",
+    "WEAK_RULE",
+    "Combiner",
+    "evidence",
+    "fit_combiner",
+    "load_combiner",
+]
 
 RULE_FEATURES = tuple(f"rule:{t}" for t in (*FAILURE_TYPES, "value"))
 _SERVICE_SIGNS = ("repetition", "not_arrived", "still_broken", "elapsed", "chasing", "promise_broken")
-EVIDENCE_FEATURES = (*FAMILIES, *RULE_FEATURES, "report_again")     # any of these firing is evidence
+EVIDENCE_FEATURES = (*FAMILIES, *RULE_FEATURES, "report_again")  # any of these firing is evidence
 FEATURES = (*EVIDENCE_FEATURES, *RAW_FEATURES)
-WEAK = 0.6                  # below this confidence the text's evidence is too weak to say
+WEAK = 0.6  # below this confidence the text's evidence is too weak to say
 NO_EVIDENCE_RULE = "no-evidence"
 WEAK_RULE = "weak-evidence"
-DEFAULT_TYPE_NAMES = {"progress_chasing": "chasing progress", "not_done": "something not done",
-                      "not_resolved": "problem not resolved", "done_wrong": "something done wrong",
-                      "unclear": "unclear communication", "complaint": "complaint"}
+DEFAULT_TYPE_NAMES = {
+    "progress_chasing": "chasing progress",
+    "not_done": "something not done",
+    "not_resolved": "problem not resolved",
+    "done_wrong": "something done wrong",
+    "unclear": "unclear communication",
+    "complaint": "complaint",
+}
 ARTEFACT = "model/combiner.json"
 
 
-def evidence(text: pd.Series, language: pd.Series, ruled: pd.DataFrame, normalised: pd.Series | None = None) -> pd.DataFrame:
+def evidence(
+    text: pd.Series, language: pd.Series, ruled: pd.DataFrame, normalised: pd.Series | None = None
+) -> pd.DataFrame:
     """The feature matrix: cue families, raw-text signs and the rule pack's verdict (one-hot)."""
     X = cue_features(text, language, normalised)
     fired = ~ruled["rule"].isin([FALLBACK_RULE, NO_TEXT_RULE]).to_numpy()
-    kind = np.where(ruled["demand"].astype(str).to_numpy() == "value", "value", ruled["failure_type"].astype(object).to_numpy())
+    kind = np.where(
+        ruled["demand"].astype(str).to_numpy() == "value", "value", ruled["failure_type"].astype(object).to_numpy()
+    )
     for name in RULE_FEATURES:
         X[name] = ((kind == name.split(":", 1)[1]) & fired).astype(float)
     # a report about the world is value, unless it is about the service's handling of an earlier one
@@ -57,10 +75,10 @@ def evidence(text: pd.Series, language: pd.Series, ruled: pd.DataFrame, normalis
 @dataclass
 class Combiner:
     features: tuple[str, ...]
-    coef: np.ndarray                     # (n_features,) for P(failure)
+    coef: np.ndarray  # (n_features,) for P(failure)
     intercept: float
     type_classes: tuple[str, ...]
-    type_coef: np.ndarray                # (n_types, n_features)
+    type_coef: np.ndarray  # (n_types, n_features)
     type_intercept: np.ndarray
     provenance: dict
 
@@ -85,16 +103,28 @@ class Combiner:
         return out
 
     def to_json(self) -> dict:
-        return {"features": list(self.features), "demand": {"coef": self.coef.round(6).tolist(), "intercept": round(self.intercept, 6)},
-                "failure_type": {"classes": list(self.type_classes), "coef": self.type_coef.round(6).tolist(),
-                                 "intercept": self.type_intercept.round(6).tolist()},
-                "provenance": self.provenance}
+        return {
+            "features": list(self.features),
+            "demand": {"coef": self.coef.round(6).tolist(), "intercept": round(self.intercept, 6)},
+            "failure_type": {
+                "classes": list(self.type_classes),
+                "coef": self.type_coef.round(6).tolist(),
+                "intercept": self.type_intercept.round(6).tolist(),
+            },
+            "provenance": self.provenance,
+        }
 
     @classmethod
-    def from_json(cls, doc: dict) -> "Combiner":
-        return cls(tuple(doc["features"]), np.asarray(doc["demand"]["coef"], dtype=float), float(doc["demand"]["intercept"]),
-                   tuple(doc["failure_type"]["classes"]), np.asarray(doc["failure_type"]["coef"], dtype=float),
-                   np.asarray(doc["failure_type"]["intercept"], dtype=float), doc.get("provenance", {}))
+    def from_json(cls, doc: dict) -> Combiner:
+        return cls(
+            tuple(doc["features"]),
+            np.asarray(doc["demand"]["coef"], dtype=float),
+            float(doc["demand"]["intercept"]),
+            tuple(doc["failure_type"]["classes"]),
+            np.asarray(doc["failure_type"]["coef"], dtype=float),
+            np.asarray(doc["failure_type"]["intercept"], dtype=float),
+            doc.get("provenance", {}),
+        )
 
 
 @lru_cache(maxsize=1)
@@ -124,20 +154,33 @@ def fit_combiner(labelled: pd.DataFrame, provenance: dict, seed: int = 0, folds:
     X = evidence(df["text"], df["language"], ruled)
     y = (df["demand"] == "failure").astype(int).to_numpy()
     cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
-    Cs = np.logspace(-2, 1, 7)   # capped: the dev set was written with the cues in view, so its CV is optimistic
+    Cs = np.logspace(-2, 1, 7)  # capped: the dev set was written with the cues in view, so its CV is optimistic
     dem = LogisticRegressionCV(Cs=Cs, cv=cv, scoring="neg_log_loss", max_iter=5000).fit(X, y)
-    p_cv = cross_val_predict(LogisticRegression(C=float(dem.C_[0]), max_iter=5000), X, y, cv=cv, method="predict_proba")[:, 1]
+    p_cv = cross_val_predict(
+        LogisticRegression(C=float(dem.C_[0]), max_iter=5000), X, y, cv=cv, method="predict_proba"
+    )[:, 1]
     fail = y == 1
     ft = df.loc[fail, "failure_type"].astype(str).to_numpy()
     tcv = StratifiedKFold(min(folds, int(pd.Series(ft).value_counts().min())), shuffle=True, random_state=seed)
     typ = LogisticRegressionCV(Cs=Cs, cv=tcv, scoring="accuracy", max_iter=5000).fit(X[fail], ft)
     t_cv = cross_val_predict(LogisticRegression(C=float(typ.C_[0]), max_iter=5000), X[fail], ft, cv=tcv)
-    scores = {"n": int(len(df)), "C_demand": float(dem.C_[0]), "C_type": float(typ.C_[0]),
-              "cv_agreement": float(((p_cv >= 0.5) == fail).mean()),
-              "cv_log_loss": float(-np.mean(np.log(np.where(fail, p_cv, 1 - p_cv).clip(1e-9)))),
-              "cv_type_accuracy": float((t_cv == ft).mean())}
-    comb = Combiner(tuple(X.columns), dem.coef_[0].copy(), float(dem.intercept_[0]), tuple(typ.classes_),
-                    typ.coef_.copy(), typ.intercept_.copy(), {**provenance, "cross_validated": scores})
+    scores = {
+        "n": len(df),
+        "C_demand": float(dem.C_[0]),
+        "C_type": float(typ.C_[0]),
+        "cv_agreement": float(((p_cv >= 0.5) == fail).mean()),
+        "cv_log_loss": float(-np.mean(np.log(np.where(fail, p_cv, 1 - p_cv).clip(1e-9)))),
+        "cv_type_accuracy": float((t_cv == ft).mean()),
+    }
+    comb = Combiner(
+        tuple(X.columns),
+        dem.coef_[0].copy(),
+        float(dem.intercept_[0]),
+        tuple(typ.classes_),
+        typ.coef_.copy(),
+        typ.intercept_.copy(),
+        {**provenance, "cross_validated": scores},
+    )
     return comb, scores
 
 
@@ -157,16 +200,31 @@ def training_data(seed: int = 11, generated: int = 300) -> tuple[pd.DataFrame, d
     gen = generate(4000, seed=seed)
     gen = gen[gen["text"].notna() & gen["demand"].isin(["value", "failure"])].drop_duplicates("text")
     gen = gen.sample(n=min(generated, len(gen)), random_state=seed)
-    gen = pd.DataFrame({"text": gen["text"].astype(str), "language": detect_language(gen["text"]).astype(str),
-                        "demand": gen["demand"].astype(str), "failure_type": gen["failure_type"].fillna("").astype(str)})
+    gen = pd.DataFrame(
+        {
+            "text": gen["text"].astype(str),
+            "language": detect_language(gen["text"]).astype(str),
+            "demand": gen["demand"].astype(str),
+            "failure_type": gen["failure_type"].fillna("").astype(str),
+        }
+    )
     df = pd.concat([dev, gen], ignore_index=True)
     df["failure_type"] = df["failure_type"].where(df["demand"] == "failure", "")
-    prov = {"training_data": [
-        {"source": "flowkit/classify/model/dev_labelled.csv", "rows": int(len(dev)),
-         "sha256": hashlib.sha256(raw).hexdigest(),
-         "what": "hand-written development verbatims and agent notes (en, pl, ru), not the held-out set"},
-        {"source": f"flowkit.synth.generate(4000, seed={seed}), {len(gen)} distinct verbatims", "rows": int(len(gen)),
-         "what": "the sample generator's phrasing, so the combiner does not forget the samples"}]}
+    prov = {
+        "training_data": [
+            {
+                "source": "flowkit/classify/model/dev_labelled.csv",
+                "rows": len(dev),
+                "sha256": hashlib.sha256(raw).hexdigest(),
+                "what": "hand-written development verbatims and agent notes (en, pl, ru), not the held-out set",
+            },
+            {
+                "source": f"flowkit.synth.generate(4000, seed={seed}), {len(gen)} distinct verbatims",
+                "rows": len(gen),
+                "what": "the sample generator's phrasing, so the combiner does not forget the samples",
+            },
+        ]
+    }
     return df, prov
 
 

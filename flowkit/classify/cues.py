@@ -10,8 +10,7 @@ failure, "bought it from you last year" is evidence against, and the combiner we
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 import numpy as np
@@ -24,12 +23,29 @@ from flowkit.classify.language import LANGUAGES
 from flowkit.classify.lemmas import normalise_texts
 from flowkit.errors import FlowkitError
 
-__all__ = ["FAMILIES", "CueError", "cue_patterns", "cue_features", "RAW_FEATURES"]
+__all__ = ["FAMILIES", "RAW_FEATURES", "CueError", "cue_features", "cue_patterns"]
 
 #: every language's cues.yaml lists exactly these families
-FAMILIES = ("repetition", "chasing", "promise_broken", "payment_then_problem", "transfer", "missing_info",
-            "confusion", "complaint", "not_arrived", "wrong", "still_broken", "elapsed", "returning_call",
-            "request", "world_report", "earlier_reference", "negated_problem", "agent_done")
+FAMILIES = (
+    "repetition",
+    "chasing",
+    "promise_broken",
+    "payment_then_problem",
+    "transfer",
+    "missing_info",
+    "confusion",
+    "complaint",
+    "not_arrived",
+    "wrong",
+    "still_broken",
+    "elapsed",
+    "returning_call",
+    "request",
+    "world_report",
+    "earlier_reference",
+    "negated_problem",
+    "agent_done",
+)
 #: features read from the raw text, not from lemmas
 RAW_FEATURES = ("question", "reopened", "short")
 _REOPENED = re.compile(r"re-?open|reopen|ponown\w* otw|повторн\w* откр|переоткр", re.I)
@@ -39,7 +55,7 @@ class CueError(FlowkitError):
     """A cue file is wrong (unknown family, bad pattern)."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def cue_patterns(lang: str) -> dict[str, str]:
     """Family -> one alternation regex, for ``lang`` (from ``languages/<lang>/cues.yaml``)."""
     origin = f"languages/{lang}/cues.yaml"
@@ -56,18 +72,23 @@ def cue_patterns(lang: str) -> dict[str, str]:
                 re.compile(p)
                 pc.match_substring_regex(pa.array(["probe"]), p)
             except (re.error, pa.ArrowInvalid) as exc:
-                raise CueError(f"{origin}: family {fam}: pattern {p!r} is not valid in RE2 and Python re: {exc}") from exc
+                raise CueError(
+                    f"{origin}: family {fam}: pattern {p!r} is not valid in RE2 and Python re: {exc}"
+                ) from exc
         out[fam] = "(?:" + "|".join(pats) + ")" if pats else None
     return out
 
 
 def _raw(text: pd.Series) -> pd.DataFrame:
     t = text.fillna("").astype(str).str.strip()
-    return pd.DataFrame({
-        "question": t.str.contains("?", regex=False).astype(float),
-        "reopened": t.str.contains(_REOPENED).astype(float),
-        "short": (t.str.split().str.len().fillna(0) <= 4).astype(float),
-    }, index=text.index)
+    return pd.DataFrame(
+        {
+            "question": t.str.contains("?", regex=False).astype(float),
+            "reopened": t.str.contains(_REOPENED).astype(float),
+            "short": (t.str.split().str.len().fillna(0) <= 4).astype(float),
+        },
+        index=text.index,
+    )
 
 
 def cue_features(text: pd.Series, language: pd.Series, normalised: pd.Series | None = None) -> pd.DataFrame:
@@ -83,8 +104,14 @@ def cue_features(text: pd.Series, language: pd.Series, normalised: pd.Series | N
     retry = np.flatnonzero((lang == "en") & has & (out.to_numpy().sum(axis=1) == 0))
     if len(retry):
         sub = text.iloc[retry]
-        _mark(out, retry, pd.Series(normalise_texts(sub, pd.Series("pl", index=sub.index)).to_numpy(),
-                                    index=text.index[retry]).reindex(text.index), "pl")
+        _mark(
+            out,
+            retry,
+            pd.Series(
+                normalise_texts(sub, pd.Series("pl", index=sub.index)).to_numpy(), index=text.index[retry]
+            ).reindex(text.index),
+            "pl",
+        )
     return pd.concat([out, _raw(text)], axis=1)
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-__all__ = ["candidate_types", "CANDIDATE_COLUMNS"]
+__all__ = ["CANDIDATE_COLUMNS", "candidate_types"]
 
 CANDIDATE_COLUMNS = ["group", "size", "top_words", "examples"]
 
@@ -26,8 +26,11 @@ def candidate_types(text: pd.Series, max_groups: int = 12, examples: int = 3, se
     distinct = t.value_counts()
     k = int(max(1, min(max_groups, len(distinct) // 2)))
     chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True).fit_transform(distinct.index)
-    labels = np.zeros(len(distinct), dtype=int) if k == 1 else \
-        KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(chars, sample_weight=distinct.to_numpy())
+    labels = (
+        np.zeros(len(distinct), dtype=int)
+        if k == 1
+        else KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(chars, sample_weight=distinct.to_numpy())
+    )
     words = TfidfVectorizer(analyzer="word", token_pattern=r"(?u)\b\w\w\w+\b")
     rows = []
     for g in range(k):
@@ -40,8 +43,14 @@ def candidate_types(text: pd.Series, max_groups: int = 12, examples: int = 3, se
             top = [words.get_feature_names_out()[i] for i in score.argsort()[::-1][:5]]
         except ValueError:  # no words of three letters or more
             top = []
-        rows.append({"group": g, "size": int(members.sum()), "top_words": ", ".join(top),
-                     "examples": " || ".join(members.index[:examples])})
+        rows.append(
+            {
+                "group": g,
+                "size": int(members.sum()),
+                "top_words": ", ".join(top),
+                "examples": " || ".join(members.index[:examples]),
+            }
+        )
     out = pd.DataFrame(rows, columns=CANDIDATE_COLUMNS).sort_values("size", ascending=False, kind="stable")
     out["group"] = range(1, len(out) + 1)
     return out.reset_index(drop=True)

@@ -30,16 +30,16 @@ def wilson(k: int, n: int) -> tuple[float, float]:
 
 @dataclass
 class Evaluation:
-    accuracy: float             # over all labelled rows; predicting 'unknown' counts as wrong
-    coverage: float             # share not left 'unknown'
-    per_class: pd.DataFrame     # precision, recall, f1, support for value and failure
-    confusion: pd.DataFrame     # rows: truth, columns: predicted (value, failure, unknown)
+    accuracy: float  # over all labelled rows; predicting 'unknown' counts as wrong
+    coverage: float  # share not left 'unknown'
+    per_class: pd.DataFrame  # precision, recall, f1, support for value and failure
+    confusion: pd.DataFrame  # rows: truth, columns: predicted (value, failure, unknown)
     n: int
-    failure_type_accuracy: float | None = None   # among true failures predicted failure
+    failure_type_accuracy: float | None = None  # among true failures predicted failure
     accuracy_ci: tuple[float, float] = (float("nan"), float("nan"))
-    per_language: pd.DataFrame = field(default_factory=pd.DataFrame)   # n, agreement, ci_low, ci_high, unknown
-    per_type: pd.DataFrame = field(default_factory=pd.DataFrame)       # precision, recall (+ CIs), support
-    reliability: pd.DataFrame = field(default_factory=pd.DataFrame)    # by confidence bin: n, confidence, correct
+    per_language: pd.DataFrame = field(default_factory=pd.DataFrame)  # n, agreement, ci_low, ci_high, unknown
+    per_type: pd.DataFrame = field(default_factory=pd.DataFrame)  # precision, recall (+ CIs), support
+    reliability: pd.DataFrame = field(default_factory=pd.DataFrame)  # by confidence bin: n, confidence, correct
 
 
 def _share(hit: np.ndarray) -> tuple[float, float, float]:
@@ -48,9 +48,14 @@ def _share(hit: np.ndarray) -> tuple[float, float, float]:
     return (k / n if n else float("nan")), lo, hi
 
 
-def evaluate(predicted: pd.Series, truth: pd.Series, predicted_type: pd.Series | None = None,
-             true_type: pd.Series | None = None, language: pd.Series | None = None,
-             confidence: pd.Series | None = None) -> Evaluation:
+def evaluate(
+    predicted: pd.Series,
+    truth: pd.Series,
+    predicted_type: pd.Series | None = None,
+    true_type: pd.Series | None = None,
+    language: pd.Series | None = None,
+    confidence: pd.Series | None = None,
+) -> Evaluation:
     truth = truth.astype(str).str.strip().str.lower()
     keep = truth.isin(["value", "failure"])
     y, p = truth[keep], predicted[keep].astype(str)
@@ -74,8 +79,19 @@ def evaluate(predicted: pd.Series, truth: pd.Series, predicted_type: pd.Series |
                 continue
             prec, plo, phi = _share(true_[said])
             rec, rlo, rhi = _share(said[true_])
-            rows.append({"failure_type": t, "precision": prec, "p_low": plo, "p_high": phi,
-                         "recall": rec, "r_low": rlo, "r_high": rhi, "support": int(true_.sum()), "predicted": int(said.sum())})
+            rows.append(
+                {
+                    "failure_type": t,
+                    "precision": prec,
+                    "p_low": plo,
+                    "p_high": phi,
+                    "recall": rec,
+                    "r_low": rlo,
+                    "r_high": rhi,
+                    "support": int(true_.sum()),
+                    "predicted": int(said.sum()),
+                }
+            )
         per_type = pd.DataFrame(rows).set_index("failure_type") if rows else per_type
     per_language = pd.DataFrame()
     if language is not None:
@@ -84,8 +100,16 @@ def evaluate(predicted: pd.Series, truth: pd.Series, predicted_type: pd.Series |
         for lg in sorted(set(lang)):
             m = lang == lg
             acc, lo, hi = _share(right[m])
-            rows.append({"language": lg, "n": int(m.sum()), "agreement": acc, "ci_low": lo, "ci_high": hi,
-                         "unknown": float((p.to_numpy()[m] == "unknown").mean())})
+            rows.append(
+                {
+                    "language": lg,
+                    "n": int(m.sum()),
+                    "agreement": acc,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "unknown": float((p.to_numpy()[m] == "unknown").mean()),
+                }
+            )
         per_language = pd.DataFrame(rows).set_index("language")
     reliability = pd.DataFrame()
     if confidence is not None:
@@ -97,17 +121,32 @@ def evaluate(predicted: pd.Series, truth: pd.Series, predicted_type: pd.Series |
             m = decided & (conf >= lo_) & (conf < hi_)
             if m.any():
                 acc, clo, chi = _share(right[m])
-                rows.append({"bin": f"{lo_:.1f}-{min(hi_, 1):.1f}", "n": int(m.sum()), "mean_confidence": float(conf[m].mean()),
-                             "correct": acc, "ci_low": clo, "ci_high": chi})
+                rows.append(
+                    {
+                        "bin": f"{lo_:.1f}-{min(hi_, 1):.1f}",
+                        "n": int(m.sum()),
+                        "mean_confidence": float(conf[m].mean()),
+                        "correct": acc,
+                        "ci_low": clo,
+                        "ci_high": chi,
+                    }
+                )
         reliability = pd.DataFrame(rows).set_index("bin") if rows else reliability
     acc, lo, hi = _share(right) if len(y) else (float("nan"),) * 3
     return Evaluation(
         accuracy=acc,
         coverage=float((p != "unknown").mean()) if len(y) else float("nan"),
-        per_class=pd.DataFrame({"precision": pr, "recall": rc, "f1": f1, "support": sup},
-                               index=pd.Index(["value", "failure"], name="class")),
-        confusion=pd.DataFrame(cm[:2], index=pd.Index(["value", "failure"], name="truth"),
-                               columns=pd.Index(labels, name="predicted")),
-        n=int(len(y)), failure_type_accuracy=ft_acc, accuracy_ci=(lo, hi), per_language=per_language,
-        per_type=per_type, reliability=reliability,
+        per_class=pd.DataFrame(
+            {"precision": pr, "recall": rc, "f1": f1, "support": sup},
+            index=pd.Index(["value", "failure"], name="class"),
+        ),
+        confusion=pd.DataFrame(
+            cm[:2], index=pd.Index(["value", "failure"], name="truth"), columns=pd.Index(labels, name="predicted")
+        ),
+        n=len(y),
+        failure_type_accuracy=ft_acc,
+        accuracy_ci=(lo, hi),
+        per_language=per_language,
+        per_type=per_type,
+        reliability=reliability,
     )

@@ -11,12 +11,11 @@ and ``rule`` says it was a repeat. The ``rule`` column says which signal decided
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from flowkit.schema import STRING
 
-__all__ = ["flow_signals", "reopened", "FLOW_CONFIDENCE", "NEUTRAL_RULES"]
+__all__ = ["FLOW_CONFIDENCE", "NEUTRAL_RULES", "flow_signals", "reopened"]
 
 FLOW_CONFIDENCE = 0.85
 NEUTRAL_RULES = ("default:no-failure-signal", "no-text", "no-evidence", "weak-evidence")
@@ -48,15 +47,18 @@ def flow_signals(contacts: pd.DataFrame, text_result: pd.DataFrame) -> pd.DataFr
     out = text_result.copy()
     if "case_id" not in contacts or contacts["case_id"].isna().all():
         return out
-    df = pd.DataFrame({
-        "case": contacts["case_id"].astype(STRING),
-        "t": contacts["received_at"],
-        "resolved": contacts["resolved"].astype("boolean"),
-        "reason": contacts["reason_code"].astype(STRING),
-        "dtype": out["demand_type"].astype(STRING),
-        "demand": out["demand"].astype(STRING),
-        "rule": out["rule"].astype(STRING),
-    }, index=contacts.index)
+    df = pd.DataFrame(
+        {
+            "case": contacts["case_id"].astype(STRING),
+            "t": contacts["received_at"],
+            "resolved": contacts["resolved"].astype("boolean"),
+            "reason": contacts["reason_code"].astype(STRING),
+            "dtype": out["demand_type"].astype(STRING),
+            "demand": out["demand"].astype(STRING),
+            "rule": out["rule"].astype(STRING),
+        },
+        index=contacts.index,
+    )
     df = df[df["case"].notna()].sort_values(["case", "t"], kind="stable")
 
     def same(col: str) -> pd.Series:
@@ -80,6 +82,8 @@ def flow_signals(contacts: pd.DataFrame, text_result: pd.DataFrame) -> pd.DataFr
     noted = open_ & ~unresolved_hit & same_reason & neutral
     idx = noted[noted].index
     if len(idx):
-        out.loc[idx, "rule"] = [f"{r}; repeats reason of case {c} (not evidence alone)"
-                                for r, c in zip(df.loc[idx, "rule"].astype(str), prev_case.loc[idx])]
+        out.loc[idx, "rule"] = [
+            f"{r}; repeats reason of case {c} (not evidence alone)"
+            for r, c in zip(df.loc[idx, "rule"].astype(str), prev_case.loc[idx])
+        ]
     return out

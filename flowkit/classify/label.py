@@ -22,7 +22,7 @@ from jinja2 import Environment
 from flowkit import schema
 from flowkit.report.privacy import mask_pii
 
-__all__ = ["LabelSample", "choose", "label_page", "write_label_page", "FAILURE_KEYS"]
+__all__ = ["FAILURE_KEYS", "LabelSample", "choose", "label_page", "write_label_page"]
 
 #: keys 1-6 after ``f``, in the contract's order
 FAILURE_KEYS = dict(zip("123456", schema.FAILURE_TYPES))
@@ -33,8 +33,8 @@ SHOWN = ["contact_id", "text", "language", "channel", "demand", "failure_type", 
 class LabelSample:
     """The chosen contacts (in the order to label them) and how they were chosen."""
 
-    rows: pd.DataFrame      # SHOWN columns; text masked; ordered most useful first
-    distinct_texts: int     # distinct non-empty texts the choice was made from
+    rows: pd.DataFrame  # SHOWN columns; text masked; ordered most useful first
+    distinct_texts: int  # distinct non-empty texts the choice was made from
     seed: int
 
     @property
@@ -89,9 +89,14 @@ def choose(contacts: pd.DataFrame, n: int = 200, seed: int = 0) -> LabelSample:
 def _json_for_script(obj) -> str:
     """JSON safe inside ``<script type="application/json">``: no ``<``, ``>`` or ``&`` survive, so
     neither ``</script>`` nor ``<!--`` can end or bend the block."""
-    return (json.dumps(obj, ensure_ascii=False, allow_nan=False)
-            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    return (
+        json.dumps(obj, ensure_ascii=False, allow_nan=False)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def label_page(sample: LabelSample, title: str = "Label contacts") -> str:
@@ -99,12 +104,17 @@ def label_page(sample: LabelSample, title: str = "Label contacts") -> str:
     items = []
     for r in sample.rows.itertuples(index=False):
         conf = None if pd.isna(r.confidence) else float(r.confidence)
-        items.append({k: (None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v))
-                      for k, v in zip(SHOWN, r) if k != "confidence"} | {"confidence": conf})
+        items.append(
+            {
+                k: (None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v))
+                for k, v in zip(SHOWN, r)
+                if k != "confidence"
+            }
+            | {"confidence": conf}
+        )
     data = {"page": sample.page_id, "failure_types": list(schema.FAILURE_TYPES), "items": items}
     env = Environment(autoescape=True)
-    return env.from_string(_TEMPLATE).render(title=title, n=len(items), data=_json_for_script(data),
-                                             keys=FAILURE_KEYS)
+    return env.from_string(_TEMPLATE).render(title=title, n=len(items), data=_json_for_script(data), keys=FAILURE_KEYS)
 
 
 def write_label_page(sample: LabelSample, out: str | Path, title: str = "Label contacts") -> Path:

@@ -9,7 +9,7 @@ import pandas as pd
 
 from flowkit.errors import FlowkitError
 
-__all__ = ["read_labels", "split_labels", "contacts_from_text"]
+__all__ = ["contacts_from_text", "read_labels", "split_labels"]
 
 
 def read_labels(path: str | Path, contacts: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -50,5 +50,12 @@ def split_labels(labels: pd.DataFrame, fraction: float, seed: int = 0) -> tuple[
 def contacts_from_text(text: pd.Series) -> pd.DataFrame:
     """A minimal contact table around bare verbatims, to classify a labelled file on its own."""
     n = len(text)
-    return pd.DataFrame({"contact_id": [f"L{i}" for i in range(n)], "received_at": pd.Timestamp("2000-01-01"),
-                         "channel": "unknown", "text": text.to_numpy(), "source": "labelled"})
+    return pd.DataFrame(
+        {
+            "contact_id": [f"L{i}" for i in range(n)],
+            "received_at": pd.Timestamp("2000-01-01"),
+            "channel": "unknown",
+            "text": text.to_numpy(),
+            "source": "labelled",
+        }
+    )

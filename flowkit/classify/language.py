@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 
 from flowkit.schema import STRING
 
-__all__ = ["LANGUAGES", "detect_language", "arrow_text"]
+__all__ = ["LANGUAGES", "arrow_text", "detect_language"]
 
 LANGUAGES = ("en", "pl", "ru")
 _CYRILLIC = "[А-Яа-яЁё]"
@@ -39,8 +39,16 @@ def detect_language(text: pd.Series) -> pd.Series:
     arr = arrow_text(text)
     ru = pc.fill_null(pc.match_substring_regex(arr, _CYRILLIC), False)
     shapes = pc.greater_equal(pc.count_substring_regex(arr, _POLISH_SHAPES, ignore_case=True), 2)
-    pl = pc.fill_null(pc.or_(pc.or_(pc.match_substring_regex(arr, _POLISH_LETTERS),
-                                    pc.match_substring_regex(arr, _POLISH_WORDS, ignore_case=True)), shapes), False)
+    pl = pc.fill_null(
+        pc.or_(
+            pc.or_(
+                pc.match_substring_regex(arr, _POLISH_LETTERS),
+                pc.match_substring_regex(arr, _POLISH_WORDS, ignore_case=True),
+            ),
+            shapes,
+        ),
+        False,
+    )
     ru, pl = ru.to_numpy(zero_copy_only=False), pl.to_numpy(zero_copy_only=False)
     out = pd.Series("en", index=text.index, dtype=object)
     out[pl] = "pl"

@@ -15,21 +15,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from flowkit.errors import FlowkitError
 
-__all__ = ["DemandModel", "train", "TrainingError", "text_evidence"]
+__all__ = ["DemandModel", "TrainingError", "text_evidence", "train"]
 
 CS = np.logspace(-2, 2, 5)
-LARGE_C = 10.0   # with thousands of labels the choice of C matters little; fixed, to save minutes
+LARGE_C = 10.0  # with thousands of labels the choice of C matters little; fixed, to save minutes
 LARGE = 2000
 TYPE_C = 3.0
-CUE_WEIGHT = 1.0      # cue features are 0/1; TF-IDF rows have unit norm: comparable scales
+CUE_WEIGHT = 1.0  # cue features are 0/1; TF-IDF rows have unit norm: comparable scales
 
 
 class TrainingError(FlowkitError):
@@ -50,15 +50,19 @@ class _Features:
     """TF-IDF of character n-grams beside the cue features, as one sparse matrix."""
 
     def __init__(self):
-        self.tfidf = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=1, lowercase=True)
+        self.tfidf = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=1, lowercase=True
+        )
 
-    def fit(self, text: pd.Series, X: pd.DataFrame) -> "_Features":
+    def fit(self, text: pd.Series, X: pd.DataFrame) -> _Features:
         self.tfidf.fit(text)
         self.columns = list(X.columns)
         return self
 
     def transform(self, text: pd.Series, X: pd.DataFrame) -> sp.csr_matrix:
-        return sp.hstack([self.tfidf.transform(text), sp.csr_matrix(X[self.columns].to_numpy(float) * CUE_WEIGHT)]).tocsr()
+        return sp.hstack(
+            [self.tfidf.transform(text), sp.csr_matrix(X[self.columns].to_numpy(float) * CUE_WEIGHT)]
+        ).tocsr()
 
 
 def _fit(M, y, seed: int, folds: int, scoring: str) -> LogisticRegression:
@@ -72,8 +76,9 @@ def _fit(M, y, seed: int, folds: int, scoring: str) -> LogisticRegression:
             return LogisticRegression(C=LARGE_C, **opts).fit(M, y)
         if opts["solver"] != "liblinear":  # the failure type: one moderate C (CV over it cost minutes)
             return LogisticRegression(C=TYPE_C, **opts).fit(M, y)
-        cv = LogisticRegressionCV(Cs=CS, cv=StratifiedKFold(k, shuffle=True, random_state=seed), scoring=scoring,
-                                  **opts).fit(M, y)
+        cv = LogisticRegressionCV(
+            Cs=CS, cv=StratifiedKFold(k, shuffle=True, random_state=seed), scoring=scoring, **opts
+        ).fit(M, y)
         return LogisticRegression(C=float(cv.C_[0]), **opts).fit(M, y)
 
 
@@ -84,7 +89,7 @@ class DemandModel:
     features: _Features
     demand: LogisticRegression
     failure_type: LogisticRegression | str | None
-    cv_report: pd.DataFrame          # per class: precision, recall, f1, support (cross-validated)
+    cv_report: pd.DataFrame  # per class: precision, recall, f1, support (cross-validated)
     n_train: int
 
     @property
@@ -99,8 +104,10 @@ class DemandModel:
         classes = list(self.demand.classes_)
         p_fail = self.demand.predict_proba(M)[:, classes.index("failure")]
         demand = np.where(p_fail >= 0.5, "failure", "value")
-        out = pd.DataFrame({"demand": demand, "p_failure": p_fail, "confidence": np.maximum(p_fail, 1 - p_fail),
-                            "failure_type": None}, index=text.index)
+        out = pd.DataFrame(
+            {"demand": demand, "p_failure": p_fail, "confidence": np.maximum(p_fail, 1 - p_fail), "failure_type": None},
+            index=text.index,
+        )
         if isinstance(self.failure_type, str):
             out["failure_type"] = self.failure_type
         elif self.failure_type is not None:
@@ -108,8 +115,9 @@ class DemandModel:
         return out
 
 
-def train(text: pd.Series, demand: pd.Series, failure_type: pd.Series | None = None, folds: int = 5,
-          seed: int = 0) -> DemandModel:
+def train(
+    text: pd.Series, demand: pd.Series, failure_type: pd.Series | None = None, folds: int = 5, seed: int = 0
+) -> DemandModel:
     """Fit on labelled verbatims; rows without text or with a label other than value/failure are ignored."""
     t = text.fillna("").astype(str).str.strip()
     y = demand.astype(str).str.strip().str.lower()
@@ -125,8 +133,12 @@ def train(text: pd.Series, demand: pd.Series, failure_type: pd.Series | None = N
     M = feats.transform(t, X)
     model = _fit(M, y.to_numpy(), seed, folds, "neg_log_loss")
     k = int(max(2, min(folds if len(t) <= LARGE else 3, counts.min())))
-    predicted = cross_val_predict(LogisticRegression(C=model.C, solver="liblinear", max_iter=1000), M, y.to_numpy(),
-                                  cv=StratifiedKFold(k, shuffle=True, random_state=seed))
+    predicted = cross_val_predict(
+        LogisticRegression(C=model.C, solver="liblinear", max_iter=1000),
+        M,
+        y.to_numpy(),
+        cv=StratifiedKFold(k, shuffle=True, random_state=seed),
+    )
     labels = ["value", "failure"]
     p, r, f, s = precision_recall_fscore_support(y, predicted, labels=labels, zero_division=0)
     report = pd.DataFrame({"precision": p, "recall": r, "f1": f, "support": s}, index=pd.Index(labels, name="class"))
@@ -138,4 +150,4 @@ def train(text: pd.Series, demand: pd.Series, failure_type: pd.Series | None = N
             ft_model = _fit(M[sel], ft[sel].astype(str).to_numpy(), seed, folds, "accuracy")
         elif sel.any() and ft[sel].nunique() == 1:
             ft_model = str(ft[sel].iloc[0])
-    return DemandModel(feats, model, ft_model, report, int(len(t)))
+    return DemandModel(feats, model, ft_model, report, len(t))

@@ -12,32 +12,102 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import pandas as pd
 
-__all__ = ["normalise", "normalise_texts", "fold"]
+__all__ = ["fold", "normalise", "normalise_texts"]
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
-_NEGATORS = {"en": {"not", "no", "never", "nobody", "nothing", "without"},
-             "pl": {"nie", "brak", "bez", "nikt", "nigdy", "nic"},
-             "ru": {"не", "нет", "ни", "никто", "никогда", "ничего", "без"}}
+_NEGATORS = {
+    "en": {"not", "no", "never", "nobody", "nothing", "without"},
+    "pl": {"nie", "brak", "bez", "nikt", "nigdy", "nic"},
+    "ru": {"не", "нет", "ни", "никто", "никогда", "ничего", "без"},
+}
 #: words a negation reaches over to the word it negates ("has not yet been delivered")
-_SKIP = {"en": {"be", "have", "yet", "even", "ever", "still", "been", "really", "actually", "any", "a", "an",
-                "the", "my", "me", "i", "it", "we", "us", "one", "at", "all"},
-         "pl": {"być", "zostać", "jeszcze", "już", "się", "mi", "mnie", "nam", "w", "ogóle", "to", "ten", "ta", "żaden"},
-         "ru": {"быть", "ещё", "еще", "уже", "так", "и", "мне", "нам", "мой", "вообще", "то", "этот", "один", "меня", "нас",
-                "я", "мы", "в", "на"}}
+_SKIP = {
+    "en": {
+        "be",
+        "have",
+        "yet",
+        "even",
+        "ever",
+        "still",
+        "been",
+        "really",
+        "actually",
+        "any",
+        "a",
+        "an",
+        "the",
+        "my",
+        "me",
+        "i",
+        "it",
+        "we",
+        "us",
+        "one",
+        "at",
+        "all",
+    },
+    "pl": {"być", "zostać", "jeszcze", "już", "się", "mi", "mnie", "nam", "w", "ogóle", "to", "ten", "ta", "żaden"},
+    "ru": {
+        "быть",
+        "ещё",
+        "еще",
+        "уже",
+        "так",
+        "и",
+        "мне",
+        "нам",
+        "мой",
+        "вообще",
+        "то",
+        "этот",
+        "один",
+        "меня",
+        "нас",
+        "я",
+        "мы",
+        "в",
+        "на",
+    },
+}
 #: where the lemmatiser's first guess is wrong for service text ("nie ma" is "has not", not "my")
-_OVERRIDES = {"pl": {"ma": "mieć", "mam": "mieć", "masz": "mieć", "zła": "zły", "złe": "zły", "zla": "zły", "zle": "źle",
-                     "zło": "zły", "dni": "dzień", "razy": "raz", "dalej": "dalej", "dzieje": "dziać", "zamówienie": "zamówienie",
-                     "zamowienie": "zamówienie"},
-              "ru": {}, "en": {}}
-_CONTRACTIONS = [(re.compile(r"\bcan['’]?t\b", re.I), "can not"), (re.compile(r"\bwon['’]?t\b", re.I), "will not"),
-                 (re.compile(r"n['’]t\b", re.I), " not"), (re.compile(r"\b(didnt|doesnt|dont|hasnt|havent|wasnt|isnt|"
-                                                                      r"werent|arent|wont|cant|couldnt|shouldnt)\b", re.I),
-                                                           lambda m: m.group(1)[:-2] + " not"),
-                 (re.compile(r"['’](ve|ll|d|re|m|s)\b", re.I), r" \1")]
+_OVERRIDES = {
+    "pl": {
+        "ma": "mieć",
+        "mam": "mieć",
+        "masz": "mieć",
+        "zła": "zły",
+        "złe": "zły",
+        "zla": "zły",
+        "zle": "źle",
+        "zło": "zły",
+        "dni": "dzień",
+        "razy": "raz",
+        "dalej": "dalej",
+        "dzieje": "dziać",
+        "zamówienie": "zamówienie",
+        "zamowienie": "zamówienie",
+    },
+    "ru": {},
+    "en": {},
+}
+_CONTRACTIONS = [
+    (re.compile(r"\bcan['’]?t\b", re.I), "can not"),
+    (re.compile(r"\bwon['’]?t\b", re.I), "will not"),
+    (re.compile(r"n['’]t\b", re.I), " not"),
+    (
+        re.compile(
+            r"\b(didnt|doesnt|dont|hasnt|havent|wasnt|isnt|"
+            r"werent|arent|wont|cant|couldnt|shouldnt)\b",
+            re.I,
+        ),
+        lambda m: m.group(1)[:-2] + " not",
+    ),
+    (re.compile(r"['’](ve|ll|d|re|m|s)\b", re.I), r" \1"),
+]
 _FOLD = str.maketrans("ąćęłńóśźżё", "acelnoszz\u0435")
 _ACCENTS = {"a": "aą", "c": "cć", "e": "eę", "l": "lł", "n": "nń", "o": "oó", "s": "sś", "z": "zżź"}
 
@@ -47,7 +117,7 @@ def fold(s: str) -> str:
     return s.lower().translate(_FOLD)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _morph():
     import pymorphy3
 
@@ -75,7 +145,7 @@ def _lemma(word: str, lang: str) -> str:
     return lemma.lower() if lemma else word
 
 
-@lru_cache(maxsize=None)
+@cache
 def _polish_forms():
     from simplemma.strategies.dictionaries import DefaultDictionaryFactory
 

@@ -26,8 +26,18 @@ from flowkit.errors import FlowkitError
 from flowkit.schema import FAILURE_TYPES, STRING
 from flowkit.yamlfile import load_yaml
 
-__all__ = ["Rule", "RuleSet", "RuleError", "load_rules", "builtin_rules", "apply_rules", "RESULT_COLUMNS",
-           "FALLBACK_RULE", "NO_TEXT_RULE", "FALLBACK_CONFIDENCE"]
+__all__ = [
+    "FALLBACK_CONFIDENCE",
+    "FALLBACK_RULE",
+    "NO_TEXT_RULE",
+    "RESULT_COLUMNS",
+    "Rule",
+    "RuleError",
+    "RuleSet",
+    "apply_rules",
+    "builtin_rules",
+    "load_rules",
+]
 
 RESULT_COLUMNS = ["demand", "demand_type", "failure_type", "rule", "confidence"]
 FALLBACK_RULE = "default:no-failure-signal"
@@ -42,8 +52,8 @@ class RuleError(FlowkitError):
 @dataclass(frozen=True)
 class Rule:
     id: str
-    language: str                      # en | pl | ru | any
-    demand: str                        # value | failure
+    language: str  # en | pl | ru | any
+    demand: str  # value | failure
     demand_type: str
     failure_type: str | None
     confidence: float
@@ -68,7 +78,7 @@ class RuleSet:
     def for_language(self, lang: str) -> list[Rule]:
         return [r for r in self.rules if r.language in (lang, "any")]
 
-    def combined(self, user: "RuleSet | None" = None, disabled: frozenset[str] = frozenset()) -> "RuleSet":
+    def combined(self, user: RuleSet | None = None, disabled: frozenset[str] = frozenset()) -> RuleSet:
         first = user.rules if user else ()
         return RuleSet(tuple(r for r in (*first, *self.rules) if r.id not in disabled))
 
@@ -81,8 +91,10 @@ def _check_pattern(origin: str, rule_id: str, pattern: str) -> None:
         re.compile(pattern, re.IGNORECASE)
         pc.match_substring_regex(pa.array(["probe"]), pattern, ignore_case=True)
     except (re.error, pa.ArrowInvalid) as exc:
-        raise RuleError(f"{origin}: rule {rule_id}: pattern {pattern!r} is not a valid regular expression "
-                        f"(RE2 and Python re must both accept it): {exc}") from exc
+        raise RuleError(
+            f"{origin}: rule {rule_id}: pattern {pattern!r} is not a valid regular expression "
+            f"(RE2 and Python re must both accept it): {exc}"
+        ) from exc
 
 
 def _parse(doc, origin: str) -> tuple[list[Rule], frozenset[str]]:
@@ -123,8 +135,18 @@ def _parse(doc, origin: str) -> tuple[list[Rule], frozenset[str]]:
         lang = r.get("language", default_lang)
         if lang not in (*LANGUAGES, "any"):
             raise RuleError(f"{origin}: rule {rid}: language {lang!r}; use {', '.join(LANGUAGES)} or any")
-        rules.append(Rule(rid, lang, demand, str(r.get("demand_type") or (ft or "value")), ft, float(conf),
-                          tuple(str(p) for p in patterns), tuple(str(p) for p in unless)))
+        rules.append(
+            Rule(
+                rid,
+                lang,
+                demand,
+                str(r.get("demand_type") or (ft or "value")),
+                ft,
+                float(conf),
+                tuple(str(p) for p in patterns),
+                tuple(str(p) for p in unless),
+            )
+        )
     return rules, frozenset(str(x) for x in doc.get("disable") or [])
 
 
@@ -225,23 +247,39 @@ def _apply_distinct(text: pd.Series, language: pd.Series, rules: RuleSet) -> pd.
     rule = np.full(n, NO_TEXT_RULE, dtype=object)
     conf = np.zeros(n)
     arr = arrow_text(text)
-    has_text = pc.fill_null(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(arr)), 0), False).to_numpy(zero_copy_only=False)
+    has_text = pc.fill_null(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(arr)), 0), False).to_numpy(
+        zero_copy_only=False
+    )
     lang = language.to_numpy(dtype=object)
     for lg in pd.unique(lang[has_text]) if has_text.any() else []:
         rows = np.flatnonzero(has_text & (lang == lg))
 
         def decide(pos, r, c, rows=rows):
             idx = rows[pos]
-            demand[idx], dtype_[idx], ftype[idx], rule[idx], conf[idx] = r.demand, r.demand_type, r.failure_type, r.id, c
+            demand[idx], dtype_[idx], ftype[idx], rule[idx], conf[idx] = (
+                r.demand,
+                r.demand_type,
+                r.failure_type,
+                r.id,
+                c,
+            )
 
         sub = arr.take(pa.array(rows))
         left = _first_match(sub, rules.for_language(str(lg)), decide)
         others = [r for r in rules.rules if r.demand == "failure" and r.language not in (str(lg), "any")]
         if left.size and others:
-            still = _first_match(sub.take(pa.array(left)), others,
-                                 lambda pos, r, c: decide(left[pos], r, c), conf_shift=-0.1)
+            still = _first_match(
+                sub.take(pa.array(left)), others, lambda pos, r, c: decide(left[pos], r, c), conf_shift=-0.1
+            )
             left = left[still]
         idx = rows[left]
-        demand[idx], dtype_[idx], rule[idx], conf[idx] = "value", "other value demand", FALLBACK_RULE, FALLBACK_CONFIDENCE
-    return pd.DataFrame({"demand": demand, "demand_type": dtype_, "failure_type": ftype, "rule": rule,
-                         "confidence": conf}, index=text.index)
+        demand[idx], dtype_[idx], rule[idx], conf[idx] = (
+            "value",
+            "other value demand",
+            FALLBACK_RULE,
+            FALLBACK_CONFIDENCE,
+        )
+    return pd.DataFrame(
+        {"demand": demand, "demand_type": dtype_, "failure_type": ftype, "rule": rule, "confidence": conf},
+        index=text.index,
+    )

@@ -8,14 +8,14 @@ from flowkit.ingest.mapping import Mapping, load_mapping, mapping_from_dict, rec
 from flowkit.ingest.pipeline import QUARANTINE_COLUMNS, FileSummary, IngestResult, ingest, ingest_file, ingest_manifest
 
 __all__ = [
+    "QUARANTINE_COLUMNS",
+    "FileSummary",
+    "IngestResult",
     "Mapping",
-    "load_mapping",
-    "mapping_from_dict",
-    "recognise",
     "ingest",
     "ingest_file",
     "ingest_manifest",
-    "IngestResult",
-    "FileSummary",
-    "QUARANTINE_COLUMNS",
+    "load_mapping",
+    "mapping_from_dict",
+    "recognise",
 ]

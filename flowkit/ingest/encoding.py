@@ -10,7 +10,7 @@ import codecs
 
 from charset_normalizer import from_bytes
 
-__all__ = ["CANDIDATES", "detect_encoding", "decode"]
+__all__ = ["CANDIDATES", "decode", "detect_encoding"]
 
 CANDIDATES = ("utf-8", "utf-8-sig", "cp1250", "cp1251", "latin-1")
 _SAMPLE_BYTES = 1 << 20

@@ -13,16 +13,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flowkit.errors import MappingError
-from flowkit.yamlfile import load_yaml
 from flowkit.ingest.values import norm_key
 from flowkit.schema import CHANNELS, COLUMNS
+from flowkit.yamlfile import load_yaml
 
 __all__ = ["Mapping", "TimestampSpec", "load_mapping", "recognise", "resolve"]
 
 _TOP_KEYS = {
-    "format", "delimiter", "encoding", "sheet", "records", "columns", "received_at", "constants",
-    "booleans", "drop", "collapse", "channels", "durations", "pad_short_rows", "reason_demand", "description",
-    "na_values", "closed_when", "offsets", "keep",
+    "format",
+    "delimiter",
+    "encoding",
+    "sheet",
+    "records",
+    "columns",
+    "received_at",
+    "constants",
+    "booleans",
+    "drop",
+    "collapse",
+    "channels",
+    "durations",
+    "pad_short_rows",
+    "reason_demand",
+    "description",
+    "na_values",
+    "closed_when",
+    "offsets",
+    "keep",
 }
 _MAPPABLE = [c for c in COLUMNS if c not in ("received_at", "source")]
 #: cell texts that mean "no value" in every export (the mapping's na_values adds more).
@@ -42,7 +59,7 @@ class TimestampSpec:
 class Mapping:
     """Everything needed to turn one export into contacts. Field names follow the YAML keys."""
 
-    columns: dict[str, tuple[str, ...]] = field(default_factory=dict)   # target -> source column(s)
+    columns: dict[str, tuple[str, ...]] = field(default_factory=dict)  # target -> source column(s)
     received_at: TimestampSpec | None = None
     format: str | None = None
     delimiter: str | None = None
@@ -50,19 +67,19 @@ class Mapping:
     sheet: str | int | None = None
     records: str | None = None
     constants: dict[str, str] = field(default_factory=dict)
-    booleans: dict[str, dict] = field(default_factory=dict)            # target -> {column, true, false}
-    drop: dict[str, tuple[str, ...]] = field(default_factory=dict)     # source column -> values
-    collapse: dict | None = None              # {by: column, keep: first|last, received_at: earliest|kept}
-    closed_when: dict | None = None           # {column, values}: closed_at only where the row says closed
-    offsets: str = "utc"                      # times with a UTC offset: to UTC, or "local" (wall clock as written)
-    channels: dict[str, str] = field(default_factory=dict)             # source value -> channel
-    durations: dict[str, str] = field(default_factory=dict)            # target -> unit
+    booleans: dict[str, dict] = field(default_factory=dict)  # target -> {column, true, false}
+    drop: dict[str, tuple[str, ...]] = field(default_factory=dict)  # source column -> values
+    collapse: dict | None = None  # {by: column, keep: first|last, received_at: earliest|kept}
+    closed_when: dict | None = None  # {column, values}: closed_at only where the row says closed
+    offsets: str = "utc"  # times with a UTC offset: to UTC, or "local" (wall clock as written)
+    channels: dict[str, str] = field(default_factory=dict)  # source value -> channel
+    durations: dict[str, str] = field(default_factory=dict)  # target -> unit
     pad_short_rows: bool = False
-    reason_demand: dict[str, str] = field(default_factory=dict)        # reason code -> value|failure
-    na_values: tuple[str, ...] = DEFAULT_NA                             # cell texts that mean empty
-    na_by_column: dict[str, tuple[str, ...]] = field(default_factory=dict)   # more, for one source column
-    keep: dict[str, str] = field(default_factory=dict)   # extra column name -> source column, carried as is
-    origin: str = "recognised column names"                             # where the mapping came from
+    reason_demand: dict[str, str] = field(default_factory=dict)  # reason code -> value|failure
+    na_values: tuple[str, ...] = DEFAULT_NA  # cell texts that mean empty
+    na_by_column: dict[str, tuple[str, ...]] = field(default_factory=dict)  # more, for one source column
+    keep: dict[str, str] = field(default_factory=dict)  # extra column name -> source column, carried as is
+    origin: str = "recognised column names"  # where the mapping came from
 
 
 def _fail(origin: str, key: str, message: str) -> MappingError:
@@ -121,7 +138,9 @@ def mapping_from_dict(doc: dict, origin: str = "mapping") -> Mapping:
         if target not in ("abandoned", "resolved"):
             raise _fail(origin, f"booleans.{target}", "only abandoned and resolved are booleans")
         if isinstance(spec, dict):  # YAML 1.1 reads the keys `true:`/`false:` as booleans
-            spec = {({True: "true", False: "false"}.get(k, k) if isinstance(k, bool) else k): v for k, v in spec.items()}
+            spec = {
+                ({True: "true", False: "false"}.get(k, k) if isinstance(k, bool) else k): v for k, v in spec.items()
+            }
         if not isinstance(spec, dict) or "column" not in spec:
             raise _fail(origin, f"booleans.{target}", "needs {column: NAME, true: [codes], false: [codes]}")
         extra = set(spec) - {"column", "true", "false"}
@@ -129,12 +148,18 @@ def mapping_from_dict(doc: dict, origin: str = "mapping") -> Mapping:
             raise _fail(origin, f"booleans.{target}.{sorted(extra)[0]}", "unknown key; use column, true, false")
         booleans[target] = {
             "column": str(spec["column"]),
-            "true": [str(v) for v in _as_tuple(origin, f"booleans.{target}.true", spec.get("true", []))] if "true" in spec else None,
-            "false": [str(v) for v in _as_tuple(origin, f"booleans.{target}.false", spec.get("false", []))] if "false" in spec else None,
+            "true": [str(v) for v in _as_tuple(origin, f"booleans.{target}.true", spec.get("true", []))]
+            if "true" in spec
+            else None,
+            "false": [str(v) for v in _as_tuple(origin, f"booleans.{target}.false", spec.get("false", []))]
+            if "false" in spec
+            else None,
         }
 
-    drop = {str(col): tuple(str(v) for v in _as_tuple(origin, f"drop.{col}", vals))
-            for col, vals in (doc.get("drop") or {}).items()}
+    drop = {
+        str(col): tuple(str(v) for v in _as_tuple(origin, f"drop.{col}", vals))
+        for col, vals in (doc.get("drop") or {}).items()
+    }
 
     collapse = doc.get("collapse")
     if collapse is not None:
@@ -148,16 +173,21 @@ def mapping_from_dict(doc: dict, origin: str = "mapping") -> Mapping:
             raise _fail(origin, "collapse.keep", f"{keep!r}: use first or last")
         when = collapse.get("received_at", "kept")
         if when not in ("earliest", "kept"):
-            raise _fail(origin, "collapse.received_at", f"{when!r}: use earliest (an event log's first event) "
-                                                        "or kept (the kept row's own time)")
+            raise _fail(
+                origin,
+                "collapse.received_at",
+                f"{when!r}: use earliest (an event log's first event) or kept (the kept row's own time)",
+            )
         collapse = {"by": str(collapse["by"]), "keep": keep, "received_at": when}
 
     closed_when = doc.get("closed_when")
     if closed_when is not None:
         if not isinstance(closed_when, dict) or set(closed_when) != {"column", "values"}:
             raise _fail(origin, "closed_when", "needs {column: NAME, values: [codes that mean closed]}")
-        closed_when = {"column": str(closed_when["column"]),
-                       "values": tuple(str(v) for v in _as_tuple(origin, "closed_when.values", closed_when["values"]))}
+        closed_when = {
+            "column": str(closed_when["column"]),
+            "values": tuple(str(v) for v in _as_tuple(origin, "closed_when.values", closed_when["values"])),
+        }
 
     channels = {str(k): str(v) for k, v in (doc.get("channels") or {}).items()}
     for k, v in channels.items():
@@ -177,23 +207,46 @@ def mapping_from_dict(doc: dict, origin: str = "mapping") -> Mapping:
             raise _fail(origin, f"reason_demand.{k}", f"{v!r}: use value or failure")
 
     na_values, na_by_column = DEFAULT_NA, {}
-    if isinstance(doc.get("na_values"), dict):   # per source column: {customer_id: ["0"]}
-        na_by_column = {str(c): tuple(str(v) for v in _as_tuple(origin, f"na_values.{c}", vals))
-                        for c, vals in doc["na_values"].items()}
+    if isinstance(doc.get("na_values"), dict):  # per source column: {customer_id: ["0"]}
+        na_by_column = {
+            str(c): tuple(str(v) for v in _as_tuple(origin, f"na_values.{c}", vals))
+            for c, vals in doc["na_values"].items()
+        }
     elif "na_values" in doc:
         na_values = DEFAULT_NA + tuple(str(v) for v in _as_tuple(origin, "na_values", doc["na_values"]))
     offsets = str(doc.get("offsets", "utc"))
     if offsets not in ("utc", "local"):
-        raise _fail(origin, "offsets", f"{offsets!r}: use utc (convert times with an offset to UTC) or local "
-                                       "(keep the wall-clock time as written)")
+        raise _fail(
+            origin,
+            "offsets",
+            f"{offsets!r}: use utc (convert times with an offset to UTC) or local "
+            "(keep the wall-clock time as written)",
+        )
     keep = _keep(origin, doc.get("keep"))
     fmt = doc.get("format")
     sheet = doc.get("sheet")
     return Mapping(
-        columns=columns, received_at=received, format=fmt, delimiter=doc.get("delimiter"),
-        encoding=doc.get("encoding"), sheet=sheet, records=doc.get("records"), constants=constants,
-        booleans=booleans, drop=drop, collapse=collapse, closed_when=closed_when, offsets=offsets, channels=channels, durations=durations,
-        pad_short_rows=bool(doc.get("pad_short_rows", False)), reason_demand=reason_demand, na_values=na_values, na_by_column=na_by_column, keep=keep, origin=origin,
+        columns=columns,
+        received_at=received,
+        format=fmt,
+        delimiter=doc.get("delimiter"),
+        encoding=doc.get("encoding"),
+        sheet=sheet,
+        records=doc.get("records"),
+        constants=constants,
+        booleans=booleans,
+        drop=drop,
+        collapse=collapse,
+        closed_when=closed_when,
+        offsets=offsets,
+        channels=channels,
+        durations=durations,
+        pad_short_rows=bool(doc.get("pad_short_rows", False)),
+        reason_demand=reason_demand,
+        na_values=na_values,
+        na_by_column=na_by_column,
+        keep=keep,
+        origin=origin,
     )
 
 
@@ -226,63 +279,226 @@ def _as_tuple(origin: str, key: str, value) -> tuple:
 # --------------------------------------------------------------------------- recognition
 
 _SYNONYMS: dict[str, list[str]] = {
-    "contact_id": ["contact_id", "contactid", "id", "call_id", "ticket_id", "ticket", "ticket no", "incident id",
-                   "unique key", "interaction id", "id połączenia", "id zgłoszenia", "nr zgłoszenia",
-                   "numer zgłoszenia", "id kontaktu", "id обращения", "номер обращения", "номер заявки",
-                   "id звонка", "номер"],
-    "customer_id": ["customer_id", "customer", "client id", "client", "caller id", "caller", "account id",
-                    "account", "account number", "customer no", "id klienta", "nr klienta", "numer klienta",
-                    "klient", "клиент", "id клиента", "номер клиента", "абонент", "лицевой счёт"],
-    "channel": ["channel", "contact type", "open data channel type", "medium", "kanał", "kanał kontaktu",
-                "канал", "канал обращения"],
-    "text": ["text", "verbatim", "description", "subject", "message", "body", "comment", "comments", "note",
-             "notes", "summary", "treść", "opis", "temat", "notatka", "komentarz", "wiadomość", "uwagi",
-             "текст", "описание", "комментарий", "тема", "сообщение", "суть обращения"],
-    "reason_code": ["reason_code", "reason", "category", "complaint type", "call type", "kod przyczyny",
-                    "przyczyna", "kategoria", "powód", "причина", "категория", "код причины"],
-    "wait_s": ["wait_s", "wait", "wait time", "queue time", "q_time", "time in queue", "czas oczekiwania",
-               "oczekiwanie", "время ожидания", "ожидание"],
-    "handle_s": ["handle_s", "handle time", "handling time", "aht", "duration", "talk time", "ser_time",
-                 "service time", "czas obsługi", "czas rozmowy", "время обслуживания", "длительность",
-                 "время разговора"],
-    "abandoned": ["abandoned", "abandon", "hung up", "porzucone", "porzucony", "брошен", "брошенный",
-                  "пропущенный"],
-    "resolved": ["resolved", "fcr", "first contact resolution", "rozwiązane", "rozwiązany", "załatwione",
-                 "решено", "решён", "решен"],
+    "contact_id": [
+        "contact_id",
+        "contactid",
+        "id",
+        "call_id",
+        "ticket_id",
+        "ticket",
+        "ticket no",
+        "incident id",
+        "unique key",
+        "interaction id",
+        "id połączenia",
+        "id zgłoszenia",
+        "nr zgłoszenia",
+        "numer zgłoszenia",
+        "id kontaktu",
+        "id обращения",
+        "номер обращения",
+        "номер заявки",
+        "id звонка",
+        "номер",
+    ],
+    "customer_id": [
+        "customer_id",
+        "customer",
+        "client id",
+        "client",
+        "caller id",
+        "caller",
+        "account id",
+        "account",
+        "account number",
+        "customer no",
+        "id klienta",
+        "nr klienta",
+        "numer klienta",
+        "klient",
+        "клиент",
+        "id клиента",
+        "номер клиента",
+        "абонент",
+        "лицевой счёт",
+    ],
+    "channel": [
+        "channel",
+        "contact type",
+        "open data channel type",
+        "medium",
+        "kanał",
+        "kanał kontaktu",
+        "канал",
+        "канал обращения",
+    ],
+    "text": [
+        "text",
+        "verbatim",
+        "description",
+        "subject",
+        "message",
+        "body",
+        "comment",
+        "comments",
+        "note",
+        "notes",
+        "summary",
+        "treść",
+        "opis",
+        "temat",
+        "notatka",
+        "komentarz",
+        "wiadomość",
+        "uwagi",
+        "текст",
+        "описание",
+        "комментарий",
+        "тема",
+        "сообщение",
+        "суть обращения",
+    ],
+    "reason_code": [
+        "reason_code",
+        "reason",
+        "category",
+        "complaint type",
+        "call type",
+        "kod przyczyny",
+        "przyczyna",
+        "kategoria",
+        "powód",
+        "причина",
+        "категория",
+        "код причины",
+    ],
+    "wait_s": [
+        "wait_s",
+        "wait",
+        "wait time",
+        "queue time",
+        "q_time",
+        "time in queue",
+        "czas oczekiwania",
+        "oczekiwanie",
+        "время ожидания",
+        "ожидание",
+    ],
+    "handle_s": [
+        "handle_s",
+        "handle time",
+        "handling time",
+        "aht",
+        "duration",
+        "talk time",
+        "ser_time",
+        "service time",
+        "czas obsługi",
+        "czas rozmowy",
+        "время обслуживания",
+        "длительность",
+        "время разговора",
+    ],
+    "abandoned": ["abandoned", "abandon", "hung up", "porzucone", "porzucony", "брошен", "брошенный", "пропущенный"],
+    "resolved": [
+        "resolved",
+        "fcr",
+        "first contact resolution",
+        "rozwiązane",
+        "rozwiązany",
+        "załatwione",
+        "решено",
+        "решён",
+        "решен",
+    ],
     "case_id": ["case_id", "case", "case id", "sprawa", "nr sprawy", "id sprawy", "номер дела", "дело"],
-    "agent_id": ["agent_id", "agent", "server", "operator", "handled by", "konsultant", "pracownik",
-                 "оператор", "агент", "сотрудник"],
-    "team": ["team", "group", "assignment group", "queue", "zespół", "grupa", "dział", "команда", "группа",
-             "отдел"],
+    "agent_id": [
+        "agent_id",
+        "agent",
+        "server",
+        "operator",
+        "handled by",
+        "konsultant",
+        "pracownik",
+        "оператор",
+        "агент",
+        "сотрудник",
+    ],
+    "team": ["team", "group", "assignment group", "queue", "zespół", "grupa", "dział", "команда", "группа", "отдел"],
     "data_used": ["data_used", "data used", "fields used", "data consulted", "użyte dane", "использованные данные"],
     "handling": ["handling", "routing", "sposób obsługi", "обработка"],
-    "closed_at": ["closed_at", "closed date", "closed", "resolved at", "resolved_at", "data zamknięcia",
-                  "data rozwiązania", "дата закрытия", "дата решения"],
+    "closed_at": [
+        "closed_at",
+        "closed date",
+        "closed",
+        "resolved at",
+        "resolved_at",
+        "data zamknięcia",
+        "data rozwiązania",
+        "дата закрытия",
+        "дата решения",
+    ],
 }
-_RECEIVED = ["received_at", "received", "datetime", "date time", "timestamp", "created date", "created at",
-             "created", "opened at", "opened", "start time", "call start", "data i godzina", "data godzina",
-             "data zgłoszenia", "data połączenia", "дата и время", "дата время", "дата обращения",
-             "дата звонка", "время обращения"]
+_RECEIVED = [
+    "received_at",
+    "received",
+    "datetime",
+    "date time",
+    "timestamp",
+    "created date",
+    "created at",
+    "created",
+    "opened at",
+    "opened",
+    "start time",
+    "call start",
+    "data i godzina",
+    "data godzina",
+    "data zgłoszenia",
+    "data połączenia",
+    "дата и время",
+    "дата время",
+    "дата обращения",
+    "дата звонка",
+    "время обращения",
+]
 _DATE_ONLY = ["date", "call date", "data", "дата"]
 _TIME_ONLY = ["time", "call time", "godzina", "время", "czas rozpoczęcia"]
 
 
 #: whole export layouts known by their header, each the same as a documented mapping in samples/mappings/
 _LAYOUTS: list[tuple[str, frozenset[str], dict]] = [
-    ("the Technion call-centre layout (as samples/mappings/anonymous_bank.yaml)",
-     frozenset({"vru+line", "call_id", "customer_id", "date", "vru_entry", "q_time", "outcome", "ser_time", "server"}),
-     {"columns": {"contact_id": ["vru+line", "call_id"], "customer_id": "customer_id", "reason_code": "type",
-                  "wait_s": "q_time", "handle_s": "ser_time", "agent_id": "server"},
-      "received_at": {"columns": ["date", "vru_entry"], "format": "%y%m%d %H:%M:%S"},
-      "constants": {"channel": "phone"},
-      "booleans": {"abandoned": {"column": "outcome", "true": ["HANG"], "false": ["AGENT"]}},
-      "drop": {"outcome": ["PHANTOM"]},
-      "na_values": {"server": ["NO_SERVER"]}}),
-    ("an XES event log: one contact per trace, received at its first event (closing needs a mapping: "
-     "closed_when; see samples/mappings/bpic2013_incidents.yaml)",
-     frozenset({"case:concept:name", "time:timestamp"}),
-     {"columns": {"contact_id": "case:concept:name"}, "received_at": "time:timestamp",
-      "collapse": {"by": "case:concept:name", "keep": "last", "received_at": "earliest"}}),
+    (
+        "the Technion call-centre layout (as samples/mappings/anonymous_bank.yaml)",
+        frozenset(
+            {"vru+line", "call_id", "customer_id", "date", "vru_entry", "q_time", "outcome", "ser_time", "server"}
+        ),
+        {
+            "columns": {
+                "contact_id": ["vru+line", "call_id"],
+                "customer_id": "customer_id",
+                "reason_code": "type",
+                "wait_s": "q_time",
+                "handle_s": "ser_time",
+                "agent_id": "server",
+            },
+            "received_at": {"columns": ["date", "vru_entry"], "format": "%y%m%d %H:%M:%S"},
+            "constants": {"channel": "phone"},
+            "booleans": {"abandoned": {"column": "outcome", "true": ["HANG"], "false": ["AGENT"]}},
+            "drop": {"outcome": ["PHANTOM"]},
+            "na_values": {"server": ["NO_SERVER"]},
+        },
+    ),
+    (
+        "an XES event log: one contact per trace, received at its first event (closing needs a mapping: "
+        "closed_when; see samples/mappings/bpic2013_incidents.yaml)",
+        frozenset({"case:concept:name", "time:timestamp"}),
+        {
+            "columns": {"contact_id": "case:concept:name"},
+            "received_at": "time:timestamp",
+            "collapse": {"by": "case:concept:name", "keep": "last", "received_at": "earliest"},
+        },
+    ),
 ]
 
 
@@ -361,8 +577,9 @@ def resolve(mapping: Mapping | None, header: list[str], path: str) -> Mapping:
     missing = [(key, col) for key, col in needed if col not in header]
     if missing:
         what = "; ".join(f"{key} names {col!r}" for key, col in missing)
-        raise MappingError(f"{path}: column not found ({what}) [mapping: {mapping.origin}]; "
-                           f"the file has columns: {', '.join(header)}")
+        raise MappingError(
+            f"{path}: column not found ({what}) [mapping: {mapping.origin}]; the file has columns: {', '.join(header)}"
+        )
     return mapping
 
 

@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 
 from flowkit import schema
-from flowkit.placeholders import blank_no_agent, blank_placeholders, describe as describe_placeholders
 from flowkit.ingest.mapping import Mapping, load_mapping, resolve
 from flowkit.ingest.readers import RawTable, format_of, read_raw
 from flowkit.ingest.values import (
@@ -31,13 +30,22 @@ from flowkit.ingest.values import (
     parse_duration,
     utc_offsets,
 )
+from flowkit.placeholders import blank_no_agent, blank_placeholders
+from flowkit.placeholders import describe as describe_placeholders
 
-__all__ = ["FileSummary", "IngestResult", "ingest", "ingest_file", "ingest_manifest", "QUARANTINE_COLUMNS",
-           "REPAIR_COLUMNS"]
+__all__ = [
+    "QUARANTINE_COLUMNS",
+    "REPAIR_COLUMNS",
+    "FileSummary",
+    "IngestResult",
+    "ingest",
+    "ingest_file",
+    "ingest_manifest",
+]
 
 QUARANTINE_COLUMNS = ["source", "file", "line", "column", "value", "reason", "detail", "raw"]
 REPAIR_COLUMNS = ["source", "file", "line", "column", "value", "reason", "detail"]
-_ID_TARGETS = ("contact_id", "customer_id", "case_id")   # several columns make one composite id
+_ID_TARGETS = ("contact_id", "customer_id", "case_id")  # several columns make one composite id
 _STRING_TARGETS = ("contact_id", "customer_id", "text", "reason_code", "case_id", "agent_id", "team", "data_used")
 
 
@@ -51,16 +59,16 @@ class FileSummary:
     delimiter: str | None = None
     read: int = 0
     kept: int = 0
-    dropped: Counter = field(default_factory=Counter)       # rule -> rows
-    quarantined: Counter = field(default_factory=Counter)   # reason -> rows
+    dropped: Counter = field(default_factory=Counter)  # rule -> rows
+    quarantined: Counter = field(default_factory=Counter)  # reason -> rows
     warnings: list[str] = field(default_factory=list)
     mapping: str = ""
-    repaired: Counter = field(default_factory=Counter)      # "column: reason" -> cells emptied (row kept)
-    placeholders: dict = field(default_factory=dict)        # placeholder customer id -> rows
-    utc_offsets: dict = field(default_factory=dict)         # UTC offset written in the source -> rows
-    offsets: str = "utc"                                     # what was done with them: to UTC, or kept local
-    key_hint: tuple = ()                                     # columns that together identify a row
-    renamed_ids: int = 0                                     # rows given a disambiguated contact id
+    repaired: Counter = field(default_factory=Counter)  # "column: reason" -> cells emptied (row kept)
+    placeholders: dict = field(default_factory=dict)  # placeholder customer id -> rows
+    utc_offsets: dict = field(default_factory=dict)  # UTC offset written in the source -> rows
+    offsets: str = "utc"  # what was done with them: to UTC, or kept local
+    key_hint: tuple = ()  # columns that together identify a row
+    renamed_ids: int = 0  # rows given a disambiguated contact id
 
     @property
     def n_dropped(self) -> int:
@@ -145,11 +153,18 @@ class _Ledger:
         vals = pd.Series(values).iloc[idx].astype(object).tolist() if values is not None else [None] * idx.size
         for i, value in zip(idx, vals):
             value = None if value is None or value is pd.NA else value
-            self.records.append({
-                "source": self.where(i), "file": self.label, "line": self.table.lines[i], "column": column,
-                "value": None if value is None else str(value), "reason": reason, "detail": detail_fn(value),
-                "raw": _raw_json(self.table.frame, i),
-            })
+            self.records.append(
+                {
+                    "source": self.where(i),
+                    "file": self.label,
+                    "line": self.table.lines[i],
+                    "column": column,
+                    "value": None if value is None else str(value),
+                    "reason": reason,
+                    "detail": detail_fn(value),
+                    "raw": _raw_json(self.table.frame, i),
+                }
+            )
 
     def repair(self, mask: np.ndarray, column: str, values, reason: str, detail_fn) -> np.ndarray:
         """An optional field's cells that cannot be read: emptied, the row kept, the cell recorded."""
@@ -161,10 +176,18 @@ class _Ledger:
         for i in idx:
             value = vals.iat[i]
             value = None if value is None or value is pd.NA else value
-            self.repairs.append({
-                "_row": i, "source": self.where(i), "file": self.label, "line": self.table.lines[i], "column": column,
-                "value": None if value is None else str(value), "reason": reason, "detail": detail_fn(value),
-            })
+            self.repairs.append(
+                {
+                    "_row": i,
+                    "source": self.where(i),
+                    "file": self.label,
+                    "line": self.table.lines[i],
+                    "column": column,
+                    "value": None if value is None else str(value),
+                    "reason": reason,
+                    "detail": detail_fn(value),
+                }
+            )
         return mask
 
     def repairs_of_kept(self) -> list[dict]:
@@ -196,20 +219,34 @@ def ingest_file(path: str | Path, mapping: Mapping | str | Path | None = None) -
         mapping = load_mapping(mapping)
     fmt = format_of(path, mapping.format if mapping else None)
     table = read_raw(
-        path, fmt=fmt, encoding=mapping.encoding if mapping else None,
-        delimiter=mapping.delimiter if mapping else None, sheet=mapping.sheet if mapping else None,
-        records=mapping.records if mapping else None, pad_short_rows=mapping.pad_short_rows if mapping else False,
+        path,
+        fmt=fmt,
+        encoding=mapping.encoding if mapping else None,
+        delimiter=mapping.delimiter if mapping else None,
+        sheet=mapping.sheet if mapping else None,
+        records=mapping.records if mapping else None,
+        pad_short_rows=mapping.pad_short_rows if mapping else False,
     )
     m = resolve(mapping, list(table.frame.columns), str(path))
     label = path.name
     summary = FileSummary(str(path), fmt, table.encoding, table.delimiter, read=table.read, mapping=m.origin)
     if table.replaced_bytes:
-        summary.warnings.append(f"{table.replaced_bytes} bytes could not be decoded as {table.encoding} "
-                                "and were replaced by \ufffd; set 'encoding:' in the mapping if that is wrong")
+        summary.warnings.append(
+            f"{table.replaced_bytes} bytes could not be decoded as {table.encoding} "
+            "and were replaced by \ufffd; set 'encoding:' in the mapping if that is wrong"
+        )
     sep = ":" if table.position == "line" else "#"
     quarantine = [
-        {"source": f"{label}{sep}{r.line}", "file": label, "line": r.line, "column": None, "value": None,
-         "reason": r.reason.split(":")[0], "detail": r.reason, "raw": r.raw}
+        {
+            "source": f"{label}{sep}{r.line}",
+            "file": label,
+            "line": r.line,
+            "column": None,
+            "value": None,
+            "reason": r.reason.split(":")[0],
+            "detail": r.reason,
+            "raw": r.raw,
+        }
         for r in table.rejects
     ]
     if table.blank_lines:
@@ -248,11 +285,20 @@ def _build(table: RawTable, m: Mapping, label: str, summary: FileSummary) -> tup
     local = m.offsets == "local"
     parsed = parse_datetime(joined, ts.format, ts.dayfirst, local=local)
     where = "+".join(ts.columns)
-    ledger.quarantine(joined.isna().to_numpy(), where, None, "missing received_at",
-                      lambda v: f"column {where!r} is empty; every contact needs a time")
-    ledger.quarantine(parsed.bad.to_numpy(), where, joined, "unparseable date",
-                      lambda v: f"{v!r} in column {where!r} is not a date"
-                      + (f" in format {parsed.note}" if parsed.note else ""))
+    ledger.quarantine(
+        joined.isna().to_numpy(),
+        where,
+        None,
+        "missing received_at",
+        lambda v: f"column {where!r} is empty; every contact needs a time",
+    )
+    ledger.quarantine(
+        parsed.bad.to_numpy(),
+        where,
+        joined,
+        "unparseable date",
+        lambda v: f"{v!r} in column {where!r} is not a date" + (f" in format {parsed.note}" if parsed.note else ""),
+    )
     out["received_at"] = parsed.values
     offsets = utc_offsets(joined) if len(joined) else {}
     if offsets:
@@ -260,16 +306,18 @@ def _build(table: RawTable, m: Mapping, label: str, summary: FileSummary) -> tup
         listed = ", ".join(f"UTC{k} on {v:,} rows" for k, v in sorted(offsets.items(), key=lambda kv: -kv[1]))
         summary.warnings.append(
             f"times in {where!r} carry UTC offsets ({listed}): the source's local zone; kept as local wall-clock "
-            "time as the mapping asks (offsets: local)" if local else
-            f"times in {where!r} carry UTC offsets ({listed}): the source's local zone; stored as UTC (hours of day "
-            "are UTC hours: add the offset back for local clock time, or set offsets: local in the mapping)")
+            "time as the mapping asks (offsets: local)"
+            if local
+            else f"times in {where!r} carry UTC offsets ({listed}): the source's local zone; stored as UTC (hours of day "
+            "are UTC hours: add the offset back for local clock time, or set offsets: local in the mapping)"
+        )
 
     def repair(mask, column, values, reason, detail_fn):
         hit = ledger.repair(mask, column, values, reason, detail_fn)
         return pd.Series(hit, index=range(n))
 
     for target, cols in m.columns.items():
-        if target == "closed_at":   # several columns: the first that has a date (resolved, else closed)
+        if target == "closed_at":  # several columns: the first that has a date (resolved, else closed)
             src = _coalesce([frame[c] for c in cols])
         else:
             src = _join([frame[c] for c in cols], sep="/" if target in _ID_TARGETS else " | ")
@@ -278,45 +326,85 @@ def _build(table: RawTable, m: Mapping, label: str, summary: FileSummary) -> tup
             out[target] = src
         elif target in ("wait_s", "handle_s"):
             p = parse_duration(src, m.durations.get(target, "seconds"))
-            bad = repair(p.bad.to_numpy(), name, src, "unreadable duration",
-                         lambda v, name=name: f"{v!r} in column {name!r} is not seconds, mm:ss or hh:mm:ss; emptied")
-            neg = repair((p.values < 0).fillna(False).to_numpy(dtype=bool), name, src, "negative duration",
-                         lambda v, name=name: f"{v!r} in column {name!r} is a negative duration; emptied")
+            bad = repair(
+                p.bad.to_numpy(),
+                name,
+                src,
+                "unreadable duration",
+                lambda v, name=name: f"{v!r} in column {name!r} is not seconds, mm:ss or hh:mm:ss; emptied",
+            )
+            neg = repair(
+                (p.values < 0).fillna(False).to_numpy(dtype=bool),
+                name,
+                src,
+                "negative duration",
+                lambda v, name=name: f"{v!r} in column {name!r} is a negative duration; emptied",
+            )
             out[target] = p.values.mask((bad | neg).to_numpy())
         elif target in ("abandoned", "resolved"):
             p = parse_bool(src)
-            repair(p.bad.to_numpy(), name, src, "unreadable boolean",
-                   lambda v, name=name: f"{v!r} in column {name!r} is not yes/no; emptied")
+            repair(
+                p.bad.to_numpy(),
+                name,
+                src,
+                "unreadable boolean",
+                lambda v, name=name: f"{v!r} in column {name!r} is not yes/no; emptied",
+            )
             out[target] = p.values
         elif target == "channel":
             channel, unknown = normalise_channel(src, m.channels)
             if unknown:
                 listed = ", ".join(f"{k!r} x{v}" for k, v in sorted(unknown.items(), key=lambda kv: -kv[1])[:8])
-                summary.warnings.append(f"channel values not recognised, kept as 'unknown': {listed} "
-                                        "(name them under 'channels:' in the mapping)")
+                summary.warnings.append(
+                    f"channel values not recognised, kept as 'unknown': {listed} "
+                    "(name them under 'channels:' in the mapping)"
+                )
             out["channel"] = channel
         elif target == "closed_at":
-            p = parse_datetime(src, None, ts.dayfirst if ts.dayfirst is not None else format_dayfirst(parsed.note),
-                               local=local)
-            bad = repair(p.bad.to_numpy(), name, src, "unparseable date",
-                         lambda v, name=name: f"{v!r} in column {name!r} is not a date; emptied (case counted as open)")
-            early = repair((p.values < parsed.values).fillna(False).to_numpy(dtype=bool), name, src,
-                           "closed before received",
-                           lambda v, name=name: f"{v!r} in column {name!r} is before the contact was received; "
-                                                "emptied (case counted as open)")
+            p = parse_datetime(
+                src, None, ts.dayfirst if ts.dayfirst is not None else format_dayfirst(parsed.note), local=local
+            )
+            bad = repair(
+                p.bad.to_numpy(),
+                name,
+                src,
+                "unparseable date",
+                lambda v, name=name: f"{v!r} in column {name!r} is not a date; emptied (case counted as open)",
+            )
+            early = repair(
+                (p.values < parsed.values).fillna(False).to_numpy(dtype=bool),
+                name,
+                src,
+                "closed before received",
+                lambda v, name=name: (
+                    f"{v!r} in column {name!r} is before the contact was received; emptied (case counted as open)"
+                ),
+            )
             out["closed_at"] = p.values.mask((bad | early).to_numpy())
         elif target == "handling":
             p = normalise_handling(src)
-            repair(p.bad.to_numpy(), name, src, "unreadable handling",
-                   lambda v, name=name: f"{v!r} in column {name!r} is not one_stop, pass_on or pass_back; emptied")
+            repair(
+                p.bad.to_numpy(),
+                name,
+                src,
+                "unreadable handling",
+                lambda v, name=name: f"{v!r} in column {name!r} is not one_stop, pass_on or pass_back; emptied",
+            )
             out["handling"] = p.values
 
     for target, spec in m.booleans.items():
         src = frame[spec["column"]]
         p = parse_bool(src, spec["true"], spec["false"])
-        repair(p.bad.to_numpy(), spec["column"], src, "unreadable boolean",
-               lambda v, spec=spec: f"{v!r} in column {spec['column']!r} is none of the codes "
-                                    f"listed under booleans ({spec['true']} / {spec['false']}); emptied")
+        repair(
+            p.bad.to_numpy(),
+            spec["column"],
+            src,
+            "unreadable boolean",
+            lambda v, spec=spec: (
+                f"{v!r} in column {spec['column']!r} is none of the codes "
+                f"listed under booleans ({spec['true']} / {spec['false']}); emptied"
+            ),
+        )
         out[target] = p.values
 
     for target, value in m.constants.items():
@@ -345,7 +433,7 @@ def _build(table: RawTable, m: Mapping, label: str, summary: FileSummary) -> tup
     if m.collapse:
         by = m.collapse["by"]
         keyed = frame[by].where(pd.Series(ledger.alive))
-        if m.collapse.get("received_at") == "earliest":   # an event log: the case began at its first event
+        if m.collapse.get("received_at") == "earliest":  # an event log: the case began at its first event
             first = contacts["received_at"].where(keyed.notna()).groupby(keyed).transform("min")
             contacts["received_at"] = first.where(keyed.notna(), contacts["received_at"]).astype("datetime64[ns]")
         dup = keyed.notna() & keyed.duplicated(keep="last" if m.collapse["keep"] == "last" else "first")
@@ -368,7 +456,9 @@ def _build(table: RawTable, m: Mapping, label: str, summary: FileSummary) -> tup
         if nobody:
             kept["agent_id"] = cleaned
             listed = ", ".join(f"{k!r} on {v:,} rows" for k, v in nobody.items())
-            summary.warnings.append(f"agent id {listed} means nobody handled the contact: emptied, not counted as an agent")
+            summary.warnings.append(
+                f"agent id {listed} means nobody handled the contact: emptied, not counted as an agent"
+            )
     if kept["customer_id"].notna().any():
         cleaned, found = blank_placeholders(kept["customer_id"])
         if found:
@@ -432,22 +522,25 @@ def ingest(paths, mapping=None, mappings: dict | None = None) -> IngestResult:
         results.append(ingest_file(p, own))
     contacts = pd.concat([r.contacts for r in results], ignore_index=True) if results else schema.empty()
     contacts = schema.conform(contacts)
-    quarantine = pd.concat([r.quarantine for r in results if len(r.quarantine)] or [results[0].quarantine],
-                           ignore_index=True)
+    quarantine = pd.concat(
+        [r.quarantine for r in results if len(r.quarantine)] or [results[0].quarantine], ignore_index=True
+    )
     repairs = pd.concat([r.repairs for r in results if len(r.repairs)] or [results[0].repairs], ignore_index=True)
     files = [f for r in results for f in r.files]
     naive = [Path(f.path).name for f in files if not f.utc_offsets]
     for f in files:
         if f.utc_offsets and naive and f.offsets == "utc":
-            f.warnings.append(f"{', '.join(naive)} {'has' if len(naive) == 1 else 'have'} no UTC offsets (times kept as "
-                              "written) while this file is stored as UTC: if those are local times, hours differ "
-                              "between the files; set offsets: local in this file's mapping")
+            f.warnings.append(
+                f"{', '.join(naive)} {'has' if len(naive) == 1 else 'have'} no UTC offsets (times kept as "
+                "written) while this file is stored as UTC: if those are local times, hours differ "
+                "between the files; set offsets: local in this file's mapping"
+            )
     contacts = _deduplicate(contacts, files)
     stored_utc: Counter = Counter()
     for f in files:
         if f.utc_offsets and f.offsets == "utc":
             stored_utc.update(f.utc_offsets)
-    if stored_utc:   # saved with the table (Parquet keeps it), so a report can state the local zone
+    if stored_utc:  # saved with the table (Parquet keeps it), so a report can state the local zone
         contacts.attrs["utc_offsets"] = dict(stored_utc)
     return IngestResult(contacts, quarantine.reset_index(drop=True), files, repairs.reset_index(drop=True))
 
@@ -480,18 +573,22 @@ def _deduplicate(contacts: pd.DataFrame, files: list[FileSummary]) -> pd.DataFra
     new = k + "#" + (nth + 1).astype(str)
     taken = set(k)
     clash = again & new.isin(taken).to_numpy()
-    if clash.any():   # an export that already uses "#n" ids: go on counting until free
+    if clash.any():  # an export that already uses "#n" ids: go on counting until free
         new[clash] = new[clash] + "#" + pd.Series(range(1, int(clash.sum()) + 1), index=new[clash].index).astype(str)
     kept.loc[again, "contact_id"] = new[again].astype(schema.STRING)
     shared_ids = k[again].nunique()
     for label, n in labels[again].value_counts().items():
         f = by_label[label]
         f.renamed_ids = int(n)
-        hint = (f"; the columns [{', '.join(f.key_hint)}] are unique together: map "
-                f"contact_id: [{', '.join(f.key_hint)}]") if f.key_hint else \
-            "; map contact_id to a list of columns that are unique together"
-        f.warnings.append(f"contact_id is not unique: {int(n):,} rows reuse an id already seen with other content "
-                          f"({shared_ids:,} ids in all); kept as separate contacts named id#2, id#3, ...{hint}")
+        hint = (
+            (f"; the columns [{', '.join(f.key_hint)}] are unique together: map contact_id: [{', '.join(f.key_hint)}]")
+            if f.key_hint
+            else "; map contact_id to a list of columns that are unique together"
+        )
+        f.warnings.append(
+            f"contact_id is not unique: {int(n):,} rows reuse an id already seen with other content "
+            f"({shared_ids:,} ids in all); kept as separate contacts named id#2, id#3, ...{hint}"
+        )
     return kept
 
 

@@ -19,15 +19,25 @@ from pathlib import Path
 import pandas as pd
 
 from flowkit.errors import IngestError
-from flowkit.schema import STRING
 from flowkit.ingest.encoding import decode
+from flowkit.schema import STRING
 
 __all__ = ["FORMATS", "RawTable", "Reject", "format_of", "read_raw"]
 
 FORMATS = ("csv", "tsv", "xlsx", "json", "jsonl", "parquet", "xes")
 _EXT = {
-    ".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".tab": "tsv", ".xlsx": "xlsx", ".xlsm": "xlsx",
-    ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet", ".xes": "xes",
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".xes": "xes",
 }
 _SNIFF_DELIMITERS = ",;\t|"
 
@@ -47,14 +57,14 @@ class Reject:
 class RawTable:
     """Cells as strings, the position of each row, and everything that did not fit."""
 
-    frame: pd.DataFrame            # one column per source column, pyarrow strings, NA = empty
-    lines: list[int]               # position of each frame row in the file
+    frame: pd.DataFrame  # one column per source column, pyarrow strings, NA = empty
+    lines: list[int]  # position of each frame row in the file
     rejects: list[Reject] = field(default_factory=list)
     blank_lines: list[int] = field(default_factory=list)
     encoding: str | None = None
     delimiter: str | None = None
     replaced_bytes: int = 0
-    position: str = "line"          # "line" (text line) or "record" (row/record number)
+    position: str = "line"  # "line" (text line) or "record" (row/record number)
 
     @property
     def read(self) -> int:
@@ -69,8 +79,11 @@ def _to_frame(header: list[str], rows: list[list]) -> pd.DataFrame:
     for name, cells in zip(header, columns):
         col = pd.Series(pd.array(list(cells), dtype=STRING)).str.strip()
         data[name] = col.mask(col == "")
-    return pd.DataFrame(data, columns=header) if rows else pd.DataFrame(
-        {name: pd.Series([], dtype=STRING) for name in header})
+    return (
+        pd.DataFrame(data, columns=header)
+        if rows
+        else pd.DataFrame({name: pd.Series([], dtype=STRING) for name in header})
+    )
 
 
 def format_of(path: Path, declared: str | None = None) -> str:
@@ -91,9 +104,16 @@ def format_of(path: Path, declared: str | None = None) -> str:
     return _EXT[ext]
 
 
-def read_raw(path: Path, *, fmt: str | None = None, encoding: str | None = None,
-             delimiter: str | None = None, sheet: str | int | None = None,
-             records: str | None = None, pad_short_rows: bool = False) -> RawTable:
+def read_raw(
+    path: Path,
+    *,
+    fmt: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | int | None = None,
+    records: str | None = None,
+    pad_short_rows: bool = False,
+) -> RawTable:
     """Read ``path`` as raw cells. Raises :class:`IngestError` only if nothing can be read."""
     path = Path(path)
     if not path.is_file():
@@ -278,7 +298,9 @@ def _read_json(path: Path, text: str, kind: str, records_key: str | None) -> Raw
             if isinstance(item, dict):
                 items.append((number, _flatten(item)))
             else:
-                rejects.append(Reject(number, f"record is a {type(item).__name__}, not an object", json.dumps(item)[:500]))
+                rejects.append(
+                    Reject(number, f"record is a {type(item).__name__}, not an object", json.dumps(item)[:500])
+                )
     else:
         for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
             if not line.strip():
@@ -348,14 +370,15 @@ def _read_xes(path: Path) -> RawTable:
     pending: list[tuple[int, dict]] = []
     try:
         with opener(path, "rb") as fh:
-            for _, el in etree.iterparse(fh, events=("end",), tag=(event_tag, trace_tag, "event", "trace"),
-                                         huge_tree=True, remove_comments=True):
+            for _, el in etree.iterparse(
+                fh, events=("end",), tag=(event_tag, trace_tag, "event", "trace"), huge_tree=True, remove_comments=True
+            ):
                 # direct children only: a nested attribute (inside a list or another attribute) is not the event's
                 attrs = {child.get("key"): child.get("value") for child in el if child.get("key") is not None}
                 if etree.QName(el).localname == "event":
                     pending.append((el.sourceline or 0, attrs))
                     continue
-                case = {f"case:{k}": v for k, v in attrs.items()}   # trace attributes, wherever they stand
+                case = {f"case:{k}": v for k, v in attrs.items()}  # trace attributes, wherever they stand
                 for line, ev in pending:
                     rows.append({**case, **ev})
                     lines.append(line)
@@ -366,9 +389,10 @@ def _read_xes(path: Path) -> RawTable:
     except etree.XMLSyntaxError as exc:
         if not rows:
             raise IngestError(f"{path}: not a readable XES log (line {exc.lineno}: {exc.msg})") from exc
-        rejects.append(Reject(exc.lineno or 0, f"XES log cut short: {exc.msg}; events after this line are not read",
-                              ""))
-    except (OSError, EOFError) as exc:   # a truncated .gz
+        rejects.append(
+            Reject(exc.lineno or 0, f"XES log cut short: {exc.msg}; events after this line are not read", "")
+        )
+    except (OSError, EOFError) as exc:  # a truncated .gz
         if not rows:
             raise IngestError(f"{path}: not a readable XES log ({exc})") from exc
         rejects.append(Reject(lines[-1] if lines else 0, f"XES log cut short: {exc}", ""))

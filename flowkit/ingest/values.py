@@ -17,15 +17,15 @@ import pandas as pd
 from flowkit.schema import STRING
 
 __all__ = [
+    "DATE_FORMATS",
     "Parsed",
+    "format_dayfirst",
     "norm_key",
-    "parse_datetime",
-    "parse_duration",
-    "parse_bool",
     "normalise_channel",
     "normalise_handling",
-    "DATE_FORMATS",
-    "format_dayfirst",
+    "parse_bool",
+    "parse_datetime",
+    "parse_duration",
     "utc_offsets",
 ]
 
@@ -35,8 +35,8 @@ class Parsed:
     """Values parsed from one column, and which non-empty cells could not be read."""
 
     values: pd.Series
-    bad: pd.Series          # bool, True where the cell had text we could not interpret
-    note: str = ""          # e.g. the date format chosen
+    bad: pd.Series  # bool, True where the cell had text we could not interpret
+    note: str = ""  # e.g. the date format chosen
 
 
 def norm_key(text: str) -> str:
@@ -93,7 +93,7 @@ def _to_datetime(values: pd.Series, fmt: str, local: bool = False) -> pd.Series:
     """
     text = values.astype(str)
     has_offset = text.str.contains(_OFFSET, regex=True)
-    if local and has_offset.any():   # wall-clock time as written: the offset is dropped, not applied
+    if local and has_offset.any():  # wall-clock time as written: the offset is dropped, not applied
         text = text.str.replace(_OFFSET, "", regex=True)
         has_offset = has_offset & False
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
@@ -141,8 +141,7 @@ def _sample(values: pd.Series, k: int = 3000) -> pd.Series:
     return values.iloc[np.unique(idx)]
 
 
-def parse_datetime(raw: pd.Series, fmt: str | None = None, dayfirst: bool | None = None,
-                   local: bool = False) -> Parsed:
+def parse_datetime(raw: pd.Series, fmt: str | None = None, dayfirst: bool | None = None, local: bool = False) -> Parsed:
     """Parse timestamps; with no ``fmt`` choose the candidate format that reads most of a sample.
 
     Rows the chosen format cannot read are retried with the other formats that read part of
@@ -185,15 +184,27 @@ def parse_datetime(raw: pd.Series, fmt: str | None = None, dayfirst: bool | None
 
 def format_dayfirst(fmt: str) -> bool | None:
     """True/False for day-first/month-first formats; None when the format has no such question."""
-    if not fmt or  fmt == "ISO8601" or fmt.startswith(("%Y", "%y")):
+    if not fmt or fmt == "ISO8601" or fmt.startswith(("%Y", "%y")):
         return None
     return fmt.startswith("%d")
 
 
 # --------------------------------------------------------------------------- durations
 
-_UNITS = {"s": 1.0, "sec": 1.0, "secs": 1.0, "seconds": 1.0, "m": 60.0, "min": 60.0, "mins": 60.0,
-          "minutes": 60.0, "h": 3600.0, "hr": 3600.0, "hours": 3600.0, "ms": 0.001}
+_UNITS = {
+    "s": 1.0,
+    "sec": 1.0,
+    "secs": 1.0,
+    "seconds": 1.0,
+    "m": 60.0,
+    "min": 60.0,
+    "mins": 60.0,
+    "minutes": 60.0,
+    "h": 3600.0,
+    "hr": 3600.0,
+    "hours": 3600.0,
+    "ms": 0.001,
+}
 
 
 def parse_duration(raw: pd.Series, unit: str = "seconds") -> Parsed:
@@ -262,21 +273,106 @@ def parse_bool(raw: pd.Series, true: list[str] | None = None, false: list[str] |
 # --------------------------------------------------------------------------- channels
 
 _CHANNEL_WORDS = {
-    "phone": ["phone", "telephone", "tel", "call", "calls", "voice", "ivr", "inboundcall", "phonecall",
-              "callcentre", "callcenter", "telefon", "telefonicznie", "telefoniczny", "rozmowa", "polaczenie",
-              "infolinia", "звонок", "звонки", "телефон", "тел", "голос", "телефонныйзвонок"],
-    "email": ["email", "emails", "mail", "mails", "eml", "poczta", "pocztaelektroniczna", "mejl", "emailowo",
-              "электроннаяпочта", "почта", "элпочта", "емейл", "имейл", "емаил"],
-    "web": ["web", "online", "website", "webform", "form", "portal", "selfservice", "internet", "mobile",
-            "app", "mobileapp", "www", "formularz", "formularzwww", "formularzkontaktowy", "strona",
-            "serwis", "сайт", "веб", "вебформа", "форма", "личныйкабинет", "приложение", "онлайн"],
+    "phone": [
+        "phone",
+        "telephone",
+        "tel",
+        "call",
+        "calls",
+        "voice",
+        "ivr",
+        "inboundcall",
+        "phonecall",
+        "callcentre",
+        "callcenter",
+        "telefon",
+        "telefonicznie",
+        "telefoniczny",
+        "rozmowa",
+        "polaczenie",
+        "infolinia",
+        "звонок",
+        "звонки",
+        "телефон",
+        "тел",
+        "голос",
+        "телефонныйзвонок",
+    ],
+    "email": [
+        "email",
+        "emails",
+        "mail",
+        "mails",
+        "eml",
+        "poczta",
+        "pocztaelektroniczna",
+        "mejl",
+        "emailowo",
+        "электроннаяпочта",
+        "почта",
+        "элпочта",
+        "емейл",
+        "имейл",
+        "емаил",
+    ],
+    "web": [
+        "web",
+        "online",
+        "website",
+        "webform",
+        "form",
+        "portal",
+        "selfservice",
+        "internet",
+        "mobile",
+        "app",
+        "mobileapp",
+        "www",
+        "formularz",
+        "formularzwww",
+        "formularzkontaktowy",
+        "strona",
+        "serwis",
+        "сайт",
+        "веб",
+        "вебформа",
+        "форма",
+        "личныйкабинет",
+        "приложение",
+        "онлайн",
+    ],
     "chat": ["chat", "livechat", "webchat", "whatsapp", "czat", "чат", "онлайнчат"],
     "sms": ["sms", "text", "textmessage", "esemes", "смс"],
     "letter": ["letter", "post", "paper", "pismo", "list", "korespondencja", "письмо", "почтовоеписьмо"],
-    "visit": ["visit", "walkin", "inperson", "branch", "counter", "office", "wizyta", "osobiscie", "oddzial",
-              "визит", "лично", "офис", "личныйвизит"],
-    "social": ["social", "socialmedia", "facebook", "twitter", "instagram", "linkedin", "media spolecznosciowe",
-               "mediaspolecznosciowe", "соцсети", "вконтакте", "vk", "telegram"],
+    "visit": [
+        "visit",
+        "walkin",
+        "inperson",
+        "branch",
+        "counter",
+        "office",
+        "wizyta",
+        "osobiscie",
+        "oddzial",
+        "визит",
+        "лично",
+        "офис",
+        "личныйвизит",
+    ],
+    "social": [
+        "social",
+        "socialmedia",
+        "facebook",
+        "twitter",
+        "instagram",
+        "linkedin",
+        "media spolecznosciowe",
+        "mediaspolecznosciowe",
+        "соцсети",
+        "вконтакте",
+        "vk",
+        "telegram",
+    ],
     "fax": ["fax", "faks", "telefax", "факс"],
     "unknown": ["unknown", "other", "na", "none", "inne", "inny", "brak", "другое", "прочее", "неизвестно"],
 }
@@ -301,8 +397,18 @@ def normalise_channel(raw: pd.Series, extra: dict[str, str] | None = None) -> tu
 
 _HANDLING_WORDS = {
     "one_stop": ["onestop", "resolved", "firsttime", "jednokrotnie", "zalatwione", "одноокно", "решеносразу"],
-    "pass_on": ["passon", "passedon", "handoff", "handedoff", "transferred", "escalated", "przekazane",
-                "eskalacja", "передано", "эскалация"],
+    "pass_on": [
+        "passon",
+        "passedon",
+        "handoff",
+        "handedoff",
+        "transferred",
+        "escalated",
+        "przekazane",
+        "eskalacja",
+        "передано",
+        "эскалация",
+    ],
     "pass_back": ["passback", "passedback", "sentback", "returnedtocustomer", "zwrocone", "возвращено"],
 }
 _HANDLING_LOOKUP = {norm_key(w): h for h, words in _HANDLING_WORDS.items() for w in words}

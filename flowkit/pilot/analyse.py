@@ -19,7 +19,7 @@ from scipy import stats
 
 from flowkit.errors import FlowkitError
 
-__all__ = ["PilotResult", "analyse_pilot", "srm_test", "balance"]
+__all__ = ["PilotResult", "analyse_pilot", "balance", "srm_test"]
 
 
 @dataclass
@@ -30,7 +30,7 @@ class PilotResult:
     srm_p: float
     srm_ok: bool
     balance: pd.DataFrame
-    effects: dict = field(default_factory=dict)   # outcome -> {effect, se, ci_low, ci_high, p, control_mean, clusters}
+    effects: dict = field(default_factory=dict)  # outcome -> {effect, se, ci_low, ci_high, p, control_mean, clusters}
     cluster: str = "contact"
 
     def data_field(self) -> dict:
@@ -47,9 +47,17 @@ class PilotResult:
         return {self.field: entry}
 
     def to_json_dict(self) -> dict:
-        return {"field": self.field, "n_treatment": self.n_treatment, "n_control": self.n_control,
-                "srm_p": self.srm_p, "srm_ok": self.srm_ok, "cluster": self.cluster, "effects": self.effects,
-                "balance": self.balance.to_dict(orient="records"), "data_fields": self.data_field()}
+        return {
+            "field": self.field,
+            "n_treatment": self.n_treatment,
+            "n_control": self.n_control,
+            "srm_p": self.srm_p,
+            "srm_ok": self.srm_ok,
+            "cluster": self.cluster,
+            "effects": self.effects,
+            "balance": self.balance.to_dict(orient="records"),
+            "data_fields": self.data_field(),
+        }
 
 
 def srm_test(n_treatment: int, n_control: int, expected_share: float = 0.5) -> float:
@@ -84,8 +92,9 @@ def balance(df: pd.DataFrame, arm: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def analyse_pilot(df: pd.DataFrame, field: str, arm_column: str = "arm", cluster: str | None = None,
-                  expected_share: float = 0.5) -> PilotResult:
+def analyse_pilot(
+    df: pd.DataFrame, field: str, arm_column: str = "arm", cluster: str | None = None, expected_share: float = 0.5
+) -> PilotResult:
     """Effect of the field (treatment minus control) on handle time and resolution."""
     if arm_column not in df.columns:
         raise FlowkitError(f"the pilot log needs a column {arm_column!r} with 'treatment' or 'control'")
@@ -95,8 +104,11 @@ def analyse_pilot(df: pd.DataFrame, field: str, arm_column: str = "arm", cluster
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise FlowkitError(f"row {i + 1}: {arm_column}={df[arm_column].iloc[i]!r} is neither 'treatment' nor 'control'")
     if cluster is None:
-        cluster = "unit" if "unit" in df.columns else ("agent_id" if "agent_id" in df.columns and df["agent_id"].notna().any()
-                                                        else "contact")
+        cluster = (
+            "unit"
+            if "unit" in df.columns
+            else ("agent_id" if "agent_id" in df.columns and df["agent_id"].notna().any() else "contact")
+        )
     # SRM on the randomised units (each unit counted once)
     units = df.assign(_arm=arms)
     if cluster not in ("contact",) and cluster in df.columns and cluster == "unit":
@@ -120,9 +132,16 @@ def analyse_pilot(df: pd.DataFrame, field: str, arm_column: str = "arm", cluster
         else:
             groups = pd.factorize(df[cluster].astype(str).to_numpy()[ok])[0]
             fit = sm.OLS(y.to_numpy()[ok], x[ok]).fit(cov_type="cluster", cov_kwds={"groups": groups})
-            n_cl = int(len(np.unique(groups)))
+            n_cl = len(np.unique(groups))
         lo, hi = fit.conf_int(0.05)[1]
-        result.effects[outcome] = {"effect": float(fit.params[1]), "se": float(fit.bse[1]), "ci_low": float(lo),
-                                   "ci_high": float(hi), "p": float(fit.pvalues[1]), "control_mean": float(fit.params[0]),
-                                   "clusters": n_cl, "significant": bool(lo > 0 or hi < 0)}
+        result.effects[outcome] = {
+            "effect": float(fit.params[1]),
+            "se": float(fit.bse[1]),
+            "ci_low": float(lo),
+            "ci_high": float(hi),
+            "p": float(fit.pvalues[1]),
+            "control_mean": float(fit.params[0]),
+            "clusters": n_cl,
+            "significant": bool(lo > 0 or hi < 0),
+        }
     return result

@@ -22,7 +22,7 @@ from statsmodels.stats.proportion import proportion_effectsize
 
 from flowkit.errors import FlowkitError
 
-__all__ = ["PilotPlan", "design_pilot", "assignment", "icc_oneway", "design_effect", "write_plan"]
+__all__ = ["PilotPlan", "assignment", "design_effect", "design_pilot", "icc_oneway", "write_plan"]
 
 OUTCOMES = ("handle_s", "resolved")
 UNITS = ("contact", "agent-day")
@@ -33,7 +33,7 @@ class PilotPlan:
     field: str
     outcome: str
     unit: str
-    mde: float                      # relative to the baseline mean
+    mde: float  # relative to the baseline mean
     alpha: float
     power: float
     baseline_mean: float
@@ -64,7 +64,7 @@ def icc_oneway(y: np.ndarray, groups: np.ndarray) -> float:
     grand = df["y"].mean()
     msb = float((n_i * (means - grand) ** 2).sum() / (k - 1))
     msw = float(((df["y"] - g.transform("mean")) ** 2).sum() / (n - k))
-    n0 = (n - (n_i ** 2).sum() / n) / (k - 1)
+    n0 = (n - (n_i**2).sum() / n) / (k - 1)
     denom = msb + (n0 - 1) * msw
     return max(0.0, (msb - msw) / denom) if denom > 0 else 0.0
 
@@ -78,7 +78,7 @@ def design_effect(y: np.ndarray, groups: np.ndarray) -> float:
     mu = y.mean()
     dev = pd.Series(y - mu).groupby(np.asarray(groups)).sum().to_numpy()
     denom = float(((y - mu) ** 2).sum())
-    return max(1.0, float((dev ** 2).sum()) / denom) if denom > 0 else 1.0
+    return max(1.0, float((dev**2).sum()) / denom) if denom > 0 else 1.0
 
 
 def _relevant(df: pd.DataFrame, field: str) -> pd.DataFrame:
@@ -98,8 +98,16 @@ def _relevant(df: pd.DataFrame, field: str) -> pd.DataFrame:
     return handled
 
 
-def design_pilot(df: pd.DataFrame, field: str, outcome: str = "handle_s", mde: float = 0.10,
-                 unit: str = "contact", alpha: float = 0.05, power: float = 0.8, seed: int = 0) -> PilotPlan:
+def design_pilot(
+    df: pd.DataFrame,
+    field: str,
+    outcome: str = "handle_s",
+    mde: float = 0.10,
+    unit: str = "contact",
+    alpha: float = 0.05,
+    power: float = 0.8,
+    seed: int = 0,
+) -> PilotPlan:
     """Contacts (and agent-days) per arm to detect a relative change ``mde`` in ``outcome``."""
     if outcome not in OUTCOMES:
         raise FlowkitError(f"outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
@@ -108,7 +116,7 @@ def design_pilot(df: pd.DataFrame, field: str, outcome: str = "handle_s", mde: f
     if not 0 < mde < 1:
         raise FlowkitError(f"mde is relative to the baseline mean and must be between 0 and 1, not {mde}")
     d = _relevant(df, field)
-    y = (d[outcome].astype("boolean").astype(float) if outcome == "resolved" else d[outcome].astype(float))
+    y = d[outcome].astype("boolean").astype(float) if outcome == "resolved" else d[outcome].astype(float)
     ok = y.notna().to_numpy()
     d, yv = d[ok], y.to_numpy()[ok]
     if len(d) < 30:
@@ -138,9 +146,26 @@ def design_pilot(df: pd.DataFrame, field: str, outcome: str = "handle_s", mde: f
     per_arm = math.ceil(n_contact * deff)
     clusters = math.ceil(per_arm / m) if unit == "agent-day" else per_arm
     days_needed = math.ceil(2 * per_arm / per_day)
-    return PilotPlan(field, outcome, unit, mde, alpha, power, mean, sd, mde * mean, icc, m, deff, per_arm, clusters,
-                     per_day, days_needed, seed,
-                     f"{len(d):,} handled contacts of the types that consult {field!r}, over {days} days")
+    return PilotPlan(
+        field,
+        outcome,
+        unit,
+        mde,
+        alpha,
+        power,
+        mean,
+        sd,
+        mde * mean,
+        icc,
+        m,
+        deff,
+        per_arm,
+        clusters,
+        per_day,
+        days_needed,
+        seed,
+        f"{len(d):,} handled contacts of the types that consult {field!r}, over {days} days",
+    )
 
 
 def assignment(plan: PilotPlan, df: pd.DataFrame | None = None, start: str | None = None) -> pd.DataFrame:
@@ -163,7 +188,7 @@ def assignment(plan: PilotPlan, df: pd.DataFrame | None = None, start: str | Non
         units["sequence"] = np.arange(1, len(units) + 1)
     blocks = math.ceil(len(units) / 4)
     arms = np.concatenate([rng.permutation(["treatment", "treatment", "control", "control"]) for _ in range(blocks)])
-    units["arm"] = arms[:len(units)]
+    units["arm"] = arms[: len(units)]
     return units
 
 

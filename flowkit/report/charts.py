@@ -11,14 +11,24 @@ import matplotlib
 import matplotlib.ticker
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from flowkit.analyse.capability import XmR  # noqa: E402
+from flowkit.analyse.capability import XmR
 
-__all__ = ["failure_by", "pareto", "xmr_chart", "weekly_failure_share", "nth_contact", "contacts_per_case",
-           "value_failure_flow", "data_effects", "phone_by_hour", "new_axes"]
+__all__ = [
+    "contacts_per_case",
+    "data_effects",
+    "failure_by",
+    "new_axes",
+    "nth_contact",
+    "pareto",
+    "phone_by_hour",
+    "value_failure_flow",
+    "weekly_failure_share",
+    "xmr_chart",
+]
 
 VALUE = dict(facecolor="0.85", edgecolor="black", hatch="")
 FAILURE = dict(facecolor="0.35", edgecolor="black", hatch="//")
@@ -69,8 +79,12 @@ def pareto(table: pd.DataFrame, top: int = 15, ax=None):
     ax2.spines[["top"]].set_visible(False)
     from matplotlib.patches import Patch
 
-    ax.legend(handles=[Patch(**VALUE, label="value"), Patch(**FAILURE, label="failure")], frameon=False, fontsize=8,
-              loc="center right")
+    ax.legend(
+        handles=[Patch(**VALUE, label="value"), Patch(**FAILURE, label="failure")],
+        frameon=False,
+        fontsize=8,
+        loc="center right",
+    )
     return _finish(ax, "What customers contact you about (Pareto)")
 
 
@@ -83,8 +97,16 @@ def xmr_chart(chart: XmR, title: str, ylabel: str, ax=None):
         ax.axhline(y, color="0.4", linestyle=style, linewidth=1)
     out = chart.signals.to_numpy()
     if out.any():
-        ax.plot(x[out], chart.values.to_numpy()[out], linestyle="none", marker="s", markersize=7,
-                markerfacecolor="none", markeredgecolor="black", label="outside limits")
+        ax.plot(
+            x[out],
+            chart.values.to_numpy()[out],
+            linestyle="none",
+            marker="s",
+            markersize=7,
+            markerfacecolor="none",
+            markeredgecolor="black",
+            label="outside limits",
+        )
         ax.legend(frameon=False, fontsize=8)
     labels = chart.values.index
     if isinstance(labels, pd.DatetimeIndex) and len(labels) <= 20:
@@ -133,7 +155,9 @@ def value_failure_flow(links: pd.DataFrame, top: int = 12, ax=None):
     ax = ax or new_axes(height=4.5)
     t = links.head(top)
     if t.empty:
-        ax.text(0.5, 0.5, "no failure demand followed value demand in the same case", ha="center", transform=ax.transAxes)
+        ax.text(
+            0.5, 0.5, "no failure demand followed value demand in the same case", ha="center", transform=ax.transAxes
+        )
         ax.axis("off")
         return _finish(ax, "Which value demand generates which failure demand")
     left = list(dict.fromkeys(t["value_type"]))
@@ -143,8 +167,14 @@ def value_failure_flow(links: pd.DataFrame, top: int = 12, ax=None):
     widest = t["contacts"].max()
     for _, row in t.iterrows():
         w = 0.5 + 9 * row["contacts"] / widest
-        ax.plot([0.3, 0.7], [ly[row["value_type"]], ry[row["failure_type"]]], color="0.3", linewidth=w, alpha=0.6,
-                solid_capstyle="butt")
+        ax.plot(
+            [0.3, 0.7],
+            [ly[row["value_type"]], ry[row["failure_type"]]],
+            color="0.3",
+            linewidth=w,
+            alpha=0.6,
+            solid_capstyle="butt",
+        )
     for v, y in ly.items():
         ax.text(0.29, y, v, ha="right", va="center", fontsize=8)
     for v, y in ry.items():
@@ -163,9 +193,16 @@ def data_effects(effects: pd.DataFrame, top: int = 12, ax=None):
     ax = ax or new_axes(height=max(2.5, 0.35 * min(top, len(effects)) + 1))
     t = effects.reindex(effects["handle_diff_s"].abs().sort_values(ascending=False).index).head(top)
     y = np.arange(len(t))[::-1]
-    ax.errorbar(t["handle_diff_s"], y, xerr=[t["handle_diff_s"] - t["handle_diff_low"],
-                                            t["handle_diff_high"] - t["handle_diff_s"]],
-                fmt="o", color="black", ecolor="0.4", capsize=3, markersize=4)
+    ax.errorbar(
+        t["handle_diff_s"],
+        y,
+        xerr=[t["handle_diff_s"] - t["handle_diff_low"], t["handle_diff_high"] - t["handle_diff_s"]],
+        fmt="o",
+        color="black",
+        ecolor="0.4",
+        capsize=3,
+        markersize=4,
+    )
     ax.axvline(0, color="0.5", linewidth=1)
     ax.set_yticks(y, [f"{a} / {b}" for a, b in zip(t["demand_type"], t["field"])], fontsize=8)
     ax.set_xlabel("handle time with the field minus without, seconds (95% CI)")
@@ -185,24 +222,44 @@ def effects_forest(eff: pd.DataFrame, outcome: str, top: int = 16, ax=None):
     ax.errorbar(mid, y, xerr=[mid - lo, hi - mid], fmt="none", ecolor="black", capsize=3, linewidth=1)
     sig = t["significant"].to_numpy(dtype=bool)
     ax.scatter(mid[sig], y[sig], marker="o", color="black", zorder=3, s=22, label="significant")
-    ax.scatter(mid[~sig], y[~sig], marker="o", facecolor="white", edgecolor="black", zorder=3, s=22,
-               label="no evidence either way")
+    ax.scatter(
+        mid[~sig],
+        y[~sig],
+        marker="o",
+        facecolor="white",
+        edgecolor="black",
+        zorder=3,
+        s=22,
+        label="no evidence either way",
+    )
     ax.axvline(0, color="0.5", linewidth=1, linestyle="--")
     labels = [f"{f}  (all types)" if d == "(all)" else f"{f} / {d}" for f, d in zip(t["field"], t["demand_type"])]
     ax.set_yticks(y, labels, fontsize=8)
-    ax.set_xlabel("seconds of handle time saved per contact (95% CI)" if outcome == "handle_s"
-                  else "percentage points more resolved at first contact (95% CI)")
+    ax.set_xlabel(
+        "seconds of handle time saved per contact (95% CI)"
+        if outcome == "handle_s"
+        else "percentage points more resolved at first contact (95% CI)"
+    )
     ax.legend(frameon=False, fontsize=8, loc="lower right")
-    return _finish(ax, "Handle time saved per field (adjusted)" if outcome == "handle_s"
-                   else "Resolution gained per field (adjusted)")
+    return _finish(
+        ax,
+        "Handle time saved per field (adjusted)" if outcome == "handle_s" else "Resolution gained per field (adjusted)",
+    )
 
 
 def fit_by_hour(by_hour: pd.DataFrame, ax=None):
     """Real and simulated contacts per day by hour: does the baseline have the right shape?"""
     ax = ax or new_axes(height=3.0)
     ax.plot(by_hour.index, by_hour["real"], color="black", marker="o", markersize=3, label="real log")
-    ax.plot(by_hour.index, by_hour["simulated"], color="0.5", linestyle="--", marker="s", markersize=3,
-            label="simulated baseline")
+    ax.plot(
+        by_hour.index,
+        by_hour["simulated"],
+        color="0.5",
+        linestyle="--",
+        marker="s",
+        markersize=3,
+        label="simulated baseline",
+    )
     ax.set_xlabel("hour of day")
     ax.set_ylabel("contacts per day")
     ax.legend(frameon=False, fontsize=8)
@@ -221,7 +278,9 @@ def data_value_ranking(entries: list[dict], label_key: str, title: str, ax=None)
     for i in range(len(names)):
         style = FAILURE if sig[i] else dict(facecolor="white", edgecolor="black")
         ax.barh(y[i], saved[i], **style)
-    ax.errorbar(saved, y, xerr=[np.subtract(saved, low), np.subtract(high, saved)], fmt="none", ecolor="black", capsize=3)
+    ax.errorbar(
+        saved, y, xerr=[np.subtract(saved, low), np.subtract(high, saved)], fmt="none", ecolor="black", capsize=3
+    )
     ax.axvline(0, color="0.5", linewidth=1)
     ax.set_yticks(y, names, fontsize=8)
     ax.set_xlabel("agent hours saved over the simulated period (95% CI); hollow = no significant effect")

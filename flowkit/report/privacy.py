@@ -13,7 +13,7 @@ import re
 
 import pandas as pd
 
-__all__ = ["mask_pii", "pseudonymise", "PII_PATTERNS"]
+__all__ = ["PII_PATTERNS", "mask_pii", "pseudonymise"]
 
 #: applied in order: the more specific number formats before the generic phone number
 PII_PATTERNS: list[tuple[str, str]] = [
@@ -44,5 +44,11 @@ def pseudonymise(ids: pd.Series, key: str | bytes) -> pd.Series:
     if not key:
         raise ValueError("pseudonymising needs a secret key (e.g. --key or FLOWKIT_PSEUDONYM_KEY)")
     k = key.encode() if isinstance(key, str) else key
-    return pd.Series([None if pd.isna(v) else "C-" + hmac.new(k, str(v).encode(), hashlib.sha256).hexdigest()[:12]
-                      for v in ids.astype(object)], index=ids.index, dtype=object)
+    return pd.Series(
+        [
+            None if pd.isna(v) else "C-" + hmac.new(k, str(v).encode(), hashlib.sha256).hexdigest()[:12]
+            for v in ids.astype(object)
+        ],
+        index=ids.index,
+        dtype=object,
+    )

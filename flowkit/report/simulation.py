@@ -11,7 +11,7 @@ from flowkit.report.html import _png, _table
 from flowkit.sim.experiment import DataValueResult, verdict
 from flowkit.sim.fit import ModelFit
 
-__all__ = ["simulation_section", "channel_kpi_table"]
+__all__ = ["channel_kpi_table", "simulation_section"]
 
 _QUEUE_KPIS = ("offered", "mean_wait_s", "p_wait", "service_level", "abandon_rate", "closed_share")
 
@@ -29,20 +29,28 @@ def simulation_section(fit: ModelFit, experiment: DataValueResult | None, out_di
     out.mkdir(parents=True, exist_ok=True)
     paragraphs = list(fit.sentences)
     figures, tables = [], []
-    figures.append({"src": _png(charts.fit_by_hour(fit.by_hour), out / "sim_fit_by_hour.png"),
-                    "caption": "Contacts per day by hour, real log and calibrated baseline."})
+    figures.append(
+        {
+            "src": _png(charts.fit_by_hour(fit.by_hour), out / "sim_fit_by_hour.png"),
+            "caption": "Contacts per day by hour, real log and calibrated baseline.",
+        }
+    )
     t = _table(fit.table, out / "sim_model_fit.csv", index=False)
     t["caption"] = "Model fit: the baseline against its own log"
     tables.append(t)
     sim = fit.simulation
     if sim is not None:
-        paragraphs.append(f"The baseline was simulated after a warm-up of {sim.warmup_hours:g} hours; its headline "
-                          f"queue figures are the {sim.headline_channel} channel's, and each channel's queue is "
-                          "shown on its own (an e-mail backlog is not a phone wait). — means not defined (no contacts).")
+        paragraphs.append(
+            f"The baseline was simulated after a warm-up of {sim.warmup_hours:g} hours; its headline "
+            f"queue figures are the {sim.headline_channel} channel's, and each channel's queue is "
+            "shown on its own (an e-mail backlog is not a phone wait). — means not defined (no contacts)."
+        )
         paragraphs.extend(f"Warning: {w}." for w in sim.warnings)
         t = _table(channel_kpi_table(sim.summary), out / "sim_channels.csv")
         t["rows"] = [[cell if cell != "" else "—" for cell in row] for row in t["rows"]]
-        t["caption"] = "Simulated queues per channel (means over replications; shares over contacts offered to the queue)"
+        t["caption"] = (
+            "Simulated queues per channel (means over replications; shares over contacts offered to the queue)"
+        )
         tables.append(t)
     if experiment is not None:
         paragraphs.append(
@@ -51,30 +59,69 @@ def simulation_section(fit: ModelFit, experiment: DataValueResult | None, out_di
             "significant when the 95% interval of its effect on agent hours or failure share excludes zero and the "
             "effect is at least 2% of the baseline. Agent hours saved: positive is good. Each replication draws the "
             "field's effect from its estimate and standard error, so the intervals include what the log could not pin "
-            "down; a field the log gives no evidence for is \"not shown\".")
+            'down; a field the log gives no evidence for is "not shown".'
+        )
         for e in experiment.fields:
             paragraphs.append(f"{e['field']} (touches {e['share_of_demand']:.0%} of demand): {verdict(e)}.")
         if experiment.fields:
-            figures.append({"src": _png(charts.data_value_ranking(experiment.fields, "field",
-                                                                  "Which customer data would help (simulated)"),
-                                        out / "sim_data_value.png"),
-                            "caption": "Agent hours saved if each field were available at the point of contact."})
+            figures.append(
+                {
+                    "src": _png(
+                        charts.data_value_ranking(
+                            experiment.fields, "field", "Which customer data would help (simulated)"
+                        ),
+                        out / "sim_data_value.png",
+                    ),
+                    "caption": "Agent hours saved if each field were available at the point of contact.",
+                }
+            )
         if experiment.design_out:
-            figures.append({"src": _png(charts.data_value_ranking(experiment.design_out, "failure_type",
-                                                                  "Designing out failure demand (simulated)"),
-                                        out / "sim_design_out.png"),
-                            "caption": "Agent hours freed if each kind of failure demand were prevented at source."})
-        rows = [{"variant": f"field {e['field']}", "share_of_demand": e.get("share_of_demand"),
-                 "agent_hours_saved": e["agent_hours_saved"]["mean"],
-                 **{f"{k} change": v["mean"] for k, v in e["deltas"].items() if k in ("failure_share",
-                                                                                     "e2e_hours", "service_level")},
-                 "significant": e["significant"], "status": e.get("status", "")} for e in experiment.fields]
-        rows += [{"variant": f"no {e['failure_type']}", "agent_hours_saved": e["agent_hours_saved"]["mean"],
-                  **{f"{k} change": v["mean"] for k, v in e["deltas"].items() if k in ("failure_share",
-                                                                                      "e2e_hours", "service_level")},
-                  "significant": e["significant"]} for e in experiment.design_out]
+            figures.append(
+                {
+                    "src": _png(
+                        charts.data_value_ranking(
+                            experiment.design_out, "failure_type", "Designing out failure demand (simulated)"
+                        ),
+                        out / "sim_design_out.png",
+                    ),
+                    "caption": "Agent hours freed if each kind of failure demand were prevented at source.",
+                }
+            )
+        rows = [
+            {
+                "variant": f"field {e['field']}",
+                "share_of_demand": e.get("share_of_demand"),
+                "agent_hours_saved": e["agent_hours_saved"]["mean"],
+                **{
+                    f"{k} change": v["mean"]
+                    for k, v in e["deltas"].items()
+                    if k in ("failure_share", "e2e_hours", "service_level")
+                },
+                "significant": e["significant"],
+                "status": e.get("status", ""),
+            }
+            for e in experiment.fields
+        ]
+        rows += [
+            {
+                "variant": f"no {e['failure_type']}",
+                "agent_hours_saved": e["agent_hours_saved"]["mean"],
+                **{
+                    f"{k} change": v["mean"]
+                    for k, v in e["deltas"].items()
+                    if k in ("failure_share", "e2e_hours", "service_level")
+                },
+                "significant": e["significant"],
+            }
+            for e in experiment.design_out
+        ]
         t = _table(pd.DataFrame(rows), out / "sim_what_if.csv", index=False)
         t["caption"] = "What-if effects against the baseline (means; CIs in the JSON of flowkit experiment)"
         tables.append(t)
-    return {"id": "simulation", "title": "Simulation: the model fit and the what-ifs", "paragraphs": paragraphs,
-            "figures": figures, "tables": tables}
+    return {
+        "id": "simulation",
+        "title": "Simulation: the model fit and the what-ifs",
+        "paragraphs": paragraphs,
+        "figures": figures,
+        "tables": tables,
+    }

@@ -4,5 +4,15 @@ from flowkit.sim.run import HEADLINE_KPIS, SimulationResult, simulate
 from flowkit.sim.scenario import Scenario, load_scenario, scenario_from_dict
 from flowkit.sim.theory import agents_for_service_level, erlang_a, erlang_b, erlang_c
 
-__all__ = ["Scenario", "load_scenario", "scenario_from_dict", "simulate", "SimulationResult", "HEADLINE_KPIS",
-           "erlang_a", "erlang_b", "erlang_c", "agents_for_service_level"]
+__all__ = [
+    "HEADLINE_KPIS",
+    "Scenario",
+    "SimulationResult",
+    "agents_for_service_level",
+    "erlang_a",
+    "erlang_b",
+    "erlang_c",
+    "load_scenario",
+    "scenario_from_dict",
+    "simulate",
+]

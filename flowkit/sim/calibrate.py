@@ -39,23 +39,32 @@ from flowkit import schema
 from flowkit.errors import FlowkitError
 from flowkit.sim.scenario import DAYS, LIVE_CHANNELS, Scenario, scenario_from_dict
 
-__all__ = ["Calibration", "calibrate", "untimed_channels", "without_left_out", "write_scenario", "save", "placeholder_customers", "agents_on_duty"]
+__all__ = [
+    "Calibration",
+    "agents_on_duty",
+    "calibrate",
+    "placeholder_customers",
+    "save",
+    "untimed_channels",
+    "without_left_out",
+    "write_scenario",
+]
 
-MIN_STREAM = 30          # contacts: smaller streams are pooled per channel as "other"
-SLOT_S = 1800            # arrival and staffing profiles per half hour
-EMPIRICAL_MIN = 200      # handle times: at least this many for an empirical distribution
-KM_MIN_EVENTS = 300      # abandonments: at least this many for patience from the Kaplan-Meier curve
+MIN_STREAM = 30  # contacts: smaller streams are pooled per channel as "other"
+SLOT_S = 1800  # arrival and staffing profiles per half hour
+EMPIRICAL_MIN = 200  # handle times: at least this many for an empirical distribution
+KM_MIN_EVENTS = 300  # abandonments: at least this many for patience from the Kaplan-Meier curve
 CUSTOMER_PLACEHOLDERS = {"0", "-1", "", "unknown", "none", "null", "n/a", "na", "anonymous", "nan"}
 AGENT_PLACEHOLDERS = {"no_server", "noserver", "none", "unknown", "n/a", "na", "-", "0", "", "nan", "null"}
 
 
 @dataclass
 class Calibration:
-    doc: dict                                   # the scenario as YAML-ready data
-    notes: dict[str, str] = field(default_factory=dict)   # section -> where it came from
+    doc: dict  # the scenario as YAML-ready data
+    notes: dict[str, str] = field(default_factory=dict)  # section -> where it came from
     scenario: Scenario | None = None
-    log_figures: dict[str, float] = field(default_factory=dict)   # measured on the log: occupancy, shrinkage, ...
-    left_out: tuple[str, ...] = ()              # channels not simulated (``calibrate(leave_out=...)``)
+    log_figures: dict[str, float] = field(default_factory=dict)  # measured on the log: occupancy, shrinkage, ...
+    left_out: tuple[str, ...] = ()  # channels not simulated (``calibrate(leave_out=...)``)
 
     def to_yaml(self) -> str:
         return write_scenario(self)
@@ -76,9 +85,12 @@ def _duration(x: pd.Series) -> dict:
     x = np.sort(x.dropna().astype(float).to_numpy())
     x = x[x >= 0]
     if len(x) >= EMPIRICAL_MIN:
-        k = len(x) // EMPIRICAL_MIN                     # equal bins: k evenly spread sorted values each
+        k = len(x) // EMPIRICAL_MIN  # equal bins: k evenly spread sorted values each
         picked = x[np.round(np.linspace(0, len(x) - 1, k * EMPIRICAL_MIN)).astype(int)]
-        return {"dist": "empirical", "values": [round(float(v), 1) for v in picked.reshape(EMPIRICAL_MIN, k).mean(axis=1)]}
+        return {
+            "dist": "empirical",
+            "values": [round(float(v), 1) for v in picked.reshape(EMPIRICAL_MIN, k).mean(axis=1)],
+        }
     return _lognormal(pd.Series(x))
 
 
@@ -94,30 +106,41 @@ def _patience(waits: pd.Series, gave_up: pd.Series, km_min_events: int = KM_MIN_
     keep = t > 0
     t, e = t[keep], e[keep]
     if e.sum() < 10:
-        raise FlowkitError(f"cannot calibrate patience: only {int(e.sum())} queued callers gave up with a wait "
-                           "recorded (need 10)")
+        raise FlowkitError(
+            f"cannot calibrate patience: only {int(e.sum())} queued callers gave up with a wait recorded (need 10)"
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fits = {"exponential": ExponentialFitter().fit(t, e), "lognormal": LogNormalFitter().fit(t, e)}
         km = KaplanMeierFitter().fit(t, e)
     best = min(fits, key=lambda k: fits[k].AIC_)
     median_km = km.median_survival_time_
-    km_text = f"Kaplan-Meier median {median_km:.0f} s" if np.isfinite(median_km) else \
-        f"Kaplan-Meier survival still {float(km.survival_function_.iloc[-1, 0]):.0%} at the longest wait"
+    km_text = (
+        f"Kaplan-Meier median {median_km:.0f} s"
+        if np.isfinite(median_km)
+        else f"Kaplan-Meier survival still {float(km.survival_function_.iloc[-1, 0]):.0%} at the longest wait"
+    )
     aic = ", ".join(f"{k} AIC {f.AIC_:,.0f}" for k, f in fits.items())
     if best == "exponential":
         dist = {"dist": "exponential", "mean_s": round(float(fits[best].lambda_), 1)}
     else:
         mu, sigma = float(fits[best].mu_), float(fits[best].sigma_)
         sigma = min(sigma, 3.0)
-        dist = {"dist": "lognormal", "mean_s": round(float(np.exp(mu + sigma ** 2 / 2)), 1),
-                "cv": round(float(np.sqrt(np.expm1(sigma ** 2))), 3)}
-    note = (f"{best} fitted to {len(t):,} queued callers' waits, {int(e.sum()):,} gave up (events), the answered "
-            f"censored ({aic}; {km_text})")
+        dist = {
+            "dist": "lognormal",
+            "mean_s": round(float(np.exp(mu + sigma**2 / 2)), 1),
+            "cv": round(float(np.sqrt(np.expm1(sigma**2))), 3),
+        }
+    note = (
+        f"{best} fitted to {len(t):,} queued callers' waits, {int(e.sum()):,} gave up (events), the answered "
+        f"censored ({aic}; {km_text})"
+    )
     if e.sum() >= km_min_events:
         dist = {"dist": "empirical", "values": _km_quantiles(km, fits[best], best)}
-        note = (f"Kaplan-Meier on {len(t):,} queued callers' waits, {int(e.sum()):,} gave up (events), the answered "
-                f"censored, as 200 quantiles; beyond the longest wait with 1% (>= 50) still waiting, the {best} fit's tail ({aic}; {km_text})")
+        note = (
+            f"Kaplan-Meier on {len(t):,} queued callers' waits, {int(e.sum()):,} gave up (events), the answered "
+            f"censored, as 200 quantiles; beyond the longest wait with 1% (>= 50) still waiting, the {best} fit's tail ({aic}; {km_text})"
+        )
     return dist, note
 
 
@@ -142,7 +165,7 @@ def _km_quantiles(km, parametric, kind: str, n: int = EMPIRICAL_MIN) -> list[flo
     for q in probs:
         if q <= top:
             out.append(float(times[np.searchsorted(cdf, q, side="left")]))
-        else:   # the tail the log cannot see: the parametric fit, conditional on waiting that long
+        else:  # the tail the log cannot see: the parametric fit, conditional on waiting that long
             out.append(float(par.ppf(min(f_max + (q - top) / max(1 - top, 1e-12) * (1 - f_max), 1 - 1e-9))))
     return [round(max(v, 0.0), 1) for v in out]
 
@@ -173,8 +196,12 @@ def _label(df: pd.DataFrame) -> pd.Series:
     if "demand" not in df.columns:
         return df["reason_code"].astype(object).fillna("contact").astype(str)
     ft = df["failure_type"].astype(object)
-    return ft.where(df["demand"].astype(str).eq("failure") & ft.notna(), df["demand_type"].astype(object)).fillna(
-        df["reason_code"].astype(object)).fillna("contact").astype(str)
+    return (
+        ft.where(df["demand"].astype(str).eq("failure") & ft.notna(), df["demand_type"].astype(object))
+        .fillna(df["reason_code"].astype(object))
+        .fillna("contact")
+        .astype(str)
+    )
 
 
 # --------------------------------------------------------------------------- profiles
@@ -209,19 +236,20 @@ def agents_on_duty(df: pd.DataFrame, idle_gap_s: float, wrap_s: float = 0.0) -> 
         return pd.DataFrame(), {}
     start = d["received_at"] + pd.to_timedelta(d["wait_s"].astype(float).fillna(0.0), unit="s")
     end = start + pd.to_timedelta(d["handle_s"].astype(float).clip(lower=0) + wrap_s, unit="s")
-    iv = pd.DataFrame({"agent": d["agent_id"].astype(str).to_numpy(), "start": start.to_numpy(),
-                       "end": end.to_numpy()}).sort_values(["agent", "start"], kind="stable")
+    iv = pd.DataFrame(
+        {"agent": d["agent_id"].astype(str).to_numpy(), "start": start.to_numpy(), "end": end.to_numpy()}
+    ).sort_values(["agent", "start"], kind="stable")
     busy_s = float((iv["end"] - iv["start"]).dt.total_seconds().sum())
     # join each agent's intervals into on-duty spells
     prev_end = iv.groupby("agent")["end"].transform(lambda e: e.cummax().shift())
     gap = (iv["start"] - prev_end).dt.total_seconds()
     waited = _queue_overlap(df, prev_end, iv["start"])
-    new_spell = (gap.isna() | (gap > idle_gap_s) | (waited > 60.0)
-                 | iv["agent"].ne(iv["agent"].shift()))
+    new_spell = gap.isna() | (gap > idle_gap_s) | (waited > 60.0) | iv["agent"].ne(iv["agent"].shift())
     iv["spell"] = new_spell.cumsum()
     iv["idle"] = gap.where(~new_spell, np.nan).clip(lower=0)
-    spells = iv.groupby("spell").agg(agent=("agent", "first"), start=("start", "min"), end=("end", "max"),
-                                     idle=("idle", "mean"))
+    spells = iv.groupby("spell").agg(
+        agent=("agent", "first"), start=("start", "min"), end=("end", "max"), idle=("idle", "mean")
+    )
     # an agent is on duty before the first call of the day and after the last one too: by as long,
     # on average, as the spell's own idle gaps between calls (nothing when unknown). Breaks within
     # the day are not padded: the gap is evidence of absence.
@@ -249,9 +277,13 @@ def agents_on_duty(df: pd.DataFrame, idle_gap_s: float, wrap_s: float = 0.0) -> 
                 cover[k] += hi - lo
     slots = origin + pd.to_timedelta(np.arange(n_slots) * SLOT_S, unit="s")
     table = pd.DataFrame({"slot": slots, "agents": cover / SLOT_S})
-    figures = {"busy_hours": busy_s / 3600, "on_duty_hours": on_s / 3600,
-               "occupancy": busy_s / on_s if on_s else np.nan,
-               "shrinkage": 1 - on_s / span_s if span_s else np.nan, "agents": float(iv["agent"].nunique())}
+    figures = {
+        "busy_hours": busy_s / 3600,
+        "on_duty_hours": on_s / 3600,
+        "occupancy": busy_s / on_s if on_s else np.nan,
+        "shrinkage": 1 - on_s / span_s if span_s else np.nan,
+        "agents": float(iv["agent"].nunique()),
+    }
     return table, figures
 
 
@@ -272,7 +304,7 @@ def _queue_overlap(df: pd.DataFrame, a: pd.Series, b: pd.Series) -> np.ndarray:
     starts, ends = qs[new], np.r_[qe[np.flatnonzero(new)[1:] - 1], qe[-1]]
     cum = np.r_[0.0, np.cumsum(ends - starts)]
 
-    def measure(t: np.ndarray) -> np.ndarray:           # waiting time before t
+    def measure(t: np.ndarray) -> np.ndarray:  # waiting time before t
         i = np.searchsorted(starts, t, side="right")
         inside = np.clip(t - starts[np.maximum(i - 1, 0)], 0, (ends - starts)[np.maximum(i - 1, 0)])
         return cum[np.maximum(i - 1, 0)] + np.where(i > 0, inside, 0.0)
@@ -296,8 +328,9 @@ def after_call_work(df: pd.DataFrame, cap_s: float = 300.0) -> tuple[float, int]
         return 0.0, 0
     start = d["received_at"] + pd.to_timedelta(d["wait_s"].astype(float).fillna(0.0), unit="s")
     end = start + pd.to_timedelta(d["handle_s"].astype(float).clip(lower=0), unit="s")
-    iv = pd.DataFrame({"agent": d["agent_id"].astype(str).to_numpy(), "start": start.to_numpy(),
-                       "end": end.to_numpy()}).sort_values(["agent", "start"], kind="stable")
+    iv = pd.DataFrame(
+        {"agent": d["agent_id"].astype(str).to_numpy(), "start": start.to_numpy(), "end": end.to_numpy()}
+    ).sort_values(["agent", "start"], kind="stable")
     prev_end = iv.groupby("agent")["end"].shift()
     gap = (iv["start"] - prev_end).dt.total_seconds()
     queued = _queue_overlap(df, prev_end, prev_end + pd.Timedelta(seconds=10)) >= 9.0
@@ -305,8 +338,8 @@ def after_call_work(df: pd.DataFrame, cap_s: float = 300.0) -> tuple[float, int]
     through = _queue_overlap(df, prev_end, iv["start"].where(gap > 0, prev_end)) >= gap - 2.0
     g = gap[queued & (through | gap.le(0)) & gap.notna() & gap.abs().le(cap_s)]
     if len(g) < 30:
-        return 0.0, int(len(g))
-    return max(float(g.mean()), 0.0), int(len(g))
+        return 0.0, len(g)
+    return max(float(g.mean()), 0.0), len(g)
 
 
 def _staffing(on_duty: pd.DataFrame, all_days: pd.DatetimeIndex) -> np.ndarray:
@@ -341,8 +374,14 @@ def _shifts(staff: np.ndarray) -> list[dict]:
             while end < per_day and int(counts[day, end]) == count:
                 end += 1
             if count > 0:
-                shifts.append({"days": DAYS[day], "start": _hhmm(slot), "end": _hhmm(end) if end < per_day else "24:00",
-                               "count": count})
+                shifts.append(
+                    {
+                        "days": DAYS[day],
+                        "start": _hhmm(slot),
+                        "end": _hhmm(end) if end < per_day else "24:00",
+                        "count": count,
+                    }
+                )
             slot = end
     return shifts
 
@@ -368,16 +407,25 @@ def untimed_channels(contacts: pd.DataFrame) -> list[str]:
     return sorted(timed[~timed].index)
 
 
-def without_left_out(contacts: pd.DataFrame, cal: "Calibration") -> pd.DataFrame:
+def without_left_out(contacts: pd.DataFrame, cal: Calibration) -> pd.DataFrame:
     """The part of the log the calibrated scenario models (what its fit is held against)."""
     return contacts[~contacts["channel"].astype(str).isin(cal.left_out)] if cal.left_out else contacts
 
 
-def calibrate(contacts: pd.DataFrame, name: str = "calibrated", agents: int | None = None, seed: int = 1,
-              replications: int = 10, horizon_hours: float | None = None, window: str = "14D",
-              idle_gap_s: float = 3600.0, closed_return_p: float = 0.0,
-              closed_within_hours: float = 1.0, leave_out: tuple[str, ...] = (),
-              assume_handle_s: float | None = None) -> Calibration:
+def calibrate(
+    contacts: pd.DataFrame,
+    name: str = "calibrated",
+    agents: int | None = None,
+    seed: int = 1,
+    replications: int = 10,
+    horizon_hours: float | None = None,
+    window: str = "14D",
+    idle_gap_s: float = 3600.0,
+    closed_return_p: float = 0.0,
+    closed_within_hours: float = 1.0,
+    leave_out: tuple[str, ...] = (),
+    assume_handle_s: float | None = None,
+) -> Calibration:
     """Estimate a scenario from ``contacts``. ``agents`` is required when the log has no agent ids.
 
     ``window``: longest gap between a customer's contacts counted as a repeat (redial or recontact).
@@ -411,9 +459,14 @@ def calibrate(contacts: pd.DataFrame, name: str = "calibrated", agents: int | No
     figures: dict[str, float] = {}
     if leave_out:
         total = len(df) + sum(left_out.values())
-        notes["left_out"] = ("not simulated, by choice: " + ", ".join(
-            f"{ch} ({left_out.get(ch, 0):,} contacts, {left_out.get(ch, 0) / total:.1%} of the log)" for ch in leave_out)
-            + "; the model and its fit cover the other channels only")
+        notes["left_out"] = (
+            "not simulated, by choice: "
+            + ", ".join(
+                f"{ch} ({left_out.get(ch, 0):,} contacts, {left_out.get(ch, 0) / total:.1%} of the log)"
+                for ch in leave_out
+            )
+            + "; the model and its fit cover the other channels only"
+        )
     if df["case_id"].isna().all():
         from flowkit.cases import stitch
 
@@ -425,9 +478,11 @@ def calibrate(contacts: pd.DataFrame, name: str = "calibrated", agents: int | No
     span_h = (end - start).total_seconds() / 3600.0
     notes["period"] = f"{start:%Y-%m-%d} to {end - pd.Timedelta(days=1):%Y-%m-%d}, {len(df):,} contacts"
     if placeholder.any():
-        notes["customers"] = (f"{int(placeholder.sum()):,} contacts ({placeholder.mean():.0%}) carry a placeholder "
-                              "customer id (0, blank, unknown, or one id on an implausible share): each is its own "
-                              "customer, left out of repeat measurement")
+        notes["customers"] = (
+            f"{int(placeholder.sum()):,} contacts ({placeholder.mean():.0%}) carry a placeholder "
+            "customer id (0, blank, unknown, or one id on an implausible share): each is its own "
+            "customer, left out of repeat measurement"
+        )
 
     df = df.assign(_label=_label(df), _n=df.groupby("case_id", observed=True).cumcount())
     df["_row"] = np.arange(len(df))
@@ -441,17 +496,25 @@ def calibrate(contacts: pd.DataFrame, name: str = "calibrated", agents: int | No
 
     # warm-up: "auto", left to the simulator, which works it out from the failure loop's own delays
     # and checks it (MSER-5) after every run; a fixed figure here would be a guess
-    doc: dict = {"name": name, "seed": seed, "horizon_hours": round(horizon_hours or min(span_h, 28 * 24), 1),
-                 "warmup_hours": "auto", "replications": replications}
-    notes["warmup_hours"] = ("auto: the simulator takes it from the failure loop (recontact delays) and checks it "
-                             "with MSER-5 after each run")
+    doc: dict = {
+        "name": name,
+        "seed": seed,
+        "horizon_hours": round(horizon_hours or min(span_h, 28 * 24), 1),
+        "warmup_hours": "auto",
+        "replications": replications,
+    }
+    notes["warmup_hours"] = (
+        "auto: the simulator takes it from the failure loop (recontact delays) and checks it with MSER-5 after each run"
+    )
 
     # who was on duty when; a live channel is open in the half hours someone was on duty
     wrap_s, n_wrap = after_call_work(df)
     if n_wrap:
-        notes["after_call_work"] = (f"{wrap_s:.0f} s per answered contact, added to handle times (the log's lack it): the "
-                                    f"mean gap before an agent's next call when callers were already waiting, over "
-                                    f"{n_wrap:,} such gaps")
+        notes["after_call_work"] = (
+            f"{wrap_s:.0f} s per answered contact, added to handle times (the log's lack it): the "
+            f"mean gap before an agent's next call when callers were already waiting, over "
+            f"{n_wrap:,} such gaps"
+        )
         figures["after_call_work_s"] = wrap_s
     teams, team_notes, live_hours, staff_figures, open_slots = _teams(df, all_days, idle_gap_s, wrap_s)
     figures.update(staff_figures)
@@ -470,13 +533,13 @@ def calibrate(contacts: pd.DataFrame, name: str = "calibrated", agents: int | No
     # the repeats the model will make, by its own mechanisms applied to every logged contact
     gave_up_open = abandoned & ~closed_call
     channel = df["channel"].astype(str)
-    made = pd.Series(0.0, index=df.index)           # expected repeats each logged contact makes in the model
+    made = pd.Series(0.0, index=df.index)  # expected repeats each logged contact makes in the model
     if loop.get("redial"):
         made[gave_up_open] = loop["redial"]["p"]
     if loop.get("recontact"):
         unresolved = ~abandoned & ~closed_call & df["resolved"].eq(False).fillna(False).astype(bool)
         made[unresolved] = loop["recontact"]["p"]
-    made_by_channel = made.groupby(channel).sum()   # the model's repeats come back on the same channel
+    made_by_channel = made.groupby(channel).sum()  # the model's repeats come back on the same channel
     repeats = float(made.sum())
     loop["r"] = repeats / len(df)
     exogenous = max(0.0, (n_open - repeats) / n_open) if n_open else 1.0
@@ -499,20 +562,21 @@ def calibrate(contacts: pd.DataFrame, name: str = "calibrated", agents: int | No
         n_cell = cell[opened].value_counts()
         n_key_cell = (key + "#" + cell)[opened].value_counts()
         rows = (key + "#" + cell)[opened]
-        removed = (channel[opened].map(f) * cell[opened].map(n_cell) * key[opened].map(share).fillna(0.0))
+        removed = channel[opened].map(f) * cell[opened].map(n_cell) * key[opened].map(share).fillna(0.0)
         w_open = (1 - removed / rows.map(n_key_cell)).clip(lower=0.0)
         # what a stream could not give up in a half hour comes out of the others in it, alike
-        target = (1 - channel[opened].map(f)).clip(lower=0.0)           # the cell's kept share
+        target = (1 - channel[opened].map(f)).clip(lower=0.0)  # the cell's kept share
         kept = w_open.groupby(cell[opened]).transform("sum")
         want = target * cell[opened].map(n_cell)
         w_open = (w_open * (want / kept.where(kept > 0))).fillna(0.0).clip(upper=1.0)
         weight.loc[opened] = w_open.to_numpy()
-    notes["arrivals"] = (f"the model makes repeats itself ({loop['r']:.1%} of contacts: redial and recontact shares "
-                         "measured on identified customers, applied to every logged call that gave up or was left "
-                         f"unresolved), so they are taken out of the logged arrivals in open hours (x {exogenous:.3f} "
-                         "overall), from the streams the logged repeats belong to"
-                         + (f"; {int(closed_call.sum()):,} calls to a closed line are kept as logged"
-                            if closed_call.any() else ""))
+    notes["arrivals"] = (
+        f"the model makes repeats itself ({loop['r']:.1%} of contacts: redial and recontact shares "
+        "measured on identified customers, applied to every logged call that gave up or was left "
+        f"unresolved), so they are taken out of the logged arrivals in open hours (x {exogenous:.3f} "
+        "overall), from the streams the logged repeats belong to"
+        + (f"; {int(closed_call.sum()):,} calls to a closed line are kept as logged" if closed_call.any() else "")
+    )
 
     demand = _demand(df, days_of_week, weight, loop, notes, wrap_s, assume_handle_s)
     if loop.get("recontact"):
@@ -526,8 +590,10 @@ def calibrate(contacts: pd.DataFrame, name: str = "calibrated", agents: int | No
         n_open_ph = int((~closed_call[phone]).sum())
         if n_ivr:
             doc["ivr"] = {"exit_p": round(n_ivr / n_open_ph, 4)}
-            notes["ivr"] = (f"{n_ivr:,} of {n_open_ph:,} calls in open hours ({n_ivr / n_open_ph:.1%}) gave up before "
-                            "queueing (no queue time): IVR exits, kept apart from queue abandonment")
+            notes["ivr"] = (
+                f"{n_ivr:,} of {n_open_ph:,} calls in open hours ({n_ivr / n_open_ph:.1%}) gave up before "
+                "queueing (no queue time): IVR exits, kept apart from queue abandonment"
+            )
         queued = ph[~ivr_exit[phone] & ~closed_call[phone] & ph["wait_s"].notna()]
         gave_up = queued["abandoned"].fillna(False).astype(bool)
         if gave_up.any():
@@ -541,15 +607,19 @@ def calibrate(contacts: pd.DataFrame, name: str = "calibrated", agents: int | No
         doc["open_hours"] = live_hours
         doc["closed"] = {"return_p": float(closed_return_p), "within_hours": float(closed_within_hours)}
         notes["open_hours"] = "live channels: the half hours when the log shows agents on duty"
-        notes["closed"] = ("a parameter, not a measurement (a log holds no calls to a closed line): "
-                           f"{closed_return_p:g} of callers who find it closed call again within "
-                           f"{closed_within_hours:g} h of its opening; callers who "
-                           "did are already among the logged arrivals, so anything above 0 adds calls the log "
-                           "does not hold")
+        notes["closed"] = (
+            "a parameter, not a measurement (a log holds no calls to a closed line): "
+            f"{closed_return_p:g} of callers who find it closed call again within "
+            f"{closed_within_hours:g} h of its opening; callers who "
+            "did are already among the logged arrivals, so anything above 0 adds calls the log "
+            "does not hold"
+        )
     if "occupancy" in figures:
-        notes["occupancy"] = (f"from the log: agents busy {figures['busy_hours']:,.0f} h of {figures['on_duty_hours']:,.0f} h "
-                              f"on duty = occupancy {figures['occupancy']:.1%}; apparent shrinkage (breaks over "
-                              f"{idle_gap_s / 60:g} min between first and last call of a day) {figures['shrinkage']:.1%}")
+        notes["occupancy"] = (
+            f"from the log: agents busy {figures['busy_hours']:,.0f} h of {figures['on_duty_hours']:,.0f} h "
+            f"on duty = occupancy {figures['occupancy']:.1%}; apparent shrinkage (breaks over "
+            f"{idle_gap_s / 60:g} min between first and last call of a day) {figures['shrinkage']:.1%}"
+        )
 
     fields = _data_fields(df)
     if fields:
@@ -558,16 +628,24 @@ def calibrate(contacts: pd.DataFrame, name: str = "calibrated", agents: int | No
             need = fields["needs"].get((entry["type"], entry["channel"]))
             if need:
                 entry["needs"] = need
-        notes["data_fields"] = ("adjusted (doubly robust) effects of each field in data_used, with standard errors: "
-                                "observational, each replication draws its effect; a pilot confirms them")
+        notes["data_fields"] = (
+            "adjusted (doubly robust) effects of each field in data_used, with standard errors: "
+            "observational, each replication draws its effect; a pilot confirms them"
+        )
     doc["demand"] = demand
     cal = Calibration(doc, notes, log_figures=figures, left_out=tuple(leave_out))
     cal.scenario = scenario_from_dict(yaml.safe_load(yaml.safe_dump(doc)), f"calibrated from the log ({name})")
     return cal
 
 
-def _repeats(df: pd.DataFrame, identified: pd.Series, abandoned: pd.Series, closed_call: pd.Series,
-             window: pd.Timedelta, notes: dict) -> dict:
+def _repeats(
+    df: pd.DataFrame,
+    identified: pd.Series,
+    abandoned: pd.Series,
+    closed_call: pd.Series,
+    window: pd.Timedelta,
+    notes: dict,
+) -> dict:
     """Repeat contacts, counted once, on identified customers' contacts whose whole window lies in
     the log. The model makes two kinds itself: redials (a caller who gave up calls again within
     a day) and recontacts (an unresolved contact followed by another within ``window``; only
@@ -581,8 +659,10 @@ def _repeats(df: pd.DataFrame, identified: pd.Series, abandoned: pd.Series, clos
     has_resolved = bool(df["resolved"].notna().any())
     out: dict = {"r": 0.0, "q_chain": 0.0, "has_resolved": has_resolved, "repeat_rows": pd.Index([])}
     if len(base) < 50:
-        notes["recontact"] = (f"not measured: only {len(base):,} contacts from identified customers (need 50); "
-                              "no redial or recontact loop, every logged contact is an outside arrival")
+        notes["recontact"] = (
+            f"not measured: only {len(base):,} contacts from identified customers (need 50); "
+            "no redial or recontact loop, every logged contact is an outside arrival"
+        )
         return out
     gap = base["_next_gap"]
     spawning = ~closed_call.loc[base.index]
@@ -593,11 +673,15 @@ def _repeats(df: pd.DataFrame, identified: pd.Series, abandoned: pd.Series, clos
         back = gone["_next_gap"].dropna()
         back = back[back <= 86400]
         if len(back) >= 5:
-            out["redial"] = {"p": round(len(back) / len(gone), 3),
-                             "delay": _duration(back) if len(back) >= EMPIRICAL_MIN else _lognormal(back)}
+            out["redial"] = {
+                "p": round(len(back) / len(gone), 3),
+                "delay": _duration(back) if len(back) >= EMPIRICAL_MIN else _lognormal(back),
+            }
             spawned.loc[back.index] = True
-            notes["redial"] = (f"identified callers who gave up (queue or IVR) and called again within a day: "
-                               f"{len(back):,} of {len(gone):,}")
+            notes["redial"] = (
+                f"identified callers who gave up (queue or IVR) and called again within a day: "
+                f"{len(back):,} of {len(gone):,}"
+            )
     ans = base[~abandoned.loc[base.index] & spawning & base["handle_s"].notna()]
     q_any = float(ans["_next_gap"].notna().mean()) if len(ans) else float("nan")
     unresolved = ans[ans["resolved"].eq(False).fillna(False).astype(bool)] if has_resolved else ans.iloc[:0]
@@ -611,17 +695,24 @@ def _repeats(df: pd.DataFrame, identified: pd.Series, abandoned: pd.Series, clos
                 m = m[m.isin(schema.FAILURE_TYPES)]
                 if len(m):
                     as_type = m.mode().iloc[0]
-            out["recontact"] = {"p": round(q, 3), "delay": _duration(back) if len(back) >= EMPIRICAL_MIN else _lognormal(back),
-                                "as": as_type}
+            out["recontact"] = {
+                "p": round(q, 3),
+                "delay": _duration(back) if len(back) >= EMPIRICAL_MIN else _lognormal(back),
+                "as": as_type,
+            }
             spawned.loc[back.index] = True
-            notes["recontact"] = (f"unresolved answered contacts followed by another from the customer within "
-                                  f"{window.days} days: {len(back):,} of {len(unresolved):,} ({q:.1%}); delay from the "
-                                  "gaps between them")
+            notes["recontact"] = (
+                f"unresolved answered contacts followed by another from the customer within "
+                f"{window.days} days: {len(back):,} of {len(unresolved):,} ({q:.1%}); delay from the "
+                "gaps between them"
+            )
     elif len(ans):
-        notes["recontact"] = (f"not in the baseline: the log has no resolution flag, so the {q_any:.1%} of answered "
-                              f"identified calls followed by another within {window.days} days cannot be told from new "
-                              "needs; they stay outside arrivals (no failure-demand loop, resolve_p unknown, set to 1). "
-                              "Map a resolution column to calibrate one")
+        notes["recontact"] = (
+            f"not in the baseline: the log has no resolution flag, so the {q_any:.1%} of answered "
+            f"identified calls followed by another within {window.days} days cannot be told from new "
+            "needs; they stay outside arrivals (no failure-demand loop, resolve_p unknown, set to 1). "
+            "Map a resolution column to calibrate one"
+        )
     out["r"] = float(spawned.mean())
     out["q_chain"] = float(spawned[spawning].mean()) if spawning.any() else 0.0
     nxt = df["_next_row"].loc[spawned[spawned].index].dropna()
@@ -629,8 +720,15 @@ def _repeats(df: pd.DataFrame, identified: pd.Series, abandoned: pd.Series, clos
     return out
 
 
-def _demand(df: pd.DataFrame, days_of_week: np.ndarray, weight: pd.Series, loop: dict, notes: dict,
-            wrap_s: float = 0.0, assume_handle_s: float | None = None) -> list[dict]:
+def _demand(
+    df: pd.DataFrame,
+    days_of_week: np.ndarray,
+    weight: pd.Series,
+    loop: dict,
+    notes: dict,
+    wrap_s: float = 0.0,
+    assume_handle_s: float | None = None,
+) -> list[dict]:
     streams, pooled = [], {}
     for (label, channel), g in df.groupby(["_label", df["channel"].astype(str)], observed=True):
         if len(g) < MIN_STREAM:
@@ -641,7 +739,9 @@ def _demand(df: pd.DataFrame, days_of_week: np.ndarray, weight: pd.Series, loop:
         streams.append(("other", channel, pd.concat(gs)))
     # handle times of answered contacts only: a caller who gave up has no service (often logged as 0 s)
     served = df[~df["abandoned"].fillna(False).astype(bool)]
-    handles_by_channel = {ch: g["handle_s"].astype(float).dropna() for ch, g in served.groupby(served["channel"].astype(str))}
+    handles_by_channel = {
+        ch: g["handle_s"].astype(float).dropna() for ch, g in served.groupby(served["channel"].astype(str))
+    }
     demand, pooled_handle, assumed = [], [], []
     for label, channel, g in sorted(streams, key=lambda s: -len(s[2])):
         handle = g.loc[~g["abandoned"].fillna(False).astype(bool), "handle_s"].astype(float).dropna()
@@ -652,10 +752,12 @@ def _demand(df: pd.DataFrame, days_of_week: np.ndarray, weight: pd.Series, loop:
                 given = {"dist": "exponential", "mean_s": float(assume_handle_s)}
                 assumed.append(f"{label}/{channel}")
             elif len(fallback) < 10:
-                raise FlowkitError(f"cannot calibrate handle time: the log has {len(fallback)} handle times for channel "
-                                   f"{channel!r} (need 10); map a handle-time column (handle_s), give the scenario's "
-                                   f"handle times by hand (--handle-s SECONDS), or leave the channel out "
-                                   f"(--leave-out {channel})")
+                raise FlowkitError(
+                    f"cannot calibrate handle time: the log has {len(fallback)} handle times for channel "
+                    f"{channel!r} (need 10); map a handle-time column (handle_s), give the scenario's "
+                    f"handle times by hand (--handle-s SECONDS), or leave the channel out "
+                    f"(--leave-out {channel})"
+                )
             pooled_handle.append(f"{label}/{channel}")
             handle = fallback
         answered = g[~g["abandoned"].fillna(False).astype(bool)]
@@ -666,26 +768,36 @@ def _demand(df: pd.DataFrame, days_of_week: np.ndarray, weight: pd.Series, loop:
             resolve_p = 1.0
         is_failure = "demand" in g.columns and g["demand"].astype(str).eq("failure").mean() > 0.5
         profile = np.asarray(_weekly_profile(g["received_at"], days_of_week, weight.loc[g.index].to_numpy()))
-        entry = {"type": label, "demand": "failure" if is_failure else "value", "channel": channel,
-                 "by_weekday": {DAYS[d]: [round(float(v), 3) for v in row] for d, row in enumerate(profile)},
-                 "handle": given or _duration(handle + wrap_s), "resolve_p": round(min(max(resolve_p, 0.0), 1.0), 3)}
+        entry = {
+            "type": label,
+            "demand": "failure" if is_failure else "value",
+            "channel": channel,
+            "by_weekday": {DAYS[d]: [round(float(v), 3) for v in row] for d, row in enumerate(profile)},
+            "handle": given or _duration(handle + wrap_s),
+            "resolve_p": round(min(max(resolve_p, 0.0), 1.0), 3),
+        }
         if is_failure:
             ft = g["failure_type"].astype(str).mode()
             if len(ft) and ft.iloc[0] in schema.FAILURE_TYPES:
                 entry["failure_type"] = ft.iloc[0]
         demand.append(entry)
-    notes["demand"] = (f"{len(demand)} streams; arrivals per weekday x 30 min averaged over the days observed; handle "
-                       f"times empirical (>= {EMPIRICAL_MIN}) or lognormal"
-                       + (f"; too few handle times of their own, channel's used: {', '.join(pooled_handle)}"
-                          if pooled_handle else "")
-                       + (f"; ASSUMED, not measured (the log times no handling on their channel): exponential handle "
-                          f"times of mean {assume_handle_s:g} s given by the user (--handle-s) for {', '.join(assumed)}"
-                          if assumed else ""))
+    notes["demand"] = (
+        f"{len(demand)} streams; arrivals per weekday x 30 min averaged over the days observed; handle "
+        f"times empirical (>= {EMPIRICAL_MIN}) or lognormal"
+        + (f"; too few handle times of their own, channel's used: {', '.join(pooled_handle)}" if pooled_handle else "")
+        + (
+            f"; ASSUMED, not measured (the log times no handling on their channel): exponential handle "
+            f"times of mean {assume_handle_s:g} s given by the user (--handle-s) for {', '.join(assumed)}"
+            if assumed
+            else ""
+        )
+    )
     return demand
 
 
-def _teams(df: pd.DataFrame, all_days: pd.DatetimeIndex, idle_gap_s: float, wrap_s: float = 0.0
-           ) -> tuple[list[dict], list[str], dict, dict, dict]:
+def _teams(
+    df: pd.DataFrame, all_days: pd.DatetimeIndex, idle_gap_s: float, wrap_s: float = 0.0
+) -> tuple[list[dict], list[str], dict, dict, dict]:
     """Teams as the log shows them: agents grouped by the channels they handled, each team's
     agents on duty per weekday x half hour from its own agents' busy intervals; live channels
     open in the half hours someone was on duty (``open_slots``: channel -> 7 x 48 booleans)."""
@@ -697,7 +809,9 @@ def _teams(df: pd.DataFrame, all_days: pd.DatetimeIndex, idle_gap_s: float, wrap
     figures: dict[str, float] = {}
     per_team: list[tuple[bool, dict]] = []
     covered: set[str] = set()
-    for k, (chans, members) in enumerate(sorted(skills.groupby(skills, observed=True).groups.items(), key=lambda kv: -len(kv[1]))):
+    for k, (chans, members) in enumerate(
+        sorted(skills.groupby(skills, observed=True).groups.items(), key=lambda kv: -len(kv[1]))
+    ):
         chans = [c for c in chans if c in channels]
         if not chans:
             continue
@@ -709,9 +823,11 @@ def _teams(df: pd.DataFrame, all_days: pd.DatetimeIndex, idle_gap_s: float, wrap
         name = f"team {k + 1} ({', '.join(chans)})"
         teams.append({"team": name, "channels": chans, "shifts": _shifts(staff)})
         covered.update(chans)
-        notes.append(f"{name}: {len(members)} agents; agents on duty per weekday x 30 min from their busy intervals "
-                     f"(idle gaps up to {idle_gap_s / 60:g} min count as on duty), mean over the days observed; "
-                     f"occupancy in the log {f['occupancy']:.1%}")
+        notes.append(
+            f"{name}: {len(members)} agents; agents on duty per weekday x 30 min from their busy intervals "
+            f"(idle gaps up to {idle_gap_s / 60:g} min count as on duty), mean over the days observed; "
+            f"occupancy in the log {f['occupancy']:.1%}"
+        )
         hours = _open_hours(staff)
         for c in chans:
             if c in LIVE_CHANNELS and hours and c not in live_hours:
@@ -727,8 +843,9 @@ def _teams(df: pd.DataFrame, all_days: pd.DatetimeIndex, idle_gap_s: float, wrap
     return teams, notes, live_hours, figures, open_slots
 
 
-def _unstaffed(teams: list[dict], notes: list[str], channels: list[str], demand: list[dict],
-               agents: int | None) -> tuple[list[dict], str]:
+def _unstaffed(
+    teams: list[dict], notes: list[str], channels: list[str], demand: list[dict], agents: int | None
+) -> tuple[list[dict], str]:
     """Channels no agent appears on get a team sized to their workload (mean offered Erlangs x
     1.25, at least 1), or ``agents`` if given."""
     teams, notes = list(teams), list(notes)
@@ -737,18 +854,25 @@ def _unstaffed(teams: list[dict], notes: list[str], channels: list[str], demand:
     missing = [c for c in channels if c not in covered]
     if missing:
         if agents is None and not teams:
-            raise FlowkitError("the log shows no agent at work (no agent ids, or no handle times to place them in "
-                               "time): give the number of agents (--agents N)")
+            raise FlowkitError(
+                "the log shows no agent at work (no agent ids, or no handle times to place them in "
+                "time): give the number of agents (--agents N)"
+            )
         if agents is not None and not teams:
             teams.append({"team": "agents", "channels": missing, "count": int(agents)})
             notes.append(f"{agents} agents, given by the user (the log has no agent ids)")
         else:
-            load = sum(np.mean([np.mean(v) for v in e["by_weekday"].values()]) * _mean_s(e["handle"]) / 3600.0
-                       for e in demand if e["channel"] in missing)
+            load = sum(
+                np.mean([np.mean(v) for v in e["by_weekday"].values()]) * _mean_s(e["handle"]) / 3600.0
+                for e in demand
+                if e["channel"] in missing
+            )
             count = int(agents or max(1, np.ceil(load * 1.25)))
             teams.append({"team": f"unstaffed in the log ({', '.join(missing)})", "channels": missing, "count": count})
-            notes.append(f"{', '.join(missing)}: no agent ids in the log, so {count} agents "
-                         f"({'given' if agents else f'{load:.1f} Erlangs of workload x 1.25'}) - check this")
+            notes.append(
+                f"{', '.join(missing)}: no agent ids in the log, so {count} agents "
+                f"({'given' if agents else f'{load:.1f} Erlangs of workload x 1.25'}) - check this"
+            )
     return teams, "; ".join(notes)
 
 
@@ -788,8 +912,11 @@ def _data_fields(df: pd.DataFrame) -> dict | None:
         fields[str(name)] = entry
     used = df["data_used"].notna()
     needs: dict = {}
-    exploded = df.loc[used, ["_label", "channel", "data_used"]].assign(
-        field=lambda x: x["data_used"].astype(str).str.split(";")).explode("field")
+    exploded = (
+        df.loc[used, ["_label", "channel", "data_used"]]
+        .assign(field=lambda x: x["data_used"].astype(str).str.split(";"))
+        .explode("field")
+    )
     counts = exploded.groupby(["_label", exploded["channel"].astype(str), "field"]).size()
     totals = df.loc[used].groupby(["_label", df.loc[used, "channel"].astype(str)]).size()
     for (label, channel, f), n in counts.items():
@@ -800,25 +927,53 @@ def _data_fields(df: pd.DataFrame) -> dict | None:
 
 def write_scenario(cal: Calibration) -> str:
     """The scenario as commented YAML a consultant can read and edit."""
-    lines = ["# Scenario calibrated by flowkit from a contact log. Edit freely: every number below is",
-             "# an estimate, and the comments say where it came from.", f"# Log: {cal.notes.get('period', '')}"]
+    lines = [
+        "# Scenario calibrated by flowkit from a contact log. Edit freely: every number below is",
+        "# an estimate, and the comments say where it came from.",
+        f"# Log: {cal.notes.get('period', '')}",
+    ]
     for key in ("left_out", "customers", "arrivals", "occupancy", "after_call_work"):
         if key in cal.notes:
             lines.append(f"# {key}: {cal.notes[key]}")
     lines.append("")
-    order = ["name", "seed", "horizon_hours", "warmup_hours", "replications", "fit", "open_hours", "closed", "ivr",
-             "patience", "redial", "recontact", "agents", "data_fields", "demand"]
+    order = [
+        "name",
+        "seed",
+        "horizon_hours",
+        "warmup_hours",
+        "replications",
+        "fit",
+        "open_hours",
+        "closed",
+        "ivr",
+        "patience",
+        "redial",
+        "recontact",
+        "agents",
+        "data_fields",
+        "demand",
+    ]
     for key in order:
         if key not in cal.doc:
             continue
         if key in cal.notes:
             lines.append(f"# {key}: {cal.notes[key]}")
         value = cal.doc[key]
-        flow = None if isinstance(value, (dict, list)) else False   # scalars as `key: value`
+        flow = None if isinstance(value, (dict, list)) else False  # scalars as `key: value`
         dumped = yaml.safe_dump({key: value}, allow_unicode=True, sort_keys=False, default_flow_style=flow, width=120)
         lines.append(dumped.rstrip())
-        if key in ("replications", "fit", "open_hours", "closed", "ivr", "patience", "redial", "recontact", "agents",
-                   "data_fields"):
+        if key in (
+            "replications",
+            "fit",
+            "open_hours",
+            "closed",
+            "ivr",
+            "patience",
+            "redial",
+            "recontact",
+            "agents",
+            "data_fields",
+        ):
             lines.append("")
     return "\n".join(lines) + "\n"
 

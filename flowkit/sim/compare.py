@@ -13,8 +13,8 @@ left out of that KPI's difference.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -23,13 +23,26 @@ from scipy import stats
 from flowkit.sim.run import SimulationResult, simulate
 from flowkit.sim.scenario import Scenario
 
-__all__ = ["Comparison", "compare", "paired_deltas", "independent_deltas", "COMPARE_KPIS"]
+__all__ = ["COMPARE_KPIS", "Comparison", "compare", "independent_deltas", "paired_deltas"]
 
-COMPARE_KPIS = ("agent_hours", "failure_share", "e2e_hours", "e2e_open_share", "service_level", "mean_wait_s",
-                "abandon_rate", "contacts_offered", "occupancy", "agent_hours_failure", "one_stop")
+COMPARE_KPIS = (
+    "agent_hours",
+    "failure_share",
+    "e2e_hours",
+    "e2e_open_share",
+    "service_level",
+    "mean_wait_s",
+    "abandon_rate",
+    "contacts_offered",
+    "occupancy",
+    "agent_hours_failure",
+    "one_stop",
+)
 
 
-def paired_deltas(base: pd.DataFrame, variant: pd.DataFrame, kpis=COMPARE_KPIS, min_effect: float = 0.02) -> dict[str, dict]:
+def paired_deltas(
+    base: pd.DataFrame, variant: pd.DataFrame, kpis=COMPARE_KPIS, min_effect: float = 0.02
+) -> dict[str, dict]:
     """Variant minus base, per replication, summarised as mean and 95% CI.
 
     ``statistically_significant``: the interval excludes 0. ``significant``: that, and the
@@ -56,7 +69,9 @@ def paired_deltas(base: pd.DataFrame, variant: pd.DataFrame, kpis=COMPARE_KPIS, 
     return out
 
 
-def independent_deltas(base: pd.DataFrame, variant: pd.DataFrame, kpis=COMPARE_KPIS, min_effect: float = 0.02) -> dict[str, dict]:
+def independent_deltas(
+    base: pd.DataFrame, variant: pd.DataFrame, kpis=COMPARE_KPIS, min_effect: float = 0.02
+) -> dict[str, dict]:
     """Variant minus base for runs that are not paired (different seeds): difference of means, Welch 95% CI."""
     out = {}
     for k in kpis:
@@ -68,7 +83,7 @@ def independent_deltas(base: pd.DataFrame, variant: pd.DataFrame, kpis=COMPARE_K
         mean = float(b.mean() - a.mean())
         if len(a) > 1 and len(b) > 1 and (a.std(ddof=1) > 0 or b.std(ddof=1) > 0):
             va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
-            df = (va + vb) ** 2 / ((va ** 2 / (len(a) - 1) if va else 0) + (vb ** 2 / (len(b) - 1) if vb else 0))
+            df = (va + vb) ** 2 / ((va**2 / (len(a) - 1) if va else 0) + (vb**2 / (len(b) - 1) if vb else 0))
             half = float(stats.t.ppf(0.975, df) * np.sqrt(va + vb))
             low, high = mean - half, mean + half
         else:
@@ -80,32 +95,55 @@ def independent_deltas(base: pd.DataFrame, variant: pd.DataFrame, kpis=COMPARE_K
 
 def _verdict(mean: float, low: float, high: float, stat: bool, scale: float, min_effect: float) -> dict:
     material = abs(mean) >= min_effect * scale if scale > 0 else abs(mean) > 0
-    return {"mean": mean, "ci95_low": low, "ci95_high": high, "relative": mean / scale if scale else float("nan"),
-            "statistically_significant": stat, "significant": stat and material}
+    return {
+        "mean": mean,
+        "ci95_low": low,
+        "ci95_high": high,
+        "relative": mean / scale if scale else float("nan"),
+        "statistically_significant": stat,
+        "significant": stat and material,
+    }
 
 
 @dataclass
 class Comparison:
     base: SimulationResult
     variants: dict[str, SimulationResult] = field(default_factory=dict)
-    deltas: dict[str, dict[str, dict]] = field(default_factory=dict)   # variant -> kpi -> {mean, ci, significant}
-    pairing: dict[str, str] = field(default_factory=dict)              # variant -> how it was paired with the base
+    deltas: dict[str, dict[str, dict]] = field(default_factory=dict)  # variant -> kpi -> {mean, ci, significant}
+    pairing: dict[str, str] = field(default_factory=dict)  # variant -> how it was paired with the base
     warnings: list[str] = field(default_factory=list)
 
     def to_json_dict(self) -> dict:
         """JSON-safe (a relative change of a zero base is null, not NaN)."""
+
         def safe(v):
             return None if isinstance(v, float) and np.isnan(v) else v
 
-        return {"base": self.base.scenario.name, "replications": len(self.base.per_replication),
-                "pairing": dict(self.pairing), "warnings": list(self.warnings),
-                "variants": {v: {k: {f: safe(x) for f, x in d.items()} for k, d in ks.items()}
-                             for v, ks in self.deltas.items()}}
+        return {
+            "base": self.base.scenario.name,
+            "replications": len(self.base.per_replication),
+            "pairing": dict(self.pairing),
+            "warnings": list(self.warnings),
+            "variants": {
+                v: {k: {f: safe(x) for f, x in d.items()} for k, d in ks.items()} for v, ks in self.deltas.items()
+            },
+        }
 
     def table(self) -> pd.DataFrame:
         rows = [{"variant": v, "kpi": k, **d} for v, ks in self.deltas.items() for k, d in ks.items()]
-        return pd.DataFrame(rows, columns=["variant", "kpi", "mean", "ci95_low", "ci95_high", "relative",
-                                           "statistically_significant", "significant"])
+        return pd.DataFrame(
+            rows,
+            columns=[
+                "variant",
+                "kpi",
+                "mean",
+                "ci95_low",
+                "ci95_high",
+                "relative",
+                "statistically_significant",
+                "significant",
+            ],
+        )
 
     def verdicts(self) -> list[str]:
         """One plain sentence per variant and headline KPI."""
@@ -119,15 +157,23 @@ class Comparison:
                 if d["significant"]:
                     out.append(f"{v}: {k} changes by {d['mean']:+.4g} ({d['relative']:+.1%}; {ci}).")
                 elif d["statistically_significant"]:
-                    out.append(f"{v}: {k} changes by {d['mean']:+.4g} ({d['relative']:+.1%}; {ci}): real but too small to matter.")
+                    out.append(
+                        f"{v}: {k} changes by {d['mean']:+.4g} ({d['relative']:+.1%}; {ci}): real but too small to matter."
+                    )
                 else:
                     out.append(f"{v}: no significant difference in {k} ({ci}).")
         return out
 
 
-def compare(base: Scenario, variants: dict[str, Scenario], replications: int | None = None, workers: int | None = None,
-            scheduler: str | None = None, progress: Callable[[str], None] | None = None,
-            min_effect: float = 0.02) -> Comparison:
+def compare(
+    base: Scenario,
+    variants: dict[str, Scenario],
+    replications: int | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    min_effect: float = 0.02,
+) -> Comparison:
     """Run base and variants and report their differences: paired (common random numbers) when a
     variant has the base's seed, independent (Welch) when its own seed differs - never overridden."""
     reps = replications or base.replications
@@ -142,13 +188,19 @@ def compare(base: Scenario, variants: dict[str, Scenario], replications: int | N
         result.variants[name] = v
         result.warnings.extend(f"{name}: {w}" for w in v.warnings)
         if sc.seed == base.seed:
-            result.pairing[name] = (f"paired: common random numbers (seed {base.seed}, replications 0-{reps - 1}, "
-                                    "numbers keyed by stream, purpose and customer)")
+            result.pairing[name] = (
+                f"paired: common random numbers (seed {base.seed}, replications 0-{reps - 1}, "
+                "numbers keyed by stream, purpose and customer)"
+            )
             result.deltas[name] = paired_deltas(b.per_replication, v.per_replication, min_effect=min_effect)
         else:
-            result.pairing[name] = (f"independent: the variant's own seed {sc.seed} differs from the base's {base.seed}; "
-                                    "difference of means with a Welch interval")
-            result.warnings.append(f"{name}: seed {sc.seed} differs from the base's {base.seed}, so the runs are not "
-                                   "paired and intervals are much wider; give it the base's seed to pair them")
+            result.pairing[name] = (
+                f"independent: the variant's own seed {sc.seed} differs from the base's {base.seed}; "
+                "difference of means with a Welch interval"
+            )
+            result.warnings.append(
+                f"{name}: seed {sc.seed} differs from the base's {base.seed}, so the runs are not "
+                "paired and intervals are much wider; give it the base's seed to pair them"
+            )
             result.deltas[name] = independent_deltas(b.per_replication, v.per_replication, min_effect=min_effect)
     return result

@@ -9,14 +9,14 @@ designed out at source, showing the capacity it frees.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable
 
 from flowkit.sim.compare import Comparison, compare
 from flowkit.sim.scenario import Scenario
 from flowkit.sim.uncertainty import evidence
 
-__all__ = ["DataValueResult", "data_value", "verdict", "design_out_variants", "field_variants", "share_of_demand"]
+__all__ = ["DataValueResult", "data_value", "design_out_variants", "field_variants", "share_of_demand", "verdict"]
 
 RANK_KPI = "agent_hours"
 
@@ -44,12 +44,20 @@ def design_out_variants(scenario: Scenario) -> dict[str, Scenario]:
     if scenario.recontact and scenario.recontact.p > 0:
         types.add(scenario.recontact.as_type)
         if scenario.callback and scenario.callback.p_made < 1:
-            types.add("progress_chasing")      # missed callbacks come back chasing
+            types.add("progress_chasing")  # missed callbacks come back chasing
     variants = {}
     for ft in sorted(types):
-        demand = tuple(replace(s, rate_per_hour=0.0, profile_per_hour=tuple(0.0 for _ in s.profile_per_hour),
-                               by_weekday=tuple(tuple(0.0 for _ in d) for d in s.by_weekday))
-                       if s.failure_type == ft else s for s in scenario.demand)
+        demand = tuple(
+            replace(
+                s,
+                rate_per_hour=0.0,
+                profile_per_hour=tuple(0.0 for _ in s.profile_per_hour),
+                by_weekday=tuple(tuple(0.0 for _ in d) for d in s.by_weekday),
+            )
+            if s.failure_type == ft
+            else s
+            for s in scenario.demand
+        )
         changes: dict = {"demand": demand, "name": f"{scenario.name}-no-{ft}"}
         if scenario.recontact and scenario.recontact.as_type == ft:
             changes["recontact"] = replace(scenario.recontact, p=0.0)
@@ -63,13 +71,17 @@ def design_out_variants(scenario: Scenario) -> dict[str, Scenario]:
 class DataValueResult:
     scenario: str
     replications: int
-    fields: list[dict] = field(default_factory=list)        # ranked, most agent hours saved first
-    design_out: list[dict] = field(default_factory=list)    # ranked likewise
+    fields: list[dict] = field(default_factory=list)  # ranked, most agent hours saved first
+    design_out: list[dict] = field(default_factory=list)  # ranked likewise
     comparison: Comparison | None = None
 
     def to_json_dict(self) -> dict:
-        return {"scenario": self.scenario, "replications": self.replications, "fields": self.fields,
-                "design_out": self.design_out}
+        return {
+            "scenario": self.scenario,
+            "replications": self.replications,
+            "fields": self.fields,
+            "design_out": self.design_out,
+        }
 
 
 def _entry(key: str, name: str, deltas: dict, extra: dict) -> dict:
@@ -78,11 +90,19 @@ def _entry(key: str, name: str, deltas: dict, extra: dict) -> dict:
     significant = any(deltas[k]["significant"] for k in (RANK_KPI, "failure_share") if k in deltas)
     statistical = any(deltas[k]["statistically_significant"] for k in (RANK_KPI, "failure_share") if k in deltas)
     a = deltas.get(RANK_KPI)
-    saved = ({"mean": -a["mean"], "ci95_low": -a["ci95_high"], "ci95_high": -a["ci95_low"]} if a
-             else {"mean": 0.0, "ci95_low": 0.0, "ci95_high": 0.0})
-    return {key: name, **extra, "agent_hours_saved": saved,
-            "deltas": {k: {m: d[m] for m in ("mean", "ci95_low", "ci95_high")} for k, d in deltas.items()},
-            "significant": significant, "statistically_significant": statistical}
+    saved = (
+        {"mean": -a["mean"], "ci95_low": -a["ci95_high"], "ci95_high": -a["ci95_low"]}
+        if a
+        else {"mean": 0.0, "ci95_low": 0.0, "ci95_high": 0.0}
+    )
+    return {
+        key: name,
+        **extra,
+        "agent_hours_saved": saved,
+        "deltas": {k: {m: d[m] for m in ("mean", "ci95_low", "ci95_high")} for k, d in deltas.items()},
+        "significant": significant,
+        "statistically_significant": statistical,
+    }
 
 
 def verdict(entry: dict) -> str:
@@ -90,8 +110,10 @@ def verdict(entry: dict) -> str:
     s = entry["agent_hours_saved"]
     ci = f"95% CI {s['ci95_low']:+.1f} to {s['ci95_high']:+.1f}"
     if entry.get("status") == "not shown":
-        return ("not shown - the log gives no evidence either way of its effect, so its simulated figure "
-                f"(agent hours saved {s['mean']:+.1f}, {ci}) only repeats the log's uncertain estimate")
+        return (
+            "not shown - the log gives no evidence either way of its effect, so its simulated figure "
+            f"(agent hours saved {s['mean']:+.1f}, {ci}) only repeats the log's uncertain estimate"
+        )
     if not (s["ci95_low"] > 0 or s["ci95_high"] < 0):
         return f"no evidence either way on agent hours (saved {s['mean']:+.1f}, {ci})"
     word = "saves" if s["mean"] > 0 else "costs"
@@ -100,9 +122,15 @@ def verdict(entry: dict) -> str:
     return f"{word} {abs(s['mean']):.1f} agent hours ({ci})"
 
 
-def data_value(scenario: Scenario, replications: int | None = None, workers: int | None = None,
-               scheduler: str | None = None, design_out: bool = True,
-               progress: Callable[[str], None] | None = None, min_effect: float = 0.02) -> DataValueResult:
+def data_value(
+    scenario: Scenario,
+    replications: int | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    design_out: bool = True,
+    progress: Callable[[str], None] | None = None,
+    min_effect: float = 0.02,
+) -> DataValueResult:
     """Rank fields (and designed-out failure types) by agent hours saved; ``significant`` means the
     95% CI of agent hours or failure share excludes 0 and the effect is at least ``min_effect``
     of the baseline (see :func:`flowkit.sim.compare.paired_deltas`)."""
@@ -114,12 +142,21 @@ def data_value(scenario: Scenario, replications: int | None = None, workers: int
     result = DataValueResult(scenario.name, reps, comparison=comp)
     for name in fields:
         ev = evidence(scenario.data_fields[name])
-        result.fields.append(_entry("field", name, comp.deltas[f"field:{name}"],
-                                    {"share_of_demand": share_of_demand(scenario, name), "evidence": ev,
-                                     "status": "not shown" if ev == "none" else "ranked"}))
+        result.fields.append(
+            _entry(
+                "field",
+                name,
+                comp.deltas[f"field:{name}"],
+                {
+                    "share_of_demand": share_of_demand(scenario, name),
+                    "evidence": ev,
+                    "status": "not shown" if ev == "none" else "ranked",
+                },
+            )
+        )
     for ft in outs:
         result.design_out.append(_entry("failure_type", ft, comp.deltas[f"no:{ft}"], {}))
     key = lambda e: -e["agent_hours_saved"]["mean"]  # noqa: E731
-    result.fields.sort(key=lambda e: (e["status"] == "not shown", key(e)))   # no evidence: ranked last, "not shown"
+    result.fields.sort(key=lambda e: (e["status"] == "not shown", key(e)))  # no evidence: ranked last, "not shown"
     result.design_out.sort(key=key)
     return result

@@ -20,13 +20,25 @@ import pandas as pd
 from flowkit.sim.run import SimulationResult, simulate
 from flowkit.sim.scenario import Scenario
 
-__all__ = ["ModelFit", "model_fit", "log_metrics", "TOLERANCE", "fit_warning"]
+__all__ = ["TOLERANCE", "ModelFit", "fit_warning", "log_metrics", "model_fit"]
 
 #: relative tolerance per figure (volume is held tighter); shares near zero are judged in points
-TOLERANCE = {"contacts_per_day": 0.10, "phone_mean_wait_s": 0.15, "phone_abandon_rate": 0.15,
-             "phone_service_level": 0.15, "occupancy": 0.15, "failure_share": 0.15, "resolved_at_contact": 0.15}
-POINTS = {"phone_abandon_rate": 0.02, "failure_share": 0.02, "resolved_at_contact": 0.02, "phone_service_level": 0.02,
-          "occupancy": 0.03}
+TOLERANCE = {
+    "contacts_per_day": 0.10,
+    "phone_mean_wait_s": 0.15,
+    "phone_abandon_rate": 0.15,
+    "phone_service_level": 0.15,
+    "occupancy": 0.15,
+    "failure_share": 0.15,
+    "resolved_at_contact": 0.15,
+}
+POINTS = {
+    "phone_abandon_rate": 0.02,
+    "failure_share": 0.02,
+    "resolved_at_contact": 0.02,
+    "phone_service_level": 0.02,
+    "occupancy": 0.03,
+}
 
 
 def _days(df: pd.DataFrame) -> float:
@@ -61,27 +73,42 @@ def log_metrics(df: pd.DataFrame, days: float, service_level_s: float = 20.0) ->
 
 @dataclass
 class ModelFit:
-    table: pd.DataFrame               # metric, real, simulated, difference, relative, tolerance, within tolerance
-    by_hour: pd.DataFrame             # contacts per day by hour: real, simulated
+    table: pd.DataFrame  # metric, real, simulated, difference, relative, tolerance, within tolerance
+    by_hour: pd.DataFrame  # contacts per day by hour: real, simulated
     trustworthy: bool
     sentences: list[str] = field(default_factory=list)
     simulation: SimulationResult | None = None
 
     def metadata(self) -> dict:
         """The verdict as plain data for the scenario file's ``fit:`` key."""
-        figures = {r["metric"]: {"log": _round(r["real"]), "baseline": _round(r["simulated"]),
-                                 "relative": _round(r["relative"]), "ok": bool(r["within_tolerance"])}
-                   for _, r in self.table.iterrows()}
-        return {"reproduces": bool(self.trustworthy), "verdict": self.sentences[0] if self.sentences else "",
-                "figures": figures}
+        figures = {
+            r["metric"]: {
+                "log": _round(r["real"]),
+                "baseline": _round(r["simulated"]),
+                "relative": _round(r["relative"]),
+                "ok": bool(r["within_tolerance"]),
+            }
+            for _, r in self.table.iterrows()
+        }
+        return {
+            "reproduces": bool(self.trustworthy),
+            "verdict": self.sentences[0] if self.sentences else "",
+            "figures": figures,
+        }
 
 
 def _round(x) -> float | None:
     return None if x is None or not np.isfinite(x) else float(round(float(x), 4))
 
 
-def model_fit(real: pd.DataFrame, scenario: Scenario, replications: int | None = None, workers: int | None = None,
-              tolerance: float | None = None, real_occupancy: float | None = None) -> ModelFit:
+def model_fit(
+    real: pd.DataFrame,
+    scenario: Scenario,
+    replications: int | None = None,
+    workers: int | None = None,
+    tolerance: float | None = None,
+    real_occupancy: float | None = None,
+) -> ModelFit:
     """Simulate ``scenario`` and hold it against the ``real`` log it was calibrated from.
 
     ``tolerance`` overrides every figure's relative tolerance; ``real_occupancy`` (from the
@@ -105,25 +132,42 @@ def model_fit(real: pd.DataFrame, scenario: Scenario, replications: int | None =
         rel = diff / a if a else (0.0 if b == 0 else np.inf)
         tol = tolerance if tolerance is not None else TOLERANCE.get(k, 0.15)
         ok = abs(rel) <= tol or (k in POINTS and abs(diff) <= POINTS[k])
-        rows.append({"metric": k, "real": a, "simulated": b, "difference": diff, "relative": rel, "tolerance": tol,
-                     "within_tolerance": bool(ok)})
+        rows.append(
+            {
+                "metric": k,
+                "real": a,
+                "simulated": b,
+                "difference": diff,
+                "relative": rel,
+                "tolerance": tol,
+                "within_tolerance": bool(ok),
+            }
+        )
     table = pd.DataFrame(rows)
-    by_hour = pd.DataFrame({
-        "real": real["received_at"].dt.hour.value_counts().reindex(range(24), fill_value=0) / real_days,
-        "simulated": log["received_at"].dt.hour.value_counts().reindex(range(24), fill_value=0) / sim_days,
-    })
+    by_hour = pd.DataFrame(
+        {
+            "real": real["received_at"].dt.hour.value_counts().reindex(range(24), fill_value=0) / real_days,
+            "simulated": log["received_at"].dt.hour.value_counts().reindex(range(24), fill_value=0) / sim_days,
+        }
+    )
     by_hour.index.name = "hour"
     trustworthy = bool(len(table)) and bool(table["within_tolerance"].all())
     sentences = []
     for _, row in table.iterrows():
         verdict = "matches" if row["within_tolerance"] else "DOES NOT match"
-        sentences.append(f"{row['metric'].replace('_', ' ')}: log {row['real']:.4g}, baseline {row['simulated']:.4g} "
-                         f"({row['relative']:+.1%}, tolerance ±{row['tolerance']:.0%}) - {verdict}.")
+        sentences.append(
+            f"{row['metric'].replace('_', ' ')}: log {row['real']:.4g}, baseline {row['simulated']:.4g} "
+            f"({row['relative']:+.1%}, tolerance ±{row['tolerance']:.0%}) - {verdict}."
+        )
     off = [row["metric"].replace("_", " ") for _, row in table.iterrows() if not row["within_tolerance"]]
-    sentences.insert(0, f"The baseline reproduces its own log ({reps} replications against {real_days:.0f} days): what-ifs "
-                        "can be trusted as far as the model goes." if trustworthy else
-                     f"The baseline does NOT reproduce its own log ({', '.join(off) or 'nothing to compare'} off): "
-                     "treat the what-ifs as untrustworthy until the scenario is corrected.")
+    sentences.insert(
+        0,
+        f"The baseline reproduces its own log ({reps} replications against {real_days:.0f} days): what-ifs "
+        "can be trusted as far as the model goes."
+        if trustworthy
+        else f"The baseline does NOT reproduce its own log ({', '.join(off) or 'nothing to compare'} off): "
+        "treat the what-ifs as untrustworthy until the scenario is corrected.",
+    )
     return ModelFit(table, by_hour, trustworthy, sentences, sim)
 
 
@@ -132,11 +176,18 @@ def fit_warning(scenario: Scenario) -> str | None:
     reproduced its log. A scenario never checked against a log says so too."""
     fit = scenario.fit or {}
     if not fit:
-        return (f"NOTE: {scenario.name} carries no fit against a log (not made by `flowkit calibrate`, or calibrated "
-                "with --no-fit): nobody has checked that it reproduces the service as it is.")
+        return (
+            f"NOTE: {scenario.name} carries no fit against a log (not made by `flowkit calibrate`, or calibrated "
+            "with --no-fit): nobody has checked that it reproduces the service as it is."
+        )
     if fit.get("reproduces"):
         return None
-    off = [f"{k.replace('_', ' ')} {v.get('relative', 0) or 0:+.0%}" for k, v in (fit.get("figures") or {}).items()
-           if not v.get("ok", True)]
-    return (f"WARNING: the baseline {scenario.name} does NOT reproduce its log ({', '.join(off) or 'see its fit'}): "
-            "these what-if figures are untrustworthy until the scenario is corrected.")
+    off = [
+        f"{k.replace('_', ' ')} {v.get('relative', 0) or 0:+.0%}"
+        for k, v in (fit.get("figures") or {}).items()
+        if not v.get("ok", True)
+    ]
+    return (
+        f"WARNING: the baseline {scenario.name} does NOT reproduce its log ({', '.join(off) or 'see its fit'}): "
+        "these what-if figures are untrustworthy until the scenario is corrected."
+    )

@@ -21,7 +21,7 @@ WEEK_H = 168.0
 
 @dataclass(frozen=True)
 class LoadCheck:
-    channels: tuple[str, ...]         # the channels (and "handoff") a group of teams serves
+    channels: tuple[str, ...]  # the channels (and "handoff") a group of teams serves
     teams: tuple[str, ...]
     offered_erlangs: float
     capacity_agents: float
@@ -55,7 +55,9 @@ def load_checks(sc: Scenario) -> list[LoadCheck]:
         work = lam * handle + returns * handle * (rc.handle_factor if rc else 1.0)
         after = contacts * u
         if sc.handoff:
-            load["handoff"] = load.get("handoff", 0.0) + after * sc.handoff.p * (sc.handoff.handle.mean_s + sc.ivr.reauth_s)
+            load["handoff"] = load.get("handoff", 0.0) + after * sc.handoff.p * (
+                sc.handoff.handle.mean_s + sc.ivr.reauth_s
+            )
             after *= 1.0 - sc.handoff.p
         if sc.callback:
             work += after * sc.callback.p_promised * sc.callback.p_made * handle
@@ -82,8 +84,13 @@ def load_checks(sc: Scenario) -> list[LoadCheck]:
     for ch in load:
         if ch in parent:
             groups[find(ch)]["channels"].add(ch)
-    return [LoadCheck(tuple(sorted(g["channels"])), tuple(g["teams"]), sum(load.get(ch, 0.0) for ch in g["channels"]),
-                      g["agents"]) for g in groups.values() if g["channels"]]
+    return [
+        LoadCheck(
+            tuple(sorted(g["channels"])), tuple(g["teams"]), sum(load.get(ch, 0.0) for ch in g["channels"]), g["agents"]
+        )
+        for g in groups.values()
+        if g["channels"]
+    ]
 
 
 def load_warnings(sc: Scenario) -> list[str]:
@@ -91,8 +98,10 @@ def load_warnings(sc: Scenario) -> list[str]:
     out = []
     for c in load_checks(sc):
         if c.rho >= 1.0:
-            out.append(f"offered load {c.offered_erlangs:.1f} Erlangs on {', '.join(c.channels)} is at or above the "
-                       f"capacity of {c.capacity_agents:.1f} agents on average over the week (rho = {c.rho:.2f}; teams "
-                       f"{', '.join(c.teams)}): queues grow with the horizon unless callers give up, so KPIs depend "
-                       f"on how long you simulate")
+            out.append(
+                f"offered load {c.offered_erlangs:.1f} Erlangs on {', '.join(c.channels)} is at or above the "
+                f"capacity of {c.capacity_agents:.1f} agents on average over the week (rho = {c.rho:.2f}; teams "
+                f"{', '.join(c.teams)}): queues grow with the horizon unless callers give up, so KPIs depend "
+                f"on how long you simulate"
+            )
     return out

@@ -32,12 +32,33 @@ from flowkit.sim.scenario import LIVE_CHANNELS, Scenario
 from flowkit.sim.streams import PURPOSES, Keyed, stream_hash
 from flowkit.sim.warmup import warmup_hours
 
-__all__ = ["ReplicationResult", "simulate_replication", "LOG_COLUMNS", "headline_channel", "channels_of"]
+__all__ = ["LOG_COLUMNS", "ReplicationResult", "channels_of", "headline_channel", "simulate_replication"]
 
-LOG_COLUMNS = ["contact_id", "received_at_s", "channel", "customer_id", "demand", "demand_type", "failure_type",
-               "reason_code", "wait_s", "handle_s", "abandoned", "resolved", "case_id", "agent_id", "team",
-               "data_used", "handling", "answered_at_s", "ended_at_s", "outcome", "attempt", "queued_at_s",
-               "interruptions"]
+LOG_COLUMNS = [
+    "contact_id",
+    "received_at_s",
+    "channel",
+    "customer_id",
+    "demand",
+    "demand_type",
+    "failure_type",
+    "reason_code",
+    "wait_s",
+    "handle_s",
+    "abandoned",
+    "resolved",
+    "case_id",
+    "agent_id",
+    "team",
+    "data_used",
+    "handling",
+    "answered_at_s",
+    "ended_at_s",
+    "outcome",
+    "attempt",
+    "queued_at_s",
+    "interruptions",
+]
 
 NAN = float("nan")
 
@@ -72,7 +93,7 @@ class _Call:
     """A call of ``fn(*args)`` scheduled on SimPy's own event queue: what ``Environment.step``
     needs of an event (``callbacks``, ``_ok``) and nothing more - no argument checks, no closure."""
 
-    __slots__ = ("callbacks", "fn", "args")
+    __slots__ = ("args", "callbacks", "fn")
     _ok = True
 
     def __init__(self, fn, args):
@@ -86,10 +107,39 @@ class _Call:
 class _Item:
     """A contact (or a piece of back-office / callback work) moving through the centre."""
 
-    __slots__ = ("stream", "index", "attempt", "kind", "channel", "skill", "demand", "demand_type", "failure_type",
-                 "root", "arrival", "t_queue", "answered", "ended", "wait", "handle", "abandoned", "resolved",
-                 "agent", "team", "handling", "outcome", "waiting", "queued", "counted", "parent", "handle_factor",
-                 "done", "remaining", "interrupts", "jumped")
+    __slots__ = (
+        "abandoned",
+        "agent",
+        "answered",
+        "arrival",
+        "attempt",
+        "channel",
+        "counted",
+        "demand",
+        "demand_type",
+        "done",
+        "ended",
+        "failure_type",
+        "handle",
+        "handle_factor",
+        "handling",
+        "index",
+        "interrupts",
+        "jumped",
+        "kind",
+        "outcome",
+        "parent",
+        "queued",
+        "remaining",
+        "resolved",
+        "root",
+        "skill",
+        "stream",
+        "t_queue",
+        "team",
+        "wait",
+        "waiting",
+    )
 
     def __init__(self):
         self.answered = self.ended = self.wait = self.handle = self.t_queue = self.remaining = None
@@ -104,11 +154,33 @@ class _Agent:
     """An agent. ``rank`` maps each skill to its priority group; with ``interrupt`` set, a real-time
     contact may pre-empt this agent's deferred item when it ranks above it (see ``_Centre._victim``)."""
 
-    __slots__ = ("id", "team", "skills", "order", "deferred", "reserve", "busy_since", "item", "on_shift", "leaving",
-                 "rank", "interrupt", "until", "call")
+    __slots__ = (
+        "busy_since",
+        "call",
+        "deferred",
+        "id",
+        "interrupt",
+        "item",
+        "leaving",
+        "on_shift",
+        "order",
+        "rank",
+        "reserve",
+        "skills",
+        "team",
+        "until",
+    )
 
-    def __init__(self, ident: str, team: str, skills: frozenset, order: tuple, deferred: tuple, reserve: int = 0,
-                 interrupt: bool = False):
+    def __init__(
+        self,
+        ident: str,
+        team: str,
+        skills: frozenset,
+        order: tuple,
+        deferred: tuple,
+        reserve: int = 0,
+        interrupt: bool = False,
+    ):
         self.id, self.team, self.skills, self.order, self.deferred = ident, team, skills, order, deferred
         self.reserve = reserve
         self.rank = {skill: g for g, group in enumerate(order) for skill in group}
@@ -128,12 +200,12 @@ class ReplicationResult:
     rows: list[tuple] = field(default_factory=list)
     offered: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
-    little_L: float = 0.0           # time-average number of contacts waiting in the window (event-driven)
-    little_lambda_w: float = 0.0    # queue entries per second in the window x their mean wait (from the records)
+    little_L: float = 0.0  # time-average number of contacts waiting in the window (event-driven)
+    little_lambda_w: float = 0.0  # queue entries per second in the window x their mean wait (from the records)
     warmup_hours: float = 0.0
-    case_hours: np.ndarray = field(default_factory=lambda: np.zeros(0))      # cases started in the window
+    case_hours: np.ndarray = field(default_factory=lambda: np.zeros(0))  # cases started in the window
     case_resolved: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
-    series: dict = field(default_factory=dict)   # name -> (arrival times s, values), for the warm-up check
+    series: dict = field(default_factory=dict)  # name -> (arrival times s, values), for the warm-up check
 
 
 class _Centre:
@@ -147,8 +219,10 @@ class _Centre:
         self.hash = [stream_hash(s.key) for s in sc.demand]
         self.prefix = [f"S{rep}-{h:08x}-" for h in self.hash]
         self.keyed: dict[tuple, Keyed] = {}
-        self.arrivals = [self._keyed(k, "arrival", 0, lambda rng, size: rng.standard_exponential(size))
-                         for k in range(len(sc.demand))]
+        self.arrivals = [
+            self._keyed(k, "arrival", 0, lambda rng, size: rng.standard_exponential(size))
+            for k in range(len(sc.demand))
+        ]
         self.n_drawn = [0] * len(sc.demand)
         self.n_arrived = [0] * len(sc.demand)
         self.handle1 = [self._keyed(k, "handle", 1, s.handle.sample) for k, s in enumerate(sc.demand)]
@@ -163,22 +237,26 @@ class _Centre:
             self.used.append(";".join(sorted(avail)) or None)
         self.age_limit = sc.priority_age_limit_hours * 3600.0 if sc.priority_age_limit_hours is not None else None
 
-        self.slot = [s.slot_s() for s in sc.demand]          # an hour, or half an hour
-        self.peak_rate = [max((max(d) for d in s.by_weekday), default=0.0) / 3600.0 if s.by_weekday else
-                          (max(s.profile_per_hour) / 3600.0 if s.profile_per_hour else 0.0) for s in sc.demand]
+        self.slot = [s.slot_s() for s in sc.demand]  # an hour, or half an hour
+        self.peak_rate = [
+            max((max(d) for d in s.by_weekday), default=0.0) / 3600.0
+            if s.by_weekday
+            else (max(s.profile_per_hour) / 3600.0 if s.profile_per_hour else 0.0)
+            for s in sc.demand
+        ]
         self.queues: dict[str, deque] = {}
         self.idle: list[_Agent] = []
         self.agents: list[_Agent] = []
         self.on_shift_s = 0.0
         self.busy_s = 0.0
         self.busy_failure_s = 0.0
-        self.items: list[_Item] = []        # every contact, warm-up included, in arrival order
+        self.items: list[_Item] = []  # every contact, warm-up included, in arrival order
         self.n_waiting = 0
         self.wait_area = 0.0
         self.wait_last = self.t0
         self.switch_s = sc.switch_cost_s
-        self.preempt = False                # does any agent interrupt deferred work? (skips the search if not)
-        self.interruptions = 0              # pre-emptions in the window
+        self.preempt = False  # does any agent interrupt deferred work? (skips the search if not)
+        self.interruptions = 0  # pre-emptions in the window
         self._build_agents()
         for ch, hours in sc.open_hours.items():
             self._schedule_opening(ch, hours)
@@ -240,7 +318,8 @@ class _Centre:
         rate_at = self.sc.demand[c.stream].rate_at
         for i in range(tries - 1):
             if (not check_open or self._is_open(channel, when)) and (
-                    peak <= 0 or self._tried(c, thin, i, _uniform) * peak < rate_at(when)):
+                peak <= 0 or self._tried(c, thin, i, _uniform) * peak < rate_at(when)
+            ):
                 break
             when = now + self._tried(c, redraw, i + 1, dist.sample)
         return when
@@ -250,8 +329,9 @@ class _Centre:
         key = (c.stream, purpose, c.attempt, n_try)
         g = self.keyed.get(key)
         if g is None:
-            g = self.keyed[key] = Keyed(self.sc.seed, (self.rep, self.hash[c.stream], PURPOSES[purpose], c.attempt,
-                                                       n_try), sample)
+            g = self.keyed[key] = Keyed(
+                self.sc.seed, (self.rep, self.hash[c.stream], PURPOSES[purpose], c.attempt, n_try), sample
+            )
         return g.at(c.index)
 
     def _track_waiting(self, delta: int) -> None:
@@ -304,7 +384,7 @@ class _Centre:
             order, deferred = self._order(team, skill_list)
             reserve = team.deferred_reserve if team.deferred_reserve is not None else sc.deferred_reserve
             if not any(s in LIVE_CHANNELS for s in skill_list):
-                reserve = 0                 # a team without real-time work keeps nobody back
+                reserve = 0  # a team without real-time work keeps nobody back
             interrupt = team.interrupt_deferred if team.interrupt_deferred is not None else sc.interrupt_deferred
             if interrupt is None:
                 interrupt = (team.priority if team.priority is not None else sc.priority) != "oldest"
@@ -319,7 +399,9 @@ class _Centre:
                 self.on_shift_s += team.count * (self.t_end - self.t0)
             for si, shift in enumerate(team.shifts):
                 for i in range(shift.count):
-                    a = _Agent(f"{team.team}-s{si + 1}-{i + 1:03d}", team.team, skills, order, deferred, reserve, interrupt)
+                    a = _Agent(
+                        f"{team.team}-s{si + 1}-{i + 1:03d}", team.team, skills, order, deferred, reserve, interrupt
+                    )
                     self.agents.append(a)
                     days = int(np.ceil(self.t_end / 86400.0))
                     for day in range(days):
@@ -367,7 +449,7 @@ class _Centre:
                 if h is not None and now - h.t_queue >= self.age_limit and (best is None or h.t_queue < best.t_queue):
                     best = h
             if best is not None:
-                best.jumped = True          # it jumped the queue for its age: not interrupted either
+                best.jumped = True  # it jumped the queue for its age: not interrupted either
         if best is None:
             for group in a.order:
                 if a.reserve and group[0] not in LIVE_CHANNELS and not self._reserve_kept(a):
@@ -429,9 +511,16 @@ class _Centre:
         best = None
         for a in self.agents:
             it = a.item
-            if (it is not None and a.interrupt and not a.leaving and it.remaining is None and not it.jumped
-                    and skill in a.skills and a.rank.get(skill, 0) < a.rank.get(it.skill, 0)
-                    and (best is None or a.busy_since > best.busy_since)):
+            if (
+                it is not None
+                and a.interrupt
+                and not a.leaving
+                and it.remaining is None
+                and not it.jumped
+                and skill in a.skills
+                and a.rank.get(skill, 0) < a.rank.get(it.skill, 0)
+                and (best is None or a.busy_since > best.busy_since)
+            ):
                 best = a
         return best
 
@@ -449,14 +538,18 @@ class _Centre:
         if self.t0 <= now < self.t_end:
             self.interruptions += 1
         a.item = a.busy_since = a.until = a.call = None
-        it.waiting = True                   # back in the queue, but its wait (to first answer) is already recorded
+        it.waiting = True  # back in the queue, but its wait (to first answer) is already recorded
         self.queues.setdefault(it.skill, deque()).appendleft(it)
 
     def _rehome(self, skill: str) -> None:
         """An idle agent (another team's, say) may take the interrupted item at once."""
         now = self.env._now
         for i, b in enumerate(self.idle):
-            if skill in b.skills and not (b.reserve and not self._reserve_kept(b)) and self._head(skill, now) is not None:
+            if (
+                skill in b.skills
+                and not (b.reserve and not self._reserve_kept(b))
+                and self._head(skill, now) is not None
+            ):
                 del self.idle[i]
                 self._start(b, self.queues[skill].popleft())
                 return
@@ -477,7 +570,7 @@ class _Centre:
         self.busy_s += busy
         if c.demand == "failure":
             self.busy_failure_s += busy
-        a.item = a.busy_since = None        # until and call are read only while an item is held
+        a.item = a.busy_since = None  # until and call are read only while an item is held
         c.ended = now
         self._resolve(c)
         if a.leaving:
@@ -543,7 +636,10 @@ class _Centre:
         if c.channel in LIVE_CHANNELS and not self._is_open(c.channel, now):
             c.outcome = "closed"
             if sc.closed_return_p > 0 and self._u(c, "closed_return") < sc.closed_return_p:
-                back = sc.open_hours[c.channel].next_open(now) + self._u(c, "closed_delay") * sc.closed_return_within_hours * 3600.0
+                back = (
+                    sc.open_hours[c.channel].next_open(now)
+                    + self._u(c, "closed_delay") * sc.closed_return_within_hours * 3600.0
+                )
                 self._at(back, self._retry, c)
             return
         if c.channel == "phone" and sc.ivr.exit_p > 0 and self._u(c, "ivr_exit") < sc.ivr.exit_p:
@@ -562,7 +658,12 @@ class _Centre:
         if self.env.now >= self.t_end:
             return
         n = self._follow_up(c)
-        n.demand, n.demand_type, n.failure_type, n.handle_factor = c.demand, c.demand_type, c.failure_type, c.handle_factor
+        n.demand, n.demand_type, n.failure_type, n.handle_factor = (
+            c.demand,
+            c.demand_type,
+            c.failure_type,
+            c.handle_factor,
+        )
         self._offer(n)
 
     def _enqueue(self, c: _Item) -> None:
@@ -638,7 +739,9 @@ class _Centre:
         cb = sc.callback
         if cb and cb.p_promised > 0 and self._u(c, "callback_promised") < cb.p_promised:
             if self._u(c, "callback_made") < cb.p_made:
-                self._at(self.env.now + self._x(c, "callback_delay", cb.delay), self._work, c, "callback", self._enqueue)
+                self._at(
+                    self.env.now + self._x(c, "callback_delay", cb.delay), self._work, c, "callback", self._enqueue
+                )
             else:
                 self._chase(c)
             return
@@ -694,7 +797,9 @@ class _Centre:
         """KPIs, cases, Little's-law figures and warm-up series, in one pass over the contacts."""
         sc = self.sc
         end, t0, sl_s = self.t_end, self.t0, sc.service_level_s
-        acc = {ch: [0, 0, 0.0, 0, 0, 0] for ch in channels_of(sc)}   # offered, reached queue, wait, queued, in SL, abandoned
+        acc = {
+            ch: [0, 0, 0.0, 0, 0, 0] for ch in channels_of(sc)
+        }  # offered, reached queue, wait, queued, in SL, abandoned
         outcomes: dict[str, int] = {}
         failure = first_n = first_ok = entered_n = 0
         entered_w = 0.0
@@ -707,7 +812,7 @@ class _Centre:
             fail_flags.append(c.demand == "failure")
             out = c.outcome
             if tq is not None:
-                if t0 <= tq < end:                       # Little's law: entries into the queue in the window
+                if t0 <= tq < end:  # Little's law: entries into the queue in the window
                     entered_n += 1
                     entered_w += w
                 if c.channel in LIVE_CHANNELS and out != "ivr":
@@ -737,12 +842,19 @@ class _Centre:
         offered = len(counted)
         per = {}
         for ch, (n_all, n, wait, queued, in_sl, abandoned) in acc.items():
-            per[ch] = {"offered": float(n_all), "mean_wait_s": wait / n if n else NAN, "p_wait": queued / n if n else NAN,
-                       "service_level": in_sl / n if n else NAN, "abandon_rate": abandoned / n if n else NAN,
-                       "closed_share": (n_all - n) / n_all if n_all else NAN}
+            per[ch] = {
+                "offered": float(n_all),
+                "mean_wait_s": wait / n if n else NAN,
+                "p_wait": queued / n if n else NAN,
+                "service_level": in_sl / n if n else NAN,
+                "abandon_rate": abandoned / n if n else NAN,
+                "closed_share": (n_all - n) / n_all if n_all else NAN,
+            }
         head = per[headline_channel(sc)]
         kpis: dict[str, float] = {
-            "mean_wait_s": head["mean_wait_s"], "p_wait": head["p_wait"], "service_level": head["service_level"],
+            "mean_wait_s": head["mean_wait_s"],
+            "p_wait": head["p_wait"],
+            "service_level": head["service_level"],
             "abandon_rate": head["abandon_rate"],
             "occupancy": self.busy_s / self.on_shift_s if self.on_shift_s else NAN,
             "contacts_offered": float(offered),
@@ -761,10 +873,16 @@ class _Centre:
         if live_t:
             series["real-time waits"] = (np.array(live_t), np.array(live_w))
         result = ReplicationResult(
-            self.rep, kpis, offered=offered, outcomes=outcomes, little_L=self.wait_area / window,
+            self.rep,
+            kpis,
+            offered=offered,
+            outcomes=outcomes,
+            little_L=self.wait_area / window,
             little_lambda_w=(entered_n / window) * (entered_w / entered_n) if entered_n else 0.0,
-            warmup_hours=self.warmup_h, case_hours=np.array(case_hours),
-            case_resolved=np.array(case_resolved, dtype=bool), series=series,
+            warmup_hours=self.warmup_h,
+            case_hours=np.array(case_hours),
+            case_resolved=np.array(case_resolved, dtype=bool),
+            series=series,
         )
         if self.keep_log:
             row = self._row
@@ -772,16 +890,41 @@ class _Centre:
         return result
 
     def _row(self, c: _Item) -> tuple:
-        wait = c.wait if c.wait is not None else (self.t_end - c.t_queue if c.t_queue is not None and c.outcome == "waiting" else None)
+        wait = (
+            c.wait
+            if c.wait is not None
+            else (self.t_end - c.t_queue if c.t_queue is not None and c.outcome == "waiting" else None)
+        )
         customer = self.prefix[c.stream] + str(c.index)
         # ``abandoned`` as the customer (and a phone switch's log) sees it: a call that met a closed
         # line hung up unserved, so it is abandoned, with no wait. The queue KPIs are unaffected:
         # they are over calls offered while open; closed calls are counted in ``closed_share``.
         abandoned = (c.abandoned or c.outcome == "closed") if c.channel == "phone" else None
-        return (f"{customer}-{c.attempt}", c.arrival, c.channel, customer, c.demand, c.demand_type, c.failure_type,
-                self.sc.demand[c.stream].type, wait, c.handle, abandoned,
-                c.resolved, customer, c.agent, c.team, self.used[c.stream], c.handling, c.answered, c.ended, c.outcome,
-                c.attempt, c.t_queue, c.interrupts)
+        return (
+            f"{customer}-{c.attempt}",
+            c.arrival,
+            c.channel,
+            customer,
+            c.demand,
+            c.demand_type,
+            c.failure_type,
+            self.sc.demand[c.stream].type,
+            wait,
+            c.handle,
+            abandoned,
+            c.resolved,
+            customer,
+            c.agent,
+            c.team,
+            self.used[c.stream],
+            c.handling,
+            c.answered,
+            c.ended,
+            c.outcome,
+            c.attempt,
+            c.t_queue,
+            c.interrupts,
+        )
 
 
 def simulate_replication(scenario: Scenario, replication: int, keep_log: bool = True) -> ReplicationResult:

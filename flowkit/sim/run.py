@@ -15,35 +15,50 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from flowkit import schema
-from flowkit.sim.model import LOG_COLUMNS, ReplicationResult, simulate_replication
 from flowkit.sim.load import load_warnings
+from flowkit.sim.model import LOG_COLUMNS, ReplicationResult, simulate_replication
 from flowkit.sim.scenario import Scenario
 from flowkit.sim.uncertainty import draw_effects
 from flowkit.sim.warmup import check_warmup, loop_warmup_hours
 
-__all__ = ["SimulationResult", "simulate", "summarise", "SIM_EPOCH", "HEADLINE_KPIS", "replication_scenario",
-           "e2e_kpis"]
+__all__ = [
+    "HEADLINE_KPIS",
+    "SIM_EPOCH",
+    "SimulationResult",
+    "e2e_kpis",
+    "replication_scenario",
+    "simulate",
+    "summarise",
+]
 
 #: simulated time 0 is this Monday 00:00, so weekdays and opening hours line up.
 SIM_EPOCH = pd.Timestamp("2024-01-01")
-HEADLINE_KPIS = ("mean_wait_s", "p_wait", "service_level", "abandon_rate", "occupancy", "contacts_offered",
-                 "failure_share", "agent_hours_failure")
+HEADLINE_KPIS = (
+    "mean_wait_s",
+    "p_wait",
+    "service_level",
+    "abandon_rate",
+    "occupancy",
+    "contacts_offered",
+    "failure_share",
+    "agent_hours_failure",
+)
 
 
 @dataclass
 class SimulationResult:
     scenario: Scenario
-    per_replication: pd.DataFrame                 # one row per replication, one column per KPI
-    summary: dict[str, dict[str, float | None]]   # KPI -> {mean, ci95_low, ci95_high}
+    per_replication: pd.DataFrame  # one row per replication, one column per KPI
+    summary: dict[str, dict[str, float | None]]  # KPI -> {mean, ci95_low, ci95_high}
     replications: list[ReplicationResult] = field(repr=False, default_factory=list)
     log: pd.DataFrame | None = None
     warnings: list[str] = field(default_factory=list)
@@ -52,11 +67,18 @@ class SimulationResult:
 
     def to_json_dict(self) -> dict:
         """JSON-safe: a KPI that is not defined is null (NaN is not JSON)."""
-        kpis = {k: {s: (None if v is None or (isinstance(v, float) and math.isnan(v)) else v) for s, v in d.items()}
-                for k, d in self.summary.items()}
-        return {"scenario": self.scenario.name, "replications": len(self.per_replication), "kpis": kpis,
-                "headline_channel": self.headline_channel, "warmup_hours": self.warmup_hours,
-                "warnings": list(self.warnings)}
+        kpis = {
+            k: {s: (None if v is None or (isinstance(v, float) and math.isnan(v)) else v) for s, v in d.items()}
+            for k, d in self.summary.items()
+        }
+        return {
+            "scenario": self.scenario.name,
+            "replications": len(self.per_replication),
+            "kpis": kpis,
+            "headline_channel": self.headline_channel,
+            "warmup_hours": self.warmup_hours,
+            "warnings": list(self.warnings),
+        }
 
 
 def summarise(per_replication: pd.DataFrame) -> dict[str, dict[str, float | None]]:
@@ -100,9 +122,14 @@ def _one(args) -> ReplicationResult:
     return simulate_replication(replication_scenario(scenario, rep), rep, keep_log)
 
 
-def simulate(scenario: Scenario, replications: int | None = None, workers: int | None = None,
-             keep_log: bool = True, progress: Callable[[int, int], None] | None = None,
-             scheduler: str | None = None) -> SimulationResult:
+def simulate(
+    scenario: Scenario,
+    replications: int | None = None,
+    workers: int | None = None,
+    keep_log: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    scheduler: str | None = None,
+) -> SimulationResult:
     """Run ``replications`` (default: the scenario's) on ``workers`` processes (default: all cores),
     or on a Dask distributed cluster when ``scheduler`` gives its address.
 
@@ -154,8 +181,10 @@ def collect(scenario: Scenario, results: list[ReplicationResult], keep_log: bool
     from flowkit.sim.model import headline_channel
 
     results = sorted(results, key=lambda r: r.replication)
-    per = pd.DataFrame([r.kpis | e2e_kpis(r.case_hours, r.case_resolved) for r in results],
-                       index=pd.Index([r.replication for r in results], name="replication"))
+    per = pd.DataFrame(
+        [r.kpis | e2e_kpis(r.case_hours, r.case_resolved) for r in results],
+        index=pd.Index([r.replication for r in results], name="replication"),
+    )
     log = simulated_log(scenario, results) if keep_log else None
     used = results[0].warmup_hours if results else 0.0
     check = check_warmup(used, scenario.horizon_hours, [r.series for r in results], loop_warmup_hours(scenario))
@@ -178,8 +207,11 @@ def e2e_kpis(hours: np.ndarray, resolved: np.ndarray) -> dict[str, float]:
         hit = sf[sf <= level]
         return float(hit.index[0]) if len(hit) else float("nan")
 
-    return {"e2e_hours": time_below(0.5), "e2e_hours_p90": time_below(0.1),
-            "e2e_open_share": float(1.0 - resolved.mean())}
+    return {
+        "e2e_hours": time_below(0.5),
+        "e2e_hours_p90": time_below(0.1),
+        "e2e_open_share": float(1.0 - resolved.mean()),
+    }
 
 
 def simulated_log(scenario: Scenario, results: list[ReplicationResult]) -> pd.DataFrame:
@@ -197,7 +229,8 @@ def simulated_log(scenario: Scenario, results: list[ReplicationResult]) -> pd.Da
     df["text"] = None
     df["failure_type"] = df["failure_type"].astype(object).where(df["failure_type"].notna(), None)
     extras = ["answered_at", "ended_at", "outcome", "replication", "attempt"]
-    base = schema.conform(df.drop(columns=["received_at_s", "answered_at_s", "ended_at_s", "queued_at_s", "queued_at"],
-                                  errors="ignore"))
+    base = schema.conform(
+        df.drop(columns=["received_at_s", "answered_at_s", "ended_at_s", "queued_at_s", "queued_at"], errors="ignore")
+    )
     base["demand"] = base["demand"].astype(schema.CLASSIFICATION_COLUMNS["demand"])
     return base[[*schema.COLUMNS, "demand", "demand_type", "failure_type", *extras]]

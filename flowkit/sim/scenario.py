@@ -19,8 +19,21 @@ from flowkit.sim.streams import stream_key
 from flowkit.yamlfile import load_yaml
 
 __all__ = [
-    "Dist", "OpenHours", "Shift", "Team", "DemandStream", "Recontact", "Handoff", "Callback", "Redial",
-    "Ivr", "DataField", "Scenario", "load_scenario", "scenario_from_dict", "LIVE_CHANNELS",
+    "LIVE_CHANNELS",
+    "Callback",
+    "DataField",
+    "DemandStream",
+    "Dist",
+    "Handoff",
+    "Ivr",
+    "OpenHours",
+    "Recontact",
+    "Redial",
+    "Scenario",
+    "Shift",
+    "Team",
+    "load_scenario",
+    "scenario_from_dict",
 ]
 
 LIVE_CHANNELS = ("phone", "chat", "visit")
@@ -41,15 +54,17 @@ class _Ctx:
             raise self.fail(key, f"must be a mapping with keys {', '.join(sorted(allowed))}")
         unknown = sorted(set(value) - allowed)
         if unknown:
-            raise self.fail(f"{key}.{unknown[0]}" if key else unknown[0],
-                            f"unknown key; allowed: {', '.join(sorted(allowed))}")
+            raise self.fail(
+                f"{key}.{unknown[0]}" if key else unknown[0], f"unknown key; allowed: {', '.join(sorted(allowed))}"
+            )
         missing = sorted(required - set(value))
         if missing:
             raise self.fail(f"{key}.{missing[0]}" if key else missing[0], "is required")
         return value
 
-    def number(self, value, key: str, low: float | None = 0.0, high: float | None = None,
-               strict_low: bool = False) -> float:
+    def number(
+        self, value, key: str, low: float | None = 0.0, high: float | None = None, strict_low: bool = False
+    ) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(key, f"must be a number, got {value!r}")
         v = float(value)
@@ -85,14 +100,14 @@ class Dist:
         if self.kind == "exponential":
             return rng.exponential(self.mean_s, size)
         if self.kind == "lognormal":
-            sigma2 = np.log1p(self.cv ** 2)
+            sigma2 = np.log1p(self.cv**2)
             return rng.lognormal(np.log(self.mean_s) - sigma2 / 2, np.sqrt(sigma2), size)
         if self.kind == "fixed":
             return np.full(size, self.mean_s)
         return rng.choice(np.asarray(self.values), size)
 
     @staticmethod
-    def parse(ctx: _Ctx, value, key: str) -> "Dist":
+    def parse(ctx: _Ctx, value, key: str) -> Dist:
         d = ctx.mapping(value, key, {"dist", "mean_s", "cv", "values"}, {"dist"})
         kind = d["dist"]
         if kind not in ("exponential", "lognormal", "fixed", "empirical"):
@@ -112,7 +127,9 @@ class Dist:
         return Dist(kind, mean, cv)
 
 
-_SPAN = re.compile(r"^\s*(?P<days>[A-Za-z]{3}(?:\s*-\s*[A-Za-z]{3})?)\s+(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})\s*$")
+_SPAN = re.compile(
+    r"^\s*(?P<days>[A-Za-z]{3}(?:\s*-\s*[A-Za-z]{3})?)\s+(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})\s*$"
+)
 
 
 def _minutes(text: str) -> int:
@@ -138,7 +155,7 @@ class OpenHours:
     WEEK = 7 * 86400.0
 
     @staticmethod
-    def parse(ctx: _Ctx, text, key: str) -> "OpenHours":
+    def parse(ctx: _Ctx, text, key: str) -> OpenHours:
         if not isinstance(text, str):
             raise ctx.fail(key, 'must be text like "Mon-Fri 08:00-18:00; Sat 09:00-13:00"')
         spans = []
@@ -190,9 +207,9 @@ class Team:
     channels: tuple[str, ...]
     count: int = 0
     shifts: tuple[Shift, ...] = ()
-    priority: tuple[str, ...] | str | None = None     # None: the scenario's priority
-    deferred_reserve: int | None = None                # None: the scenario's
-    interrupt_deferred: bool | None = None             # None: the scenario's
+    priority: tuple[str, ...] | str | None = None  # None: the scenario's priority
+    deferred_reserve: int | None = None  # None: the scenario's
+    interrupt_deferred: bool | None = None  # None: the scenario's
 
 
 @dataclass(frozen=True)
@@ -202,8 +219,8 @@ class DemandStream:
     channel: str
     handle: Dist
     rate_per_hour: float = 0.0
-    profile_per_hour: tuple[float, ...] = ()               # 24 hourly or 48 half-hourly values (rates per hour)
-    by_weekday: tuple[tuple[float, ...], ...] = ()          # 7 x (24 or 48) values, Mon first
+    profile_per_hour: tuple[float, ...] = ()  # 24 hourly or 48 half-hourly values (rates per hour)
+    by_weekday: tuple[tuple[float, ...], ...] = ()  # 7 x (24 or 48) values, Mon first
     resolve_p: float = 1.0
     failure_type: str | None = None
     needs: tuple[str, ...] = ()
@@ -260,7 +277,7 @@ class Callback:
     p_made: float
     delay: Dist
     chase_p: float = 1.0
-    chase_delay: Dist | None = None      # None: the callback's own delay
+    chase_delay: Dist | None = None  # None: the callback's own delay
 
 
 @dataclass(frozen=True)
@@ -272,8 +289,8 @@ class Redial:
 @dataclass(frozen=True)
 class Ivr:
     delay_s: float = 0.0
-    reauth_s: float = 0.0        # extra handle time when a hand-off makes the customer authenticate again
-    exit_p: float = 0.0          # phone callers who hang up in the IVR, before queueing (abandoned, no wait)
+    reauth_s: float = 0.0  # extra handle time when a hand-off makes the customer authenticate again
+    exit_p: float = 0.0  # phone callers who hang up in the IVR, before queueing (abandoned, no wait)
 
 
 @dataclass(frozen=True)
@@ -281,7 +298,7 @@ class DataField:
     available: bool
     handle_factor: float = 1.0
     resolve_p_add: float = 0.0
-    handle_factor_se: float = 0.0    # > 0: an estimate; each replication draws its effect (flowkit.sim.uncertainty)
+    handle_factor_se: float = 0.0  # > 0: an estimate; each replication draws its effect (flowkit.sim.uncertainty)
     resolve_p_add_se: float = 0.0
 
 
@@ -292,17 +309,17 @@ class Scenario:
     agents: tuple[Team, ...]
     seed: int = 1
     horizon_hours: float = 120.0
-    warmup_hours: float | None = None    # None: long enough for the failure loop (flowkit.sim.warmup)
+    warmup_hours: float | None = None  # None: long enough for the failure loop (flowkit.sim.warmup)
     replications: int = 20
     service_level_s: float = 20.0
     open_hours: dict[str, OpenHours] = field(default_factory=dict)
     closed_return_p: float = 0.0
     closed_return_within_hours: float = 1.0
-    priority: tuple[str, ...] | str = ()          # () = real-time channels before deferred; "oldest" = FIFO
+    priority: tuple[str, ...] | str = ()  # () = real-time channels before deferred; "oldest" = FIFO
     priority_age_limit_hours: float | None = None  # deferred work older than this jumps the queue
-    deferred_reserve: int = 0                      # deferred work only while this many teammates stay idle
-    interrupt_deferred: bool | None = None         # None: true unless priority is "oldest" (see model._Agent)
-    switch_cost_s: float = 0.0                     # added to a deferred item each time it is resumed
+    deferred_reserve: int = 0  # deferred work only while this many teammates stay idle
+    interrupt_deferred: bool | None = None  # None: true unless priority is "oldest" (see model._Agent)
+    switch_cost_s: float = 0.0  # added to a deferred item each time it is resumed
     patience: Dist | None = None
     redial: Redial | None = None
     ivr: Ivr = Ivr()
@@ -310,17 +327,39 @@ class Scenario:
     handoff: Handoff | None = None
     callback: Callback | None = None
     data_fields: dict[str, DataField] = field(default_factory=dict)
-    fit: dict = field(default_factory=dict)      # metadata: how the baseline fitted its log (written by calibrate)
+    fit: dict = field(default_factory=dict)  # metadata: how the baseline fitted its log (written by calibrate)
     origin: str = "scenario"
 
-    def with_changes(self, **changes) -> "Scenario":
+    def with_changes(self, **changes) -> Scenario:
         return replace(self, **changes)
 
 
-_TOP = {"name", "seed", "horizon_hours", "warmup_hours", "replications", "service_level_s", "open_hours",
-        "closed", "agents", "patience", "redial", "ivr", "demand", "recontact", "handoff", "callback",
-        "data_fields", "description", "priority", "priority_age_limit_hours",
-        "deferred_reserve", "interrupt_deferred", "switch_cost_s", "fit"}
+_TOP = {
+    "name",
+    "seed",
+    "horizon_hours",
+    "warmup_hours",
+    "replications",
+    "service_level_s",
+    "open_hours",
+    "closed",
+    "agents",
+    "patience",
+    "redial",
+    "ivr",
+    "demand",
+    "recontact",
+    "handoff",
+    "callback",
+    "data_fields",
+    "description",
+    "priority",
+    "priority_age_limit_hours",
+    "deferred_reserve",
+    "interrupt_deferred",
+    "switch_cost_s",
+    "fit",
+}
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -338,7 +377,7 @@ def scenario_from_dict(doc, origin: str = "scenario") -> Scenario:
         kw["seed"] = ctx.integer(d["seed"], "seed")
     if "horizon_hours" in d:
         kw["horizon_hours"] = ctx.number(d["horizon_hours"], "horizon_hours", 0.0, strict_low=True)
-    if d.get("warmup_hours") not in (None, "auto"):          # auto: measured from the failure loop
+    if d.get("warmup_hours") not in (None, "auto"):  # auto: measured from the failure loop
         kw["warmup_hours"] = ctx.number(d["warmup_hours"], "warmup_hours")
     if "replications" in d:
         kw["replications"] = ctx.integer(d["replications"], "replications", 1)
@@ -370,8 +409,12 @@ def scenario_from_dict(doc, origin: str = "scenario") -> Scenario:
         raise ctx.fail("agents", "must be a non-empty list of teams")
     for i, t in enumerate(d["agents"]):
         key = f"agents[{i}]"
-        t = ctx.mapping(t, key, {"team", "count", "channels", "shifts", "priority",
-                                  "deferred_reserve", "interrupt_deferred"}, {"team", "channels"})
+        t = ctx.mapping(
+            t,
+            key,
+            {"team", "count", "channels", "shifts", "priority", "deferred_reserve", "interrupt_deferred"},
+            {"team", "channels"},
+        )
         chans = t["channels"]
         if not isinstance(chans, list) or not chans:
             raise ctx.fail(f"{key}.channels", "must be a non-empty list of channels")
@@ -390,19 +433,29 @@ def scenario_from_dict(doc, origin: str = "scenario") -> Scenario:
                 raise ctx.fail(sk, "start and end must be HH:MM") from None
             if not 0 <= start < end <= 86400:
                 raise ctx.fail(sk, "end must be after start, within one day")
-            shifts.append(Shift(tuple(_days(ctx, str(s["days"]), f"{sk}.days")), start, end,
-                                ctx.integer(s["count"], f"{sk}.count", 1)))
+            shifts.append(
+                Shift(
+                    tuple(_days(ctx, str(s["days"]), f"{sk}.days")),
+                    start,
+                    end,
+                    ctx.integer(s["count"], f"{sk}.count", 1),
+                )
+            )
         if "shifts" in t and not shifts:
             raise ctx.fail(f"{key}.shifts", "is empty")
         count = ctx.integer(t["count"], f"{key}.count", 1) if "count" in t else 0
         prio = _priority(ctx, t["priority"], f"{key}.priority") if "priority" in t else None
         reserve = ctx.integer(t["deferred_reserve"], f"{key}.deferred_reserve") if "deferred_reserve" in t else None
-        interrupt = _flag(ctx, t["interrupt_deferred"], f"{key}.interrupt_deferred") if "interrupt_deferred" in t else None
+        interrupt = (
+            _flag(ctx, t["interrupt_deferred"], f"{key}.interrupt_deferred") if "interrupt_deferred" in t else None
+        )
         effective = interrupt if interrupt is not None else kw.get("interrupt_deferred")
         if effective and (prio if prio is not None else kw.get("priority", ())) == "oldest":
-            raise ctx.fail(f"{key}.interrupt_deferred" if interrupt is not None else "interrupt_deferred",
-                           f"team {t['team']!r} serves the oldest item first, so no contact outranks deferred work "
-                           "to interrupt it; give the team a channel priority or set interrupt_deferred: false")
+            raise ctx.fail(
+                f"{key}.interrupt_deferred" if interrupt is not None else "interrupt_deferred",
+                f"team {t['team']!r} serves the oldest item first, so no contact outranks deferred work "
+                "to interrupt it; give the team a channel priority or set interrupt_deferred: false",
+            )
         teams.append(Team(str(t["team"]), tuple(chans), count, tuple(shifts), prio, reserve, interrupt))
     kw["agents"] = tuple(teams)
 
@@ -413,22 +466,32 @@ def scenario_from_dict(doc, origin: str = "scenario") -> Scenario:
         kw["redial"] = Redial(ctx.prob(r["p"], "redial.p"), Dist.parse(ctx, r["delay"], "redial.delay"))
     if "ivr" in d:
         r = ctx.mapping(d["ivr"], "ivr", {"delay_s", "reauth_s", "exit_p"})
-        kw["ivr"] = Ivr(ctx.number(r.get("delay_s", 0), "ivr.delay_s"), ctx.number(r.get("reauth_s", 0), "ivr.reauth_s"),
-                        ctx.prob(r.get("exit_p", 0), "ivr.exit_p"))
+        kw["ivr"] = Ivr(
+            ctx.number(r.get("delay_s", 0), "ivr.delay_s"),
+            ctx.number(r.get("reauth_s", 0), "ivr.reauth_s"),
+            ctx.prob(r.get("exit_p", 0), "ivr.exit_p"),
+        )
     if "fit" in d:
         kw["fit"] = dict(ctx.mapping(d["fit"], "fit", {"verdict", "reproduces", "tolerance", "figures", "log"}))
 
     fields = {}
     for fname, spec in ctx.mapping(d.get("data_fields") or {}, "data_fields", set(d.get("data_fields") or {})).items():
         fk = f"data_fields.{fname}"
-        spec = ctx.mapping(spec, fk, {"available", "handle_factor", "resolve_p_add", "handle_factor_se",
-                                      "resolve_p_add_se"}, {"available"})
+        spec = ctx.mapping(
+            spec,
+            fk,
+            {"available", "handle_factor", "resolve_p_add", "handle_factor_se", "resolve_p_add_se"},
+            {"available"},
+        )
         if not isinstance(spec["available"], bool):
             raise ctx.fail(f"{fk}.available", "must be true or false")
-        fields[str(fname)] = DataField(spec["available"], ctx.number(spec.get("handle_factor", 1.0), f"{fk}.handle_factor", 0.0, strict_low=True),
-                                       ctx.number(spec.get("resolve_p_add", 0.0), f"{fk}.resolve_p_add", -1.0, 1.0),
-                                       ctx.number(spec.get("handle_factor_se", 0.0), f"{fk}.handle_factor_se", 0.0),
-                                       ctx.number(spec.get("resolve_p_add_se", 0.0), f"{fk}.resolve_p_add_se", 0.0))
+        fields[str(fname)] = DataField(
+            spec["available"],
+            ctx.number(spec.get("handle_factor", 1.0), f"{fk}.handle_factor", 0.0, strict_low=True),
+            ctx.number(spec.get("resolve_p_add", 0.0), f"{fk}.resolve_p_add", -1.0, 1.0),
+            ctx.number(spec.get("handle_factor_se", 0.0), f"{fk}.handle_factor_se", 0.0),
+            ctx.number(spec.get("resolve_p_add_se", 0.0), f"{fk}.resolve_p_add_se", 0.0),
+        )
     kw["data_fields"] = fields
 
     streams = []
@@ -436,8 +499,23 @@ def scenario_from_dict(doc, origin: str = "scenario") -> Scenario:
         raise ctx.fail("demand", "must be a non-empty list of demand streams")
     for i, s in enumerate(d["demand"]):
         key = f"demand[{i}]"
-        s = ctx.mapping(s, key, {"type", "demand", "failure_type", "channel", "rate_per_hour", "profile_per_hour",
-                                 "by_weekday", "handle", "resolve_p", "needs"}, {"type", "channel", "handle"})
+        s = ctx.mapping(
+            s,
+            key,
+            {
+                "type",
+                "demand",
+                "failure_type",
+                "channel",
+                "rate_per_hour",
+                "profile_per_hour",
+                "by_weekday",
+                "handle",
+                "resolve_p",
+                "needs",
+            },
+            {"type", "channel", "handle"},
+        )
         demand = s.get("demand", "value")
         if demand not in ("value", "failure"):
             raise ctx.fail(f"{key}.demand", f"{demand!r}: use value or failure")
@@ -464,11 +542,23 @@ def scenario_from_dict(doc, origin: str = "scenario") -> Scenario:
             raise ctx.fail(f"{key}.needs", "must be a list of data field names")
         for n in needs:
             if n not in fields:
-                raise ctx.fail(f"{key}.needs", f"{n!r} is not under data_fields ({', '.join(fields) or 'none defined'})")
-        streams.append(DemandStream(
-            type=str(s["type"]), demand=demand, channel=s["channel"], handle=Dist.parse(ctx, s["handle"], f"{key}.handle"),
-            rate_per_hour=rate, profile_per_hour=profile, by_weekday=weekly,
-            resolve_p=ctx.prob(s.get("resolve_p", 1.0), f"{key}.resolve_p"), failure_type=ft, needs=tuple(needs)))
+                raise ctx.fail(
+                    f"{key}.needs", f"{n!r} is not under data_fields ({', '.join(fields) or 'none defined'})"
+                )
+        streams.append(
+            DemandStream(
+                type=str(s["type"]),
+                demand=demand,
+                channel=s["channel"],
+                handle=Dist.parse(ctx, s["handle"], f"{key}.handle"),
+                rate_per_hour=rate,
+                profile_per_hour=profile,
+                by_weekday=weekly,
+                resolve_p=ctx.prob(s.get("resolve_p", 1.0), f"{key}.resolve_p"),
+                failure_type=ft,
+                needs=tuple(needs),
+            )
+        )
     kw["demand"] = tuple(streams)
 
     if "recontact" in d:
@@ -476,29 +566,46 @@ def scenario_from_dict(doc, origin: str = "scenario") -> Scenario:
         as_type = r.get("as", "progress_chasing")
         if as_type not in FAILURE_TYPES:
             raise ctx.fail("recontact.as", f"{as_type!r}: use one of {', '.join(FAILURE_TYPES)}")
-        kw["recontact"] = Recontact(ctx.prob(r["p"], "recontact.p"), Dist.parse(ctx, r["delay"], "recontact.delay"),
-                                    as_type, ctx.number(r.get("handle_factor", 1.0), "recontact.handle_factor", 0.0, strict_low=True))
+        kw["recontact"] = Recontact(
+            ctx.prob(r["p"], "recontact.p"),
+            Dist.parse(ctx, r["delay"], "recontact.delay"),
+            as_type,
+            ctx.number(r.get("handle_factor", 1.0), "recontact.handle_factor", 0.0, strict_low=True),
+        )
     team_names = {t.team for t in teams}
     if "handoff" in d:
         r = ctx.mapping(d["handoff"], "handoff", {"p", "team", "handle", "resolve_p"}, {"p", "team", "handle"})
         if r["team"] not in team_names:
-            raise ctx.fail("handoff.team", f"{r['team']!r} is not a team under agents ({', '.join(sorted(team_names))})")
-        kw["handoff"] = Handoff(ctx.prob(r["p"], "handoff.p"), str(r["team"]), Dist.parse(ctx, r["handle"], "handoff.handle"),
-                                ctx.prob(r.get("resolve_p", 1.0), "handoff.resolve_p"))
+            raise ctx.fail(
+                "handoff.team", f"{r['team']!r} is not a team under agents ({', '.join(sorted(team_names))})"
+            )
+        kw["handoff"] = Handoff(
+            ctx.prob(r["p"], "handoff.p"),
+            str(r["team"]),
+            Dist.parse(ctx, r["handle"], "handoff.handle"),
+            ctx.prob(r.get("resolve_p", 1.0), "handoff.resolve_p"),
+        )
     if "callback" in d:
-        r = ctx.mapping(d["callback"], "callback", {"p_promised", "p_made", "delay", "chase"},
-                        {"p_promised", "p_made", "delay"})
+        r = ctx.mapping(
+            d["callback"], "callback", {"p_promised", "p_made", "delay", "chase"}, {"p_promised", "p_made", "delay"}
+        )
         chase = ctx.mapping(r.get("chase") or {}, "callback.chase", {"p", "delay"})
-        kw["callback"] = Callback(ctx.prob(r["p_promised"], "callback.p_promised"), ctx.prob(r["p_made"], "callback.p_made"),
-                                  Dist.parse(ctx, r["delay"], "callback.delay"),
-                                  ctx.prob(chase.get("p", 1.0), "callback.chase.p"),
-                                  Dist.parse(ctx, chase["delay"], "callback.chase.delay") if "delay" in chase else None)
+        kw["callback"] = Callback(
+            ctx.prob(r["p_promised"], "callback.p_promised"),
+            ctx.prob(r["p_made"], "callback.p_made"),
+            Dist.parse(ctx, r["delay"], "callback.delay"),
+            ctx.prob(chase.get("p", 1.0), "callback.chase.p"),
+            Dist.parse(ctx, chase["delay"], "callback.chase.delay") if "delay" in chase else None,
+        )
 
     seen: dict[str, int] = {}
     for i, s in enumerate(streams):
         if s.key in seen:
-            raise ctx.fail(f"demand[{i}].type", f"{s.type!r} on {s.channel} repeats demand[{seen[s.key]}]; random numbers "
-                                                "are keyed by type and channel, so give each stream its own type")
+            raise ctx.fail(
+                f"demand[{i}].type",
+                f"{s.type!r} on {s.channel} repeats demand[{seen[s.key]}]; random numbers "
+                "are keyed by type and channel, so give each stream its own type",
+            )
         seen[s.key] = i
     served = {ch for t in teams for ch in t.channels}
     for i, s in enumerate(streams):
@@ -507,7 +614,9 @@ def scenario_from_dict(doc, origin: str = "scenario") -> Scenario:
     for i, t in enumerate(teams):
         used = {s.channel for s in streams}
         if not set(t.channels) & used and not (kw.get("handoff") and kw["handoff"].team == t.team):
-            raise ctx.fail(f"agents[{i}].channels", f"team {t.team!r} serves {', '.join(t.channels)}, which no demand uses")
+            raise ctx.fail(
+                f"agents[{i}].channels", f"team {t.team!r} serves {', '.join(t.channels)}, which no demand uses"
+            )
     return Scenario(**kw)
 
 

@@ -33,21 +33,41 @@ draw whether or not a scenario has opening hours.
 from __future__ import annotations
 
 import hashlib
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["PURPOSES", "BLOCK", "stream_key", "stream_hash", "Keyed"]
+__all__ = ["BLOCK", "PURPOSES", "Keyed", "stream_hash", "stream_key"]
 
 BLOCK = 4096
 
 #: purpose -> number in the seed key. Append only; never renumber.
 PURPOSES = {
-    "arrival": 1, "handle": 2, "resolve": 3, "patience": 4, "redial": 5, "redial_delay": 6,
-    "recontact": 7, "recontact_delay": 8, "handoff": 9, "handoff_handle": 10, "handoff_resolve": 11,
-    "callback_promised": 12, "callback_made": 13, "callback_delay": 14, "callback_handle": 15,
-    "callback_resolve": 16, "closed_return": 17, "closed_delay": 18, "chase": 19, "chase_delay": 20,
-    "ivr_exit": 21, "redial_redraw": 22, "recontact_redraw": 23, "recontact_thin": 24, "chase_redraw": 25,
+    "arrival": 1,
+    "handle": 2,
+    "resolve": 3,
+    "patience": 4,
+    "redial": 5,
+    "redial_delay": 6,
+    "recontact": 7,
+    "recontact_delay": 8,
+    "handoff": 9,
+    "handoff_handle": 10,
+    "handoff_resolve": 11,
+    "callback_promised": 12,
+    "callback_made": 13,
+    "callback_delay": 14,
+    "callback_handle": 15,
+    "callback_resolve": 16,
+    "closed_return": 17,
+    "closed_delay": 18,
+    "chase": 19,
+    "chase_delay": 20,
+    "ivr_exit": 21,
+    "redial_redraw": 22,
+    "recontact_redraw": 23,
+    "recontact_thin": 24,
+    "chase_redraw": 25,
     "chase_thin": 26,
 }
 
@@ -69,7 +89,7 @@ class Keyed:
     drawn a block at a time; blocks already made are kept, so access in any order is cheap.
     """
 
-    __slots__ = ("seed", "key", "sample", "blocks", "b", "cur")
+    __slots__ = ("b", "blocks", "cur", "key", "sample", "seed")
 
     def __init__(self, seed: int, key: tuple[int, ...], sample: Callable[[np.random.Generator, int], np.ndarray]):
         self.seed, self.key, self.sample = seed, key, sample
@@ -77,7 +97,7 @@ class Keyed:
         self.b, self.cur = -1, []
 
     def at(self, i: int) -> float:
-        b = i >> 12                       # BLOCK = 4096 = 2**12
+        b = i >> 12  # BLOCK = 4096 = 2**12
         if b != self.b:
             blk = self.blocks.get(b)
             if blk is None:

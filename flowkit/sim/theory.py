@@ -14,19 +14,19 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import expm
 
-__all__ = ["QueueMetrics", "erlang_b", "erlang_c", "erlang_a", "agents_for_service_level"]
+__all__ = ["QueueMetrics", "agents_for_service_level", "erlang_a", "erlang_b", "erlang_c"]
 
 
 @dataclass(frozen=True)
 class QueueMetrics:
     """Steady-state answers for one queue; all probabilities are over offered contacts."""
 
-    p_wait: float            # share that waits at all
-    mean_wait_s: float       # mean time in queue over all offered (abandoned count their wait)
-    service_level: float     # answered within t over all offered
-    abandon_rate: float      # share that abandons
-    occupancy: float         # busy agents / agents
-    offered_load: float      # lambda / mu, in Erlangs
+    p_wait: float  # share that waits at all
+    mean_wait_s: float  # mean time in queue over all offered (abandoned count their wait)
+    service_level: float  # answered within t over all offered
+    abandon_rate: float  # share that abandons
+    occupancy: float  # busy agents / agents
+    offered_load: float  # lambda / mu, in Erlangs
 
 
 def _check(arrival_rate: float, mean_handle_s: float, agents: int) -> None:
@@ -56,8 +56,12 @@ def erlang_c(arrival_rate: float, mean_handle_s: float, agents: int, t_s: float 
     c = agents * b / (agents - a * (1 - b))
     gap = agents / mean_handle_s - arrival_rate
     return QueueMetrics(
-        p_wait=c, mean_wait_s=c / gap, service_level=1 - c * math.exp(-gap * t_s), abandon_rate=0.0,
-        occupancy=a / agents, offered_load=a,
+        p_wait=c,
+        mean_wait_s=c / gap,
+        service_level=1 - c * math.exp(-gap * t_s),
+        abandon_rate=0.0,
+        occupancy=a / agents,
+        offered_load=a,
     )
 
 
@@ -79,8 +83,9 @@ def _erlang_a_states(arrival_rate: float, mu: float, theta: float, agents: int) 
     return p / p.sum()
 
 
-def erlang_a(arrival_rate: float, mean_handle_s: float, agents: int, mean_patience_s: float,
-             t_s: float = 20.0) -> QueueMetrics:
+def erlang_a(
+    arrival_rate: float, mean_handle_s: float, agents: int, mean_patience_s: float, t_s: float = 20.0
+) -> QueueMetrics:
     """M/M/c+M (Palm/Erlang A), exact. Stable at any load: impatient customers leave."""
     _check(arrival_rate, mean_handle_s, agents)
     if mean_patience_s <= 0:
@@ -89,14 +94,18 @@ def erlang_a(arrival_rate: float, mean_handle_s: float, agents: int, mean_patien
     p = _erlang_a_states(arrival_rate, mu, theta, agents)
     n = np.arange(len(p))
     queue = np.clip(n - agents, 0, None)
-    p_wait = float(p[agents:].sum())                       # PASTA: arrivals see time averages
+    p_wait = float(p[agents:].sum())  # PASTA: arrivals see time averages
     mean_queue = float((queue * p).sum())
-    abandon = theta * mean_queue / arrival_rate            # abandonment flow = theta * E[Q]
-    mean_wait = mean_queue / arrival_rate                  # Little's law on the queue
+    abandon = theta * mean_queue / arrival_rate  # abandonment flow = theta * E[Q]
+    mean_wait = mean_queue / arrival_rate  # Little's law on the queue
     busy = float((np.minimum(n, agents) * p).sum())
     return QueueMetrics(
-        p_wait=p_wait, mean_wait_s=mean_wait, service_level=_erlang_a_answered_within(p, agents, mu, theta, t_s),
-        abandon_rate=abandon, occupancy=busy / agents, offered_load=arrival_rate * mean_handle_s,
+        p_wait=p_wait,
+        mean_wait_s=mean_wait,
+        service_level=_erlang_a_answered_within(p, agents, mu, theta, t_s),
+        abandon_rate=abandon,
+        occupancy=busy / agents,
+        offered_load=arrival_rate * mean_handle_s,
     )
 
 
@@ -107,7 +116,7 @@ def _erlang_a_answered_within(p: np.ndarray, agents: int, mu: float, theta: floa
     abandonment ahead) and leaves itself at rate theta; it is answered when it reaches a server.
     """
     immediate = float(p[:agents].sum())
-    ahead = p[agents:]                                      # arrival finds m = 0, 1, ... queued ahead
+    ahead = p[agents:]  # arrival finds m = 0, 1, ... queued ahead
     k = len(ahead)
     # states: 0..k-1 = customers ahead; k = answered; k+1 = abandoned
     q = np.zeros((k + 2, k + 2))
@@ -120,16 +129,20 @@ def _erlang_a_answered_within(p: np.ndarray, agents: int, mu: float, theta: floa
     return immediate + float((ahead * answered).sum())
 
 
-def agents_for_service_level(arrival_rate: float, mean_handle_s: float, target: float, t_s: float = 20.0,
-                             mean_patience_s: float | None = None) -> int:
+def agents_for_service_level(
+    arrival_rate: float, mean_handle_s: float, target: float, t_s: float = 20.0, mean_patience_s: float | None = None
+) -> int:
     """Fewest agents meeting ``target`` service level (Erlang C, or Erlang A with patience)."""
     if not 0 < target < 1:
         raise ValueError(f"target service level must be between 0 and 1, got {target}")
     c = max(1, math.floor(arrival_rate * mean_handle_s) + (0 if mean_patience_s else 1))
     while True:
         try:
-            m = (erlang_a(arrival_rate, mean_handle_s, c, mean_patience_s, t_s) if mean_patience_s
-                 else erlang_c(arrival_rate, mean_handle_s, c, t_s))
+            m = (
+                erlang_a(arrival_rate, mean_handle_s, c, mean_patience_s, t_s)
+                if mean_patience_s
+                else erlang_c(arrival_rate, mean_handle_s, c, t_s)
+            )
         except ValueError:
             c += 1
             continue

@@ -29,7 +29,9 @@ def draw_effects(scenario: Scenario, replication: int) -> Scenario:
     for name, f in scenario.data_fields.items():
         rng = np.random.default_rng([scenario.seed, replication, zlib.crc32(name.encode()), 0xEFFEC7])
         hf = f.handle_factor + f.handle_factor_se * rng.standard_normal() if f.handle_factor_se > 0 else f.handle_factor
-        add = f.resolve_p_add + f.resolve_p_add_se * rng.standard_normal() if f.resolve_p_add_se > 0 else f.resolve_p_add
+        add = (
+            f.resolve_p_add + f.resolve_p_add_se * rng.standard_normal() if f.resolve_p_add_se > 0 else f.resolve_p_add
+        )
         fields[name] = replace(f, handle_factor=float(max(hf, 0.05)), resolve_p_add=float(min(max(add, -1.0), 1.0)))
     return replace(scenario, data_fields=fields)
 
@@ -39,6 +41,7 @@ def evidence(f: DataField, z: float = 1.96) -> str:
     effect) or ``none`` (every CI includes no effect: the log shows no evidence either way)."""
     if f.handle_factor_se <= 0 and f.resolve_p_add_se <= 0:
         return "given"
-    shown = (f.handle_factor_se > 0 and abs(f.handle_factor - 1.0) > z * f.handle_factor_se) or \
-            (f.resolve_p_add_se > 0 and abs(f.resolve_p_add) > z * f.resolve_p_add_se)
+    shown = (f.handle_factor_se > 0 and abs(f.handle_factor - 1.0) > z * f.handle_factor_se) or (
+        f.resolve_p_add_se > 0 and abs(f.resolve_p_add) > z * f.resolve_p_add_se
+    )
     return "estimated" if shown else "none"

@@ -31,8 +31,18 @@ import numpy as np
 
 from flowkit.sim.scenario import Scenario
 
-__all__ = ["warmup_hours", "loop_warmup_hours", "loop_gain", "missing_share", "mser5", "WarmupCheck", "check_warmup",
-           "MIN_HOURS", "MAX_HOURS", "TOLERANCE"]
+__all__ = [
+    "MAX_HOURS",
+    "MIN_HOURS",
+    "TOLERANCE",
+    "WarmupCheck",
+    "check_warmup",
+    "loop_gain",
+    "loop_warmup_hours",
+    "missing_share",
+    "mser5",
+    "warmup_hours",
+]
 
 MIN_HOURS = 2.0
 MAX_HOURS = 8 * 7 * 24.0
@@ -70,7 +80,7 @@ def missing_share(sc: Scenario, hours: np.ndarray) -> np.ndarray:
     n_max = max(1, min(200, math.ceil(math.log(1e-4) / math.log(x))))
     weights = x ** np.arange(1, n_max + 1)
     weights /= weights.sum()
-    rng = np.random.default_rng(20240101)     # fixed: the default warm-up is a property of the scenario
+    rng = np.random.default_rng(20240101)  # fixed: the default warm-up is a property of the scenario
     worst = np.zeros_like(hours)
     for dist in delays:
         sums = np.cumsum(dist.sample(rng, (n_max, _SAMPLES)), axis=0) / 3600.0
@@ -102,7 +112,7 @@ def loop_warmup_hours(sc: Scenario) -> tuple[float, float] | None:
     grid = np.arange(0.0, MAX_HOURS + span + 1.0, 1.0)
     share = missing_share(sc, grid)
     cum = np.concatenate([[0.0], np.cumsum(share)])
-    avg = (cum[span:] - cum[:-span]) / span            # avg[w] = mean share over hours w .. w + span - 1
+    avg = (cum[span:] - cum[:-span]) / span  # avg[w] = mean share over hours w .. w + span - 1
     ok = np.nonzero(avg[: int(MAX_HOURS) + 1] <= TOLERANCE)[0]
     hours = float(ok[0]) if len(ok) else MAX_HOURS
     used = min(int(round(warmup_hours(sc))), len(avg) - 1)
@@ -141,16 +151,20 @@ LOOP = "the failure demand loop's algebra"
 @dataclass
 class WarmupCheck:
     used_hours: float
-    suggested_hours: dict[str, float] = field(default_factory=dict)   # series -> median MSER-5 point, hours
+    suggested_hours: dict[str, float] = field(default_factory=dict)  # series -> median MSER-5 point, hours
     warnings: list[str] = field(default_factory=list)
-    loop_hours: float | None = None     # the failure loop's algebraic warm-up, None without a loop
-    loop_missing: float = 0.0           # share of the loop's returns missing over the window, as run
-    suggested: float = 0.0              # the later of the loop's figure and every MSER-5 median
-    set_by: str = ""                    # which one: LOOP or "MSER-5 on <series>"
+    loop_hours: float | None = None  # the failure loop's algebraic warm-up, None without a loop
+    loop_missing: float = 0.0  # share of the loop's returns missing over the window, as run
+    suggested: float = 0.0  # the later of the loop's figure and every MSER-5 median
+    set_by: str = ""  # which one: LOOP or "MSER-5 on <series>"
 
 
-def check_warmup(used_hours: float, horizon_hours: float, series: list[dict[str, tuple[np.ndarray, np.ndarray]]],
-                 loop: tuple[float, float] | None = None) -> WarmupCheck:
+def check_warmup(
+    used_hours: float,
+    horizon_hours: float,
+    series: list[dict[str, tuple[np.ndarray, np.ndarray]]],
+    loop: tuple[float, float] | None = None,
+) -> WarmupCheck:
     """MSER-5 per replication and series (times in seconds, values), median over replications,
     and the loop's figure and missing share (:func:`loop_warmup_hours`) when there is a loop: the
     later figure is the suggestion.
@@ -190,13 +204,17 @@ def check_warmup(used_hours: float, horizon_hours: float, series: list[dict[str,
     if check.set_by and check.suggested > used_hours + max(1.0, 0.02 * horizon_hours):
         mser = "; ".join(f"MSER-5 on {k} truncates at {v:.0f} h" for k, v in check.suggested_hours.items())
         if check.set_by == LOOP:
-            why = (f"{LOOP} needs {check.suggested:.0f} h (with {used_hours:.0f} h, {check.loop_missing:.1%} of its "
-                   f"returns are missing over the measured window, so failure demand is under-stated by up to "
-                   f"that share)" + (f"; {mser} (MSER cannot see a slow loop's tail)" if mser else ""))
+            why = (
+                f"{LOOP} needs {check.suggested:.0f} h (with {used_hours:.0f} h, {check.loop_missing:.1%} of its "
+                f"returns are missing over the measured window, so failure demand is under-stated by up to "
+                f"that share)" + (f"; {mser} (MSER cannot see a slow loop's tail)" if mser else "")
+            )
         else:
-            why = (f"{check.set_by} truncates at {check.suggested:.0f} h (median of {counts[by]} replications)"
-                   + (f"; {LOOP} needs {loop_hours:.0f} h" if loop_hours is not None else ""))
+            why = f"{check.set_by} truncates at {check.suggested:.0f} h (median of {counts[by]} replications)" + (
+                f"; {LOOP} needs {loop_hours:.0f} h" if loop_hours is not None else ""
+            )
         check.warnings.append(
             f"warm-up may be too short: {why}; the run used {used_hours:.0f} h; set warmup_hours to at least "
-            f"{math.ceil(check.suggested)} (set by {check.set_by}) or leave it out for the measured default")
+            f"{math.ceil(check.suggested)} (set by {check.set_by}) or leave it out for the measured default"
+        )
     return check

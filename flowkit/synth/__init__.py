@@ -3,4 +3,4 @@
 from flowkit.synth.exports import ExportSet, write_exports, write_single_csv
 from flowkit.synth.generate import TRUTH_COLUMNS, Organisation, generate
 
-__all__ = ["Organisation", "generate", "TRUTH_COLUMNS", "ExportSet", "write_exports", "write_single_csv"]
+__all__ = ["TRUTH_COLUMNS", "ExportSet", "Organisation", "generate", "write_exports", "write_single_csv"]

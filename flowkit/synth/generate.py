@@ -18,7 +18,7 @@ from flowkit import schema
 from flowkit.synth.demand_types import ALL_TYPES, FOLLOW_UP_TYPES, STANDALONE_FAILURES, VALUE_TYPES
 from flowkit.synth.truth import TE_PREFIX, handles, is_new_agent, plant, prepare
 
-__all__ = ["Organisation", "generate", "TRUTH_COLUMNS"]
+__all__ = ["TRUTH_COLUMNS", "Organisation", "generate"]
 
 LANGS = ("pl", "en", "ru")
 TRUTH_COLUMNS = ["contact_id", "demand", "demand_type", "failure_type", "language"]
@@ -28,15 +28,15 @@ TRUTH_COLUMNS = ["contact_id", "demand", "demand_type", "failure_type", "languag
 class Organisation:
     """The knobs of the example organisation; defaults give the bundled samples."""
 
-    start: str = "2026-08-31"          # a Monday
+    start: str = "2026-08-31"  # a Monday
     weeks: int = 8
     lang_p: tuple[float, float, float] = (0.6, 0.25, 0.15)
     # channel choice by language: phone, email, web, chat
     channel_p: dict | None = None
     standalone_failure_share: float = 0.13
-    recontact_p: float = 0.65          # an unresolved contact comes back
+    recontact_p: float = 0.65  # an unresolved contact comes back
     recontact_median_h: float = 40.0
-    contacts_per_customer: float = 0.5   # far more customers than contacts: repeats come from failures
+    contacts_per_customer: float = 0.5  # far more customers than contacts: repeats come from failures
 
     def channels_for(self, lang: str) -> tuple[tuple[str, ...], tuple[float, ...]]:
         table = self.channel_p or {
@@ -48,8 +48,34 @@ class Organisation:
 
 
 # hour-of-day weights (Mon-Fri); weekend days scale them down
-_HOURS = np.array([0.2, 0.1, 0.05, 0.05, 0.05, 0.1, 0.3, 0.8, 2.2, 3.0, 3.1, 2.7, 2.2, 2.6, 2.6, 2.3,
-                   2.0, 1.7, 1.2, 1.0, 0.9, 0.8, 0.6, 0.4])
+_HOURS = np.array(
+    [
+        0.2,
+        0.1,
+        0.05,
+        0.05,
+        0.05,
+        0.1,
+        0.3,
+        0.8,
+        2.2,
+        3.0,
+        3.1,
+        2.7,
+        2.2,
+        2.6,
+        2.6,
+        2.3,
+        2.0,
+        1.7,
+        1.2,
+        1.0,
+        0.9,
+        0.8,
+        0.6,
+        0.4,
+    ]
+)
 _DAYS = np.array([1.25, 1.05, 1.0, 0.97, 0.9, 0.45, 0.25])
 # when each channel takes contacts (phone and chat have opening hours; written channels never close)
 _OPEN = {"phone": ((8, 18), (9, 14), None), "chat": ((8, 20), (9, 16), (9, 16))}
@@ -63,14 +89,14 @@ def _times(rng: np.random.Generator, channels: np.ndarray, org: Organisation) ->
     days = org.weeks * 7
     for ch in np.unique(channels):
         idx = np.flatnonzero(channels == ch)
-        w = np.outer(np.tile(_DAYS, org.weeks), _HOURS)            # day x hour
+        w = np.outer(np.tile(_DAYS, org.weeks), _HOURS)  # day x hour
         hours = _OPEN.get(str(ch))
         if hours:
             mask = np.zeros_like(w)
             for d in range(days):
                 span = hours[0] if d % 7 < 5 else hours[1] if d % 7 == 5 else hours[2]
                 if span:
-                    mask[d, span[0]:span[1]] = 1
+                    mask[d, span[0] : span[1]] = 1
             w = w * mask
         p = (w / w.sum()).ravel()
         slot = rng.choice(p.size, size=idx.size, p=p)
@@ -84,8 +110,9 @@ def _pick_types(rng, group, size):
     return rng.choice(len(group), size=size, p=weights / weights.sum())
 
 
-def _verbatims(rng: np.random.Generator, types: list, type_idx: np.ndarray, lang: np.ndarray,
-               channel: np.ndarray) -> np.ndarray:
+def _verbatims(
+    rng: np.random.Generator, types: list, type_idx: np.ndarray, lang: np.ndarray, channel: np.ndarray
+) -> np.ndarray:
     """Customer words for written channels; agents' notes (Polish or English) for calls."""
     text = np.empty(len(type_idx), dtype=object)
     for ti, t in enumerate(types):
@@ -119,8 +146,9 @@ def generate(n_contacts: int, seed: int = 7, org: Organisation | None = None) ->
     types = list(ALL_TYPES)
     v0, f0, s0 = 0, len(VALUE_TYPES), len(VALUE_TYPES) + len(FOLLOW_UP_TYPES)
     cust = rng.integers(0, n_customers, n_base + n_alone)
-    type_idx = np.concatenate([v0 + _pick_types(rng, VALUE_TYPES, n_base),
-                               s0 + _pick_types(rng, STANDALONE_FAILURES, n_alone)])
+    type_idx = np.concatenate(
+        [v0 + _pick_types(rng, VALUE_TYPES, n_base), s0 + _pick_types(rng, STANDALONE_FAILURES, n_alone)]
+    )
     channel = _channels(rng, cust_lang[cust], org)
     times = _times(rng, channel, org)
     parent = np.full(len(cust), -1)
@@ -129,7 +157,7 @@ def generate(n_contacts: int, seed: int = 7, org: Organisation | None = None) ->
     end = np.datetime64(org.start, "s") + np.timedelta64(org.weeks * 7 * 86400, "s")
 
     # the failure-demand loop: unresolved contacts return, up to four times
-    uniforms = [rng.random(len(cust))]          # kept: planted data-use effects move resolution from these
+    uniforms = [rng.random(len(cust))]  # kept: planted data-use effects move resolution from these
     resolved = [uniforms[0] < resolve_p[type_idx]]
     offset = 0
     for _ in range(4):
@@ -146,12 +174,20 @@ def generate(n_contacts: int, seed: int = 7, org: Organisation | None = None) ->
         nt = f0 + _pick_types(rng, FOLLOW_UP_TYPES, src.size)
         nch = _channels(rng, cust_lang[nc], org)
         ntime = _shift_into_hours(rng, when[inside], nch, org)
-        gen_cust.append(nc); gen_type.append(nt); gen_chan.append(nch); gen_time.append(ntime); gen_parent.append(src)
+        gen_cust.append(nc)
+        gen_type.append(nt)
+        gen_chan.append(nch)
+        gen_time.append(ntime)
+        gen_parent.append(src)
         uniforms.append(rng.random(src.size))
         resolved.append(uniforms[-1] < resolve_p[nt])
 
-    cust = np.concatenate(gen_cust); type_idx = np.concatenate(gen_type); channel = np.concatenate(gen_chan)
-    times = np.concatenate(gen_time); parent = np.concatenate(gen_parent); res = np.concatenate(resolved)
+    cust = np.concatenate(gen_cust)
+    type_idx = np.concatenate(gen_type)
+    channel = np.concatenate(gen_chan)
+    times = np.concatenate(gen_time)
+    parent = np.concatenate(gen_parent)
+    res = np.concatenate(resolved)
     u = np.concatenate(uniforms)
     keep = _exactly(rng, n_contacts, parent)
     if keep.size < n_contacts:  # too few: more standalone failure demand
@@ -159,17 +195,26 @@ def generate(n_contacts: int, seed: int = 7, org: Organisation | None = None) ->
         ec = rng.integers(0, n_customers, extra)
         et = s0 + _pick_types(rng, STANDALONE_FAILURES, extra)
         ech = _channels(rng, cust_lang[ec], org)
-        cust = np.concatenate([cust, ec]); type_idx = np.concatenate([type_idx, et])
-        channel = np.concatenate([channel, ech]); times = np.concatenate([times, _times(rng, ech, org)])
+        cust = np.concatenate([cust, ec])
+        type_idx = np.concatenate([type_idx, et])
+        channel = np.concatenate([channel, ech])
+        times = np.concatenate([times, _times(rng, ech, org)])
         eu = rng.random(extra)
-        res = np.concatenate([res, eu < resolve_p[et]]); parent = np.concatenate([parent, np.full(extra, -1)])
+        res = np.concatenate([res, eu < resolve_p[et]])
+        parent = np.concatenate([parent, np.full(extra, -1)])
         u = np.concatenate([u, eu])
         keep = np.concatenate([keep, np.arange(len(cust) - extra, len(cust))])
     cust, type_idx, channel, times, res, u = cust[keep], type_idx[keep], channel[keep], times[keep], res[keep], u[keep]
 
     order = np.argsort(times, kind="stable")
-    cust, type_idx, channel, times, res, u = (cust[order], type_idx[order], channel[order], times[order], res[order],
-                                              u[order])
+    cust, type_idx, channel, times, res, u = (
+        cust[order],
+        type_idx[order],
+        channel[order],
+        times[order],
+        res[order],
+        u[order],
+    )
     lang = np.asarray(LANGS)[cust_lang[cust]]
     return _assemble(rng, types, cust, type_idx, channel, times, res, lang, u)
 
@@ -199,7 +244,9 @@ def _shift_into_hours(rng, when: np.ndarray, channel: np.ndarray, org: Organisat
             if not closed.any():
                 break
             day = t.normalize()
-            next_open = np.where(hour < lo, day + pd.to_timedelta(lo, "h"), day + pd.Timedelta(days=1) + pd.to_timedelta(8, "h"))
+            next_open = np.where(
+                hour < lo, day + pd.to_timedelta(lo, "h"), day + pd.Timedelta(days=1) + pd.to_timedelta(8, "h")
+            )
             jitter = pd.to_timedelta(rng.integers(0, 7200, len(t)), "s")
             t = pd.DatetimeIndex(np.where(closed, next_open + jitter, t))
         out[idx] = t.to_numpy().astype("datetime64[s]")
@@ -224,8 +271,9 @@ _PATIENCE_S = 300.0
 _PHONE_SHIFTS = ((range(0, 5), 8, 16, 5), (range(0, 5), 10, 18, 3), (range(5, 6), 9, 14, 3))
 
 
-def _phone_queue(times: np.ndarray, handle: np.ndarray, patience: np.ndarray, scale: float,
-                 handle_new: np.ndarray | None = None):
+def _phone_queue(
+    times: np.ndarray, handle: np.ndarray, patience: np.ndarray, scale: float, handle_new: np.ndarray | None = None
+):
     """Waits, abandons and agents of calls through a first-come-first-served team on shifts.
 
     The phone export's waits come from a queue, as a real one's do: each call takes the agent
@@ -235,7 +283,7 @@ def _phone_queue(times: np.ndarray, handle: np.ndarray, patience: np.ndarray, sc
     order = np.argsort(times, kind="stable")
     t = (times[order] - times.min().astype("datetime64[D]")).astype("timedelta64[s]").astype(float)
     day0 = int(pd.Timestamp(times.min()).day_of_week)
-    agents = []                                   # (name, shift days, start s, end s)
+    agents = []  # (name, shift days, start s, end s)
     for k, (days, start, end, count) in enumerate(_PHONE_SHIFTS):
         for i in range(max(1, round(count * scale))):
             agents.append((f"T{k + 1}{i + 1:03d}", set(days), start * 3600.0, end * 3600.0))
@@ -286,8 +334,8 @@ def _assemble(rng, types, cust, type_idx, channel, times, res, lang, u) -> pd.Da
     n = len(cust)
     handle_mean = np.array([t.handle_mean_s for t in types])[type_idx]
     cv = 0.6
-    sigma = np.sqrt(np.log(1 + cv ** 2))
-    handle = rng.lognormal(np.log(handle_mean) - sigma ** 2 / 2, sigma)
+    sigma = np.sqrt(np.log(1 + cv**2))
+    handle = rng.lognormal(np.log(handle_mean) - sigma**2 / 2, sigma)
     hour = pd.DatetimeIndex(times).hour.to_numpy()
     busy = np.isin(hour, [9, 10, 11, 13, 14, 15])
     live = np.isin(channel, ["phone", "chat"])
@@ -304,7 +352,7 @@ def _assemble(rng, types, cust, type_idx, channel, times, res, lang, u) -> pd.Da
     h_old[live_idx] = handles(prep, handle[live_idx], np.zeros(live_idx.size))
     h_new[live_idx] = handles(prep, handle[live_idx], np.ones(live_idx.size))
     phone = np.flatnonzero(channel == "phone")
-    scale = max(len(phone) / 13_800.0, 1e-9)       # staff in proportion to the phone volume
+    scale = max(len(phone) / 13_800.0, 1e-9)  # staff in proportion to the phone volume
     q_wait, q_abandon, q_agent = _phone_queue(times[phone], h_old[phone], patience[phone], scale, h_new[phone])
     wait[phone] = q_wait
     abandoned = np.zeros(n, dtype=bool)
@@ -334,26 +382,30 @@ def _assemble(rng, types, cust, type_idx, channel, times, res, lang, u) -> pd.Da
     team = np.where(np.isin(channel, ["phone", "chat"]), "front", "back office").astype(object)
     team[abandoned] = None
     prefix = {"phone": "TEL-", "email": "EM-", "web": "WEB-", "chat": "CH-"}
-    ids = np.array([prefix.get(c, "X-") for c in channel], dtype=object) + pd.Series(np.arange(1, n + 1)).astype(str).str.zfill(7).to_numpy(dtype=object)
-    df = pd.DataFrame({
-        "contact_id": ids,
-        "received_at": times.astype("datetime64[ns]"),
-        "channel": channel,
-        "customer_id": np.char.add("KL-", np.char.zfill(cust.astype(str), 6)),
-        "text": text,
-        "reason_code": None,
-        "wait_s": np.round(wait, 0),
-        "handle_s": np.round(handle, 0),
-        "abandoned": np.where(channel == "phone", abandoned, None),
-        "resolved": resolved,
-        "case_id": None,
-        "agent_id": agent,
-        "team": team,
-        "data_used": used,
-        "handling": handling,
-        "closed_at": pd.NaT,
-        "source": "generated",
-    })
+    ids = np.array([prefix.get(c, "X-") for c in channel], dtype=object) + pd.Series(np.arange(1, n + 1)).astype(
+        str
+    ).str.zfill(7).to_numpy(dtype=object)
+    df = pd.DataFrame(
+        {
+            "contact_id": ids,
+            "received_at": times.astype("datetime64[ns]"),
+            "channel": channel,
+            "customer_id": np.char.add("KL-", np.char.zfill(cust.astype(str), 6)),
+            "text": text,
+            "reason_code": None,
+            "wait_s": np.round(wait, 0),
+            "handle_s": np.round(handle, 0),
+            "abandoned": np.where(channel == "phone", abandoned, None),
+            "resolved": resolved,
+            "case_id": None,
+            "agent_id": agent,
+            "team": team,
+            "data_used": used,
+            "handling": handling,
+            "closed_at": pd.NaT,
+            "source": "generated",
+        }
+    )
     df = schema.conform(df)
     df["demand"] = np.array([t.demand for t in types])[type_idx]
     df["demand_type"] = np.array([t.name for t in types])[type_idx]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["FIELD_EFFECTS", "true_effect", "prepare", "handles", "plant", "true_effects", "is_new_agent", "TE_PREFIX"]
+__all__ = ["FIELD_EFFECTS", "TE_PREFIX", "handles", "is_new_agent", "plant", "prepare", "true_effect", "true_effects"]
 
 #: field -> (handle-time factor, resolution added) where it is consulted, before the demand type's
 #: modifier. ``contract`` does nothing, but is consulted mostly on hard contacts; ``account`` helps a
@@ -66,18 +66,19 @@ def is_new_agent(name) -> bool:
 class Prepared:
     """What a contact brings before an agent takes it: hardness, history, and its draws."""
 
-    ti: np.ndarray           # demand-type index
-    z: np.ndarray            # text length, standardised within type (the log's proxy for a hard contact)
-    rep: np.ndarray          # earlier contacts of the customer, capped at 3
-    u_use: np.ndarray        # uniforms deciding each field's consultation
-    relevant: np.ndarray     # contact x field: the field serves this type
-    factor: np.ndarray       # contact x field: handle factor if consulted
-    add: np.ndarray          # contact x field: resolution added if consulted
+    ti: np.ndarray  # demand-type index
+    z: np.ndarray  # text length, standardised within type (the log's proxy for a hard contact)
+    rep: np.ndarray  # earlier contacts of the customer, capped at 3
+    u_use: np.ndarray  # uniforms deciding each field's consultation
+    relevant: np.ndarray  # contact x field: the field serves this type
+    factor: np.ndarray  # contact x field: handle factor if consulted
+    add: np.ndarray  # contact x field: resolution added if consulted
     nature: np.ndarray
 
 
-def prepare(rng: np.random.Generator, idx: np.ndarray, types: list, type_idx: np.ndarray, cust: np.ndarray,
-            text: np.ndarray) -> Prepared:
+def prepare(
+    rng: np.random.Generator, idx: np.ndarray, types: list, type_idx: np.ndarray, cust: np.ndarray, text: np.ndarray
+) -> Prepared:
     """Per contact in ``idx``: its confounders and the draws that will decide its data use.
     ``cust`` is in time order over all contacts (earlier contacts are counted from it)."""
     prior = pd.Series(cust).groupby(cust).cumcount().to_numpy()[idx]
@@ -92,8 +93,16 @@ def prepare(rng: np.random.Generator, idx: np.ndarray, types: list, type_idx: np
         eff = {nat: true_effect(f, nat) for nat in ("value", "failure")}
         factor[:, j] = np.where(relevant[:, j], [eff[x][0] for x in nature], 1.0)
         add[:, j] = np.where(relevant[:, j], [eff[x][1] for x in nature], 0.0)
-    return Prepared(ti, np.clip(_zscore_by(tlen, ti), -2.5, 2.5), np.minimum(prior, 3).astype(float),
-                    rng.random((len(idx), len(fields))), relevant, factor, add, nature)
+    return Prepared(
+        ti,
+        np.clip(_zscore_by(tlen, ti), -2.5, 2.5),
+        np.minimum(prior, 3).astype(float),
+        rng.random((len(idx), len(fields))),
+        relevant,
+        factor,
+        add,
+        nature,
+    )
 
 
 def _used(p: Prepared, new: np.ndarray) -> np.ndarray:
@@ -128,7 +137,11 @@ def plant(p: Prepared, new: np.ndarray, handle: np.ndarray, u_resolve: np.ndarra
     # confounders and fields move a contact's chance of resolution; centred within the type, so the
     # type's resolution (and the failure demand the loop made from it) stays what it was
     shift = conf @ np.array(_RESOLVE_SLOPES) + np.where(used, p.add, 0.0).sum(axis=1)
-    p_lin = np.array([t.resolve_p for t in types])[p.ti] + shift - pd.Series(shift).groupby(p.ti).transform("mean").to_numpy()
+    p_lin = (
+        np.array([t.resolve_p for t in types])[p.ti]
+        + shift
+        - pd.Series(shift).groupby(p.ti).transform("mean").to_numpy()
+    )
     resolved = u_resolve < np.clip(p_lin, 0.02, 0.98)
     te_handle, te_res = {}, {}
     for j, f in enumerate(fields):
@@ -141,8 +154,13 @@ def plant(p: Prepared, new: np.ndarray, handle: np.ndarray, u_resolve: np.ndarra
         r0 = u_resolve < np.clip(p0, 0.02, 0.98)
         te_res[f] = np.where(p.relevant[:, j], r1.astype(float) - r0, np.nan)
     data_used = np.array([";".join(f for f, u in zip(fields, row) if u) for row in used], dtype=object)
-    return {"handle": handle1, "resolved": resolved, "data_used": data_used, "te_handle": te_handle,
-            "te_resolved": te_res}
+    return {
+        "handle": handle1,
+        "resolved": resolved,
+        "data_used": data_used,
+        "te_handle": te_handle,
+        "te_resolved": te_res,
+    }
 
 
 def true_effects(log: pd.DataFrame, mask: pd.Series | np.ndarray | None = None) -> pd.DataFrame:
@@ -157,13 +175,21 @@ def true_effects(log: pd.DataFrame, mask: pd.Series | np.ndarray | None = None) 
         for outcome in ("handle_s", "resolved"):
             te = d[f"{TE_PREFIX}{outcome}__{f}"].to_numpy(dtype=float)
             ok = ~np.isnan(te)
-            groups = [("(all)", ok)] + [(t, ok & (d["demand_type"].to_numpy() == t))
-                                        for t in sorted(d.loc[ok, "demand_type"].unique())]
+            groups = [("(all)", ok)] + [
+                (t, ok & (d["demand_type"].to_numpy() == t)) for t in sorted(d.loc[ok, "demand_type"].unique())
+            ]
             for dtype, m in groups:
                 if not m.any():
                     continue
-                rows.append({"field": f, "demand_type": dtype, "outcome": outcome,
-                             "true_ate": float(te[m].mean()),
-                             "true_att": float(te[m & with_f].mean()) if (m & with_f).any() else np.nan,
-                             "n": int(m.sum()), "n_with": int((m & with_f).sum())})
+                rows.append(
+                    {
+                        "field": f,
+                        "demand_type": dtype,
+                        "outcome": outcome,
+                        "true_ate": float(te[m].mean()),
+                        "true_att": float(te[m & with_f].mean()) if (m & with_f).any() else np.nan,
+                        "n": int(m.sum()),
+                        "n_with": int((m & with_f).sum()),
+                    }
+                )
     return pd.DataFrame(rows)
