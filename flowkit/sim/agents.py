@@ -1,0 +1,153 @@
+"""Agents in teams: channel skills as priority groups, shifts, a deferred-work reserve, and the choice
+of an agent's next piece of work (age limit first, then priority groups, oldest first within one)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from flowkit.sim.core import CentreCore
+from flowkit.sim.entities import Agent, Item
+from flowkit.sim.scenario import LIVE_CHANNELS
+
+__all__ = ["Agents"]
+
+
+class Agents(CentreCore):
+    """Agents coming on and off shift, choosing work, starting and finishing it."""
+
+    def _order(self, team, skills: list[str]) -> tuple[tuple, tuple]:
+        """The agent's queues as priority groups (served first group first, oldest first within a
+        group), and its deferred queues (which an age limit lets jump ahead)."""
+        prio = team.priority if team.priority is not None else self.sc.priority
+        deferred = tuple(s for s in skills if s not in LIVE_CHANNELS)
+        if prio == "oldest":
+            return (tuple(skills),), deferred
+        listed = [s for s in prio if s in skills]
+        groups = [(s,) for s in listed]
+        live = tuple(s for s in skills if s not in listed and s in LIVE_CHANNELS)
+        rest = tuple(s for s in skills if s not in listed and s not in LIVE_CHANNELS)
+        groups += [g for g in (live, rest) if g]
+        return tuple(groups), deferred
+
+    def _build_agents(self) -> None:
+        sc = self.sc
+        handoff_team = sc.handoff.team if sc.handoff else None
+        for team in sc.agents:
+            skill_list = list(team.channels) + (["handoff"] if team.team == handoff_team else [])
+            skills = frozenset(skill_list)
+            order, deferred = self._order(team, skill_list)
+            reserve = team.deferred_reserve if team.deferred_reserve is not None else sc.deferred_reserve
+            if not any(s in LIVE_CHANNELS for s in skill_list):
+                reserve = 0  # a team without real-time work keeps nobody back
+            interrupt = team.interrupt_deferred if team.interrupt_deferred is not None else sc.interrupt_deferred
+            if interrupt is None:
+                interrupt = (team.priority if team.priority is not None else sc.priority) != "oldest"
+            # only an agent with both kinds of work has anything to interrupt
+            interrupt = bool(interrupt and deferred and any(s in LIVE_CHANNELS for s in skill_list))
+            self.preempt |= interrupt
+            if team.count:
+                for i in range(team.count):
+                    a = Agent(f"{team.team}-{i + 1:03d}", team.team, skills, order, deferred, reserve, interrupt)
+                    self.agents.append(a)
+                    self._on(a)
+                self.on_shift_s += team.count * (self.t_end - self.t0)
+            for si, shift in enumerate(team.shifts):
+                for i in range(shift.count):
+                    a = Agent(
+                        f"{team.team}-s{si + 1}-{i + 1:03d}", team.team, skills, order, deferred, reserve, interrupt
+                    )
+                    self.agents.append(a)
+                    days = int(np.ceil(self.t_end / 86400.0))
+                    for day in range(days):
+                        if day % 7 in shift.days:
+                            start, end = day * 86400.0 + shift.start_s, day * 86400.0 + shift.end_s
+                            if start >= self.t_end:
+                                continue
+                            self.on_shift_s += self._overlap(start, end)
+                            self._at(start, self._on, a)
+                            self._at(end, self._off, a)
+
+    def _on(self, a: Agent) -> None:
+        a.on_shift, a.leaving = True, False
+        if a.item is None and a not in self.idle:
+            self._next_work(a)
+
+    def _off(self, a: Agent) -> None:
+        a.on_shift = False
+        if a.item is not None:
+            a.leaving = True
+        elif a in self.idle:
+            self.idle.remove(a)
+
+    def _next_work(self, a: Agent) -> None:
+        if not a.on_shift:
+            return
+        now = self.env._now
+        best = None
+        if self.age_limit is not None:
+            for skill in a.deferred:
+                h = self._head(skill, now)
+                if h is not None and now - h.t_queue >= self.age_limit and (best is None or h.t_queue < best.t_queue):
+                    best = h
+            if best is not None:
+                best.jumped = True  # it jumped the queue for its age: not interrupted either
+        if best is None:
+            for group in a.order:
+                if a.reserve and group[0] not in LIVE_CHANNELS and not self._reserve_kept(a):
+                    continue
+                for skill in group:
+                    h = self._head(skill, now)
+                    if h is not None and (best is None or h.t_queue < best.t_queue):
+                        best = h
+                if best is not None:
+                    break
+        if best is None:
+            self.idle.append(a)
+            return
+        self.queues[best.skill].popleft()
+        self._start(a, best)
+
+    def _reserve_kept(self, a: Agent) -> bool:
+        """May ``a`` take deferred work? Only while ``a.reserve`` teammates stay idle for real-time contacts."""
+        team = a.team
+        return sum(1 for x in self.idle if x.team == team and x is not a) >= a.reserve
+
+    def _start(self, a: Agent, c: Item) -> None:
+        now = self.env._now
+        if c.remaining is not None:
+            self._resume(a, c, now)
+            return
+        if c.waiting:
+            c.waiting = False
+            if c.kind == "contact":
+                self._track_waiting(-1)
+        c.wait = now - c.t_queue
+        c.answered = now
+        c.outcome = "answered"
+        c.agent, c.team = a.id, a.team
+        kind = c.kind
+        if kind == "contact":
+            k = c.stream
+            base = self.handle1[k].at(c.index) if c.attempt == 1 else self._x(c, "handle", self.sc.demand[k].handle)
+            h = base * self.factor[k] * c.handle_factor
+        elif kind == "handoff":
+            h = self._x(c, "handoff_handle", self.sc.handoff.handle) + self.sc.ivr.reauth_s
+        else:
+            h = self._x(c, "callback_handle", self.sc.demand[c.stream].handle) * self.factor[c.stream] * c.handle_factor
+        c.handle = h
+        a.item, a.busy_since, a.until = c, now, now + h
+        a.call = self._at(now + h, self._finish, a, c)
+
+    def _finish(self, a: Agent, c: Item) -> None:
+        now = self.env._now
+        busy = self._overlap(a.busy_since, now)
+        self.busy_s += busy
+        if c.demand == "failure":
+            self.busy_failure_s += busy
+        a.item = a.busy_since = None  # until and call are read only while an item is held
+        c.ended = now
+        self._resolve(c)
+        if a.leaving:
+            a.leaving = False
+        else:
+            self._next_work(a)

@@ -1,0 +1,152 @@
+"""The shared core of the centre model: its state, keyed random numbers, and scheduling.
+
+The centre (:class:`flowkit.sim.model._Centre`) is one object assembled from one mixin per idea -
+arrivals and opening hours, queues with abandonment, agents and shifts, interrupting deferred
+work, what happens after service, KPIs and the log - each in its own module. They share the
+state declared here and call each other through ``self``; this class holds what all of them use.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from heapq import heappush
+from typing import TYPE_CHECKING, Any
+
+import simpy
+from simpy.core import NORMAL
+
+from flowkit.sim.entities import Agent, Call, Item, uniform
+from flowkit.sim.scenario import LIVE_CHANNELS, Scenario
+from flowkit.sim.streams import PURPOSES, Keyed
+
+__all__ = ["CentreCore"]
+
+
+class CentreCore:
+    """State and helpers every part of the centre uses (set up by ``_Centre.__init__``)."""
+
+    sc: Scenario
+    rep: int
+    keep_log: bool
+    env: simpy.Environment
+    warmup_h: float
+    t0: float  # start of the measured window (end of warm-up), s
+    t_end: float  # end of the horizon, s
+    hash: list[int]  # stream hashes, per demand stream
+    prefix: list[str]  # customer-id prefixes, per demand stream
+    keyed: dict[tuple, Keyed]
+    arrivals: list[Keyed]
+    n_drawn: list[int]
+    n_arrived: list[int]
+    handle1: list[Keyed]
+    factor: list[float]
+    p_resolve: list[float]
+    used: list[str | None]
+    age_limit: float | None
+    slot: list[float]
+    peak_rate: list[float]
+    queues: dict[str, deque]
+    idle: list[Agent]
+    agents: list[Agent]
+    on_shift_s: float
+    busy_s: float
+    busy_failure_s: float
+    items: list[Item]
+    n_waiting: int
+    wait_area: float
+    wait_last: float
+    switch_s: float
+    preempt: bool
+    interruptions: int
+
+    if TYPE_CHECKING:  # provided by the mixins (see the module docstring)
+
+        def _offer(self, c: Item) -> None: ...
+        def _retry(self, c: Item) -> None: ...
+        def _new_item(self, k: int, index: int, attempt: int, kind: str, channel: str) -> Item: ...
+        def _follow_up(self, c: Item) -> Item: ...
+        def _enqueue(self, c: Item) -> None: ...
+        def _redial(self, c: Item) -> None: ...
+        def _head(self, skill: str, now: float) -> Item | None: ...
+        def _track_waiting(self, delta: int) -> None: ...
+        def _next_work(self, a: Agent) -> None: ...
+        def _reserve_kept(self, a: Agent) -> bool: ...
+        def _start(self, a: Agent, c: Item) -> None: ...
+        def _finish(self, a: Agent, c: Item) -> None: ...
+        def _victim(self, skill: str) -> Agent | None: ...
+        def _interrupt(self, a: Agent) -> None: ...
+        def _rehome(self, skill: str) -> None: ...
+        def _resume(self, a: Agent, c: Item, now: float) -> None: ...
+        def _resolve(self, c: Item) -> None: ...
+        def _work(self, c: Item, kind: str, then: Any) -> None: ...
+
+    # ------------------------------------------------------------------ random numbers
+    def _keyed(self, k: int, purpose: str, attempt: int, sample) -> Keyed:
+        key = (k, purpose, attempt)
+        g = self.keyed.get(key)
+        if g is None:
+            g = self.keyed[key] = Keyed(self.sc.seed, (self.rep, self.hash[k], PURPOSES[purpose], attempt), sample)
+        return g
+
+    def _u(self, c: Item, purpose: str) -> float:
+        """A uniform number for this customer's contact and purpose."""
+        return self._keyed(c.stream, purpose, c.attempt, uniform).at(c.index)
+
+    def _x(self, c: Item, purpose: str, dist) -> float:
+        """A duration from ``dist`` for this customer's contact and purpose."""
+        return self._keyed(c.stream, purpose, c.attempt, dist.sample).at(c.index)
+
+    # ------------------------------------------------------------------ helpers
+    def _at(self, t: float, fn, *args) -> Call:
+        """Call ``fn(*args)`` at simulated time ``t`` (never in the past), in SimPy's scheduler:
+        the same heap entry ``Environment.schedule`` makes, for a minimal event."""
+        env = self.env
+        now = env._now
+        call = Call(fn, args)
+        heappush(env._queue, (t if t > now else now, NORMAL, next(env._eid), call))
+        return call
+
+    def _overlap(self, a: float, b: float) -> float:
+        lo = a if a > self.t0 else self.t0
+        hi = b if b < self.t_end else self.t_end
+        return hi - lo if hi > lo else 0.0
+
+    def _is_open(self, channel: str, t: float) -> bool:
+        hours = self.sc.open_hours.get(channel)
+        return hours is None or hours.is_open(t)
+
+    def _when_open(self, c: Item, purpose: str, dist, redraw: str, thin: str | None = None, tries: int = 20) -> float:
+        """When customer ``c`` comes back: now + a delay (``purpose``), drawn again (``redraw``, keyed
+        by the try) up to ``tries`` times while it lands on a closed live line. Delays are measured
+        between contacts that reached the centre, so they describe returns within opening hours; a
+        return to a closed line is not modelled as lost. With ``thin`` (the purpose of its uniforms;
+        re-contacts and chases, hours or days later), a return is also kept with probability rate /
+        peak rate of its stream at that time: customers call back when customers call, so a
+        day-long delay does not flatten the time-of-day profile.
+        The first delay is the one drawn without these checks, so a return that needs no redraw is
+        the same in every scenario."""
+        now = self.env._now
+        when = now + self._x(c, purpose, dist)
+        channel = c.channel
+        check_open = channel in LIVE_CHANNELS and channel in self.sc.open_hours
+        peak = self.peak_rate[c.stream] if thin is not None else 0.0
+        if not check_open and peak <= 0:
+            return when
+        rate_at = self.sc.demand[c.stream].rate_at
+        for i in range(tries - 1):
+            if (not check_open or self._is_open(channel, when)) and (
+                peak <= 0 or self._tried(c, thin, i, uniform) * peak < rate_at(when)
+            ):
+                break
+            when = now + self._tried(c, redraw, i + 1, dist.sample)
+        return when
+
+    def _tried(self, c: Item, purpose: str, n_try: int, sample) -> float:
+        """Customer ``c``'s value for ``purpose`` at try ``n_try`` of a redrawn return."""
+        key = (c.stream, purpose, c.attempt, n_try)
+        g = self.keyed.get(key)
+        if g is None:
+            g = self.keyed[key] = Keyed(
+                self.sc.seed, (self.rep, self.hash[c.stream], PURPOSES[purpose], c.attempt, n_try), sample
+            )
+        return g.at(c.index)

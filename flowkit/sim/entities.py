@@ -1,0 +1,118 @@
+"""What moves through the service centre and who serves it: contacts (and the work they create),
+agents, and the minimal event the model schedules on SimPy's queue."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["Agent", "Call", "Item", "cancelled", "uniform"]
+
+
+def uniform(rng: np.random.Generator, size: int) -> np.ndarray:
+    return rng.random(size)
+
+
+def cancelled(*_args) -> None:
+    """What a pre-empted item's scheduled finish calls instead (SimPy's heap has no delete)."""
+
+
+class Call:
+    """A call of ``fn(*args)`` scheduled on SimPy's own event queue: what ``Environment.step``
+    needs of an event (``callbacks``, ``_ok``) and nothing more - no argument checks, no closure."""
+
+    __slots__ = ("args", "callbacks", "fn")
+    _ok = True
+
+    def __init__(self, fn, args):
+        self.fn, self.args = fn, args
+        self.callbacks = (self,)
+
+    def __call__(self, _event) -> None:
+        self.fn(*self.args)
+
+
+class Item:
+    """A contact (or a piece of back-office / callback work) moving through the centre."""
+
+    __slots__ = (
+        "abandoned",
+        "agent",
+        "answered",
+        "arrival",
+        "attempt",
+        "channel",
+        "counted",
+        "demand",
+        "demand_type",
+        "done",
+        "ended",
+        "failure_type",
+        "handle",
+        "handle_factor",
+        "handling",
+        "index",
+        "interrupts",
+        "jumped",
+        "kind",
+        "outcome",
+        "parent",
+        "queued",
+        "remaining",
+        "resolved",
+        "root",
+        "skill",
+        "stream",
+        "t_queue",
+        "team",
+        "wait",
+        "waiting",
+    )
+
+    def __init__(self):
+        self.answered = self.ended = self.wait = self.handle = self.t_queue = self.remaining = None
+        self.abandoned = self.waiting = self.queued = self.jumped = False
+        self.interrupts = 0
+        self.resolved = self.agent = self.team = self.handling = self.parent = self.done = None
+        self.outcome = "waiting"
+        self.handle_factor = 1.0
+
+
+class Agent:
+    """An agent. ``rank`` maps each skill to its priority group; with ``interrupt`` set, a real-time
+    contact may pre-empt this agent's deferred item when it ranks above it (see ``_Centre._victim``)."""
+
+    __slots__ = (
+        "busy_since",
+        "call",
+        "deferred",
+        "id",
+        "interrupt",
+        "item",
+        "leaving",
+        "on_shift",
+        "order",
+        "rank",
+        "reserve",
+        "skills",
+        "team",
+        "until",
+    )
+
+    def __init__(
+        self,
+        ident: str,
+        team: str,
+        skills: frozenset,
+        order: tuple,
+        deferred: tuple,
+        reserve: int = 0,
+        interrupt: bool = False,
+    ):
+        self.id, self.team, self.skills, self.order, self.deferred = ident, team, skills, order, deferred
+        self.reserve = reserve
+        self.rank = {skill: g for g, group in enumerate(order) for skill in group}
+        self.interrupt = interrupt
+        self.busy_since = self.until = self.call = None
+        self.item = None
+        self.on_shift = False
+        self.leaving = False

@@ -1,0 +1,94 @@
+"""Queues per skill: entering one (or going straight to a free agent, or taking one off deferred
+work), the head of a queue, the time-average number waiting (Little's law), and phone patience,
+abandonment and redial."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from flowkit.sim.core import CentreCore
+from flowkit.sim.entities import Item
+from flowkit.sim.scenario import LIVE_CHANNELS
+
+__all__ = ["Queues"]
+
+
+class Queues(CentreCore):
+    """Waiting: queues per skill, abandonment and redial."""
+
+    def _track_waiting(self, delta: int) -> None:
+        now = self.env._now
+        if now > self.t0:
+            self.wait_area += self.n_waiting * (min(now, self.t_end) - max(self.wait_last, self.t0))
+            self.wait_last = min(now, self.t_end)
+        self.n_waiting += delta
+
+    def _head(self, skill: str, now: float) -> Item | None:
+        q = self.queues.get(skill)
+        if not q:
+            return None
+        while q and not q[0].waiting:
+            q.popleft()
+        if not q:
+            return None
+        head = q[0]
+        if head.kind == "contact" and head.channel not in LIVE_CHANNELS and not self._is_open(head.channel, now):
+            return None
+        return head
+
+    def _enqueue(self, c: Item) -> None:
+        now = self.env._now
+        c.t_queue = now
+        if c.kind != "contact" or c.channel in LIVE_CHANNELS or self._is_open(c.channel, now):
+            skill = c.skill
+            deferred = skill not in LIVE_CHANNELS
+            i = self._pick_idle(skill, deferred)
+            if i is not None:
+                a = self.idle.pop(i)
+                self._start(a, c)
+                return
+            if self.preempt and c.kind == "contact" and not deferred:
+                a = self._victim(skill)
+                if a is not None and self._head(skill, now) is None:
+                    # no free agent and nobody waiting ahead: the contact takes an agent off deferred work
+                    item = a.item
+                    self._interrupt(a)
+                    self._start(a, c)
+                    self._rehome(item.skill)
+                    return
+        c.waiting = c.queued = True
+        c.outcome = "waiting"
+        if c.kind == "contact":
+            self._track_waiting(+1)
+        self.queues.setdefault(c.skill, deque()).append(c)
+        if self.sc.patience is not None and c.channel == "phone" and c.kind == "contact":
+            self._at(now + self._x(c, "patience", self.sc.patience), self._abandon, c)
+
+    def _pick_idle(self, skill: str, deferred: bool) -> int | None:
+        """Which idle agent takes a new item on ``skill``: its index in ``self.idle``, or None.
+
+        The routing seam. Today the longest-idle eligible agent (``idle`` is in order of becoming
+        idle); an agent holding a deferred-work reserve takes deferred work only while the reserve
+        stays idle. A routing policy replaces this function and nothing else.
+        """
+        for i, a in enumerate(self.idle):
+            if skill in a.skills and not (deferred and a.reserve and not self._reserve_kept(a)):
+                return i
+        return None
+
+    def _abandon(self, c: Item) -> None:
+        if not c.waiting:
+            return
+        c.waiting = False
+        self._track_waiting(-1)
+        c.abandoned, c.outcome = True, "abandoned"
+        c.wait = self.env.now - c.t_queue
+        c.resolved = False
+        self._redial(c)
+
+    def _redial(self, c: Item) -> None:
+        """A caller who gave up (in the queue or the IVR) may call again; one contact gives up at most
+        once, so both ways share the ``redial`` draws."""
+        rd = self.sc.redial
+        if rd and rd.p > 0 and self._u(c, "redial") < rd.p:
+            self._at(self._when_open(c, "redial_delay", rd.delay, "redial_redraw"), self._retry, c)
