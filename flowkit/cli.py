@@ -232,12 +232,13 @@ def classify(
       flowkit classify --evaluate tests/data/heldout_en.csv --evaluate tests/data/heldout_pl.csv
     """
     import pandas as pd
-    import yaml
 
     from flowkit.classify import builtin_rules, evaluate, load_rules, train
     from flowkit.classify import classify as run
     from flowkit.classify.labels import contacts_from_text, read_labels, split_labels
+    from flowkit.classify.rules import RuleError
     from flowkit.store import write_table
+    from flowkit.yamlfile import load_yaml
 
     if contacts is None and not eval_paths:
         raise click.UsageError("give CONTACTS, or --evaluate with labelled verbatims")
@@ -246,7 +247,7 @@ def classify(
     if rules_path:
         user, disabled = load_rules(rules_path)
         rules = rules.combined(user, disabled)
-    reason_map = yaml.safe_load(Path(reasons).read_text(encoding="utf-8")) if reasons else None
+    reason_map = load_yaml(reasons, RuleError, "reasons file") if reasons else None
     model, test = None, None
     if eval_paths:
         labels = pd.concat([read_labels(p, table) for p in eval_paths], ignore_index=True)
@@ -1025,6 +1026,24 @@ def _simulate_for_report(classified, out: Path, replications: int = 4) -> dict:
     _step("running the data-value experiment")
     experiment = data_value(cal.scenario, replications=replications, progress=lambda name: _step(f"  {name}"))
     return simulation_section(fit, experiment, out)
+
+
+# --------------------------------------------------------------------------- schema
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["scenario", "mapping"]))
+def schema(kind):
+    """Print the JSON Schema of a scenario or mapping file, for editors and validators.
+
+    \b
+    Example:
+      flowkit schema scenario > scenario.schema.json
+      flowkit schema mapping > mapping.schema.json
+    """
+    from flowkit.schemas import schema_json
+
+    click.echo(schema_json(kind))
 
 
 if __name__ == "__main__":  # pragma: no cover

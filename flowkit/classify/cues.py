@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import yaml
 
 from flowkit.classify.language import LANGUAGES
 from flowkit.classify.lemmas import normalise_texts
 from flowkit.errors import FlowkitError
+from flowkit.yamlfile import parse_yaml
 
 __all__ = ["FAMILIES", "RAW_FEATURES", "CueError", "cue_features", "cue_patterns"]
 
@@ -59,7 +59,7 @@ class CueError(FlowkitError):
 def cue_patterns(lang: str) -> dict[str, str]:
     """Family -> one alternation regex, for ``lang`` (from ``languages/<lang>/cues.yaml``)."""
     origin = f"languages/{lang}/cues.yaml"
-    doc = yaml.safe_load(resources.files("flowkit.classify").joinpath(origin).read_text(encoding="utf-8"))
+    doc = parse_yaml(resources.files("flowkit.classify").joinpath(origin).read_text(encoding="utf-8"), origin, CueError)
     fams = doc.get("families") or {}
     unknown = set(fams) - set(FAMILIES)
     if unknown:

@@ -19,12 +19,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import yaml
 
 from flowkit.classify.language import LANGUAGES, arrow_text
 from flowkit.errors import FlowkitError
 from flowkit.schema import FAILURE_TYPES, STRING
-from flowkit.yamlfile import load_yaml
+from flowkit.yamlfile import load_yaml, parse_yaml
 
 __all__ = [
     "FALLBACK_CONFIDENCE",
@@ -163,7 +162,7 @@ def builtin_rules() -> RuleSet:
     rules = []
     for lang in LANGUAGES:
         text = resources.files("flowkit.classify").joinpath(f"rulepacks/{lang}.yaml").read_text(encoding="utf-8")
-        rules.extend(_parse(yaml.safe_load(text), f"rulepacks/{lang}.yaml")[0])
+        rules.extend(_parse(parse_yaml(text, f"rulepacks/{lang}.yaml", RuleError), f"rulepacks/{lang}.yaml")[0])
     return RuleSet(tuple(rules))
 
 

@@ -1,0 +1,346 @@
+"""The scenario file's contract: every key, its type and its sane bounds, in one declaration.
+
+The bounds are far beyond any real service centre (five years of hours, 10,000 agents, 1,000
+replications) so that they never stop real work, yet a typo such as ``horizon_hours: 1e12`` or
+``count: 1000000000`` is refused in milliseconds instead of hanging a simulation.
+:mod:`flowkit.sim.scenario` turns a checked file into the frozen dataclasses the model runs;
+``flowkit schema scenario`` prints this contract as JSON Schema for editors.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, ConfigDict, Field, WrapValidator, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from flowkit.contract import Contract, explained
+from flowkit.schema import CHANNELS, FAILURE_TYPES
+
+__all__ = ["BOUNDS", "DAYS", "ScenarioFile", "day_span", "open_intervals"]
+
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MAX_HOURS = 5 * 365 * 24  # five years of simulated time
+MAX_SECONDS = 365 * 86400  # any duration: a year
+MAX_AGENTS = 10_000
+MAX_REPLICATIONS = 1_000
+MAX_RATE = 100_000.0  # contacts per hour, one stream
+MAX_FACTOR = 100.0
+MAX_CONTACTS = 100_000_000  # expected arrivals in one replication (checked in flowkit.sim.scenario)
+#: the limits, for messages and the README
+BOUNDS = {
+    "hours": MAX_HOURS,
+    "seconds": MAX_SECONDS,
+    "agents": MAX_AGENTS,
+    "replications": MAX_REPLICATIONS,
+    "rate_per_hour": MAX_RATE,
+    "factor": MAX_FACTOR,
+    "contacts_per_replication": MAX_CONTACTS,
+}
+
+Channel = Annotated[
+    Literal[CHANNELS],  # type: ignore[valid-type]
+    explained(f"{{got}} is not a channel; use one of {', '.join(CHANNELS)}"),
+]
+FailureType = Annotated[
+    Literal[FAILURE_TYPES],  # type: ignore[valid-type]
+    explained(f"{{got}}: use one of {', '.join(FAILURE_TYPES)}"),
+]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Prob = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False, description="a probability, 0 to 1")]
+Seconds = Annotated[float, Field(ge=0.0, le=MAX_SECONDS, allow_inf_nan=False, description="seconds, at most a year")]
+PositiveSeconds = Annotated[float, Field(gt=0.0, le=MAX_SECONDS, allow_inf_nan=False, description="seconds, > 0")]
+Hours = Annotated[float, Field(ge=0.0, le=MAX_HOURS, allow_inf_nan=False, description="hours, at most five years")]
+Rate = Annotated[
+    float, Field(ge=0.0, le=MAX_RATE, allow_inf_nan=False, description="contacts per hour, at most 100,000")
+]
+Factor = Annotated[float, Field(gt=0.0, le=MAX_FACTOR, allow_inf_nan=False, description="a multiplier, > 0")]
+Agents = Annotated[int, Field(ge=1, le=MAX_AGENTS, description="people, 1 to 10,000")]
+Clock = Annotated[
+    str,
+    Field(pattern=r"^\d{1,2}:\d{2}$", description="HH:MM, quoted ('09:30')"),
+    explained("{got}: must be a time HH:MM in quotes, e.g. '09:30' (unquoted, YAML reads 9:30 as minutes)"),
+]
+
+_SPAN = re.compile(
+    r"^\s*(?P<days>[A-Za-z]{3}(?:\s*-\s*[A-Za-z]{3})?)\s+(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})\s*$"
+)
+
+
+def minutes(text: str) -> int:
+    h, m = text.split(":")
+    return int(h) * 60 + int(m)
+
+
+def day_span(text: str) -> list[int]:
+    """``Mon-Fri`` as [0, 1, 2, 3, 4]; ``Sat-Mon`` wraps round the week."""
+    parts = [p.strip().title() for p in text.split("-")]
+    for p in parts:
+        if p not in DAYS:
+            raise ValueError(f"{p!r} is not a day; use {', '.join(DAYS)}")
+    a, b = DAYS.index(parts[0]), DAYS.index(parts[-1])
+    return list(range(a, b + 1)) if a <= b else list(range(a, 7)) + list(range(0, b + 1))
+
+
+def open_intervals(text: str) -> tuple[tuple[float, float], ...]:
+    """ "Mon-Fri 08:00-18:00; Sat 09:00-13:00" as sorted (start, end) seconds from Monday 00:00."""
+    spans = []
+    for part in text.split(";"):
+        m = _SPAN.match(part)
+        if not m:
+            raise ValueError(f"{part.strip()!r} is not like 'Mon-Fri 08:00-18:00'")
+        start, end = minutes(m["start"]), minutes(m["end"])
+        if not 0 <= start < end <= 24 * 60:
+            raise ValueError(f"{part.strip()!r}: the end must be after the start, within one day")
+        for d in day_span(m["days"]):
+            spans.append((d * 86400.0 + start * 60, d * 86400.0 + end * 60))
+    return tuple(sorted(spans))
+
+
+def _checked_open_hours(text: str) -> str:
+    open_intervals(text)
+    return text
+
+
+def _checked_days(text: str) -> str:
+    day_span(text)
+    return text
+
+
+OpenHoursText = Annotated[
+    str,
+    AfterValidator(_checked_open_hours),
+    Field(description='weekly hours, e.g. "Mon-Fri 08:00-18:00; Sat 09:00-13:00"'),
+]
+DaySpan = Annotated[str, AfterValidator(_checked_days), Field(description="a day or a range: Mon, Mon-Fri, Sat-Sun")]
+
+
+def _check_priority(value: Any, handler: Any) -> Any:
+    """Specific messages for the usual mistakes, before the type check."""
+    if value == "oldest":
+        return handler(value)
+    if not isinstance(value, list) or not value:
+        raise PydanticCustomError(
+            "priority", "must be a list of channels, most urgent first (e.g. [phone, chat, email]), or 'oldest'"
+        )
+    for ch in value:
+        if ch not in CHANNELS and ch != "handoff":
+            raise PydanticCustomError("priority", f"{ch!r} is not a channel; use {', '.join(CHANNELS)} or handoff")
+    if len(set(value)) != len(value):
+        raise PydanticCustomError("priority", "names a channel twice")
+    return handler(value)
+
+
+Priority = Annotated[
+    Literal["oldest"] | list[Literal[(*CHANNELS, "handoff")]],  # type: ignore[misc]
+    WrapValidator(_check_priority),
+    Field(description="channels most urgent first ('handoff' names back-office work), or 'oldest' (first come)"),
+]
+
+
+def _24_or_48(values: list[float]) -> list[float]:
+    if len(values) not in (24, 48):
+        raise ValueError("must be a list of 24 hourly (or 48 half-hourly) rates per hour")
+    return values
+
+
+Profile = Annotated[
+    list[Rate], AfterValidator(_24_or_48), Field(description="24 hourly or 48 half-hourly rates per hour")
+]
+
+
+class Exponential(Contract):
+    dist: Literal["exponential"]
+    mean_s: PositiveSeconds
+    cv: float | None = Field(None, description="not allowed: an exponential distribution has cv 1")
+
+    @field_validator("cv", mode="before")
+    @classmethod
+    def _no_cv(cls, value: Any) -> None:
+        raise ValueError("an exponential distribution has cv 1; use lognormal for another cv")
+
+
+class Lognormal(Contract):
+    dist: Literal["lognormal"]
+    mean_s: PositiveSeconds
+    cv: Annotated[float, Field(gt=0.0, le=MAX_FACTOR, allow_inf_nan=False)] = 1.0
+
+
+class Fixed(Contract):
+    dist: Literal["fixed"]
+    mean_s: Seconds
+    cv: Annotated[float, Field(ge=0.0, le=MAX_FACTOR, allow_inf_nan=False)] = 1.0
+
+
+class Empirical(Contract):
+    dist: Literal["empirical"]
+    values: list[Seconds] = Field(min_length=1, max_length=1_000_000, description="observed durations in seconds")
+    mean_s: Seconds | None = None
+    cv: float | None = None
+
+
+Dist = Annotated[
+    Exponential | Lognormal | Fixed | Empirical,
+    Field(
+        discriminator="dist", description="a duration in seconds: exponential, lognormal (mean_s, cv), fixed, empirical"
+    ),
+]
+
+
+class Shift(Contract):
+    days: DaySpan
+    start: Clock
+    end: Clock
+    count: Agents
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Shift:
+        if not 0 <= minutes(self.start) < minutes(self.end) <= 24 * 60:
+            raise ValueError("end must be after start, within one day")
+        return self
+
+
+class Team(Contract):
+    model_config = ConfigDict(json_schema_extra={"oneOf": [{"required": ["count"]}, {"required": ["shifts"]}]})
+    team: Name
+    channels: list[Channel] = Field(min_length=1, max_length=len(CHANNELS))
+    count: Agents | None = Field(None, description="a fixed number of agents (or give shifts)")
+    shifts: list[Shift] | None = Field(None, min_length=1, max_length=1_000)
+    priority: Priority | None = None
+    deferred_reserve: Annotated[int, Field(ge=0, le=MAX_AGENTS)] | None = None
+    interrupt_deferred: bool | None = None
+
+    @model_validator(mode="after")
+    def _count_or_shifts(self) -> Team:
+        if (self.count is None) == (self.shifts is None):
+            raise ValueError("give either count or shifts")
+        return self
+
+
+class Weekly(Contract):
+    Mon: Profile
+    Tue: Profile
+    Wed: Profile
+    Thu: Profile
+    Fri: Profile
+    Sat: Profile
+    Sun: Profile
+
+
+class Stream(Contract):
+    model_config = ConfigDict(
+        json_schema_extra={"oneOf": [{"required": [k]} for k in ("rate_per_hour", "profile_per_hour", "by_weekday")]}
+    )
+    type: Name
+    demand: Literal["value", "failure"] = "value"
+    failure_type: FailureType | None = None
+    channel: Channel
+    rate_per_hour: Rate | None = None
+    profile_per_hour: Profile | None = None
+    by_weekday: Weekly | None = None
+    handle: Dist
+    resolve_p: Prob = 1.0
+    needs: list[Name] = Field(default_factory=list, max_length=1_000, description="data fields (under data_fields)")
+
+    @model_validator(mode="after")
+    def _one_rate(self) -> Stream:
+        given = [self.rate_per_hour, self.profile_per_hour, self.by_weekday]
+        if sum(g is not None for g in given) != 1:
+            raise ValueError("give exactly one of rate_per_hour, profile_per_hour, by_weekday")
+        if self.demand == "value" and self.failure_type:
+            raise ValueError("value demand has no failure type; drop failure_type or say demand: failure")
+        return self
+
+
+class Closed(Contract):
+    return_p: Prob
+    within_hours: Hours = 1.0
+
+
+class Redial(Contract):
+    p: Prob
+    delay: Dist
+
+
+class Ivr(Contract):
+    delay_s: Seconds = 0.0
+    reauth_s: Seconds = 0.0
+    exit_p: Prob = 0.0
+
+
+class Recontact(Contract):
+    p: Prob
+    delay: Dist
+    as_: FailureType = Field("progress_chasing", alias="as")
+    handle_factor: Factor = 1.0
+
+
+class Handoff(Contract):
+    p: Prob
+    team: Name
+    handle: Dist
+    resolve_p: Prob = 1.0
+
+
+class Chase(Contract):
+    p: Prob = 1.0
+    delay: Dist | None = None
+
+
+class Callback(Contract):
+    p_promised: Prob
+    p_made: Prob
+    delay: Dist
+    chase: Chase | None = None
+
+
+class DataFieldSpec(Contract):
+    available: bool
+    handle_factor: Factor = 1.0
+    resolve_p_add: Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False)] = 0.0
+    handle_factor_se: Annotated[float, Field(ge=0.0, le=MAX_FACTOR, allow_inf_nan=False)] = 0.0
+    resolve_p_add_se: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 0.0
+
+
+class Fit(Contract):
+    """Written by ``flowkit calibrate``: how the baseline fitted its log (read, not used by the model)."""
+
+    verdict: Any = None
+    reproduces: Any = None
+    tolerance: Any = None
+    figures: Any = None
+    log: Any = None
+
+
+class ScenarioFile(Contract):
+    """A flowkit scenario: one service centre, its demand, its people and its rules."""
+
+    name: Name
+    description: str | None = None
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 1
+    horizon_hours: Annotated[float, Field(gt=0.0, le=MAX_HOURS, allow_inf_nan=False)] = Field(
+        120.0, description="simulated hours after warm-up, at most five years"
+    )
+    warmup_hours: (
+        Annotated[Hours | Literal["auto"], explained(f"must be hours (0 to {MAX_HOURS:,}) or auto, got {{got}}")] | None
+    ) = Field(None, description="hours, or auto (from the failure loop)")
+    replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = 20
+    service_level_s: Seconds = 20.0
+    open_hours: dict[Channel, OpenHoursText] | None = None
+    closed: Closed | None = None
+    agents: list[Team] = Field(min_length=1, max_length=1_000, description="teams, each a count or shifts")
+    patience: Dist | None = None
+    redial: Redial | None = None
+    ivr: Ivr | None = None
+    demand: list[Stream] = Field(min_length=1, max_length=10_000, description="demand streams")
+    recontact: Recontact | None = None
+    handoff: Handoff | None = None
+    callback: Callback | None = None
+    data_fields: dict[Name, DataFieldSpec] | None = Field(None, max_length=1_000)
+    priority: Priority | None = None
+    priority_age_limit_hours: Hours | None = None
+    deferred_reserve: Annotated[int, Field(ge=0, le=MAX_AGENTS)] = 0
+    interrupt_deferred: bool | None = None
+    switch_cost_s: Seconds = 0.0
+    fit: Fit | None = None
