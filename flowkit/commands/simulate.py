@@ -131,7 +131,7 @@ def calibrate(
 
     \b
     Example:
-      flowkit calibrate calls.csv --mapping samples/mappings/bank_calls.yaml --out simulations/bank.yaml
+      flowkit calibrate samples/exports/bank_calls.tsv --mapping samples/mappings/bank_calls.yaml --out out/bank.yaml
     """
     from flowkit.pipeline.simulate import check_fit
     from flowkit.sim.calibrate import calibrate as run
@@ -183,7 +183,7 @@ def compare(base, variants, replications, workers, scheduler, min_effect, as_jso
 
     \b
     Example:
-      flowkit compare simulations/baseline.yaml simulations/data_available.yaml --replications 20
+      flowkit compare simulations/baseline.yaml simulations/baseline-front-plus-2.yaml --replications 20
     """
     import json
 
