@@ -1,5 +1,6 @@
 """The command line: help with examples, one-line errors, the ingest and samples commands."""
 
+import click
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -14,13 +15,68 @@ def run():
     return lambda *args: runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
-@pytest.mark.parametrize(
-    "command",
-    ["ingest", "cases", "demo", "samples make", "simulate", "theory", "effects", "pilot design", "pilot analyse"],
-)
+def _commands(group: click.Group = main, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command and subcommand on the group, found by walking it (a new command is covered)."""
+    found = []
+    for name in sorted(group.commands):
+        found.append((*prefix, name))
+        sub = group.commands[name]
+        if isinstance(sub, click.Group):
+            found.extend(_commands(sub, (*prefix, name)))
+    return found
+
+
+COMMANDS = _commands()
+
+
+def test_the_commands_are_discovered_from_the_group():
+    assert {("ingest",), ("pilot",), ("pilot", "design"), ("pilot", "analyse"), ("experiment", "data-value")} <= set(
+        COMMANDS
+    )
+    assert ("samples", "make") in COMMANDS and len(COMMANDS) >= 17
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
 def test_every_command_help_has_an_example(run, command):
-    result = run(*command.split(), "--help")
-    assert result.exit_code == 0 and "Example:" in result.output
+    result = run(*command, "--help")
+    assert result.exit_code == 0
+    _, example = result.output.split("Example:", 1)  # ValueError when there is no example
+    assert "flowkit " + " ".join(command) in example, f"the example does not show {' '.join(command)}"
+
+
+def test_a_bug_shows_its_traceback_and_a_user_error_one_line(monkeypatch):
+    import flowkit.sim.theory as theory
+
+    args = ["theory", "--rate-per-hour", "200", "--aht", "180", "--agents", "5"]
+    user = CliRunner().invoke(main, args)
+    assert user.exit_code == 1 and isinstance(user.exception, SystemExit)
+    assert user.output.strip().splitlines() == [
+        "Error: offered load 10.00 Erlangs needs more than 5 agents: the queue grows without bound"
+    ]
+
+    def broken(*_args, **_kwargs):
+        raise ValueError("a bug in the library")
+
+    monkeypatch.setattr(theory, "erlang_c", broken)
+    bug = CliRunner().invoke(main, args)
+    assert isinstance(bug.exception, ValueError) and "Error: a bug" not in bug.output
+
+
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["cases", "c.parquet", "--window", "banana", "--out", "o.parquet"], "'banana' is not a positive duration"),
+        (["cases", "c.parquet", "--window", "-2D", "--out", "o.parquet"], "'-2D' is not a positive duration"),
+        (["classify", "--evaluate", "l.csv", "--split", "1.5"], "1.5 is not in the range"),
+        (
+            ["pilot", "design", "c.parquet", "--field", "f", "--start", "someday", "--out", "o"],
+            "'someday' is not a date",
+        ),
+    ],
+)
+def test_bad_options_are_usage_errors(args, needle):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and needle in result.output and isinstance(result.exception, SystemExit)
 
 
 def test_ingest_writes_contacts_quarantine_and_a_reconciled_summary(run, tmp_path):

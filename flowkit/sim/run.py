@@ -24,6 +24,7 @@ import pandas as pd
 from scipy import stats
 
 from flowkit import schema
+from flowkit.errors import FlowkitError
 from flowkit.sim.load import load_warnings
 from flowkit.sim.model import LOG_COLUMNS, ReplicationResult, simulate_replication
 from flowkit.sim.scenario import Scenario
@@ -165,7 +166,7 @@ def run_on_dask(scheduler: str, jobs: list, progress: Callable[[int, int], None]
     try:
         from dask.distributed import Client, as_completed
     except ImportError as exc:  # pragma: no cover - depends on the install
-        raise ValueError("--scheduler needs Dask distributed: pip install 'dask[distributed]'") from exc
+        raise FlowkitError("--scheduler needs Dask distributed: pip install 'dask[distributed]'") from exc
     with Client(scheduler, timeout="30s") as client:
         futures = client.map(_one, jobs, pure=False)
         done = 0

@@ -14,7 +14,16 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import expm
 
-__all__ = ["QueueMetrics", "agents_for_service_level", "erlang_a", "erlang_b", "erlang_c"]
+from flowkit.errors import FlowkitError
+
+__all__ = ["QueueInputError", "QueueMetrics", "agents_for_service_level", "erlang_a", "erlang_b", "erlang_c"]
+
+
+class QueueInputError(FlowkitError, ValueError):
+    """Rates, agents or a target no queue can have (say, more load than agents in Erlang C).
+
+    A :class:`FlowkitError`, so ``flowkit theory`` says it in one line; a ``ValueError`` too, as
+    it always was, so callers that catch one keep working."""
 
 
 @dataclass(frozen=True)
@@ -31,15 +40,15 @@ class QueueMetrics:
 
 def _check(arrival_rate: float, mean_handle_s: float, agents: int) -> None:
     if arrival_rate <= 0 or mean_handle_s <= 0:
-        raise ValueError(f"arrival rate and handle time must be positive (got {arrival_rate}, {mean_handle_s})")
+        raise QueueInputError(f"arrival rate and handle time must be positive (got {arrival_rate}, {mean_handle_s})")
     if int(agents) != agents or agents < 1:
-        raise ValueError(f"agents must be a whole number >= 1, got {agents}")
+        raise QueueInputError(f"agents must be a whole number >= 1, got {agents}")
 
 
 def erlang_b(load: float, agents: int) -> float:
     """Blocking probability of M/M/c/c, by the stable recursion B(k) = aB(k-1)/(k + aB(k-1))."""
     if load < 0 or agents < 0:
-        raise ValueError("load and agents must be non-negative")
+        raise QueueInputError("load and agents must be non-negative")
     b = 1.0
     for k in range(1, int(agents) + 1):
         b = load * b / (k + load * b)
@@ -47,11 +56,13 @@ def erlang_b(load: float, agents: int) -> float:
 
 
 def erlang_c(arrival_rate: float, mean_handle_s: float, agents: int, t_s: float = 20.0) -> QueueMetrics:
-    """M/M/c. Raises ValueError when the load is at or above the number of agents (no steady state)."""
+    """M/M/c. Raises QueueInputError when the load is at or above the number of agents (no steady state)."""
     _check(arrival_rate, mean_handle_s, agents)
     a = arrival_rate * mean_handle_s
     if a >= agents:
-        raise ValueError(f"offered load {a:.2f} Erlangs needs more than {agents} agents: the queue grows without bound")
+        raise QueueInputError(
+            f"offered load {a:.2f} Erlangs needs more than {agents} agents: the queue grows without bound"
+        )
     b = erlang_b(a, agents)
     c = agents * b / (agents - a * (1 - b))
     gap = agents / mean_handle_s - arrival_rate
@@ -77,7 +88,7 @@ def _erlang_a_states(arrival_rate: float, mu: float, theta: float, agents: int) 
         if logs[-1] < max(logs) - 40 and j > agents + 10:
             break
         if j > agents + 1_000_000:
-            raise ValueError("Erlang A series does not converge; check the rates")
+            raise QueueInputError("Erlang A series does not converge; check the rates")
     logs = np.array(logs)
     p = np.exp(logs - logs.max())
     return p / p.sum()
@@ -89,7 +100,7 @@ def erlang_a(
     """M/M/c+M (Palm/Erlang A), exact. Stable at any load: impatient customers leave."""
     _check(arrival_rate, mean_handle_s, agents)
     if mean_patience_s <= 0:
-        raise ValueError(f"mean patience must be positive, got {mean_patience_s}")
+        raise QueueInputError(f"mean patience must be positive, got {mean_patience_s}")
     mu, theta = 1 / mean_handle_s, 1 / mean_patience_s
     p = _erlang_a_states(arrival_rate, mu, theta, agents)
     n = np.arange(len(p))
@@ -134,7 +145,7 @@ def agents_for_service_level(
 ) -> int:
     """Fewest agents meeting ``target`` service level (Erlang C, or Erlang A with patience)."""
     if not 0 < target < 1:
-        raise ValueError(f"target service level must be between 0 and 1, got {target}")
+        raise QueueInputError(f"target service level must be between 0 and 1, got {target}")
     c = max(1, math.floor(arrival_rate * mean_handle_s) + (0 if mean_patience_s else 1))
     while True:
         try:

@@ -1,0 +1,49 @@
+"""Ingest exports and write what a consultant keeps: the contact table, the quarantine, repaired cells."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flowkit.ingest import IngestResult
+
+
+@dataclass
+class IngestWritten:
+    """The ingest ledger and where each output went (``repairs`` is None when no cell was repaired)."""
+
+    result: IngestResult
+    contacts: Path
+    quarantine: Path
+    repairs: Path | None
+
+
+def ingest_to(
+    out: Path, exports: Sequence[Path] = (), mapping: Path | None = None, manifest: Path | None = None
+) -> IngestWritten:
+    """Ingest ``exports`` (with ``mapping``) or a ``manifest`` and write the table to ``out``.
+
+    The quarantine goes beside it (stem + ``.quarantine.csv``), and repaired cells to stem +
+    ``.repaired.csv``; a repairs file left by an earlier run is removed, since it would describe
+    cells this table does not have.
+    """
+    from flowkit.ingest import ingest, ingest_manifest, load_mapping
+    from flowkit.store import quarantine_path, repairs_path, write_table
+
+    result = (
+        ingest_manifest(manifest) if manifest else ingest(list(exports), load_mapping(mapping) if mapping else None)
+    )
+    write_table(result.contacts, out)
+    q = quarantine_path(out)
+    result.quarantine.to_csv(q, index=False)
+    fixed: Path | None = repairs_path(out)
+    if len(result.repairs):
+        result.repairs.to_csv(fixed, index=False)
+    else:
+        if fixed.is_file():
+            fixed.unlink()
+        fixed = None
+    return IngestWritten(result, Path(out), q, fixed)
