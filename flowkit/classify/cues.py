@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from flowkit.classify import languages
+from flowkit.classify.language import arrow_text
 from flowkit.classify.lemmas import normalise_texts
 from flowkit.errors import FlowkitError
 
@@ -76,17 +77,28 @@ def cue_patterns(lang: str) -> dict[str, str | None]:
 
 
 @languages.language_cache
-def _reopened() -> re.Pattern[str]:
-    return re.compile(languages.flow_pattern("reopened") or "(?!)", re.I)
+def _reopened() -> str | None:
+    """The flow phrases for "reopened", for RE2 with Python's meaning of ``\\w`` (any letter or digit)."""
+    pattern = languages.flow_pattern("reopened")
+    swap = {"\\w": "[\\p{L}\\p{N}_]", "\\W": "[^\\p{L}\\p{N}_]"}
+    return re.sub(r"\\.", lambda m: swap.get(m.group(0), m.group(0)), pattern) if pattern else None
 
 
 def _raw(text: pd.Series) -> pd.DataFrame:
-    t = text.fillna("").astype(str).str.strip()
+    """Signs read from the raw text: a question mark, "reopened" in any language, four words or fewer."""
+    arr = pc.fill_null(arrow_text(text), "")
+    reopened = _reopened()
+    hit = pc.match_substring_regex(arr, reopened, ignore_case=True) if reopened else pa.nulls(len(arr), pa.bool_())
+    words = pc.list_value_length(pc.utf8_split_whitespace(arr))
+
+    def column(values) -> np.ndarray:
+        return pc.fill_null(values, False).to_numpy(zero_copy_only=False).astype(float)
+
     return pd.DataFrame(
         {
-            "question": t.str.contains("?", regex=False).astype(float),
-            "reopened": t.str.contains(_reopened()).astype(float),
-            "short": (t.str.split().str.len().fillna(0) <= 4).astype(float),
+            "question": column(pc.match_substring(arr, "?")),
+            "reopened": column(hit),
+            "short": column(pc.less_equal(words, 4)),
         },
         index=text.index,
     )
@@ -119,7 +131,7 @@ def _mark(out: pd.DataFrame, rows: np.ndarray, norm: pd.Series, lg: str) -> None
     """Set the families of language ``lg`` that fire on the normalised texts at ``rows``."""
     if not len(rows):
         return
-    arr = pa.array(norm.iloc[rows].astype(object).tolist(), type=pa.string())
+    arr = arrow_text(norm.iloc[rows])
     for fam, rx in cue_patterns(lg).items():
         if rx is None:
             continue

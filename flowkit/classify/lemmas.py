@@ -151,8 +151,7 @@ def normalise(text: str, lang: str) -> str:
 
 
 def normalise_texts(text: pd.Series, language: pd.Series) -> pd.Series:
-    """``normalise`` for a whole column, each distinct (text, language) pair done once."""
-    key = pd.DataFrame({"t": text.astype(object), "l": language.astype(object)})
-    distinct = key.drop_duplicates()
-    done = {(t, lg): normalise(t, lg) for t, lg in zip(distinct["t"], distinct["l"], strict=True)}
-    return pd.Series([done[(t, lg)] for t, lg in zip(key["t"], key["l"], strict=True)], index=text.index, dtype=object)
+    """``normalise`` for a whole column (vectorised: :func:`flowkit.classify.tokens.normalise_column`)."""
+    from flowkit.classify.tokens import normalise_column
+
+    return normalise_column(text, language)

@@ -174,10 +174,12 @@ def _match(arr: pa.Array, regex: str) -> np.ndarray:
 
 
 def _blocks(rules: list[Rule]) -> list[list[Rule]]:
-    """Consecutive rules of the same demand: one combined pass finds every row the block could take."""
+    """Consecutive rules of the same demand and language: one combined pass finds every row the
+    block could take. Mixing languages in one alternation (the other languages' failure rules)
+    overflows RE2's DFA and costs ~100x per row, so a block never spans two languages."""
     blocks: list[list[Rule]] = []
     for r in rules:
-        if blocks and blocks[-1][0].demand == r.demand:
+        if blocks and (blocks[-1][0].demand, blocks[-1][0].language) == (r.demand, r.language):
             blocks[-1].append(r)
         else:
             blocks.append([r])
