@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from flowkit.analyse.capability import XmR, xmr
+from flowkit.classify import languages
 
 __all__ = [
     "agent_hours",
@@ -118,13 +119,15 @@ def handoffs(df: pd.DataFrame) -> pd.Series:
 
 
 def _is_outcome(df: pd.DataFrame) -> pd.Series:
-    """Contacts that are an outcome worth avoiding: complaints, cancellations, abandoned calls."""
+    """Contacts that are an outcome worth avoiding: complaints, cancellations, abandoned calls.
+
+    A cancellation is a demand type with a ``cancellation`` phrase of any language folder's
+    ``flow.yaml`` ("cancel", "rezygnacja", "расторжение", ...).
+    """
     dtype = df["demand_type"].astype(str).str.lower()
-    return (
-        df["failure_type"].astype(str).eq("complaint")
-        | dtype.str.contains("cancel|rezygn|wypowied|растор|закры", regex=True)
-        | df["abandoned"].fillna(False).astype(bool)
-    )
+    phrases = languages.flow_pattern("cancellation")
+    cancelled = dtype.str.contains(phrases, regex=True) if phrases else pd.Series(False, index=df.index)
+    return df["failure_type"].astype(str).eq("complaint") | cancelled | df["abandoned"].fillna(False).astype(bool)
 
 
 def nth_contact_effect(df: pd.DataFrame, max_n: int = 6) -> pd.DataFrame:

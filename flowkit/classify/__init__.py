@@ -29,6 +29,7 @@ from flowkit.classify.rules import (
     builtin_rules,
     load_rules,
 )
+from flowkit.schema import STRING
 
 __all__ = [
     "Classification",
@@ -77,6 +78,7 @@ def classify(
     min_confidence: float = 0.5,
     use_flow: bool = True,
     stitch_window: str = "14D",
+    discover: bool = True,
 ) -> Classification:
     """Add demand, demand_type, failure_type, rule, confidence and language to ``contacts``.
 
@@ -84,7 +86,8 @@ def classify(
     given); a consultant's own rules (in ``rules`` but not built in) decide outright. Text
     with no evidence, or evidence too weak, stays ``unknown``; so does a row whose best
     evidence is below ``min_confidence``. Cases are stitched first (by customer,
-    ``stitch_window``) when the table has customer ids but no case ids.
+    ``stitch_window``) when the table has customer ids but no case ids. ``discover=False``
+    skips grouping the ``unknown`` texts into candidate types (``candidates`` is then empty).
     """
     if not 0 <= min_confidence <= 1:
         raise ValueError(f"min_confidence must be between 0 and 1, got {min_confidence}")
@@ -103,7 +106,7 @@ def classify(
     if open_.any():
         # each distinct text is weighed once (language and rule verdict follow from the text)
         rows = open_[open_].index
-        codes, uniques = pd.factorize(df.loc[rows, "text"].astype(str))
+        codes, _ = pd.factorize(df.loc[rows, "text"].astype(STRING))
         first = rows[pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()]
         X = evidence(df.loc[first, "text"], language.loc[first], ruled.loc[first])
         decided = (_model_decides if model is not None else _combiner_decides)(
@@ -151,6 +154,8 @@ def classify(
         out[col] = result[col]
     out["language"] = language
     out = schema.conform(out)
+    if not discover:
+        return Classification(out, candidate_types(pd.Series([], dtype=object)))
     unknown_text = out.loc[out["demand"] == "unknown", "text"]
     return Classification(out, candidate_types(unknown_text))
 

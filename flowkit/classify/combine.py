@@ -92,15 +92,26 @@ class Combiner:
         return pd.DataFrame({"p_failure": p, "failure_type": ftype, "evidence": any_ev}, index=X.index)
 
     def why(self, X: pd.DataFrame, failure: np.ndarray, top: int = 3) -> list[str]:
-        """The features that pushed each row towards its answer, strongest first ("cues:a+b")."""
-        M = X[list(self.features)].to_numpy(dtype=float) * self.coef
+        """The features that pushed each row towards its answer, strongest first ("cues:a+b").
+
+        Features are 0/1, so a million rows hold a few hundred distinct (features, verdict)
+        patterns: each pattern is explained once and the answer spread back.
+        """
+        M = X[list(self.features)].to_numpy(dtype=float)
+        keyed = np.column_stack([M, np.asarray(failure, dtype=float)])
+        if np.isin(keyed, (0.0, 1.0)).all() and keyed.shape[1] < 63:  # 0/1 rows: one integer each
+            bits = keyed.astype(np.int64) @ (np.int64(1) << np.arange(keyed.shape[1], dtype=np.int64))
+            _, first, back = np.unique(bits, return_index=True, return_inverse=True)
+            distinct = keyed[first]
+        else:
+            distinct, back = np.unique(keyed, axis=0, return_inverse=True)
         names = np.asarray(self.features)
-        out = []
-        for row, f in zip(M, failure):
-            push = row if f else -row
+        said = []
+        for row in distinct:
+            push = row[:-1] * self.coef if row[-1] else -row[:-1] * self.coef
             idx = [i for i in np.argsort(push)[::-1][:top] if push[i] > 0]
-            out.append("cues:" + "+".join(names[idx]) if idx else "cues:prior")
-        return out
+            said.append("cues:" + "+".join(names[idx]) if idx else "cues:prior")
+        return np.asarray(said, dtype=object)[np.ravel(back)].tolist()
 
     def to_json(self) -> dict:
         return {

@@ -10,18 +10,16 @@ failure, "bought it from you last year" is evidence against, and the combiner we
 from __future__ import annotations
 
 import re
-from functools import cache
-from importlib import resources
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from flowkit.classify.language import LANGUAGES
+from flowkit.classify import languages
+from flowkit.classify.language import arrow_text
 from flowkit.classify.lemmas import normalise_texts
 from flowkit.errors import FlowkitError
-from flowkit.yamlfile import parse_yaml
 
 __all__ = ["FAMILIES", "RAW_FEATURES", "CueError", "cue_features", "cue_patterns"]
 
@@ -48,23 +46,22 @@ FAMILIES = (
 )
 #: features read from the raw text, not from lemmas
 RAW_FEATURES = ("question", "reopened", "short")
-_REOPENED = re.compile(r"re-?open|reopen|ponown\w* otw|повторн\w* откр|переоткр", re.I)
 
 
 class CueError(FlowkitError):
     """A cue file is wrong (unknown family, bad pattern)."""
 
 
-@cache
-def cue_patterns(lang: str) -> dict[str, str]:
+@languages.language_cache
+def cue_patterns(lang: str) -> dict[str, str | None]:
     """Family -> one alternation regex, for ``lang`` (from ``languages/<lang>/cues.yaml``)."""
     origin = f"languages/{lang}/cues.yaml"
-    doc = parse_yaml(resources.files("flowkit.classify").joinpath(origin).read_text(encoding="utf-8"), origin, CueError)
+    doc = languages.get(lang).read("cues.yaml", required=False) or {}
     fams = doc.get("families") or {}
     unknown = set(fams) - set(FAMILIES)
     if unknown:
         raise CueError(f"{origin}: family {sorted(unknown)[0]!r} is not one of {', '.join(FAMILIES)}")
-    out = {}
+    out: dict[str, str | None] = {}
     for fam in FAMILIES:
         pats = [str(p) for p in fams.get(fam) or []]
         for p in pats:
@@ -79,13 +76,29 @@ def cue_patterns(lang: str) -> dict[str, str]:
     return out
 
 
+@languages.language_cache
+def _reopened() -> str | None:
+    """The flow phrases for "reopened", for RE2 with Python's meaning of ``\\w`` (any letter or digit)."""
+    pattern = languages.flow_pattern("reopened")
+    swap = {"\\w": "[\\p{L}\\p{N}_]", "\\W": "[^\\p{L}\\p{N}_]"}
+    return re.sub(r"\\.", lambda m: swap.get(m.group(0), m.group(0)), pattern) if pattern else None
+
+
 def _raw(text: pd.Series) -> pd.DataFrame:
-    t = text.fillna("").astype(str).str.strip()
+    """Signs read from the raw text: a question mark, "reopened" in any language, four words or fewer."""
+    arr = pc.fill_null(arrow_text(text), "")
+    reopened = _reopened()
+    hit = pc.match_substring_regex(arr, reopened, ignore_case=True) if reopened else pa.nulls(len(arr), pa.bool_())
+    words = pc.list_value_length(pc.utf8_split_whitespace(arr))
+
+    def column(values) -> np.ndarray:
+        return pc.fill_null(values, False).to_numpy(zero_copy_only=False).astype(float)
+
     return pd.DataFrame(
         {
-            "question": t.str.contains("?", regex=False).astype(float),
-            "reopened": t.str.contains(_REOPENED).astype(float),
-            "short": (t.str.split().str.len().fillna(0) <= 4).astype(float),
+            "question": column(pc.match_substring(arr, "?")),
+            "reopened": column(hit),
+            "short": column(pc.less_equal(words, 4)),
         },
         index=text.index,
     )
@@ -96,22 +109,21 @@ def cue_features(text: pd.Series, language: pd.Series, normalised: pd.Series | N
     norm = normalise_texts(text, language) if normalised is None else normalised
     out = pd.DataFrame(0.0, index=text.index, columns=list(FAMILIES))
     lang = language.astype(str).to_numpy()
-    for lg in LANGUAGES:
+    for lg in languages.codes():
         _mark(out, np.flatnonzero(lang == lg), norm, lg)
-    # Polish typed without diacritics can pass for English: where English cues found nothing,
-    # read the text as Polish too (Russian is told by its script, so needs no second reading)
+    # a language can be read as another where its own cues found nothing (``second_reading``:
+    # Polish typed without diacritics can pass for English; Russian is told by its script)
     has = text.fillna("").astype(str).str.strip().ne("").to_numpy()
-    retry = np.flatnonzero((lang == "en") & has & (out.to_numpy().sum(axis=1) == 0))
-    if len(retry):
-        sub = text.iloc[retry]
-        _mark(
-            out,
-            retry,
-            pd.Series(
-                normalise_texts(sub, pd.Series("pl", index=sub.index)).to_numpy(), index=text.index[retry]
-            ).reindex(text.index),
-            "pl",
-        )
+    for lg in languages.languages().values():
+        if not lg.second_reading:
+            continue
+        retry = np.flatnonzero((lang == lg.code) & has & (out.to_numpy().sum(axis=1) == 0))
+        if len(retry):
+            sub = text.iloc[retry]
+            again = normalise_texts(sub, pd.Series(lg.second_reading, index=sub.index))
+            _mark(
+                out, retry, pd.Series(again.to_numpy(), index=text.index[retry]).reindex(text.index), lg.second_reading
+            )
     return pd.concat([out, _raw(text)], axis=1)
 
 
@@ -119,7 +131,7 @@ def _mark(out: pd.DataFrame, rows: np.ndarray, norm: pd.Series, lg: str) -> None
     """Set the families of language ``lg`` that fire on the normalised texts at ``rows``."""
     if not len(rows):
         return
-    arr = pa.array(norm.iloc[rows].astype(object).tolist(), type=pa.string())
+    arr = arrow_text(norm.iloc[rows])
     for fam, rx in cue_patterns(lg).items():
         if rx is None:
             continue

@@ -13,24 +13,26 @@ from __future__ import annotations
 
 import pandas as pd
 
+from flowkit.classify import languages
 from flowkit.schema import STRING
 
 __all__ = ["FLOW_CONFIDENCE", "NEUTRAL_RULES", "flow_signals", "reopened"]
 
 FLOW_CONFIDENCE = 0.85
 NEUTRAL_RULES = ("default:no-failure-signal", "no-text", "no-evidence", "weak-evidence")
-_REOPEN = r"re-?open|reopen|ponown\w* otw|повторн\w* откр|переоткр"
 
 
 def reopened(contacts: pd.DataFrame) -> pd.Series:
     """True where the source says the ticket was reopened: ``reopen_count`` > 0, or a
-    ``status``/``event``/``state`` column (or the text) saying "reopened"."""
+    ``status``/``event``/``state`` column (or the text) saying "reopened" in any language
+    (``reopened`` in each language folder's ``flow.yaml``)."""
     hit = pd.Series(False, index=contacts.index)
+    phrases = languages.flow_pattern("reopened")
     if "reopen_count" in contacts:
         hit |= pd.to_numeric(contacts["reopen_count"], errors="coerce").fillna(0).gt(0)
     for col in ("status", "event", "state", "incident_state", "text"):
-        if col in contacts:
-            hit |= contacts[col].astype(STRING).str.contains(_REOPEN, case=False, regex=True).fillna(False).astype(bool)
+        if col in contacts and phrases:
+            hit |= contacts[col].astype(STRING).str.contains(phrases, case=False, regex=True).fillna(False).astype(bool)
     return hit
 
 

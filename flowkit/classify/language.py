@@ -1,8 +1,10 @@
-"""Which language each contact is in (en, pl, ru), without downloaded models.
+"""Which language each contact is in, from the language folders, without downloaded models.
 
 Service logs are short and noisy, so script and a few function words do better than a
-statistical model would on three languages: Cyrillic means Russian; Polish letters or
-common Polish words mean Polish (customers often type without diacritics); else English.
+statistical model would: each folder's ``language.yaml`` says which letters, function words
+or spelling shapes claim a text (Cyrillic claims Russian; Polish letters or common Polish
+words claim Polish, as customers often type without diacritics); when several claim it the
+highest ``priority`` wins, and text nobody claims is the ``fallback`` language (English).
 """
 
 from __future__ import annotations
@@ -11,21 +13,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from flowkit.classify import languages
 from flowkit.schema import STRING
 
-__all__ = ["LANGUAGES", "arrow_text", "detect_language"]
+__all__ = ["arrow_text", "detect_language", "language_codes"]
 
-LANGUAGES = ("en", "pl", "ru")
-_CYRILLIC = "[А-Яа-яЁё]"
-_POLISH_LETTERS = "[ąćęłńśźżĄĆĘŁŃŚŹŻ]"
-#: spellings English almost never has: Polish typed without diacritics still shows them
-_POLISH_SHAPES = r"(rz|sz|cz|dz|prz|ść|wn[aey]\b)|(enie|anie|acja|acji|ego|ych|owy|owa|owe|ować)([\s,.;:!?)]|$)"
-_POLISH_WORDS = (
-    r"(^|[\s,.;:!?(])(nie|się|sie|jest|czy|mam|mój|moj|moja|proszę|prosze|dzień|dzien|już|juz|że|jak|który|"
-    r"ktory|która|ktora|sprawie|dla|oraz|bardzo|klient|klientka|znowu|nadal|wciąż|wciaz|gdzie|kiedy|dzięki|"
-    r"dzieki|pan|pani|umowa|umowy|faktura|faktury|rachunek|rachunku|zamówienie|zamowienie|przez|jeszcze|"
-    r"dzwonię|dzwonie|chcę|chce|mnie|mój|tylko|tak|ale|albo|żeby|zeby|został|zostal|była|byla|było|bylo)([\s,.;:!?)]|$)"
-)
+_EDGE_BEFORE = r"(^|[\s,.;:!?(])"
+_EDGE_AFTER = r"([\s,.;:!?)]|$)"
+
+
+def language_codes() -> tuple[str, ...]:
+    """The codes of the languages there are folders for."""
+    return languages.codes()
 
 
 def arrow_text(text: pd.Series) -> pa.Array:
@@ -34,23 +33,32 @@ def arrow_text(text: pd.Series) -> pa.Array:
     return pa.array(s.array)
 
 
+def _claims(arr: pa.Array, lg: languages.Language) -> pa.Array | None:
+    """True where ``lg``'s letters, function words or spelling shapes appear."""
+    tests = []
+    if lg.letters:
+        tests.append(pc.match_substring_regex(arr, lg.letters))
+    if lg.words:
+        words = _EDGE_BEFORE + "(" + "|".join(lg.words) + ")" + _EDGE_AFTER
+        tests.append(pc.match_substring_regex(arr, words, ignore_case=True))
+    if lg.shapes:
+        tests.append(pc.greater_equal(pc.count_substring_regex(arr, lg.shapes, ignore_case=True), lg.shapes_at_least))
+    if not tests:
+        return None
+    hit = tests[0]
+    for t in tests[1:]:
+        hit = pc.or_(hit, t)
+    return pc.fill_null(hit, False)
+
+
 def detect_language(text: pd.Series) -> pd.Series:
-    """'ru', 'pl' or 'en' per row ('en' also for empty text, where it does not matter)."""
+    """A language code per row (the fallback language also for empty text, where it does not matter)."""
     arr = arrow_text(text)
-    ru = pc.fill_null(pc.match_substring_regex(arr, _CYRILLIC), False)
-    shapes = pc.greater_equal(pc.count_substring_regex(arr, _POLISH_SHAPES, ignore_case=True), 2)
-    pl = pc.fill_null(
-        pc.or_(
-            pc.or_(
-                pc.match_substring_regex(arr, _POLISH_LETTERS),
-                pc.match_substring_regex(arr, _POLISH_WORDS, ignore_case=True),
-            ),
-            shapes,
-        ),
-        False,
-    )
-    ru, pl = ru.to_numpy(zero_copy_only=False), pl.to_numpy(zero_copy_only=False)
-    out = pd.Series("en", index=text.index, dtype=object)
-    out[pl] = "pl"
-    out[ru] = "ru"
+    langs = languages.languages().values()
+    fallback = next(lg.code for lg in langs if lg.fallback)
+    out = pd.Series(fallback, index=text.index, dtype=object)
+    for lg in sorted((lg for lg in langs if not lg.fallback), key=lambda lg: (lg.priority, lg.code)):
+        hit = _claims(arr, lg)
+        if hit is not None:
+            out[hit.to_numpy(zero_copy_only=False)] = lg.code
     return out.astype(STRING)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -20,10 +18,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from flowkit.classify.language import LANGUAGES, arrow_text
+from flowkit.classify import languages
+from flowkit.classify.language import arrow_text
 from flowkit.errors import FlowkitError
 from flowkit.schema import FAILURE_TYPES, STRING
-from flowkit.yamlfile import load_yaml, parse_yaml
+from flowkit.yamlfile import load_yaml
 
 __all__ = [
     "FALLBACK_CONFIDENCE",
@@ -96,15 +95,18 @@ def _check_pattern(origin: str, rule_id: str, pattern: str) -> None:
         ) from exc
 
 
-def _parse(doc, origin: str) -> tuple[list[Rule], frozenset[str]]:
+def _parse(doc, origin: str, folder_code: str | None = None) -> tuple[list[Rule], frozenset[str]]:
     if not isinstance(doc, dict):
         raise RuleError(f"{origin}: a rule file is a mapping with 'rules:' (and optionally 'language:', 'disable:')")
     unknown = set(doc) - {"language", "rules", "disable", "description"}
     if unknown:
         raise RuleError(f"{origin}: {sorted(unknown)[0]}: unknown key; use language, rules, disable")
-    default_lang = doc.get("language", "any")
-    if default_lang not in (*LANGUAGES, "any"):
-        raise RuleError(f"{origin}: language: {default_lang!r}; use {', '.join(LANGUAGES)} or any")
+    default_lang = doc.get("language", folder_code or "any")
+    if folder_code and default_lang != folder_code:
+        raise RuleError(f"{origin}: language: {default_lang!r}; a pack in folder {folder_code} is {folder_code}")
+    codes = languages.codes()
+    if default_lang not in (*codes, "any"):
+        raise RuleError(f"{origin}: language: {default_lang!r}; use {', '.join(codes)} or any")
     rules = []
     for i, r in enumerate(doc.get("rules") or []):
         where = f"rules[{i}]"
@@ -132,8 +134,8 @@ def _parse(doc, origin: str) -> tuple[list[Rule], frozenset[str]]:
         for p in [*patterns, *unless]:
             _check_pattern(origin, rid, str(p))
         lang = r.get("language", default_lang)
-        if lang not in (*LANGUAGES, "any"):
-            raise RuleError(f"{origin}: rule {rid}: language {lang!r}; use {', '.join(LANGUAGES)} or any")
+        if lang not in (*codes, "any"):
+            raise RuleError(f"{origin}: rule {rid}: language {lang!r}; use {', '.join(codes)} or any")
         rules.append(
             Rule(
                 rid,
@@ -156,13 +158,14 @@ def load_rules(path: str | Path) -> tuple[RuleSet, frozenset[str]]:
     return RuleSet(tuple(rules)), disabled
 
 
-@lru_cache(maxsize=1)
+@languages.language_cache
 def builtin_rules() -> RuleSet:
-    """The English, Polish and Russian packs shipped in ``flowkit/classify/rulepacks``."""
+    """Every language folder's rule pack (``languages/<code>/rules.yaml``), in code order."""
     rules = []
-    for lang in LANGUAGES:
-        text = resources.files("flowkit.classify").joinpath(f"rulepacks/{lang}.yaml").read_text(encoding="utf-8")
-        rules.extend(_parse(parse_yaml(text, f"rulepacks/{lang}.yaml", RuleError), f"rulepacks/{lang}.yaml")[0])
+    for lg in languages.languages().values():
+        doc = lg.read("rules.yaml", required=False)
+        if doc is not None:
+            rules.extend(_parse(doc, f"languages/{lg.code}/rules.yaml", lg.code)[0])
     return RuleSet(tuple(rules))
 
 
@@ -171,10 +174,12 @@ def _match(arr: pa.Array, regex: str) -> np.ndarray:
 
 
 def _blocks(rules: list[Rule]) -> list[list[Rule]]:
-    """Consecutive rules of the same demand: one combined pass finds every row the block could take."""
+    """Consecutive rules of the same demand and language: one combined pass finds every row the
+    block could take. Mixing languages in one alternation (the other languages' failure rules)
+    overflows RE2's DFA and costs ~100x per row, so a block never spans two languages."""
     blocks: list[list[Rule]] = []
     for r in rules:
-        if blocks and blocks[-1][0].demand == r.demand:
+        if blocks and (blocks[-1][0].demand, blocks[-1][0].language) == (r.demand, r.language):
             blocks[-1].append(r)
         else:
             blocks.append([r])
@@ -268,7 +273,7 @@ def _apply_distinct(text: pd.Series, language: pd.Series, rules: RuleSet) -> pd.
         others = [r for r in rules.rules if r.demand == "failure" and r.language not in (str(lg), "any")]
         if left.size and others:
             still = _first_match(
-                sub.take(pa.array(left)), others, lambda pos, r, c: decide(left[pos], r, c), conf_shift=-0.1
+                sub.take(pa.array(left)), others, lambda pos, r, c, left=left: decide(left[pos], r, c), conf_shift=-0.1
             )
             left = left[still]
         idx = rows[left]

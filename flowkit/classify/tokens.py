@@ -1,0 +1,149 @@
+"""Normalised text for a whole column at once: each distinct word looked up once, no per-row Python.
+
+:func:`flowkit.classify.lemmas.normalise` defines the normal form one text at a time; on a
+million distinct texts that is a million Python loops over their words (the profile's top
+cost after the dictionaries load). Here the column is tokenised by Arrow (RE2), the words are
+reduced to a vocabulary (the generator's million "distinct" texts share a few thousand
+words), each word is lemmatised once in Python, and the negation rule - a negator waits,
+over ``skip`` words, for the word it negates - is solved with array arithmetic: for every
+token, the nearest earlier and later token that is not a skip word. The result equals
+``normalise`` text for text (``tests/test_classify_tokens.py`` holds the two side by side).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from flowkit.classify import languages
+from flowkit.classify.language import arrow_text
+from flowkit.classify.lemmas import fold, lemma, negator_form
+from flowkit.schema import STRING
+
+__all__ = ["normalise_column"]
+
+_ALNUM = r"\p{L}\p{N}"
+_APOS = {"'": "\x01", "’": "\x02"}  # an apostrophe, until we know whether it joins a word
+_JOINED = {"\x01": ("\x03", "'"), "\x02": ("\x04", "’")}  # ... and once we know it does
+
+
+def normalise_column(text: pd.Series, language: pd.Series) -> pd.Series:
+    """``normalise(text, language)`` for every row (pyarrow strings; ``""`` where there is no text)."""
+    n = len(text)
+    arr = arrow_text(text)
+    has = pc.fill_null(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(arr)), 0), False)
+    has = has.to_numpy(zero_copy_only=False)
+    lang = language.astype(str).to_numpy()
+    parts: list[pa.Array] = []
+    where: list[np.ndarray] = []
+    for lg in pd.unique(lang[has]):
+        rows = np.flatnonzero(has & (lang == lg))
+        parts.append(_normalise_language(arr.take(pa.array(rows)), str(lg)))
+        where.append(rows)
+    out = np.full(n, "", dtype=object)
+    for rows, part in zip(where, parts, strict=True):
+        out[rows] = part.to_numpy(zero_copy_only=False)
+    return pd.Series(out, index=text.index, dtype=STRING)
+
+
+def _tokens(arr: pa.Array, code: str) -> pa.ListArray:
+    """Words as ``lemmas._TOKEN`` finds them (letters/digits, one inner apostrophe kept)."""
+    for pattern, repl in languages.get(code).contractions:
+        arr = pc.replace_substring_regex(arr, "(?i)" + pattern, repl)
+    for marker in ("\x01", "\x02", "\x03", "\x04", "\x05"):  # free the markers (they separate words anyway)
+        arr = pc.replace_substring(arr, marker, " ")
+    for apos, marker in _APOS.items():
+        arr = pc.replace_substring(arr, apos, marker)
+    # greedy word, apostrophe, word: the apostrophe joins; the next match starts after the word,
+    # so "ab'cd'ef" is "ab'cd" and "ef", as Python's findall reads it
+    arr = pc.replace_substring_regex(arr, f"([{_ALNUM}]+)([\x01\x02])([{_ALNUM}]+)", "\\1\\2\x05\\3")
+    for marker, (joined, _) in _JOINED.items():
+        arr = pc.replace_substring(arr, marker + "\x05", joined)
+    return pc.split_pattern_regex(arr, f"[^{_ALNUM}\x03\x04]+")
+
+
+def _digits(flat: pa.Array) -> pa.Array:
+    """Numbers as a representative with the same lemma (``0``, ``#``, ``yyyy``): the vocabulary
+    stays a vocabulary when every row carries its own order number."""
+    digit = pc.fill_null(pc.utf8_is_digit(flat), False)
+    if not pc.any(digit).as_py():
+        return flat
+    length = pc.utf8_length(flat)
+    year = pc.and_(pc.equal(length, 4), pc.or_(pc.starts_with(flat, "19"), pc.starts_with(flat, "20")))
+    rep = pc.if_else(year, "1900", pc.if_else(pc.less(length, 4), "0", "0000"))
+    return pc.if_else(digit, rep, flat)
+
+
+def _normalise_language(arr: pa.Array, code: str) -> pa.Array:
+    """Normal forms of texts that are all in language ``code`` and all non-empty."""
+    words = _tokens(arr, code)
+    flat = pc.list_flatten(words)
+    row = pc.list_parent_indices(words).to_numpy()
+    keep = pc.not_equal(flat, "").to_numpy(zero_copy_only=False)
+    flat = _digits(flat.filter(pa.array(keep)))
+    row = row[keep]
+    enc = pc.dictionary_encode(flat)
+    vocab_idx = enc.indices.to_numpy(zero_copy_only=False)
+    lem, neg_form, is_neg, is_skip = _vocabulary(enc.dictionary.to_pylist(), code)
+    is_neg_t = is_neg[vocab_idx]
+    anchor = ~is_skip[vocab_idx] | is_neg_t  # a negator waits over skip words for the next anchor
+
+    t = len(vocab_idx)
+    pos = np.arange(t)
+    prev = np.maximum.accumulate(np.where(anchor, pos, -1))
+    prev = np.concatenate(([-1], prev[:-1]))  # nearest earlier anchor
+    nxt = np.minimum.accumulate(np.where(anchor, pos, t)[::-1])[::-1]
+    nxt = np.concatenate((nxt[1:], [t]))  # nearest later anchor
+    prev_ok = (prev >= 0) & (row[np.maximum(prev, 0)] == row)
+    nxt_ok = (nxt < t) & (row[np.minimum(nxt, t - 1)] == row)
+
+    glued = ~is_neg_t & anchor & prev_ok & is_neg_t[np.maximum(prev, 0)]
+    alone = is_neg_t & ~(nxt_ok & ~is_neg_t[np.minimum(nxt, t - 1)])
+    emit = ~is_neg_t | alone
+    end_of_row = _row_last_position(row, t)
+    key = np.where(is_neg_t, np.where(nxt_ok, 2 * nxt - 1, 2 * end_of_row + 1), 2 * pos)
+
+    lem_arr, neg_arr = pa.array(lem, pa.string()), pa.array(neg_form, pa.string())
+    piece = lem_arr.take(pa.array(vocab_idx))
+    if glued.any():
+        before = neg_arr.take(pa.array(vocab_idx[np.maximum(prev, 0)]))
+        piece = pc.if_else(pa.array(glued), pc.binary_join_element_wise(before, piece, "_"), piece)
+    if is_neg_t.any():
+        piece = pc.if_else(pa.array(is_neg_t), neg_arr.take(pa.array(vocab_idx)), piece)
+
+    chosen = np.flatnonzero(emit)
+    order = chosen[np.argsort(key[chosen], kind="stable")]
+    counts = np.bincount(row[order], minlength=len(arr))
+    offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int32)
+    joined = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), piece.take(pa.array(order))), " ")
+    return pc.binary_join_element_wise(" ", joined, " ", "")
+
+
+def _row_last_position(row: np.ndarray, t: int) -> np.ndarray:
+    """For each token, the position of the last token of its row."""
+    if not t:
+        return np.zeros(0, dtype=np.int64)
+    last = np.flatnonzero(np.r_[row[1:] != row[:-1], True])
+    return last[np.searchsorted(last, np.arange(t))]
+
+
+def _vocabulary(vocab: list[str], code: str) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+    """Per distinct word: folded lemma, folded negator form, is it a negator, is it a skip word."""
+    lg = languages.get(code)
+    restore = str.maketrans(dict(_JOINED.values()))
+    lems, negs = [], []
+    is_neg = np.zeros(len(vocab), dtype=bool)
+    is_skip = np.zeros(len(vocab), dtype=bool)
+    for i, raw in enumerate(vocab):
+        w = raw.translate(restore).lower()
+        lem = lemma(w, code)
+        lems.append(fold(lem))
+        if lem in lg.negators or w in lg.negators:
+            is_neg[i] = True
+            negs.append(fold(negator_form(w, lem, code)))
+        else:
+            negs.append("")
+        is_skip[i] = lem in lg.skip or w in lg.skip
+    return lems, negs, is_neg, is_skip
