@@ -47,6 +47,10 @@ def test_traps():
     _check([t for t, _ in TRAPS], [lg for _, lg in TRAPS])
 
 
+def test_a_language_whose_texts_hold_no_words():
+    _check(["?", "!!", "Paczka nie dotarła"], ["ru", "ru", "pl"])
+
+
 def test_examples_and_heldout_verbatims():
     texts = []
     for lg in languages.languages().values():

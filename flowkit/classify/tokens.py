@@ -91,6 +91,8 @@ def _normalise_language(arr: pa.Array, code: str) -> pa.Array:
     anchor = ~is_skip[vocab_idx] | is_neg_t  # a negator waits over skip words for the next anchor
 
     t = len(vocab_idx)
+    if not t:  # no words in any of these texts ("?", "!!!"): the padded empty form
+        return pa.array(["  "] * len(arr), pa.string())
     pos = np.arange(t)
     prev = np.maximum.accumulate(np.where(anchor, pos, -1))
     prev = np.concatenate(([-1], prev[:-1]))  # nearest earlier anchor
