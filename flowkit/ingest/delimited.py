@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import sys
+from collections import Counter
 from pathlib import Path
 
 from flowkit.errors import IngestError
@@ -74,14 +75,18 @@ def read_delimited(path: Path, text: str, delimiter: str | None, pad_short_rows:
     starts: list[int] = []
     rejects: list[Reject] = [Reject(b.line, b.reason, b.raw) for b in bad]
     blank: list[int] = []
+    account: Counter = Counter()  # physical lines by what they were: the check that nothing is unaccounted
     position = 0
     while position < len(lines):
         restart = None
         for first, last, cells, error in _records(lines, position, delim):
+            span = last - first + 1
             if first in set_aside:
+                account["set aside"] += span
                 continue
             if error is not None:
                 rejects.append(Reject(first, error, _raw(lines, first, last)))
+                account["quarantined"] += span
                 continue
             if last == len(lines) and _unterminated(lines[first - 1 : last], delim):
                 # a quote opened on `first` ran to the end of the file: quarantine that line, read on after it
@@ -93,16 +98,19 @@ def read_delimited(path: Path, text: str, delimiter: str | None, pad_short_rows:
                         lines[first - 1][:500],
                     )
                 )
+                account["quarantined"] += 1
                 restart = first
                 break
             if not cells or all(not c.strip() for c in cells):
                 if header is not None:
                     blank.append(first)
+                account["blank" if header is not None else "before header"] += span
                 continue
             if header is None:
                 names = unique_header(cells)
                 check_header(path, names)
                 header = names
+                account["header"] += span
                 continue
             n = len(header)
             if len(cells) != n:
@@ -111,17 +119,19 @@ def read_delimited(path: Path, text: str, delimiter: str | None, pad_short_rows:
                 elif len(cells) < n and pad_short_rows:
                     cells = cells + [""] * (n - len(cells))
                 else:
-                    span = f"line {first}" if first == last else f"lines {first}-{last}"
+                    where = f"line {first}" if first == last else f"lines {first}-{last}"
                     rejects.append(
                         Reject(
                             first,
-                            f"ragged line: {len(cells)} fields, the header has {n} ({span})",
+                            f"ragged line: {len(cells)} fields, the header has {n} ({where})",
                             _raw(lines, first, last),
                         )
                     )
+                    account["quarantined"] += span
                     continue
             rows.append(cells)
             starts.append(first)
+            account["records"] += span
         if restart is None:
             break
         position = restart  # lines[restart:] is the line after the one that opened the quote
@@ -131,7 +141,14 @@ def read_delimited(path: Path, text: str, delimiter: str | None, pad_short_rows:
         raise IngestError(f"{path}: no header row found (every line was blank or could not be read)")
     header, rows = _drop_empty_columns(header, rows)
     rejects.sort(key=lambda r: r.line)
-    return RawTable(to_frame(header, rows), starts, rejects, blank, delimiter=delim, physical_lines=len(lines))
+    table = RawTable(to_frame(header, rows), starts, rejects, blank, delimiter=delim, physical_lines=len(lines))
+    table.line_account = account
+    if sum(account.values()) != len(lines):  # a parser surprise: say so rather than claim a reconciliation
+        table.warnings.append(
+            f"the file has {len(lines):,} lines but {sum(account.values()):,} were accounted for "
+            f"({dict(account)}); please report this file"
+        )
+    return table
 
 
 def _unterminated(record_lines: list[str], delim: str) -> bool:

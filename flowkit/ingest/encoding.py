@@ -146,10 +146,10 @@ def decode_lines(data: bytes, encoding: str | None, name: str) -> Decoded:
             text, bad = _by_line(data, enc)
             replaced = 0
     text = text.lstrip("\ufeff")
+    _refuse_binary(text, name)
     if "\x00" in text:
         text, nul = _blank_nul_lines(text)
         bad = sorted(bad + nul, key=lambda b: b.line)
-    _refuse_binary(text, name)
     return Decoded(text, enc, bad, replaced)
 
 

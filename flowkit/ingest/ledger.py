@@ -43,6 +43,7 @@ class FileSummary:
     offsets: str = "utc"  # what was done with them: to UTC, or kept local
     key_hint: tuple = ()  # columns that together identify a row
     renamed_ids: int = 0  # rows given a disambiguated contact id
+    lines: dict = field(default_factory=dict)  # a text file's physical lines by kind (header, records, blank, ...)
 
     @property
     def n_dropped(self) -> int:

@@ -92,6 +92,7 @@ def _ingest_table(path: Path, table: RawTable, mapping: Mapping | None, fmt: str
     shown = str(path) if label == path.name else str(path.parent / label)
     summary = FileSummary(shown, fmt, table.encoding, table.delimiter, read=table.read, mapping=m.origin)
     summary.warnings.extend(table.warnings)
+    summary.lines = dict(table.line_account)
     if table.replaced_bytes:
         summary.warnings.append(
             f"{table.replaced_bytes} bytes could not be decoded as {table.encoding} "

@@ -44,6 +44,7 @@ class RawTable:
     sheet: str | None = None  # the XLSX sheet the rows came from
     physical_lines: int | None = None  # a text file's own line count, the records' check
     warnings: list[str] = field(default_factory=list)
+    line_account: dict[str, int] = field(default_factory=dict)  # physical lines: header, records, blank, ...
 
     @property
     def read(self) -> int:
