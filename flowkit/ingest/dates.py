@@ -171,27 +171,40 @@ def parse_datetime(raw: pd.Series, fmt: str | None = None, dayfirst: bool | None
     if fmt:
         formats = [fmt]
     else:
-        sample = _sample(values)
         candidates = DATE_FORMATS
         if dayfirst is not None:
             candidates = [f for f in candidates if format_dayfirst(f) in (None, dayfirst)]
-        scores = [(int(_to_datetime(sample, f, local).notna().sum()), -i, f) for i, f in enumerate(candidates)]
-        scores = [s for s in scores if s[0] > 0]
-        scores.sort(reverse=True)
-        formats = [f for _, _, f in scores]
+        formats = _rank(_sample(values), candidates, local)
         if formats:
             best_dayfirst = format_dayfirst(formats[0])
-            formats = [f for f in formats if format_dayfirst(f) in (None, best_dayfirst)]
-    pending = values
-    for f in formats:
-        if pending.empty:
-            break
+            candidates = [f for f in candidates if format_dayfirst(f) in (None, best_dayfirst)]
+            formats = [f for f in formats if f in candidates]
+    chosen = formats[0] if formats else ""
+    pending, tried = values, set()
+    while formats and not pending.empty:
+        f = formats.pop(0)
+        tried.add(f)
         parsed = _to_datetime(pending, f, local)
         ok = parsed.notna()
         result.loc[ok[ok].index] = parsed[ok]
         pending = pending[~ok]
+        if not formats and not pending.empty and not fmt:  # what is left: ranked again on what is left
+            formats = _rank(_sample(pending), [c for c in candidates if c not in tried], local)
     bad = present & result.isna()
-    return Parsed(result, bad, formats[0] if formats else "")
+    return Parsed(result, bad, chosen)
+
+
+def _rank(sample: pd.Series, candidates: list[str], local: bool) -> list[str]:
+    """Formats that read part of ``sample``, most first (earlier on a tie); stops at one that reads all."""
+    scores = []
+    for i, f in enumerate(candidates):
+        k = int(_to_datetime(sample, f, local).notna().sum())
+        if k:
+            scores.append((k, -i, f))
+        if k == len(sample):  # none after it can score higher, and a tie goes to the earlier
+            break
+    scores.sort(reverse=True)
+    return [f for _, _, f in scores]
 
 
 def format_dayfirst(fmt: str) -> bool | None:

@@ -101,7 +101,7 @@ def read_delimited(path: Path, text: str, delimiter: str | None, pad_short_rows:
                 account["quarantined"] += 1
                 restart = first
                 break
-            if not cells or all(not c.strip() for c in cells):
+            if not cells or not "".join(cells).strip():
                 if header is not None:
                     blank.append(first)
                 account["blank" if header is not None else "before header"] += span

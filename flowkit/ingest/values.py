@@ -88,6 +88,11 @@ def parse_duration(raw: pd.Series, unit: str = "seconds") -> Parsed:
                 secs.loc[block.index[valid]] = (block[valid] * w).sum(axis=1)
         out.loc[c.index] = secs * sign
     plain = s[~clock]
+    if not plain.empty:  # bare numbers (nearly every cell) in C; only the rest through the unit regex
+        bare = plain.str.fullmatch(r"[+-]?\d+(?:[.,]\d+)?").fillna(False).astype(bool)
+        num = pd.to_numeric(plain[bare].str.replace(",", ".", regex=False), errors="coerce")
+        out.loc[num.index] = num.astype("float64") * scale
+        plain = plain[~bare]
     if not plain.empty:
         m = plain.str.extract(r"^([+-]?\d+(?:[.,]\d+)?)\s*([a-zA-Z]*)$")
         num = pd.to_numeric(m[0].str.replace(",", ".", regex=False), errors="coerce")
