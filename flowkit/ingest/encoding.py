@@ -118,13 +118,16 @@ def decode(data: bytes, encoding: str | None) -> tuple[str, str, int]:
         return text, enc, text.count("\ufffd")
 
 
-def _check(encoding: str) -> str:
+def _check(encoding: str, name: str = "") -> str:
     try:
         codecs.lookup(encoding)
     except LookupError as exc:
         from flowkit.errors import MappingError
 
-        raise MappingError(f"unknown encoding {encoding!r}; use one of {', '.join(CANDIDATES)}") from exc
+        where = f"{name}: " if name else ""
+        raise MappingError(
+            f"{where}unknown encoding {encoding!r} in the mapping; use one of {', '.join(CANDIDATES)}"
+        ) from exc
     return encoding
 
 
@@ -133,7 +136,7 @@ def decode_lines(data: bytes, encoding: str | None, name: str) -> Decoded:
 
     Raises :class:`IngestError` when the bytes are not text at all (a binary file named .csv).
     """
-    enc = _check(encoding) if encoding else detect_encoding(data)
+    enc = _check(encoding, name) if encoding else detect_encoding(data)
     try:
         text = data.decode(enc)
         bad: list[BadLine] = []

@@ -110,6 +110,12 @@ def _ingest_table(path: Path, table: RawTable, mapping: Mapping | None, fmt: str
         }
         for r in table.rejects
     ]
+    undecodable = sum(r.reason.startswith("undecodable line") for r in table.rejects)
+    if undecodable:
+        summary.warnings.append(
+            f"{undecodable:,} lines are not valid {table.encoding} and were quarantined with their line numbers; "
+            "if the whole file is in another encoding, set 'encoding:' in the mapping (cp1250, cp1251, koi8-r, ...)"
+        )
     if table.blank_lines:
         summary.dropped["blank line"] += len(table.blank_lines)
 
