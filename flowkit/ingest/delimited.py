@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import csv
 import sys
+from array import array
 from collections import Counter
+from itertools import islice
 from pathlib import Path
+
+import pandas as pd
 
 from flowkit.errors import IngestError
 from flowkit.ingest.encoding import BadLine
@@ -21,6 +25,7 @@ from flowkit.ingest.raw import RawTable, Reject, check_header, to_frame, unique_
 __all__ = ["read_delimited", "sniff_delimiter"]
 
 _SNIFF_DELIMITERS = ",;\t|"
+_BLOCK = 100_000  # rows per block turned into columns
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
@@ -42,7 +47,7 @@ def sniff_delimiter(text: str) -> str:
 
 def _records(lines: list[str], start: int, delim: str):
     """(first line, last line, cells) per record from ``lines[start:]``; line numbers are 1-based."""
-    reader = csv.reader(iter(lines[start:]), delimiter=delim, strict=False)
+    reader = csv.reader((ln + "\n" for ln in islice(lines, start, None)), delimiter=delim, strict=False)
     prev = 0
     while True:
         try:
@@ -68,11 +73,11 @@ def read_delimited(path: Path, text: str, delimiter: str | None, pad_short_rows:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # the final newline ends the last line, it does not start another
-    lines = [ln + "\n" for ln in lines]
     set_aside = {b.line: b for b in bad}
     header: list[str] | None = None
     rows: list[list[str]] = []
-    starts: list[int] = []
+    blocks: list[pd.DataFrame] = []  # rows become pyarrow columns a block at a time: no million-list of lists
+    starts = array("q")
     rejects: list[Reject] = [Reject(b.line, b.reason, b.raw) for b in bad]
     blank: list[int] = []
     account: Counter = Counter()  # physical lines by what they were: the check that nothing is unaccounted
@@ -88,7 +93,7 @@ def read_delimited(path: Path, text: str, delimiter: str | None, pad_short_rows:
                 rejects.append(Reject(first, error, _raw(lines, first, last)))
                 account["quarantined"] += span
                 continue
-            if last == len(lines) and _unterminated(lines[first - 1 : last], delim):
+            if last == len(lines) and _unterminated([ln + "\n" for ln in lines[first - 1 : last]], delim):
                 # a quote opened on `first` ran to the end of the file: quarantine that line, read on after it
                 rejects.append(
                     Reject(
@@ -132,6 +137,9 @@ def read_delimited(path: Path, text: str, delimiter: str | None, pad_short_rows:
             rows.append(cells)
             starts.append(first)
             account["records"] += span
+            if len(rows) == _BLOCK:
+                blocks.append(to_frame(header, rows))
+                rows = []
         if restart is None:
             break
         position = restart  # lines[restart:] is the line after the one that opened the quote
@@ -139,9 +147,12 @@ def read_delimited(path: Path, text: str, delimiter: str | None, pad_short_rows:
         if not text.strip():
             raise IngestError(f"{path}: the file is empty (no header, no records); export it again")
         raise IngestError(f"{path}: no header row found (every line was blank or could not be read)")
-    header, rows = _drop_empty_columns(header, rows)
+    blocks.append(to_frame(header, rows))
+    frame = blocks[0] if len(blocks) == 1 else pd.concat(blocks, ignore_index=True)
+    # columns with no name and no value anywhere (a ';;'-separated export) are not columns
+    frame = frame.drop(columns=[c for c in frame.columns if c.startswith("column_") and frame[c].isna().all()])
     rejects.sort(key=lambda r: r.line)
-    table = RawTable(to_frame(header, rows), starts, rejects, blank, delimiter=delim, physical_lines=len(lines))
+    table = RawTable(frame, starts, rejects, blank, delimiter=delim, physical_lines=len(lines))
     table.line_account = account
     if sum(account.values()) != len(lines):  # a parser surprise: say so rather than claim a reconciliation
         table.warnings.append(
@@ -162,17 +173,4 @@ def _unterminated(record_lines: list[str], delim: str) -> bool:
 
 
 def _raw(lines: list[str], first: int, last: int) -> str:
-    return "".join(lines[first - 1 : last]).rstrip("\r\n")[:500]
-
-
-def _drop_empty_columns(header: list[str], rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
-    """Columns with no name and no value anywhere (a ';;'-separated export) are not columns."""
-    empty = [
-        i
-        for i, name in enumerate(header)
-        if name.startswith("column_") and all(i >= len(r) or not r[i].strip() for r in rows)
-    ]
-    if not empty:
-        return header, rows
-    keep = [i for i in range(len(header)) if i not in set(empty)]
-    return [header[i] for i in keep], [[r[i] for i in keep] for r in rows]
+    return "\n".join(lines[first - 1 : last]).rstrip("\r\n")[:500]

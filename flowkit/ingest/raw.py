@@ -9,6 +9,7 @@ returned as a reject with its reason instead of being skipped.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,7 +37,7 @@ class RawTable:
     """Cells as strings, the position of each row, and everything that did not fit."""
 
     frame: pd.DataFrame  # one column per source column, pyarrow strings, NA = empty
-    lines: list[int]  # position of each frame row in the file (its first line)
+    lines: Sequence[int]  # position of each frame row in the file (its first line)
     rejects: list[Reject] = field(default_factory=list)
     blank_lines: list[int] = field(default_factory=list)
     encoding: str | None = None
