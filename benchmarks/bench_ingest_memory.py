@@ -85,8 +85,10 @@ def main() -> None:
         queue = ctx.Queue()
         proc = ctx.Process(target=_ingest, args=(str(path), str(Path(tmp) / "contacts.parquet"), queue))
         proc.start()
+        proc.join()  # the result is a small tuple: it fits the queue's pipe before the child exits
+        if proc.exitcode != 0:
+            raise SystemExit(f"the ingest process failed (exit code {proc.exitcode}); see its traceback above")
         kept, reconciles, seconds, peak = queue.get()
-        proc.join()
     bound = BOUND_FIXED + BOUND_PER_CONTACT * kept
     print(f"ingest memory: {size / 1e6:,.0f} MB log, {written:,} rows, {kept:,} kept, reconciles={reconciles}")
     print(f"  time {seconds:,.1f} s; peak RSS {peak / 2**20:,.0f} MB = {peak / max(kept, 1):,.0f} B/contact")
