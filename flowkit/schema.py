@@ -55,7 +55,8 @@ COLUMNS: dict[str, object] = {
     "data_used": STRING,
     "handling": _HANDLING,
     "closed_at": "datetime64[ns]",
-    "source": STRING,
+    "source_file": STRING,  # where the row came from: the export's file name (and [sheet])
+    "source_line": "Int64",  # ... and its line or record number there (empty for generated rows)
 }
 
 #: columns classification adds (see flowkit.classify).
@@ -68,7 +69,7 @@ CLASSIFICATION_COLUMNS: dict[str, object] = {
 }
 
 #: columns that may never be missing.
-REQUIRED = ("contact_id", "received_at", "channel", "source")
+REQUIRED = ("contact_id", "received_at", "channel", "source_file")
 
 
 def empty() -> pd.DataFrame:
@@ -155,8 +156,11 @@ def problems(df: pd.DataFrame) -> list[str]:
 def _first_labels(df: pd.DataFrame, mask: pd.Series, k: int = 3) -> str:
     """Name the first offending rows by their provenance when there is one."""
     rows = df.loc[mask]
-    if "source" in df.columns and rows["source"].notna().any():
-        return ", ".join(map(str, rows["source"].dropna().head(k)))
+    if "source_file" in df.columns and rows["source_file"].notna().any():
+        where = rows["source_file"].astype(str)
+        if "source_line" in df.columns:
+            where = where + rows["source_line"].map(lambda v: "" if pd.isna(v) else f" line {v}")
+        return ", ".join(where[rows["source_file"].notna()].head(k))
     return ", ".join(f"row {i}" for i in rows.index[:k])
 
 

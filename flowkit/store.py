@@ -86,7 +86,7 @@ def load_with_ledger(path: str | Path, mapping: str | Path | None = None):
             head = pd.read_parquet(path).columns if suffix != ".csv" else pd.read_csv(path, nrows=0).columns
         except (ValueError, OSError):  # not a saved contact table (bad bytes, not parquet): read it as an export
             head = []
-        if {"contact_id", "received_at", "channel", "source"} <= set(head):
+        if {"contact_id", "received_at", "channel"} <= set(head) and ({"source_file", "source"} & set(head)):
             return read_contacts(path), None
     result = ingest(path, load_mapping(mapping) if mapping else None)
     return result.contacts, result

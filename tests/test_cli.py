@@ -91,7 +91,9 @@ def test_ingest_writes_contacts_quarantine_and_a_reconciled_summary(run, tmp_pat
     q = pd.read_csv(tmp_path / "out" / "contacts.quarantine.csv")
     assert sorted(q["reason"]) == ["unparseable date"]
     fixed = pd.read_csv(tmp_path / "out" / "contacts.repaired.csv")
-    assert fixed[["source", "column", "reason"]].values.tolist() == [["calls.csv:5", "wait", "negative duration"]]
+    assert fixed[["source_file", "source_line", "column", "reason"]].values.tolist() == [
+        ["calls.csv", 5, "wait", "negative duration"]
+    ]
 
 
 @pytest.mark.parametrize(

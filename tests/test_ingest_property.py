@@ -48,7 +48,7 @@ def test_any_body_reconciles_exactly(tmp_path_factory, body, encoding, newline):
     assert (r.contacts["wait_s"].dropna() >= 0).all()
     assert len(r.quarantine) == f.n_quarantined
     # each row lands in exactly one place: the kept and quarantined sources never overlap
-    assert not set(r.contacts["source"]) & set(r.quarantine["source"])
+    assert not set(r.contacts["source_line"]) & set(r.quarantine["source_line"])
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -12,7 +12,8 @@ def table(**overrides):
         "contact_id": ["c1", "c2"],
         "received_at": pd.to_datetime(["2026-01-05 09:00", "2026-01-05 09:05"]),
         "channel": ["phone", "email"],
-        "source": ["a.csv:2", "a.csv:3"],
+        "source_file": ["a.csv", "a.csv"],
+        "source_line": [2, 3],
     }
     base.update(overrides)
     return schema.conform(pd.DataFrame(base))
@@ -39,7 +40,7 @@ def test_validate_lists_every_violation_at_once():
         schema.validate(df)
     message = str(err.value)
     assert "missing columns: team" in message
-    assert "'received_at' is required but missing in 1 rows (first: a.csv:3)" in message
+    assert "'received_at' is required but missing in 1 rows (first: a.csv line 3)" in message
     assert "contact_id must be unique" in message and "c1" in message
     assert "'wait_s' has 1 negative durations" in message
 

@@ -4,8 +4,10 @@
 cells mean what, ``values`` parses them, and ``pipeline`` keeps the ledger of every row.
 """
 
+from flowkit.ingest.combine import ingest, ingest_manifest
+from flowkit.ingest.ledger import QUARANTINE_COLUMNS, FileSummary, IngestResult
 from flowkit.ingest.mapping import Mapping, load_mapping, mapping_from_dict, recognise
-from flowkit.ingest.pipeline import QUARANTINE_COLUMNS, FileSummary, IngestResult, ingest, ingest_file, ingest_manifest
+from flowkit.ingest.pipeline import ingest_file
 
 __all__ = [
     "QUARANTINE_COLUMNS",

@@ -10,17 +10,16 @@ counted as *repaired*, with file, line and column, in a repairs table beside the
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from flowkit import schema
+from flowkit.errors import FlowkitError, IngestError, MappingError
+from flowkit.ingest.ledger import QUARANTINE_COLUMNS, REPAIR_COLUMNS, FileSummary, IngestResult, RowLedger
 from flowkit.ingest.mapping import Mapping, load_mapping, resolve
-from flowkit.ingest.readers import RawTable, format_of, read_raw
+from flowkit.ingest.readers import RawTable, format_of, read_tables
 from flowkit.ingest.values import (
     format_dayfirst,
     normalise_channel,
@@ -33,214 +32,76 @@ from flowkit.ingest.values import (
 from flowkit.placeholders import blank_no_agent, blank_placeholders
 from flowkit.placeholders import describe as describe_placeholders
 
-__all__ = [
-    "QUARANTINE_COLUMNS",
-    "REPAIR_COLUMNS",
-    "FileSummary",
-    "IngestResult",
-    "ingest",
-    "ingest_file",
-    "ingest_manifest",
-]
+__all__ = ["ingest_file"]
 
-QUARANTINE_COLUMNS = ["source", "file", "line", "column", "value", "reason", "detail", "raw"]
-REPAIR_COLUMNS = ["source", "file", "line", "column", "value", "reason", "detail"]
 _ID_TARGETS = ("contact_id", "customer_id", "case_id")  # several columns make one composite id
 _STRING_TARGETS = ("contact_id", "customer_id", "text", "reason_code", "case_id", "agent_id", "team", "data_used")
 
 
-@dataclass
-class FileSummary:
-    """What happened to one export's rows."""
-
-    path: str
-    format: str
-    encoding: str | None = None
-    delimiter: str | None = None
-    read: int = 0
-    kept: int = 0
-    dropped: Counter = field(default_factory=Counter)  # rule -> rows
-    quarantined: Counter = field(default_factory=Counter)  # reason -> rows
-    warnings: list[str] = field(default_factory=list)
-    mapping: str = ""
-    repaired: Counter = field(default_factory=Counter)  # "column: reason" -> cells emptied (row kept)
-    placeholders: dict = field(default_factory=dict)  # placeholder customer id -> rows
-    utc_offsets: dict = field(default_factory=dict)  # UTC offset written in the source -> rows
-    offsets: str = "utc"  # what was done with them: to UTC, or kept local
-    key_hint: tuple = ()  # columns that together identify a row
-    renamed_ids: int = 0  # rows given a disambiguated contact id
-
-    @property
-    def n_dropped(self) -> int:
-        return sum(self.dropped.values())
-
-    @property
-    def n_quarantined(self) -> int:
-        return sum(self.quarantined.values())
-
-    @property
-    def n_repaired(self) -> int:
-        return sum(self.repaired.values())
-
-    @property
-    def reconciles(self) -> bool:
-        return self.read == self.kept + self.n_dropped + self.n_quarantined
-
-
-@dataclass
-class IngestResult:
-    """The contacts, the quarantined rows, and a per-file account that reconciles."""
-
-    contacts: pd.DataFrame
-    quarantine: pd.DataFrame
-    files: list[FileSummary]
-    repairs: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REPAIR_COLUMNS))
-
-    @property
-    def read(self) -> int:
-        return sum(f.read for f in self.files)
-
-    @property
-    def kept(self) -> int:
-        return sum(f.kept for f in self.files)
-
-    @property
-    def dropped(self) -> Counter:
-        total: Counter = Counter()
-        for f in self.files:
-            total.update(f.dropped)
-        return total
-
-    @property
-    def quarantined(self) -> Counter:
-        total: Counter = Counter()
-        for f in self.files:
-            total.update(f.quarantined)
-        return total
-
-    @property
-    def reconciles(self) -> bool:
-        return (
-            all(f.reconciles for f in self.files)
-            and self.read == self.kept + sum(self.dropped.values()) + sum(self.quarantined.values())
-            and self.kept == len(self.contacts)
-            and sum(self.quarantined.values()) == len(self.quarantine)
-        )
-
-
-class _Ledger:
-    """Per-row fate for one file: kept until a reason says otherwise (first reason wins)."""
-
-    def __init__(self, table: RawTable, label: str):
-        self.n = len(table.lines)
-        self.table = table
-        self.label = label
-        self.bad = np.zeros(self.n, dtype=bool)
-        self.dropped = np.zeros(self.n, dtype=bool)
-        self.records: list[dict] = []
-        self.repairs: list[dict] = []
-        self.drop_counts: Counter = Counter()
-
-    def where(self, i: int) -> str:
-        sep = ":" if self.table.position == "line" else "#"
-        return f"{self.label}{sep}{self.table.lines[i]}"
-
-    def quarantine(self, mask: np.ndarray, column: str, values, reason: str, detail_fn) -> None:
-        idx = np.flatnonzero(mask & ~self.bad & ~self.dropped)
-        if idx.size == 0:
-            return
-        self.bad[idx] = True
-        vals = pd.Series(values).iloc[idx].astype(object).tolist() if values is not None else [None] * idx.size
-        for i, value in zip(idx, vals):
-            value = None if value is None or value is pd.NA else value
-            self.records.append(
-                {
-                    "source": self.where(i),
-                    "file": self.label,
-                    "line": self.table.lines[i],
-                    "column": column,
-                    "value": None if value is None else str(value),
-                    "reason": reason,
-                    "detail": detail_fn(value),
-                    "raw": _raw_json(self.table.frame, i),
-                }
-            )
-
-    def repair(self, mask: np.ndarray, column: str, values, reason: str, detail_fn) -> np.ndarray:
-        """An optional field's cells that cannot be read: emptied, the row kept, the cell recorded."""
-        mask = np.asarray(mask, dtype=bool)
-        idx = np.flatnonzero(mask & ~self.bad & ~self.dropped)
-        if idx.size == 0:
-            return mask
-        vals = pd.Series(values).astype(object)
-        for i in idx:
-            value = vals.iat[i]
-            value = None if value is None or value is pd.NA else value
-            self.repairs.append(
-                {
-                    "_row": i,
-                    "source": self.where(i),
-                    "file": self.label,
-                    "line": self.table.lines[i],
-                    "column": column,
-                    "value": None if value is None else str(value),
-                    "reason": reason,
-                    "detail": detail_fn(value),
-                }
-            )
-        return mask
-
-    def repairs_of_kept(self) -> list[dict]:
-        """Repairs on rows that ended up kept (a row dropped later needs no repair)."""
-        alive = self.alive
-        return [{k: v for k, v in r.items() if k != "_row"} for r in self.repairs if alive[r["_row"]]]
-
-    def drop(self, mask: np.ndarray, rule: str) -> None:
-        idx = mask & ~self.bad & ~self.dropped
-        n = int(idx.sum())
-        if n:
-            self.dropped |= idx
-            self.drop_counts[rule] += n
-
-    @property
-    def alive(self) -> np.ndarray:
-        return ~(self.bad | self.dropped)
-
-
-def _raw_json(frame: pd.DataFrame, i: int) -> str:
-    row = frame.iloc[i]
-    return json.dumps({k: v for k, v in row.items() if not pd.isna(v)}, ensure_ascii=False)
-
-
 def ingest_file(path: str | Path, mapping: Mapping | str | Path | None = None) -> IngestResult:
-    """Ingest one export. Raises only for a file that cannot be read at all or a wrong mapping."""
+    """Ingest one export (every contact sheet of a workbook). Raises only for an unreadable file or a wrong mapping."""
     path = Path(path)
     if mapping is not None and not isinstance(mapping, Mapping):
         mapping = load_mapping(mapping)
     fmt = format_of(path, mapping.format if mapping else None)
-    table = read_raw(
-        path,
-        fmt=fmt,
-        encoding=mapping.encoding if mapping else None,
-        delimiter=mapping.delimiter if mapping else None,
-        sheet=mapping.sheet if mapping else None,
-        records=mapping.records if mapping else None,
-        pad_short_rows=mapping.pad_short_rows if mapping else False,
+    try:
+        tables = read_tables(
+            path,
+            fmt=fmt,
+            encoding=mapping.encoding if mapping else None,
+            delimiter=mapping.delimiter if mapping else None,
+            sheet=mapping.sheet if mapping else None,
+            records=mapping.records if mapping else None,
+            pad_short_rows=mapping.pad_short_rows if mapping else False,
+        )
+    except FlowkitError:
+        raise
+    except (OSError, ValueError, RecursionError, MemoryError) as exc:  # a library choking on hostile bytes
+        raise IngestError(f"{path}: cannot be read as {fmt} ({type(exc).__name__}: {exc})") from exc
+    if not tables:
+        raise IngestError(f"{path}: the workbook has no sheet with a header row")
+    if len(tables) == 1:
+        return _ingest_table(path, tables[0], mapping, fmt, label=path.name)
+    results, skipped = [], []
+    for table in tables:
+        try:
+            m = resolve(mapping, list(table.frame.columns), f"{path}[{table.sheet}]")
+        except MappingError:
+            skipped.append(str(table.sheet))
+            continue
+        results.append(_ingest_table(path, table, m, fmt, label=f"{path.name}[{table.sheet}]"))
+    if not results:
+        raise IngestError(
+            f"{path}: no sheet looks like a contact table (a header naming at least when each contact was "
+            f"received); sheets: {', '.join(str(t.sheet) for t in tables)}. Set 'sheet:' and the columns in a mapping"
+        )
+    if skipped:
+        results[0].files[0].warnings.append(
+            f"sheets not read (no contact-table header): {', '.join(skipped)}; set 'sheet:' in a mapping to read one"
+        )
+    return IngestResult(
+        pd.concat([r.contacts for r in results], ignore_index=True),
+        pd.concat([r.quarantine for r in results], ignore_index=True),
+        [f for r in results for f in r.files],
+        pd.concat([r.repairs for r in results], ignore_index=True),
     )
-    m = resolve(mapping, list(table.frame.columns), str(path))
-    label = path.name
-    summary = FileSummary(str(path), fmt, table.encoding, table.delimiter, read=table.read, mapping=m.origin)
+
+
+def _ingest_table(path: Path, table: RawTable, mapping: Mapping | None, fmt: str, label: str) -> IngestResult:
+    m = resolve(mapping, list(table.frame.columns), str(path) if label == path.name else str(path.parent / label))
+    shown = str(path) if label == path.name else str(path.parent / label)
+    summary = FileSummary(shown, fmt, table.encoding, table.delimiter, read=table.read, mapping=m.origin)
+    summary.warnings.extend(table.warnings)
+    summary.lines = dict(table.line_account)
     if table.replaced_bytes:
         summary.warnings.append(
             f"{table.replaced_bytes} bytes could not be decoded as {table.encoding} "
             "and were replaced by \ufffd; set 'encoding:' in the mapping if that is wrong"
         )
-    sep = ":" if table.position == "line" else "#"
     quarantine = [
         {
-            "source": f"{label}{sep}{r.line}",
-            "file": label,
-            "line": r.line,
+            "source_file": label,
+            "source_line": r.line,
             "column": None,
             "value": None,
             "reason": r.reason.split(":")[0],
@@ -249,10 +110,16 @@ def ingest_file(path: str | Path, mapping: Mapping | str | Path | None = None) -
         }
         for r in table.rejects
     ]
+    undecodable = sum(r.reason.startswith("undecodable line") for r in table.rejects)
+    if undecodable:
+        summary.warnings.append(
+            f"{undecodable:,} lines are not valid {table.encoding} and were quarantined with their line numbers; "
+            "if the whole file is in another encoding, set 'encoding:' in the mapping (cp1250, cp1251, koi8-r, ...)"
+        )
     if table.blank_lines:
         summary.dropped["blank line"] += len(table.blank_lines)
 
-    contacts, ledger = _build(table, m, label, summary)
+    contacts, ledger = _build(table, m, label, summary, shown)
     quarantine.extend(ledger.records)
     summary.dropped.update(ledger.drop_counts)
     summary.quarantined.update(Counter(q["reason"] for q in quarantine))
@@ -263,13 +130,13 @@ def ingest_file(path: str | Path, mapping: Mapping | str | Path | None = None) -
     return IngestResult(contacts, qframe, [summary], pd.DataFrame(repairs, columns=REPAIR_COLUMNS))
 
 
-def _build(table: RawTable, m: Mapping, label: str, summary: FileSummary) -> tuple[pd.DataFrame, _Ledger]:
+def _build(table: RawTable, m: Mapping, label: str, summary: FileSummary, shown: str) -> tuple[pd.DataFrame, RowLedger]:
     frame = table.frame.reset_index(drop=True)
     if len(frame):
         frame = frame.mask(frame.isin(list(m.na_values)), None)
         for col, values in m.na_by_column.items():
             frame[col] = frame[col].mask(frame[col].isin(list(values)))
-    ledger = _Ledger(table, label)
+    ledger = RowLedger(table, label)
     n = ledger.n
 
     for col, values in m.drop.items():
@@ -285,6 +152,7 @@ def _build(table: RawTable, m: Mapping, label: str, summary: FileSummary) -> tup
     local = m.offsets == "local"
     parsed = parse_datetime(joined, ts.format, ts.dayfirst, local=local)
     where = "+".join(ts.columns)
+    _refuse_ambiguous(parsed, shown, where)
     ledger.quarantine(
         joined.isna().to_numpy(),
         where,
@@ -364,6 +232,7 @@ def _build(table: RawTable, m: Mapping, label: str, summary: FileSummary) -> tup
             p = parse_datetime(
                 src, None, ts.dayfirst if ts.dayfirst is not None else format_dayfirst(parsed.note), local=local
             )
+            _refuse_ambiguous(p, shown, name)
             bad = repair(
                 p.bad.to_numpy(),
                 name,
@@ -415,17 +284,19 @@ def _build(table: RawTable, m: Mapping, label: str, summary: FileSummary) -> tup
         out[name] = frame[col].astype(object)
 
     sep = ":" if table.position == "line" else "#"
-    lines = pd.Series(table.lines, dtype="int64").astype(str)
-    out["source"] = (label + sep) + lines
+    lines = pd.Series(table.lines, dtype="int64")
+    out["source_file"] = pd.Series([label] * n, dtype=object)
+    out["source_line"] = lines
+    made = (label + sep) + lines.astype(str)  # an id for rows without one: unique, never parsed back
     if "contact_id" in out:
         ids = out["contact_id"]
         missing = pd.Series(ids).isna().to_numpy()
         if missing.any():
-            ids = pd.Series(ids).where(~missing, (label + sep) + lines)
+            ids = pd.Series(ids).where(~missing, made)
             summary.warnings.append(f"{int(missing.sum())} rows had no contact id; made from file and line")
         out["contact_id"] = ids
     else:
-        out["contact_id"] = (label + sep) + lines
+        out["contact_id"] = made
 
     contacts = pd.DataFrame({k: pd.Series(v).reset_index(drop=True) for k, v in out.items()})
     contacts = schema.conform(contacts)
@@ -468,6 +339,15 @@ def _build(table: RawTable, m: Mapping, label: str, summary: FileSummary) -> tup
     return kept, ledger
 
 
+def _refuse_ambiguous(parsed, shown: str, column: str) -> None:
+    """Day/month order the column cannot settle is the user's decision, never a silent guess."""
+    if parsed.ambiguous:
+        raise MappingError(
+            f"{shown}: column {column!r}: {parsed.ambiguous}; say which in the mapping: "
+            "received_at: {columns: [" + column.split("+")[0] + "], dayfirst: true} for day/month (false for month/day)"
+        )
+
+
 def _suggest_key(frame: pd.DataFrame, id_cols: tuple[str, ...]) -> tuple[str, ...]:
     """The fewest-valued column that, with the id columns, names every row once (or nothing).
 
@@ -502,116 +382,3 @@ def _coalesce(parts: list[pd.Series]) -> pd.Series:
     for part in parts[1:]:
         result = result.fillna(part.astype(schema.STRING))
     return result
-
-
-def ingest(paths, mapping=None, mappings: dict | None = None) -> IngestResult:
-    """Ingest several exports (one per channel or system) into one contact table.
-
-    ``mapping`` applies to every file; ``mappings`` maps a path to its own mapping.
-    A contact id seen twice is dropped when the rows are identical in every mapped field;
-    when they differ both are kept, the later one as ``id#2`` (``#3``, ...), with a warning
-    that the id is not unique, across files as well as within one.
-    """
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
-    if not paths:
-        raise ValueError("ingest needs at least one export")
-    results = []
-    for p in paths:
-        own = (mappings or {}).get(str(p), (mappings or {}).get(Path(p).name, mapping))
-        results.append(ingest_file(p, own))
-    contacts = pd.concat([r.contacts for r in results], ignore_index=True) if results else schema.empty()
-    contacts = schema.conform(contacts)
-    quarantine = pd.concat(
-        [r.quarantine for r in results if len(r.quarantine)] or [results[0].quarantine], ignore_index=True
-    )
-    repairs = pd.concat([r.repairs for r in results if len(r.repairs)] or [results[0].repairs], ignore_index=True)
-    files = [f for r in results for f in r.files]
-    naive = [Path(f.path).name for f in files if not f.utc_offsets]
-    for f in files:
-        if f.utc_offsets and naive and f.offsets == "utc":
-            f.warnings.append(
-                f"{', '.join(naive)} {'has' if len(naive) == 1 else 'have'} no UTC offsets (times kept as "
-                "written) while this file is stored as UTC: if those are local times, hours differ "
-                "between the files; set offsets: local in this file's mapping"
-            )
-    contacts = _deduplicate(contacts, files)
-    stored_utc: Counter = Counter()
-    for f in files:
-        if f.utc_offsets and f.offsets == "utc":
-            stored_utc.update(f.utc_offsets)
-    if stored_utc:  # saved with the table (Parquet keeps it), so a report can state the local zone
-        contacts.attrs["utc_offsets"] = dict(stored_utc)
-    return IngestResult(contacts, quarantine.reset_index(drop=True), files, repairs.reset_index(drop=True))
-
-
-def _deduplicate(contacts: pd.DataFrame, files: list[FileSummary]) -> pd.DataFrame:
-    """Exact repeats of a contact are dropped; the same id with other content is kept under ``id#2``.
-
-    An id that names two different calls is a key problem of the export, not dirt: dropping
-    either call would lose real demand (the Technion bank log repeats ``call_id`` across VRU
-    lines: with ``call_id`` alone, 17,615 real calls would go).
-    """
-    ids = contacts["contact_id"]
-    if not ids.duplicated().any():
-        return contacts
-    content = [c for c in schema.COLUMNS if c not in ("source",)]
-    digest = pd.util.hash_pandas_object(contacts[content].astype(str), index=False)
-    exact = pd.DataFrame({"id": ids.to_numpy(), "d": digest.to_numpy()}).duplicated(keep="first").to_numpy()
-    by_label = {Path(f.path).name: f for f in files}
-    labels = contacts["source"].astype(str).str.replace(r"[:#]\d+$", "", regex=True)
-    for label, n in labels[exact].value_counts().items():
-        by_label[label].kept -= int(n)
-        by_label[label].dropped["exact duplicate contact"] += int(n)
-    kept = contacts.loc[~exact].reset_index(drop=True)
-    labels = labels[~exact].reset_index(drop=True)
-    k = kept["contact_id"].astype(str)
-    nth = k.groupby(k.to_numpy()).cumcount()
-    again = (nth > 0).to_numpy()
-    if not again.any():
-        return kept
-    new = k + "#" + (nth + 1).astype(str)
-    taken = set(k)
-    clash = again & new.isin(taken).to_numpy()
-    if clash.any():  # an export that already uses "#n" ids: go on counting until free
-        new[clash] = new[clash] + "#" + pd.Series(range(1, int(clash.sum()) + 1), index=new[clash].index).astype(str)
-    kept.loc[again, "contact_id"] = new[again].astype(schema.STRING)
-    shared_ids = k[again].nunique()
-    for label, n in labels[again].value_counts().items():
-        f = by_label[label]
-        f.renamed_ids = int(n)
-        hint = (
-            (f"; the columns [{', '.join(f.key_hint)}] are unique together: map contact_id: [{', '.join(f.key_hint)}]")
-            if f.key_hint
-            else "; map contact_id to a list of columns that are unique together"
-        )
-        f.warnings.append(
-            f"contact_id is not unique: {int(n):,} rows reuse an id already seen with other content "
-            f"({shared_ids:,} ids in all); kept as separate contacts named id#2, id#3, ...{hint}"
-        )
-    return kept
-
-
-def ingest_manifest(path: str | Path) -> IngestResult:
-    """Ingest the exports a manifest YAML lists, each with its own mapping.
-
-    ``exports: [{file: exports/a.csv, mapping: mappings/a.yaml}, ...]``; paths are relative
-    to the manifest. One file per system, one command for the whole organisation.
-    """
-    from flowkit.errors import MappingError
-    from flowkit.yamlfile import load_yaml
-
-    path = Path(path)
-    doc = load_yaml(path, MappingError, "manifest") or {}
-    entries = doc.get("exports") if isinstance(doc, dict) else None
-    if not isinstance(entries, list) or not entries:
-        raise MappingError(f"{path}: exports: needs a list of {{file: ..., mapping: ...}}")
-    files, mappings = [], {}
-    for i, entry in enumerate(entries):
-        if not isinstance(entry, dict) or "file" not in entry or set(entry) - {"file", "mapping"}:
-            raise MappingError(f"{path}: exports[{i}]: give file: and optionally mapping:, nothing else")
-        file = path.parent / entry["file"]
-        files.append(file)
-        if entry.get("mapping"):
-            mappings[str(file)] = load_mapping(path.parent / entry["mapping"])
-    return ingest(files, mappings=mappings)

@@ -1,28 +1,26 @@
-"""Read an export of any supported format into raw text cells, keeping every record's place.
+"""Read an export of any supported format into raw cells, keeping every record's place.
 
-Readers do no interpretation: every cell stays a string (or missing), every record keeps
-the line (CSV, JSON lines) or record number (XLSX row, JSON array, Parquet) it came from,
-and a record that cannot become a row (ragged line, invalid JSON) is returned as a reject
-with its reason instead of being skipped. Interpretation is :mod:`flowkit.ingest.pipeline`'s job.
+This module picks the reader by format and unpacks ``.gz``; the shape every reader returns
+is :mod:`flowkit.ingest.raw`. Delimited text lives in :mod:`flowkit.ingest.delimited`,
+workbooks in :mod:`flowkit.ingest.workbook`. Interpretation is :mod:`flowkit.ingest.pipeline`'s job.
 """
 
 from __future__ import annotations
 
-import csv
 import gzip
-import io
 import json
-import sys
-from dataclasses import dataclass, field
+import zlib
 from pathlib import Path
 
 import pandas as pd
 
 from flowkit.errors import IngestError
-from flowkit.ingest.encoding import decode
-from flowkit.schema import STRING
+from flowkit.ingest.delimited import read_delimited
+from flowkit.ingest.encoding import decode_lines
+from flowkit.ingest.raw import RawTable, Reject, cell_text, to_frame
+from flowkit.ingest.workbook import read_workbook
 
-__all__ = ["FORMATS", "RawTable", "Reject", "format_of", "read_raw"]
+__all__ = ["FORMATS", "RawTable", "Reject", "format_of", "read_raw", "read_tables"]
 
 FORMATS = ("csv", "tsv", "xlsx", "json", "jsonl", "parquet", "xes")
 _EXT = {
@@ -39,51 +37,7 @@ _EXT = {
     ".pq": "parquet",
     ".xes": "xes",
 }
-_SNIFF_DELIMITERS = ",;\t|"
-
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-
-
-@dataclass
-class Reject:
-    """A record that could not become a row, with where it was and why."""
-
-    line: int
-    reason: str
-    raw: str
-
-
-@dataclass
-class RawTable:
-    """Cells as strings, the position of each row, and everything that did not fit."""
-
-    frame: pd.DataFrame  # one column per source column, pyarrow strings, NA = empty
-    lines: list[int]  # position of each frame row in the file
-    rejects: list[Reject] = field(default_factory=list)
-    blank_lines: list[int] = field(default_factory=list)
-    encoding: str | None = None
-    delimiter: str | None = None
-    replaced_bytes: int = 0
-    position: str = "line"  # "line" (text line) or "record" (row/record number)
-
-    @property
-    def read(self) -> int:
-        """Records seen: rows + rejects + blank lines; the left side of the reconciliation."""
-        return len(self.lines) + len(self.rejects) + len(self.blank_lines)
-
-
-def _to_frame(header: list[str], rows: list[list]) -> pd.DataFrame:
-    """Rows of cells -> one pyarrow string column per header name; blank cells become NA."""
-    columns = list(zip(*rows)) if rows else [()] * len(header)
-    data = {}
-    for name, cells in zip(header, columns):
-        col = pd.Series(pd.array(list(cells), dtype=STRING)).str.strip()
-        data[name] = col.mask(col == "")
-    return (
-        pd.DataFrame(data, columns=header)
-        if rows
-        else pd.DataFrame({name: pd.Series([], dtype=STRING) for name in header})
-    )
+_FLATTEN_DEPTH = 20  # nested objects below this stay one JSON text cell
 
 
 def format_of(path: Path, declared: str | None = None) -> str:
@@ -104,7 +58,7 @@ def format_of(path: Path, declared: str | None = None) -> str:
     return _EXT[ext]
 
 
-def read_raw(
+def read_tables(
     path: Path,
     *,
     fmt: str | None = None,
@@ -113,166 +67,62 @@ def read_raw(
     sheet: str | int | None = None,
     records: str | None = None,
     pad_short_rows: bool = False,
-) -> RawTable:
-    """Read ``path`` as raw cells. Raises :class:`IngestError` only if nothing can be read."""
+) -> list[RawTable]:
+    """Read ``path`` as raw cells: one table, or one per workbook sheet. Raises :class:`IngestError` only if nothing can be read."""
     path = Path(path)
     if not path.is_file():
         raise IngestError(f"{path}: no such file")
     kind = format_of(path, fmt)
     if kind == "xlsx":
-        return _read_xlsx(path, sheet)
+        return read_workbook(path, sheet)
     if kind == "parquet":
-        return _read_parquet(path)
+        return [_read_parquet(path)]
     if kind == "xes":
-        return _read_xes(path)
+        return [_read_xes(path)]
     data = path.read_bytes()
     if path.suffix.lower() == ".gz":
-        data = gzip.decompress(data)
-    text, enc, replaced = decode(data, encoding)
+        data = _gunzip(path, data)
+    if not data.strip():
+        raise IngestError(f"{path}: the file is empty (no header, no records); export it again")
+    decoded = decode_lines(data, encoding, str(path))
     if kind in ("json", "jsonl"):
-        table = _read_json(path, text, kind, records)
+        table = _read_json(path, decoded.text, kind, records)
+        table.rejects = sorted(
+            table.rejects + [Reject(b.line, b.reason, b.raw) for b in decoded.bad], key=lambda r: r.line
+        )
     else:
-        table = _read_delimited(path, text, "\t" if kind == "tsv" and not delimiter else delimiter, pad_short_rows)
-    table.encoding, table.replaced_bytes = enc, replaced
-    return table
+        table = read_delimited(
+            path, decoded.text, "\t" if kind == "tsv" and not delimiter else delimiter, pad_short_rows, decoded.bad
+        )
+    table.encoding, table.replaced_bytes = decoded.encoding, decoded.replaced
+    return [table]
 
 
-def _sniff_delimiter(text: str) -> str:
-    """The delimiter of a delimited text; the csv module's Sniffer, checked against the header."""
-    sample = text[: 64 * 1024]
-    first = next((ln for ln in sample.splitlines() if ln.strip()), "")
+def read_raw(path: Path, **options) -> RawTable:
+    """The first table of :func:`read_tables` (the one a non-workbook file has)."""
+    return read_tables(path, **options)[0]
+
+
+def _gunzip(path: Path, data: bytes) -> bytes:
     try:
-        found = csv.Sniffer().sniff(sample, delimiters=_SNIFF_DELIMITERS).delimiter
-        if first.count(found) >= 1:
-            return found
-    except csv.Error:
-        pass
-    counts = {d: first.count(d) for d in _SNIFF_DELIMITERS}
-    best = max(counts, key=counts.get)
-    return best if counts[best] else ","
+        return gzip.decompress(data)
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise IngestError(
+            f"{path}: the file is named .gz but is not a complete gzip file ({exc}); "
+            "decompress it yourself, or rename it without .gz if it is plain text"
+        ) from exc
 
 
-def _unique_header(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for i, raw in enumerate(names):
-        name = raw.strip().lstrip("\ufeff") or f"column_{i + 1}"
-        if name in seen:
-            seen[name] += 1
-            name = f"{name}.{seen[name]}"
-        else:
-            seen[name] = 0
-        out.append(name)
-    return out
-
-
-def _read_delimited(path: Path, text: str, delimiter: str | None, pad_short_rows: bool) -> RawTable:
-    delim = delimiter or _sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=False)
-    header: list[str] | None = None
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    rejects: list[Reject] = []
-    blank: list[int] = []
-    prev = 0
-    while True:
-        try:
-            record = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            start = prev + 1
-            prev = reader.line_num
-            rejects.append(Reject(start, f"unreadable CSV record: {exc}", ""))
-            continue
-        start, prev = prev + 1, reader.line_num
-        if not record or all(not cell.strip() for cell in record):
-            if header is not None:
-                blank.append(start)
-            continue
-        if header is None:
-            header = _unique_header(record)
-            continue
-        n = len(header)
-        if len(record) != n:
-            if len(record) > n and not any(c.strip() for c in record[n:]):
-                record = record[:n]
-            elif len(record) < n and pad_short_rows:
-                record = record + [""] * (n - len(record))
-            else:
-                raw = delim.join(record)
-                rejects.append(Reject(start, f"ragged line: {len(record)} fields, the header has {n}", raw[:500]))
-                continue
-        rows.append(record)
-        lines.append(start)
-    if header is None:
-        raise IngestError(f"{path}: no header row found (the file is empty or blank)")
-    return RawTable(_to_frame(header, rows), lines, rejects, blank, delimiter=delim)
-
-
-def _cell_text(value) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, float):
-        if value != value:  # NaN
-            return None
-        return str(int(value)) if value.is_integer() else repr(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat(sep=" ") if hasattr(value, "hour") and hasattr(value, "date") else value.isoformat()
-    text = str(value).strip()
-    return text or None
-
-
-def _read_xlsx(path: Path, sheet: str | int | None) -> RawTable:
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a corrupt file
-        raise IngestError(f"{path}: not a readable XLSX workbook ({type(exc).__name__}: {exc})") from exc
-    try:
-        if sheet is None:
-            ws = wb.worksheets[0]
-        elif isinstance(sheet, int):
-            ws = wb.worksheets[sheet]
-        else:
-            if sheet not in wb.sheetnames:
-                raise IngestError(f"{path}: no sheet {sheet!r}; it has {', '.join(wb.sheetnames)}")
-            ws = wb[sheet]
-        header = None
-        rows, lines, blank = [], [], []
-        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            cells = [_cell_text(v) for v in values]
-            if not any(cells):
-                if header is not None:
-                    blank.append(number)
-                continue
-            if header is None:
-                header = _unique_header([c or "" for c in cells])
-                continue
-            cells = (cells + [None] * len(header))[: len(header)]
-            rows.append(cells)
-            lines.append(number)
-    finally:
-        wb.close()
-    if header is None:
-        raise IngestError(f"{path}: the sheet has no header row")
-    # openpyxl reports trailing formatted-but-empty rows; they are not records.
-    while blank and blank[-1] > (lines[-1] if lines else 0):
-        blank.pop()
-    return RawTable(_to_frame(header, rows), lines, [], blank, position="line")
-
-
-def _flatten(record: dict, prefix: str = "") -> dict:
+def _flatten(record: dict, prefix: str = "", depth: int = 0) -> dict:
     out = {}
     for key, value in record.items():
         name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            out.update(_flatten(value, name + "."))
-        elif isinstance(value, list):
+        if isinstance(value, dict) and depth < _FLATTEN_DEPTH:
+            out.update(_flatten(value, name + ".", depth + 1))
+        elif isinstance(value, (dict, list)):
             out[name] = json.dumps(value, ensure_ascii=False)
         else:
-            out[name] = _cell_text(value) if not isinstance(value, bool) else str(value).lower()
+            out[name] = cell_text(value) if not isinstance(value, bool) else str(value).lower()
     return out
 
 
@@ -285,6 +135,10 @@ def _read_json(path: Path, text: str, kind: str, records_key: str | None) -> Raw
     if kind == "json" and stripped[:1] in ("[", "{"):
         try:
             doc = json.loads(stripped)
+        except RecursionError as exc:
+            raise IngestError(
+                f"{path}: the JSON is nested too deeply to be a log of records; export it as an array of flat records"
+            ) from exc
         except json.JSONDecodeError as exc:
             if stripped[:1] == "{" and "\n" in stripped.strip():
                 return _read_json(path, text, "jsonl", records_key)
@@ -292,7 +146,10 @@ def _read_json(path: Path, text: str, kind: str, records_key: str | None) -> Raw
         if isinstance(doc, dict):
             doc = _records_of(path, doc, records_key)
         if not isinstance(doc, list):
-            raise IngestError(f"{path}: expected a JSON array of records")
+            raise IngestError(
+                f"{path}: the JSON is a {type(doc).__name__}, not an array of records; "
+                "export the log as [{...}, {...}] or JSON lines"
+            )
         position = "record"
         for number, item in enumerate(doc, start=1):
             if isinstance(item, dict):
@@ -308,6 +165,9 @@ def _read_json(path: Path, text: str, kind: str, records_key: str | None) -> Raw
                 continue
             try:
                 item = json.loads(line)
+            except RecursionError:
+                rejects.append(Reject(number, "invalid JSON: nested too deeply", line[:500]))
+                continue
             except json.JSONDecodeError as exc:
                 rejects.append(Reject(number, f"invalid JSON: {exc.msg} at column {exc.colno}", line[:500]))
                 continue
@@ -323,7 +183,7 @@ def _read_json(path: Path, text: str, kind: str, records_key: str | None) -> Raw
         columns.update(dict.fromkeys(rec))
     header = list(columns)
     rows = [[rec.get(c) for c in header] for _, rec in items]
-    return RawTable(_to_frame(header, rows), [n for n, _ in items], rejects, blank, position=position)
+    return RawTable(to_frame(header, rows), [n for n, _ in items], rejects, blank, position=position)
 
 
 def _records_of(path: Path, doc: dict, key: str | None) -> list:
@@ -348,8 +208,8 @@ def _read_parquet(path: Path) -> RawTable:
     except Exception as exc:  # pyarrow raises several types for a corrupt file
         raise IngestError(f"{path}: not a readable Parquet file ({type(exc).__name__}: {exc})") from exc
     header = [str(c) for c in df.columns]
-    rows = [[_cell_text(v) for v in row] for row in df.itertuples(index=False, name=None)]
-    return RawTable(_to_frame(header, rows), list(range(1, len(df) + 1)), position="record")
+    rows = [[cell_text(v) for v in row] for row in df.itertuples(index=False, name=None)]
+    return RawTable(to_frame(header, rows), list(range(1, len(df) + 1)), position="record")
 
 
 def _read_xes(path: Path) -> RawTable:
@@ -397,5 +257,5 @@ def _read_xes(path: Path) -> RawTable:
             raise IngestError(f"{path}: not a readable XES log ({exc})") from exc
         rejects.append(Reject(lines[-1] if lines else 0, f"XES log cut short: {exc}", ""))
     header = list(dict.fromkeys(k for r in rows for k in r))
-    table = _to_frame(header, [[r.get(c) for c in header] for r in rows])
+    table = to_frame(header, [[r.get(c) for c in header] for r in rows])
     return RawTable(table, lines, rejects, [], encoding="utf-8", position="line")

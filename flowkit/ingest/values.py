@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from flowkit.schema import STRING
+from flowkit.ingest.dates import DATE_FORMATS, format_dayfirst, parse_datetime, utc_offsets
+from flowkit.ingest.parsed import Parsed, _as_text, map_distinct
 
 __all__ = [
     "DATE_FORMATS",
@@ -30,15 +30,6 @@ __all__ = [
 ]
 
 
-@dataclass
-class Parsed:
-    """Values parsed from one column, and which non-empty cells could not be read."""
-
-    values: pd.Series
-    bad: pd.Series  # bool, True where the cell had text we could not interpret
-    note: str = ""  # e.g. the date format chosen
-
-
 def norm_key(text: str) -> str:
     """Fold a header or code for matching: lower case, no accents, no spaces or punctuation."""
     text = text.replace("ł", "l").replace("Ł", "L").lower()
@@ -46,147 +37,6 @@ def norm_key(text: str) -> str:
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.replace("ё", "е")  # NFKD leaves Cyrillic ё intact on some builds
     return re.sub(r"[\W_]+", "", text)
-
-
-def _as_text(raw: pd.Series) -> pd.Series:
-    """Cells as pyarrow strings with NA for missing (whatever dtype they came in)."""
-    return raw if raw.dtype == STRING else raw.astype(object).where(raw.notna(), None).astype(STRING)
-
-
-def map_distinct(raw: pd.Series, fn) -> pd.Series:
-    """``fn`` applied once per distinct value, not per row: codes are few, rows are millions."""
-    codes, uniques = pd.factorize(_as_text(raw))
-    mapped = np.asarray([fn(u) for u in uniques] + [None], dtype=object)
-    return pd.Series(mapped[codes], index=raw.index, dtype=object)
-
-
-# --------------------------------------------------------------------------- dates
-
-_TIMES = ("%H:%M:%S.%f", "%H:%M:%S", "%H:%M", "")
-_TIMES_12 = ("%I:%M:%S %p", "%I:%M %p")
-
-
-def _with_times(dates: tuple[str, ...], times=_TIMES) -> list[str]:
-    return [f"{d} {t}".strip() for d in dates for t in times]
-
-
-#: candidate formats, in order of preference when several parse a sample equally well.
-DATE_FORMATS: list[str] = (
-    ["ISO8601"]
-    + _with_times(("%m/%d/%Y", "%m/%d/%y"), _TIMES_12)
-    + _with_times(("%d.%m.%Y", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%y", "%d-%m-%y", "%d/%m/%y"))
-    + _with_times(("%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y"))
-    + _with_times(("%Y/%m/%d", "%Y.%m.%d", "%y%m%d", "%Y%m%d"))
-    + _with_times(("%d.%m.%Y", "%d/%m/%Y"), _TIMES_12)
-)
-
-
-_OFFSET = r"(?:Z|[+-]\d\d:?\d\d)$"
-
-
-def _to_datetime(values: pd.Series, fmt: str, local: bool = False) -> pd.Series:
-    """Parse with one format; what it cannot read (or what lies outside 1677-2262) is NaT.
-
-    Timestamps that carry a UTC offset are converted to UTC (naive): a log that spans a
-    daylight-saving change, or several zones, stays in one order. Which offsets the source
-    used is reported by :func:`utc_offsets`, so the local zone can be stated.
-    """
-    text = values.astype(str)
-    has_offset = text.str.contains(_OFFSET, regex=True)
-    if local and has_offset.any():  # wall-clock time as written: the offset is dropped, not applied
-        text = text.str.replace(_OFFSET, "", regex=True)
-        has_offset = has_offset & False
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    for part, utc in ((text[~has_offset], False), (text[has_offset], True)):
-        if part.empty:
-            continue
-        try:
-            parsed = pd.to_datetime(part, format=fmt, errors="coerce", utc=utc)
-            if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-                parsed = parsed.dt.tz_localize(None)
-            parsed = parsed.astype("datetime64[ns]")
-        except (ValueError, TypeError, OverflowError):
-            # out of bounds for nanoseconds (a year like 9902) or a format pandas refuses as a
-            # whole: one distinct value at a time, each failure is simply not a date
-            parsed = map_distinct(part, lambda v: _one_datetime(v, fmt, utc)).astype("datetime64[ns]")
-        out.loc[part.index] = parsed
-    return out
-
-
-def _one_datetime(value, fmt: str, utc: bool):
-    if value is None:
-        return pd.NaT
-    try:
-        ts = pd.to_datetime(value, format=fmt, utc=utc)
-        if ts.tzinfo is not None:
-            ts = ts.tz_convert("UTC").tz_localize(None)
-        return ts.as_unit("ns")
-    except (ValueError, TypeError, OverflowError):
-        return pd.NaT
-
-
-def utc_offsets(raw: pd.Series) -> dict[str, int]:
-    """The UTC offsets written in timestamp text, with counts (empty when the log has none)."""
-    text = _as_text(raw).dropna()
-    found = text.str.extract(r"(Z|[+-]\d\d:?\d\d)$")[0].dropna()
-    found = found.replace("Z", "+00:00").str.replace(r"^([+-]\d\d)(\d\d)$", r"\1:\2", regex=True)
-    return {str(k): int(v) for k, v in found.value_counts().items()}
-
-
-def _sample(values: pd.Series, k: int = 3000) -> pd.Series:
-    """A sample spread over the whole column: day > 12 somewhere settles day/month order."""
-    if len(values) <= k:
-        return values
-    idx = np.linspace(0, len(values) - 1, k).astype(int)
-    return values.iloc[np.unique(idx)]
-
-
-def parse_datetime(raw: pd.Series, fmt: str | None = None, dayfirst: bool | None = None, local: bool = False) -> Parsed:
-    """Parse timestamps; with no ``fmt`` choose the candidate format that reads most of a sample.
-
-    Rows the chosen format cannot read are retried with the other formats that read part of
-    the sample (exports sometimes mix "2024-01-05" and "2024-01-05 08:13"); only what no
-    plausible format reads is reported bad. ``dayfirst`` restricts the candidates when the
-    sample cannot tell 03/04 from 04/03. Times with a UTC offset become UTC, unless ``local``:
-    then the wall-clock time as written is kept (for a log whose other exports are local time).
-    """
-    text = _as_text(raw)
-    present = text.notna()
-    values = text[present].str.strip()
-    result = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
-    if values.empty:
-        return Parsed(result, present & False, fmt or "")
-    if fmt:
-        formats = [fmt]
-    else:
-        sample = _sample(values)
-        candidates = DATE_FORMATS
-        if dayfirst is not None:
-            candidates = [f for f in candidates if format_dayfirst(f) in (None, dayfirst)]
-        scores = [(int(_to_datetime(sample, f, local).notna().sum()), -i, f) for i, f in enumerate(candidates)]
-        scores = [s for s in scores if s[0] > 0]
-        scores.sort(reverse=True)
-        formats = [f for _, _, f in scores]
-        if formats:
-            best_dayfirst = format_dayfirst(formats[0])
-            formats = [f for f in formats if format_dayfirst(f) in (None, best_dayfirst)]
-    pending = values
-    for f in formats:
-        if pending.empty:
-            break
-        parsed = _to_datetime(pending, f, local)
-        ok = parsed.notna()
-        result.loc[ok[ok].index] = parsed[ok]
-        pending = pending[~ok]
-    bad = present & result.isna()
-    return Parsed(result, bad, formats[0] if formats else "")
-
-
-def format_dayfirst(fmt: str) -> bool | None:
-    """True/False for day-first/month-first formats; None when the format has no such question."""
-    if not fmt or fmt == "ISO8601" or fmt.startswith(("%Y", "%y")):
-        return None
-    return fmt.startswith("%d")
 
 
 # --------------------------------------------------------------------------- durations
@@ -238,6 +88,11 @@ def parse_duration(raw: pd.Series, unit: str = "seconds") -> Parsed:
                 secs.loc[block.index[valid]] = (block[valid] * w).sum(axis=1)
         out.loc[c.index] = secs * sign
     plain = s[~clock]
+    if not plain.empty:  # bare numbers (nearly every cell) in C; only the rest through the unit regex
+        bare = plain.str.fullmatch(r"[+-]?\d+(?:[.,]\d+)?").fillna(False).astype(bool)
+        num = pd.to_numeric(plain[bare].str.replace(",", ".", regex=False), errors="coerce")
+        out.loc[num.index] = num.astype("float64") * scale
+        plain = plain[~bare]
     if not plain.empty:
         m = plain.str.extract(r"^([+-]?\d+(?:[.,]\d+)?)\s*([a-zA-Z]*)$")
         num = pd.to_numeric(m[0].str.replace(",", ".", regex=False), errors="coerce")

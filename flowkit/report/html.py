@@ -426,7 +426,7 @@ def build_report(
         figures=figures,
         tables=tables,
         examples=examples,
-        sources=sorted(c["source"].astype(str).str.rsplit(":", n=1).str[0].str.rsplit("#", n=1).str[0].unique())[:20],
+        sources=sorted(c["source_file"].dropna().astype(str).unique())[:20],
         pseudonymised=bool(pseudonymise_key),
         extra_sections=sections,
     )

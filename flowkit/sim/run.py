@@ -226,7 +226,7 @@ def simulated_log(scenario: Scenario, results: list[ReplicationResult]) -> pd.Da
     for col in ("received_at_s", "answered_at_s", "ended_at_s"):
         df[col.replace("_s", "")] = SIM_EPOCH + pd.to_timedelta(df[col].astype(float), unit="s")
     df = df.rename(columns={"received_at": "received_at", "answered_at": "answered_at", "ended_at": "ended_at"})
-    df["source"] = f"sim:{scenario.name}:rep" + df["replication"].astype(str)
+    df["source_file"] = f"sim:{scenario.name}:rep" + df["replication"].astype(str)
     df["text"] = None
     df["failure_type"] = df["failure_type"].astype(object).where(df["failure_type"].notna(), None)
     extras = ["answered_at", "ended_at", "outcome", "replication", "attempt"]

@@ -359,7 +359,9 @@ def write_single_csv(log: pd.DataFrame, out_dir: str | Path) -> ExportSet:
     cols = [
         c
         for c in log.columns
-        if c not in TRUTH_COLUMNS[1:] and c not in ("source", "case_id", "closed_at") and not c.startswith(TE_PREFIX)
+        if c not in TRUTH_COLUMNS[1:]
+        and c not in ("source_file", "source_line", "case_id", "closed_at")
+        and not c.startswith(TE_PREFIX)
     ]
     log[cols].to_csv(path, index=False)
     key = out / "answer_key.csv"

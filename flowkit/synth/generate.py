@@ -403,7 +403,7 @@ def _assemble(rng, types, cust, type_idx, channel, times, res, lang, u) -> pd.Da
             "data_used": used,
             "handling": handling,
             "closed_at": pd.NaT,
-            "source": "generated",
+            "source_file": "generated",
         }
     )
     df = schema.conform(df)

@@ -1,0 +1,214 @@
+"""Timestamps from any export: the format chosen from the whole column, never a silent swap.
+
+Day/month order is decided by the whole column (one ``13/01`` anywhere settles it); a column
+that cannot tell (every day and month 12 or below) is reported ambiguous, so the caller asks
+for ``dayfirst`` in the mapping instead of guessing. Excel serial day numbers are read with
+Excel's 1900 leap-year quirk: serial 60 is 1900-02-29, a day that never existed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from flowkit.ingest.parsed import Parsed, _as_text, map_distinct
+
+__all__ = ["DATE_FORMATS", "excel_serials", "format_dayfirst", "order_evidence", "parse_datetime", "utc_offsets"]
+
+
+_TIMES = ("%H:%M:%S.%f", "%H:%M:%S", "%H:%M", "")
+_TIMES_12 = ("%I:%M:%S %p", "%I:%M %p")
+
+
+def _with_times(dates: tuple[str, ...], times=_TIMES) -> list[str]:
+    return [f"{d} {t}".strip() for d in dates for t in times]
+
+
+#: candidate formats, in order of preference when several parse a sample equally well.
+DATE_FORMATS: list[str] = [
+    "ISO8601",
+    *_with_times(("%m/%d/%Y", "%m/%d/%y"), _TIMES_12),
+    *_with_times(("%d.%m.%Y", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%y", "%d-%m-%y", "%d/%m/%y")),
+    *_with_times(("%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y")),
+    *_with_times(("%Y/%m/%d", "%Y.%m.%d", "%y%m%d", "%Y%m%d")),
+    *_with_times(("%d.%m.%Y", "%d/%m/%Y"), _TIMES_12),
+]
+
+
+_OFFSET = r"(?:Z|[+-]\d\d:?\d\d)$"
+
+
+def _to_datetime(values: pd.Series, fmt: str, local: bool = False) -> pd.Series:
+    """Parse with one format; what it cannot read (or what lies outside 1677-2262) is NaT.
+
+    Timestamps that carry a UTC offset are converted to UTC (naive): a log that spans a
+    daylight-saving change, or several zones, stays in one order. Which offsets the source
+    used is reported by :func:`utc_offsets`, so the local zone can be stated.
+    """
+    text = values.astype(str)
+    has_offset = text.str.contains(_OFFSET, regex=True)
+    if local and has_offset.any():  # wall-clock time as written: the offset is dropped, not applied
+        text = text.str.replace(_OFFSET, "", regex=True)
+        has_offset = has_offset & False
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    for part, utc in ((text[~has_offset], False), (text[has_offset], True)):
+        if part.empty:
+            continue
+        try:
+            parsed = pd.to_datetime(part, format=fmt, errors="coerce", utc=utc)
+            if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+                parsed = parsed.dt.tz_localize(None)
+            parsed = parsed.astype("datetime64[ns]")
+        except (ValueError, TypeError, OverflowError):
+            # out of bounds for nanoseconds (a year like 9902) or a format pandas refuses as a
+            # whole: one distinct value at a time, each failure is simply not a date
+            parsed = map_distinct(part, lambda v, utc=utc: _one_datetime(v, fmt, utc)).astype("datetime64[ns]")
+        out.loc[part.index] = parsed
+    return out
+
+
+def _one_datetime(value, fmt: str, utc: bool):
+    if value is None:
+        return pd.NaT
+    try:
+        ts = pd.to_datetime(value, format=fmt, utc=utc)
+        if ts.tzinfo is not None:
+            ts = ts.tz_convert("UTC").tz_localize(None)
+        return ts.as_unit("ns")
+    except (ValueError, TypeError, OverflowError):
+        return pd.NaT
+
+
+def utc_offsets(raw: pd.Series) -> dict[str, int]:
+    """The UTC offsets written in timestamp text, with counts (empty when the log has none)."""
+    text = _as_text(raw).dropna()
+    found = text.str.extract(r"(Z|[+-]\d\d:?\d\d)$")[0].dropna()
+    found = found.replace("Z", "+00:00").str.replace(r"^([+-]\d\d)(\d\d)$", r"\1:\2", regex=True)
+    return {str(k): int(v) for k, v in found.value_counts().items()}
+
+
+def _sample(values: pd.Series, k: int = 3000) -> pd.Series:
+    """A sample spread over the whole column: day > 12 somewhere settles day/month order."""
+    if len(values) <= k:
+        return values
+    idx = np.linspace(0, len(values) - 1, k).astype(int)
+    return values.iloc[np.unique(idx)]
+
+
+_ORDER = r"^\s*(\d{1,2})[/-](\d{1,2})[/-]\d{2,4}(?:\D|$)"
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_EXCEL_MAX = 2958465  # 9999-12-31
+
+
+def order_evidence(values: pd.Series) -> tuple[int, int, list[str]]:
+    """Over the whole column: dates that can only be day-first, only month-first, and undecided examples."""
+    parts = values.drop_duplicates().str.extract(_ORDER)
+    parts = parts.dropna()
+    if parts.empty:
+        return 0, 0, []
+    a = parts[0].astype(int).to_numpy()
+    b = parts[1].astype(int).to_numpy()
+    day_first = int(((a > 12) & (b <= 12)).sum())
+    month_first = int(((b > 12) & (a <= 12)).sum())
+    undecided = (a <= 12) & (b <= 12) & (a != b)
+    examples = values.drop_duplicates()[parts.index[undecided]].head(3).tolist() if undecided.any() else []
+    return day_first, month_first, [str(e) for e in examples]
+
+
+def excel_serials(values: pd.Series) -> pd.Series | None:
+    """Timestamps when the column is Excel serial day numbers, else None.
+
+    Excel counts days from 1900-01-01 = 1 and believes 1900 was a leap year: serials from 61
+    on are days since 1899-12-30, those below 60 days since 1899-12-31, and 60 (1900-02-29)
+    is no date at all (NaT). A column is taken as serials only if every cell is a plain number
+    and the typical one falls between 1970 and 2100, so ids and YYYYMMDD numbers are not.
+    """
+    if not values.str.fullmatch(r"\d{1,7}(?:\.\d+)?").all():
+        return None
+    numbers = values.astype(float)
+    if not 25569 <= float(numbers.median()) <= 73051 or float(numbers.max()) > _EXCEL_MAX:
+        return None
+    days = numbers.where(numbers >= 61, numbers + 1)  # below the phantom 29 February: one day later
+    stamps = _EXCEL_EPOCH + pd.to_timedelta((days * 86400).round(), unit="s")
+    return stamps.where((numbers >= 1) & ((numbers < 60) | (numbers >= 61))).astype("datetime64[ns]")
+
+
+def parse_datetime(raw: pd.Series, fmt: str | None = None, dayfirst: bool | None = None, local: bool = False) -> Parsed:
+    """Parse timestamps; with no ``fmt`` choose the candidate format that reads most of a sample.
+
+    Rows the chosen format cannot read are retried with the other formats that read part of
+    the sample (exports sometimes mix "2024-01-05" and "2024-01-05 08:13"); only what no
+    plausible format reads is reported bad. ``dayfirst`` restricts the candidates when the
+    sample cannot tell 03/04 from 04/03. Times with a UTC offset become UTC, unless ``local``:
+    then the wall-clock time as written is kept (for a log whose other exports are local time).
+    """
+    text = _as_text(raw)
+    present = text.notna()
+    values = text[present].str.strip()
+    result = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    if values.empty:
+        return Parsed(result, present & False, fmt or "")
+    if not fmt:
+        serials = excel_serials(values)
+        if serials is not None:
+            result.loc[serials.index] = serials
+            return Parsed(result, present & result.isna(), "Excel serial day numbers")
+        if dayfirst is None:
+            day_first, month_first, examples = order_evidence(values)
+            if day_first and not month_first:
+                dayfirst = True
+            elif month_first and not day_first:
+                dayfirst = False
+            elif day_first and month_first:
+                dayfirst = day_first >= month_first  # the minority cannot be read: quarantined, not swapped
+            elif examples:
+                return Parsed(
+                    result,
+                    present & False,
+                    "",
+                    ambiguous=f"every date in the column could be day/month or month/day (e.g. {', '.join(examples)})",
+                )
+    if fmt:
+        formats = [fmt]
+    else:
+        candidates = DATE_FORMATS
+        if dayfirst is not None:
+            candidates = [f for f in candidates if format_dayfirst(f) in (None, dayfirst)]
+        formats = _rank(_sample(values), candidates, local)
+        if formats:
+            best_dayfirst = format_dayfirst(formats[0])
+            candidates = [f for f in candidates if format_dayfirst(f) in (None, best_dayfirst)]
+            formats = [f for f in formats if f in candidates]
+    chosen = formats[0] if formats else ""
+    pending, tried = values, set()
+    while formats and not pending.empty:
+        f = formats.pop(0)
+        tried.add(f)
+        parsed = _to_datetime(pending, f, local)
+        ok = parsed.notna()
+        result.loc[ok[ok].index] = parsed[ok]
+        pending = pending[~ok]
+        if not formats and not pending.empty and not fmt:  # what is left: ranked again on what is left
+            formats = _rank(_sample(pending), [c for c in candidates if c not in tried], local)
+    bad = present & result.isna()
+    return Parsed(result, bad, chosen)
+
+
+def _rank(sample: pd.Series, candidates: list[str], local: bool) -> list[str]:
+    """Formats that read part of ``sample``, most first (earlier on a tie); stops at one that reads all."""
+    scores = []
+    for i, f in enumerate(candidates):
+        k = int(_to_datetime(sample, f, local).notna().sum())
+        if k:
+            scores.append((k, -i, f))
+        if k == len(sample):  # none after it can score higher, and a tie goes to the earlier
+            break
+    scores.sort(reverse=True)
+    return [f for _, _, f in scores]
+
+
+def format_dayfirst(fmt: str) -> bool | None:
+    """True/False for day-first/month-first formats; None when the format has no such question."""
+    if not fmt or fmt == "ISO8601" or fmt.startswith(("%Y", "%y")):
+        return None
+    return fmt.startswith("%d")
