@@ -13,6 +13,25 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = REPO_ROOT / "samples"
 
 
+def _privacy_options(command):
+    """--show-ids and --key on every command whose outputs carry customer ids (privacy is on by default)."""
+    command = click.option(
+        "--show-ids", is_flag=True, help="Write raw customer ids (default: keyed pseudonyms; free text is masked)."
+    )(command)
+    return click.option(
+        "--key",
+        envvar="FLOWKIT_PSEUDONYM_KEY",
+        help="Secret key for customer-id pseudonyms (env FLOWKIT_PSEUDONYM_KEY; default: a random key kept, "
+        "mode 0600, in the output folder).",
+    )(command)
+
+
+def _privacy(folder: Path, key: str | None, show_ids: bool):
+    from flowkit.privacy import privacy_for
+
+    return privacy_for(folder, key, show_ids)
+
+
 def _fail(exc: Exception) -> click.ClickException:
     return click.ClickException(str(exc))
 
@@ -82,7 +101,8 @@ def ingest(exports, mapping, manifest, out):
     """
     from flowkit.ingest import ingest as run_ingest
     from flowkit.ingest import ingest_manifest, load_mapping
-    from flowkit.store import quarantine_path, repairs_path, write_table
+    from flowkit.safewrite import write_csv
+    from flowkit.store import QUARANTINE_NOTE, quarantine_path, repairs_path, write_quarantine, write_table
 
     if bool(exports) == bool(manifest):
         raise click.UsageError("give export files or --manifest (one of the two)")
@@ -91,12 +111,12 @@ def ingest(exports, mapping, manifest, out):
     )
     write_table(result.contacts, out)
     q = quarantine_path(out)
-    result.quarantine.to_csv(q, index=False)
+    write_quarantine(result.quarantine, q)
     click.echo(summary_text(result))
-    click.echo(f"contacts -> {out}\nquarantine -> {q}")
+    click.echo(f"contacts -> {out}\nquarantine -> {q} ({QUARANTINE_NOTE})")
     fixed = repairs_path(out)
     if len(result.repairs):
-        result.repairs.to_csv(fixed, index=False)
+        write_csv(result.repairs, fixed)
         click.echo(f"repaired cells -> {fixed}")
     elif fixed.is_file():  # from an earlier run: it would describe cells this table does not have
         fixed.unlink()
@@ -118,7 +138,8 @@ def _load(contacts, mapping):
 @click.option("--by-reason", is_flag=True, help="Only stitch contacts with the same reason code.")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Contacts with case_id (.parquet/.csv).")
 @click.option("--cases-out", type=click.Path(path_type=Path), help="One row per case (.csv/.parquet).")
-def cases(contacts, window, by_reason, out, cases_out):
+@_privacy_options
+def cases(contacts, window, by_reason, out, cases_out, key, show_ids):
     """Stitch each customer's contacts across channels into cases.
 
     \b
@@ -130,9 +151,9 @@ def cases(contacts, window, by_reason, out, cases_out):
     from flowkit.store import read_contacts, write_table
 
     result = stitch(read_contacts(contacts), window=window, by_reason=by_reason)
-    write_table(result.contacts, out)
+    write_table(result.contacts, out, _privacy(out.parent, key, show_ids))
     if cases_out:
-        write_table(result.cases, cases_out)
+        write_table(result.cases, cases_out, _privacy(cases_out.parent, key, show_ids))
     if result.placeholders:
         click.echo(describe(result.placeholders, len(result.contacts)))
     click.echo(cases_text(result.cases))
@@ -214,8 +235,22 @@ def evaluation_text(title: str, ev) -> str:
 @click.option("--window", default="14D", show_default=True, help="Case window for flow signals.")
 @click.option("--candidates", type=click.Path(path_type=Path), help="CSV of grouped 'unknown' verbatims.")
 @click.option("--seed", type=int, default=0, show_default=True)
+@_privacy_options
 def classify(
-    contacts, mapping, out, rules_path, reasons, train_path, eval_paths, split, min_confidence, window, candidates, seed
+    contacts,
+    mapping,
+    out,
+    rules_path,
+    reasons,
+    train_path,
+    eval_paths,
+    split,
+    min_confidence,
+    window,
+    candidates,
+    seed,
+    key,
+    show_ids,
 ):
     """Sort every contact into value or failure demand, with a type and the evidence that decided.
 
@@ -317,11 +352,13 @@ def classify(
         )
     )
     if out:
-        write_table(c, out)
+        write_table(c, out, _privacy(out.parent, key, show_ids))
         click.echo(f"classified -> {out}")
     cand = candidates or (out.with_name(out.stem + ".candidates.csv") if out else None)
     if cand is not None:
-        result.candidates.to_csv(cand, index=False)
+        from flowkit.safewrite import write_csv
+
+        write_csv(result.candidates, cand)
         click.echo(f"{len(result.candidates)} candidate new demand types (from 'unknown') -> {cand}")
 
 
@@ -371,11 +408,9 @@ def _step(message: str) -> None:
 @click.option("--mapping", type=click.Path(path_type=Path), help="Mapping YAML when CONTACTS is a raw export.")
 @click.option("--title", default="Demand and flow", show_default=True)
 @click.option("--window", default="14D", show_default=True, help="Case window (when cases must be stitched).")
-@click.option("--pseudonymise", is_flag=True, help="Replace customer ids with a keyed hash (key: --key or env).")
-@click.option(
-    "--key", envvar="FLOWKIT_PSEUDONYM_KEY", help="Secret key for --pseudonymise (env FLOWKIT_PSEUDONYM_KEY)."
-)
-def analyze(contacts, out, mapping, title, window, pseudonymise, key):
+@click.option("--pseudonymise", is_flag=True, hidden=True, help="Kept for old scripts: pseudonyms are the default.")
+@_privacy_options
+def analyze(contacts, out, mapping, title, window, pseudonymise, key, show_ids):
     """Analyse demand and flow and write the manager's report (self-contained HTML).
 
     CONTACTS may be classified contacts, plain contacts or any export (then it is
@@ -383,16 +418,16 @@ def analyze(contacts, out, mapping, title, window, pseudonymise, key):
 
     \b
     Example:
-      flowkit analyze out/classified.parquet --out reports/client --pseudonymise --key "$SECRET"
+      flowkit analyze out/classified.parquet --out reports/client --key "$SECRET"
     """
     from flowkit.report import build_report
 
-    if pseudonymise and not key:
-        raise click.UsageError("--pseudonymise needs --key (or FLOWKIT_PSEUDONYM_KEY)")
+    if pseudonymise and show_ids:
+        raise click.UsageError("--pseudonymise and --show-ids contradict each other: give one")
     _step("reading contacts")
     table = _load(contacts, mapping)
     table = _prepare(table, window)
-    report = build_report(table, out, title=title, pseudonymise_key=key if pseudonymise else None, progress=_step)
+    report = build_report(table, out, title=title, privacy=_privacy(out, key, show_ids), progress=_step)
     for sentence in report.sentences:
         click.echo(f"- {sentence}")
     click.echo(f"report -> {report.path}  ({len(report.charts)} charts as PNG, {len(report.tables)} tables as CSV)")
@@ -560,7 +595,9 @@ def pilot_analyse(pilot_log, field_name, arm_column, cluster, mapping, out, as_j
     res = analyse_pilot(table, field_name, arm_column, cluster)
     entry = yaml.safe_dump({"data_fields": res.data_field()}, sort_keys=False)
     if out:
-        Path(out).write_text(entry, encoding="utf-8")
+        from flowkit.safewrite import write_text
+
+        write_text(out, entry)
     if as_json:
         click.echo(json.dumps(res.to_json_dict(), indent=2, default=float))
         return
@@ -649,9 +686,12 @@ def simulate(scenario, replications, workers, as_json, out):
         with click.progressbar(length=total, label=f"simulating {sc.name}", file=sys.stderr) as bar:
             result = run(sc, replications, workers, keep_log=out is not None, progress=lambda done, _n: bar.update(1))
     if out:
-        out.mkdir(parents=True, exist_ok=True)
-        result.per_replication.to_csv(out / "kpis.csv")
-        write_table(result.log, out / "contacts.parquet")
+        from flowkit.outlock import output_lock
+        from flowkit.safewrite import write_csv
+
+        with output_lock(out):
+            write_csv(result.per_replication, out / "kpis.csv", index=True)
+            write_table(result.log, out / "contacts.parquet")
     for w in result.warnings:
         click.echo(f"warning: {w}", err=True)
     if as_json:
@@ -959,7 +999,8 @@ def theory(rate_per_hour, aht_s, agents, patience_s, sl_seconds, target):
 
 @main.command()
 @click.option("--out", default=str(REPO_ROOT / "reports" / "demo"), show_default=True, type=click.Path(path_type=Path))
-def demo(out):
+@_privacy_options
+def demo(out, key, show_ids):
     """Run the whole pipeline on the bundled samples and write the report.
 
     Ingest (with the reconciliation), stitch cases, classify, analyse, report to OUT/index.html.
@@ -971,26 +1012,29 @@ def demo(out):
     from flowkit.cases import stitch
     from flowkit.classify import classify
     from flowkit.ingest import ingest_manifest
+    from flowkit.outlock import output_lock
     from flowkit.report import build_report
-    from flowkit.store import quarantine_path, write_table
+    from flowkit.store import QUARANTINE_NOTE, quarantine_path, write_quarantine, write_table
 
     manifest = SAMPLES / "manifest.yaml"
     if not manifest.is_file():
         raise click.ClickException(f"{manifest}: bundled samples not found; run from a clone of the repository")
     _step(f"ingesting the bundled samples ({manifest})")
     result = ingest_manifest(manifest)
-    out.mkdir(parents=True, exist_ok=True)
-    result.quarantine.to_csv(quarantine_path(out / "contacts.parquet"), index=False)
+    click.get_current_context().with_resource(output_lock(out))  # held until the command ends
+    privacy = _privacy(out, key, show_ids)
+    write_quarantine(result.quarantine, quarantine_path(out / "contacts.parquet"))
     _step("stitching cases")
     stitched = stitch(result.contacts)
     _step("classifying demand")
     classified = classify(stitched.contacts).contacts
-    write_table(classified, out / "contacts.parquet")
+    write_table(classified, out / "contacts.parquet", privacy)
     section = _simulate_for_report(classified, out)
     report = build_report(
         classified,
         out,
         title="Vistula Connect: demand and flow (bundled samples)",
+        privacy=privacy,
         progress=_step,
         extra_sections=[section],
     )
@@ -999,6 +1043,7 @@ def demo(out):
         click.echo(f"- {sentence}")
     click.echo(f"report -> {report.path}")
     click.echo(summary_text(result))
+    click.echo(f"quarantine -> {quarantine_path(out / 'contacts.parquet')} ({QUARANTINE_NOTE})")
 
 
 def _simulate_for_report(classified, out: Path, replications: int = 4) -> dict:

@@ -981,5 +981,7 @@ def write_scenario(cal: Calibration) -> str:
 def save(cal: Calibration, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(cal.to_yaml(), encoding="utf-8")
+    from flowkit.safewrite import write_text
+
+    write_text(path, cal.to_yaml())
     return path
