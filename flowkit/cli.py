@@ -1042,8 +1042,8 @@ def demo(out, key, show_ids):
     for sentence in report.sentences:
         click.echo(f"- {sentence}")
     click.echo(f"report -> {report.path}")
-    click.echo(summary_text(result))
     click.echo(f"quarantine -> {quarantine_path(out / 'contacts.parquet')} ({QUARANTINE_NOTE})")
+    click.echo(summary_text(result))
 
 
 def _simulate_for_report(classified, out: Path, replications: int = 4) -> dict:

@@ -39,8 +39,8 @@ _NINO = re.compile(
     r"(?<![0-9A-Za-z])(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![0-9A-Za-z])",
     re.IGNORECASE,
 )
-#: digit groups joined by single spaces or hyphens, not glued to a word
-_DIGIT_RUN = re.compile(r"(?<![\w+])\d+(?:[ -]\d+)*(?![\w])")
+#: digit groups joined by single spaces or hyphens, not glued to a word; a leading + makes it a phone
+_DIGIT_RUN = re.compile(r"(?<![\w+#№/])\+?\d+(?:[ -]\d+)*(?![\w])")
 _NEEDS_LOOK = re.compile(r"\d\d|@")
 
 
@@ -54,43 +54,44 @@ def snils_is_valid(number: str) -> bool:
     return int(digits[9:]) == check
 
 
-def _id_label(compact: str) -> str | None:
-    """The mask for a run of digits that is a valid national id or card number, else None."""
+#: how each kind of id is written when not compact (group lengths); anything else is not that id
+_LAYOUTS = {
+    ID_NUMBER: {(3, 3, 2, 2), (3, 2, 2, 3)},  # NIP as Polish forms print it
+    SNILS: {(3, 3, 3, 2)},
+    CARD: {(4, 4, 4, 4), (4, 6, 5), (4, 4, 4, 4, 3), (4, 4, 4, 1), (4, 4, 4, 4, 2), (4, 4, 4, 4, 1), (4, 4, 4, 2)},
+}
+
+
+def _id_label(groups: list[str]) -> str | None:
+    """The mask for digit groups that are one valid national id or card number, else None."""
+    compact = "".join(groups)
     n = len(compact)
+    label = None
     if n == 11:
-        if pesel.is_valid(compact):
-            return ID_NUMBER
-        if snils_is_valid(compact):
-            return SNILS
-    if n == 10 and (nip.is_valid(compact) or inn.is_valid(compact)):
-        return ID_NUMBER
-    if n == 12 and inn.is_valid(compact):
-        return ID_NUMBER
-    if 13 <= n <= 19 and luhn.is_valid(compact):
-        return CARD
-    return None
+        label = ID_NUMBER if pesel.is_valid(compact) else (SNILS if snils_is_valid(compact) else None)
+    elif (n == 10 and (nip.is_valid(compact) or inn.is_valid(compact))) or (n == 12 and inn.is_valid(compact)):
+        label = ID_NUMBER
+    elif 13 <= n <= 19 and luhn.is_valid(compact):
+        label = CARD
+    if label and len(groups) > 1 and tuple(len(g) for g in groups) not in _LAYOUTS[label]:
+        return None  # e.g. ticket 2026-000123: the digits happen to pass, the layout is no id's
+    return label
 
 
 def _mask_digit_ids(text: str) -> str:
-    """Within each run of digit groups, mask the longest stretches of whole groups that validate."""
+    """A run of digit groups is masked whole when it is an id in that id's layout; otherwise each
+    group on its own is checked (a PESEL followed by a phone number written with spaces)."""
 
     def one(match: re.Match) -> str:
-        groups = re.split(r"([ -])", match.group(0))
-        parts, seps = groups[0::2], groups[1::2]
-        out, i = [], 0
-        while i < len(parts):
-            for j in range(len(parts), i, -1):  # longest stretch first
-                label = _id_label("".join(parts[i:j]))
-                if label:
-                    out.append(label)
-                    i = j
-                    break
-            else:
-                out.append(parts[i])
-                i += 1
-            if i < len(parts):
-                out.append(seps[i - 1])
-        return "".join(out)
+        run = match.group(0)
+        if run.startswith("+"):  # an international phone number: the phone step masks it
+            return run
+        pieces = re.split(r"([ -])", run)
+        groups = pieces[0::2]
+        whole = _id_label(groups)
+        if whole:
+            return whole
+        return "".join(p if i % 2 else (_id_label([p]) or p) for i, p in enumerate(pieces))
 
     return _DIGIT_RUN.sub(one, text)
 
@@ -126,7 +127,8 @@ def _mask_phones(text: str) -> str:
     for region in PHONE_REGIONS:
         for m in phonenumbers.PhoneNumberMatcher(text, region):
             before = text[: m.start].rstrip("-/#№")
-            glued = len(before) < m.start and before[-1:].isalnum()  # ORD-600123456 is an order number
+            # ORD-600123456 and #2026-000123 are order or ticket numbers, not phones
+            glued = text[m.start - 1 : m.start] in ("#", "№") or (len(before) < m.start and before[-1:].isalnum())
             if not glued and _bare_is_phone(m.raw_string):
                 spans.append((m.start, m.end))
     if not spans:
