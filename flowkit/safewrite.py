@@ -24,6 +24,7 @@ __all__ = [
     "atomic_path",
     "escape_cell",
     "escape_formulas",
+    "unescape_formulas",
     "remove_stale_temporaries",
     "save_figure",
     "write_bytes",
@@ -113,6 +114,19 @@ def escape_formulas(df: pd.DataFrame) -> pd.DataFrame:
         return out  # flowkit writes none; levels would need escaping one by one
     out.columns = _escape_values(out.columns.astype(object)) if len(out.columns) else out.columns
     out.index = _escape_values(out.index)
+    return out
+
+
+def unescape_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Undo :func:`escape_formulas` on text read back from a CSV flowkit wrote (its own tables round-trip)."""
+    out = df.copy()
+    for i in range(out.shape[1]):
+        col = out.iloc[:, i]
+        if pd.api.types.is_object_dtype(col.dtype) or pd.api.types.is_string_dtype(col.dtype):
+            text = col.astype("string")
+            quoted = text.str.match(r"^'[=+\-@\t\r]").fillna(False).astype(bool)
+            if quoted.any():
+                out.isetitem(i, col.mask(quoted, text.str.slice(1)))
     return out
 
 

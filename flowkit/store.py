@@ -9,7 +9,7 @@ import pandas as pd
 from flowkit import schema
 from flowkit.errors import FlowkitError
 from flowkit.privacy import Privacy
-from flowkit.safewrite import write_csv, write_parquet
+from flowkit.safewrite import unescape_formulas, write_csv, write_parquet
 
 __all__ = [
     "QUARANTINE_NOTE",
@@ -69,7 +69,7 @@ def read_contacts(path: str | Path) -> pd.DataFrame:
     if suffix in (".parquet", ".pq"):
         df = pd.read_parquet(path)
     elif suffix == ".csv":
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        df = unescape_formulas(pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""]))
         df["received_at"] = pd.to_datetime(df["received_at"], format="ISO8601")
         for col in ("wait_s", "handle_s", "confidence"):
             if col in df:

@@ -151,3 +151,27 @@ def test_two_cli_runs_into_one_folder_do_not_mix(tmp_path):
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
+
+
+def test_flowkits_own_csv_tables_read_back_as_written(tmp_path):
+    """Escaping is for spreadsheets: a contact table written as CSV and read by flowkit is unchanged."""
+    from flowkit import schema
+    from flowkit.store import read_contacts, write_table
+
+    df = schema.conform(
+        pd.DataFrame(
+            {
+                "contact_id": ["1", "2"],
+                "received_at": pd.to_datetime(["2026-01-05 10:00", "2026-01-05 11:00"]),
+                "channel": ["phone", "email"],
+                "customer_id": ["-1", "KL-2"],
+                "text": ["=cmd|' /C calc'!A0", "- my bill is wrong"],
+                "source": ["a.csv:2", "a.csv:3"],
+            }
+        )
+    )
+    path = write_table(df, tmp_path / "c.csv")
+    assert "'=cmd" in path.read_text(encoding="utf-8")
+    back = read_contacts(path)
+    assert back["customer_id"].tolist() == ["-1", "KL-2"]
+    assert back["text"].tolist() == ["=cmd|' /C calc'!A0", "- my bill is wrong"]
