@@ -8,6 +8,7 @@ level, not colour alone, so a printed report still reads.
 from __future__ import annotations
 
 import matplotlib
+import matplotlib.text
 import matplotlib.ticker
 
 matplotlib.use("Agg")
@@ -25,6 +26,7 @@ __all__ = [
     "nth_contact",
     "pareto",
     "phone_by_hour",
+    "plain_text",
     "value_failure_flow",
     "weekly_failure_share",
     "xmr_chart",
@@ -39,9 +41,22 @@ def new_axes(width: float = 7.5, height: float = 3.6):
     return ax
 
 
+def plain_text(fig) -> None:
+    """Every text on ``fig`` drawn as typed: no mathtext (``$...$``), no TeX.
+
+    Labels come from the log (demand types, channels, field names): ``$x^2$`` must show as
+    typed and ``$\\frac{$`` must not break the chart. No chart here uses mathtext on purpose,
+    so it is switched off for every text, per text object (rcParams are left alone).
+    """
+    for t in fig.findobj(matplotlib.text.Text):
+        t.set_parse_math(False)
+        t.set_usetex(False)
+
+
 def _finish(ax, title: str):
     ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
     ax.spines[["top", "right"]].set_visible(False)
+    plain_text(ax.figure)  # before the layout: it measures, so it parses, every text
     ax.figure.tight_layout()
     return ax
 

@@ -13,22 +13,11 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.text import Text
 
+from flowkit.report.charts import plain_text
 from flowkit.safewrite import save_figure, write_csv
 
-__all__ = ["figure_file", "plain_text", "table_file"]
-
-
-def plain_text(fig) -> None:
-    """Every text on ``fig`` drawn as typed: no mathtext (``$...$``), no TeX.
-
-    Charts here never use mathtext on purpose, so switching it off for every text is safe,
-    and it covers labels from the log wherever a chart puts them (ticks, titles, legends).
-    """
-    for t in fig.findobj(Text):
-        t.set_parse_math(False)
-        t.set_usetex(False)
+__all__ = ["figure_file", "table_file"]
 
 
 def figure_file(ax, path: Path) -> str:
