@@ -8,22 +8,44 @@ import pandas as pd
 
 from flowkit import schema
 from flowkit.errors import FlowkitError
+from flowkit.privacy import Privacy
+from flowkit.safewrite import unescape_formulas, write_csv, write_parquet
 
-__all__ = ["load_any", "load_with_ledger", "quarantine_path", "read_contacts", "repairs_path", "write_table"]
+__all__ = [
+    "QUARANTINE_NOTE",
+    "load_any",
+    "load_with_ledger",
+    "quarantine_path",
+    "read_contacts",
+    "repairs_path",
+    "write_quarantine",
+    "write_table",
+]
+
+#: said beside the quarantine file's path: it is the one output that keeps rows as read
+QUARANTINE_NOTE = "raw rows as read, personal data included: readable by the owner only (mode 0600)"
 
 
-def write_table(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write by extension: ``.parquet`` or ``.csv``. Creates the parent folder."""
+def write_table(df: pd.DataFrame, path: str | Path, privacy: Privacy | None = None) -> Path:
+    """Write by extension: ``.parquet`` or ``.csv``, atomically (CSV formula-escaped).
+
+    With ``privacy``, customer ids are pseudonymised and free text masked first; without it
+    the table is written as it is (ingest's working copy, a simulated log).
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     suffix = path.suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        df.to_parquet(path, index=False)
-    elif suffix == ".csv":
-        df.to_csv(path, index=False)
-    else:
+    if suffix not in (".parquet", ".pq", ".csv"):
         raise FlowkitError(f"{path}: write .parquet or .csv (got {suffix or 'no extension'!r})")
-    return path
+    if privacy is not None:
+        df = privacy.protect(df)
+    if suffix == ".csv":
+        return write_csv(df, path, index=False)
+    return write_parquet(df, path, index=False)
+
+
+def write_quarantine(rows: pd.DataFrame, path: str | Path) -> Path:
+    """The quarantine file: rows as read (that is its point), so owner-only and formula-escaped."""
+    return write_csv(rows, path, index=False, mode=0o600)
 
 
 def quarantine_path(out: str | Path) -> Path:
@@ -47,7 +69,7 @@ def read_contacts(path: str | Path) -> pd.DataFrame:
     if suffix in (".parquet", ".pq"):
         df = pd.read_parquet(path)
     elif suffix == ".csv":
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        df = unescape_formulas(pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""]))
         df["received_at"] = pd.to_datetime(df["received_at"], format="ISO8601")
         for col in ("wait_s", "handle_s", "confidence"):
             if col in df:

@@ -7,6 +7,7 @@ import pytest
 
 from flowkit.classify import classify
 from flowkit.ingest import ingest, load_mapping
+from flowkit.privacy import Privacy
 from flowkit.report import build_report, mask_pii, pseudonymise
 from flowkit.synth import generate
 from tests.conftest import ROOT
@@ -21,7 +22,7 @@ HOSTILE = [
 
 
 def test_mask_pii_in_three_languages():
-    masked = mask_pii(pd.Series(HOSTILE[2:] + [None]))
+    masked = mask_pii(pd.Series([*HOSTILE[2:], None]))
     assert masked[0] == "call me on [phone] or [e-mail], PESEL [ID number]"
     assert (
         "112-233-445" not in masked[1] and "[SNILS]" in masked[1] and "[phone]" in masked[1] and "[e-mail]" in masked[1]
@@ -45,11 +46,11 @@ def hostile_report(tmp_path_factory):
     log.loc[log.index[:4], "channel"] = "email"
     out = tmp_path_factory.mktemp("report")
     classified = classify(log.drop(columns=["demand", "demand_type", "failure_type", "language"])).contacts
-    return build_report(classified, out, pseudonymise_key="k3y"), log
+    return build_report(classified, out, privacy=Privacy(b"k3y")), log
 
 
 def test_report_escapes_and_masks_everything_from_the_log(hostile_report):
-    report, log = hostile_report
+    report, _log = hostile_report
     html = report.path.read_text(encoding="utf-8")
     assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert" in html and "&lt;img src=x onerror=alert(1)&gt;" in html
@@ -185,7 +186,7 @@ def test_report_simulation_section(tmp_path):
 
 
 def test_tables_show_percentages_only_for_shares(tmp_path):
-    from flowkit.report.html import _table
+    from flowkit.report.files import table_file as _table
 
     df = pd.DataFrame(
         {"days": [0.3, 12.0], "failure_share": [0.25, 0.5], "handle_diff_s": [-0.5, 3.25]},

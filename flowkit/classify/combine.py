@@ -244,7 +244,9 @@ def refit(out: str | Path | None = None) -> dict:
     df, prov = training_data()
     comb, scores = fit_combiner(df, prov)
     target = Path(out) if out else Path(__file__).parent / ARTEFACT
-    target.write_text(json.dumps(comb.to_json(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    from flowkit.safewrite import write_text
+
+    write_text(target, json.dumps(comb.to_json(), indent=1, ensure_ascii=False) + "\n")
     load_combiner.cache_clear()
     return scores
 

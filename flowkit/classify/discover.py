@@ -3,6 +3,8 @@
 In a real demand study the list of types grows from what customers say. Contacts left
 ``unknown`` are grouped by similarity (TF-IDF on character n-grams, k-means) and each group
 is offered to the consultant with its size, characteristic words and example verbatims.
+The verbatims are masked for personal data first (flowkit.privacy), so neither the examples
+nor the characteristic words can carry a phone number or an id into the candidates file.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from flowkit.privacy import mask_pii
+
 __all__ = ["CANDIDATE_COLUMNS", "candidate_types"]
 
 CANDIDATE_COLUMNS = ["group", "size", "top_words", "examples"]
@@ -19,7 +23,7 @@ CANDIDATE_COLUMNS = ["group", "size", "top_words", "examples"]
 
 def candidate_types(text: pd.Series, max_groups: int = 12, examples: int = 3, seed: int = 0) -> pd.DataFrame:
     """Groups of similar verbatims, largest first. Empty texts are not grouped."""
-    t = text.dropna().astype(str).str.strip()
+    t = mask_pii(text.dropna().astype(str).str.strip())
     t = t[t != ""]
     if t.empty:
         return pd.DataFrame(columns=CANDIDATE_COLUMNS)

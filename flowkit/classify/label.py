@@ -20,7 +20,7 @@ import pandas as pd
 from jinja2 import Environment
 
 from flowkit import schema
-from flowkit.report.privacy import mask_pii
+from flowkit.privacy import mask_pii
 
 __all__ = ["FAILURE_KEYS", "LabelSample", "choose", "label_page", "write_label_page"]
 
@@ -118,10 +118,9 @@ def label_page(sample: LabelSample, title: str = "Label contacts") -> str:
 
 
 def write_label_page(sample: LabelSample, out: str | Path, title: str = "Label contacts") -> Path:
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(label_page(sample, title), encoding="utf-8")
-    return out
+    from flowkit.safewrite import write_text
+
+    return write_text(Path(out), label_page(sample, title))
 
 
 # The page. Log text only ever reaches the DOM through textContent; the data block is JSON

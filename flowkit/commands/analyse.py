@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from flowkit.commands.common import WINDOW, load, step
+from flowkit.commands.common import WINDOW, load, privacy, privacy_options, step
 from flowkit.pipeline.prepare import prepare
 
 
@@ -18,11 +18,9 @@ from flowkit.pipeline.prepare import prepare
 @click.option(
     "--window", type=WINDOW, default="14D", show_default=True, help="Case window (when cases must be stitched)."
 )
-@click.option("--pseudonymise", is_flag=True, help="Replace customer ids with a keyed hash (key: --key or env).")
-@click.option(
-    "--key", envvar="FLOWKIT_PSEUDONYM_KEY", help="Secret key for --pseudonymise (env FLOWKIT_PSEUDONYM_KEY)."
-)
-def analyze(contacts, out, mapping, title, window, pseudonymise, key):
+@click.option("--pseudonymise", is_flag=True, hidden=True, help="Kept for old scripts: pseudonyms are the default.")
+@privacy_options
+def analyze(contacts, out, mapping, title, window, pseudonymise, key, show_ids):
     """Analyse demand and flow and write the manager's report (self-contained HTML).
 
     CONTACTS may be classified contacts, plain contacts or any export (then it is
@@ -30,16 +28,16 @@ def analyze(contacts, out, mapping, title, window, pseudonymise, key):
 
     \b
     Example:
-      flowkit analyze out/classified.parquet --out reports/client --pseudonymise --key "$SECRET"
+      flowkit analyze out/classified.parquet --out reports/client --key "$SECRET"
     """
     from flowkit.report import build_report
 
-    if pseudonymise and not key:
-        raise click.UsageError("--pseudonymise needs --key (or FLOWKIT_PSEUDONYM_KEY)")
+    if pseudonymise and show_ids:
+        raise click.UsageError("--pseudonymise and --show-ids contradict each other: give one")
     step("reading contacts")
     table = load(contacts, mapping)
     table = prepare(table, window, step)
-    report = build_report(table, out, title=title, pseudonymise_key=key if pseudonymise else None, progress=step)
+    report = build_report(table, out, title=title, privacy=privacy(out, key, show_ids), progress=step)
     for sentence in report.sentences:
         click.echo(f"- {sentence}")
     click.echo(f"report -> {report.path}  ({len(report.charts)} charts as PNG, {len(report.tables)} tables as CSV)")

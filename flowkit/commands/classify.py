@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from flowkit.commands.common import WINDOW, load
+from flowkit.commands.common import WINDOW, load, privacy, privacy_options
 from flowkit.commands.text import evaluation_text
 
 
@@ -33,8 +33,22 @@ from flowkit.commands.text import evaluation_text
 @click.option("--window", type=WINDOW, default="14D", show_default=True, help="Case window for flow signals.")
 @click.option("--candidates", type=click.Path(path_type=Path), help="CSV of grouped 'unknown' verbatims.")
 @click.option("--seed", type=int, default=0, show_default=True)
+@privacy_options
 def classify(
-    contacts, mapping, out, rules_path, reasons, train_path, eval_paths, split, min_confidence, window, candidates, seed
+    contacts,
+    mapping,
+    out,
+    rules_path,
+    reasons,
+    train_path,
+    eval_paths,
+    split,
+    min_confidence,
+    window,
+    candidates,
+    seed,
+    key,
+    show_ids,
 ):
     """Sort every contact into value or failure demand, with a type and the evidence that decided.
 
@@ -51,6 +65,7 @@ def classify(
       flowkit classify --evaluate tests/data/heldout_en.csv --evaluate tests/data/heldout_pl.csv
     """
     from flowkit.pipeline import classify_and_evaluate
+    from flowkit.safewrite import write_csv
     from flowkit.store import write_table
 
     if contacts is None and not eval_paths:
@@ -85,11 +100,11 @@ def classify(
         )
     )
     if out:
-        write_table(c, out)
+        write_table(c, out, privacy(out.parent, key, show_ids))
         click.echo(f"classified -> {out}")
     cand = candidates or (out.with_name(out.stem + ".candidates.csv") if out else None)
     if cand is not None:
-        result.candidates.to_csv(cand, index=False)
+        write_csv(result.candidates, cand)
         click.echo(f"{len(result.candidates)} candidate new demand types (from 'unknown') -> {cand}")
 
 

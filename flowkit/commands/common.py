@@ -41,3 +41,23 @@ class Window(click.ParamType):
 
 
 WINDOW = Window()
+
+
+def privacy_options(command):
+    """--show-ids and --key on every command whose outputs carry customer ids (privacy is on by default)."""
+    command = click.option(
+        "--show-ids", is_flag=True, help="Write raw customer ids (default: keyed pseudonyms; free text is masked)."
+    )(command)
+    return click.option(
+        "--key",
+        envvar="FLOWKIT_PSEUDONYM_KEY",
+        help="Secret key for customer-id pseudonyms (env FLOWKIT_PSEUDONYM_KEY; default: a random key kept, "
+        "mode 0600, in the output folder).",
+    )(command)
+
+
+def privacy(folder: Path, key: str | None, show_ids: bool):
+    """The Privacy for outputs written into ``folder`` (its key file lives there unless ``key`` is given)."""
+    from flowkit.privacy import privacy_for
+
+    return privacy_for(folder, key, show_ids)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from flowkit.commands.common import step
+from flowkit.commands.common import privacy, privacy_options, step
 from flowkit.commands.text import cases_text, summary_text
 
 
@@ -56,7 +56,8 @@ def samples_make(n, seed, out, layout):
     show_default=True,
     type=click.Path(path_type=Path),
 )
-def demo(out):
+@privacy_options
+def demo(out, key, show_ids):
     """Run the whole pipeline on the bundled samples and write the report.
 
     Ingest (with the reconciliation), stitch cases, classify, analyse, report to OUT/index.html.
@@ -66,10 +67,12 @@ def demo(out):
       flowkit demo --out reports/demo
     """
     from flowkit.pipeline import run_demo
+    from flowkit.store import QUARANTINE_NOTE
 
-    done = run_demo(out, progress=step)
+    done = run_demo(out, progress=step, privacy=privacy(out, key, show_ids))
     click.echo(cases_text(done.cases))
     for sentence in done.report.sentences:
         click.echo(f"- {sentence}")
     click.echo(f"report -> {done.report.path}")
+    click.echo(f"quarantine -> {done.quarantine} ({QUARANTINE_NOTE})")
     click.echo(summary_text(done.ingest))

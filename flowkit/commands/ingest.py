@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from flowkit.commands.common import WINDOW
+from flowkit.commands.common import WINDOW, privacy, privacy_options
 from flowkit.commands.text import cases_text, summary_text
 
 
@@ -27,12 +27,13 @@ def ingest(exports, mapping, manifest, out):
       flowkit ingest --manifest samples/manifest.yaml --out out/contacts.parquet
     """
     from flowkit.pipeline import ingest_to
+    from flowkit.store import QUARANTINE_NOTE
 
     if bool(exports) == bool(manifest):
         raise click.UsageError("give export files or --manifest (one of the two)")
     written = ingest_to(out, exports, mapping, manifest)
     click.echo(summary_text(written.result))
-    click.echo(f"contacts -> {out}\nquarantine -> {written.quarantine}")
+    click.echo(f"contacts -> {out}\nquarantine -> {written.quarantine} ({QUARANTINE_NOTE})")
     if written.repairs:
         click.echo(f"repaired cells -> {written.repairs}")
 
@@ -45,7 +46,8 @@ def ingest(exports, mapping, manifest, out):
 @click.option("--by-reason", is_flag=True, help="Only stitch contacts with the same reason code.")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Contacts with case_id (.parquet/.csv).")
 @click.option("--cases-out", type=click.Path(path_type=Path), help="One row per case (.csv/.parquet).")
-def cases(contacts, window, by_reason, out, cases_out):
+@privacy_options
+def cases(contacts, window, by_reason, out, cases_out, key, show_ids):
     """Stitch each customer's contacts across channels into cases.
 
     \b
@@ -57,9 +59,9 @@ def cases(contacts, window, by_reason, out, cases_out):
     from flowkit.store import read_contacts, write_table
 
     result = stitch(read_contacts(contacts), window=window, by_reason=by_reason)
-    write_table(result.contacts, out)
+    write_table(result.contacts, out, privacy(out.parent, key, show_ids))
     if cases_out:
-        write_table(result.cases, cases_out)
+        write_table(result.cases, cases_out, privacy(cases_out.parent, key, show_ids))
     if result.placeholders:
         click.echo(describe(result.placeholders, len(result.contacts)))
     click.echo(cases_text(result.cases))

@@ -115,7 +115,9 @@ def pilot_analyse(pilot_log, field_name, arm_column, cluster, mapping, out, as_j
     res = analyse_pilot(table, field_name, arm_column, cluster)
     entry = yaml.safe_dump({"data_fields": res.data_field()}, sort_keys=False)
     if out:
-        Path(out).write_text(entry, encoding="utf-8")
+        from flowkit.safewrite import write_text
+
+        write_text(out, entry)
     if as_json:
         click.echo(json.dumps(res.to_json_dict(), indent=2, default=float))
         return

@@ -26,9 +26,9 @@ def simulate(scenario, replications, workers, as_json, out):
     """
     import json
 
+    from flowkit.pipeline.simulate import write_simulation
     from flowkit.sim import load_scenario
     from flowkit.sim import simulate as run
-    from flowkit.store import write_table
 
     sc = load_scenario(scenario)
     total = replications or sc.replications
@@ -38,9 +38,7 @@ def simulate(scenario, replications, workers, as_json, out):
         with click.progressbar(length=total, label=f"simulating {sc.name}", file=sys.stderr) as bar:
             result = run(sc, replications, workers, keep_log=out is not None, progress=lambda done, _n: bar.update(1))
     if out:
-        out.mkdir(parents=True, exist_ok=True)
-        result.per_replication.to_csv(out / "kpis.csv")
-        write_table(result.log, out / "contacts.parquet")
+        write_simulation(result, out)
     for w in result.warnings:
         click.echo(f"warning: {w}", err=True)
     if as_json:

@@ -193,10 +193,10 @@ def assignment(plan: PilotPlan, df: pd.DataFrame | None = None, start: str | Non
 
 
 def write_plan(plan: PilotPlan, units: pd.DataFrame, out_dir: str | Path) -> tuple[Path, Path]:
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    p = out / "plan.json"
-    p.write_text(json.dumps(plan.to_json_dict(), indent=2), encoding="utf-8")
-    a = out / "assignment.csv"
-    units.to_csv(a, index=False)
+    from flowkit.outlock import output_lock
+    from flowkit.safewrite import write_csv, write_text
+
+    with output_lock(out_dir) as out:
+        p = write_text(out / "plan.json", json.dumps(plan.to_json_dict(), indent=2))
+        a = write_csv(units, out / "assignment.csv")
     return p, a

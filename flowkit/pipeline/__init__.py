@@ -12,7 +12,7 @@ from flowkit.pipeline.classify import ClassifyRun, classify_and_evaluate
 from flowkit.pipeline.demo import DemoRun, run_demo, simulate_for_report
 from flowkit.pipeline.ingest import IngestWritten, ingest_to
 from flowkit.pipeline.prepare import ensure_cases, prepare
-from flowkit.pipeline.simulate import CalibrationRun, CompareRun, calibrate_and_check, compare_files
+from flowkit.pipeline.simulate import CalibrationRun, CompareRun, calibrate_and_check, compare_files, write_simulation
 
 __all__ = [
     "CalibrationRun",
@@ -28,4 +28,5 @@ __all__ = [
     "prepare",
     "run_demo",
     "simulate_for_report",
+    "write_simulation",
 ]

@@ -10,48 +10,63 @@ import pandas as pd
 
 from flowkit.errors import FlowkitError
 from flowkit.pipeline.prepare import Progress, _quiet
+from flowkit.privacy import Privacy, privacy_for
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 
 @dataclass
 class DemoRun:
-    """What the demo produced: the ingest ledger, the stitched cases and the report."""
+    """What the demo produced: the ingest ledger, the stitched cases, the report and the quarantine file."""
 
     ingest: Any  # IngestResult
     cases: pd.DataFrame
     report: Any  # flowkit.report.Report
+    quarantine: Path
 
 
-def run_demo(out: Path, progress: Progress = _quiet, samples: Path = SAMPLES) -> DemoRun:
-    """Ingest the bundled samples, stitch, classify, simulate and write the report to ``out``."""
-    from flowkit.cases import stitch
-    from flowkit.classify import classify
+def run_demo(
+    out: Path, progress: Progress = _quiet, samples: Path = SAMPLES, privacy: Privacy | None = None
+) -> DemoRun:
+    """Ingest the bundled samples, stitch, classify, simulate and write the report to ``out``.
+
+    The run holds ``out``'s folder lock throughout; customer ids are pseudonymised with the
+    folder's own key unless ``privacy`` says otherwise (the quarantine alone keeps raw rows, 0600).
+    """
     from flowkit.ingest import ingest_manifest
-    from flowkit.report import build_report
-    from flowkit.store import quarantine_path, write_table
+    from flowkit.outlock import output_lock
 
     manifest = samples / "manifest.yaml"
     if not manifest.is_file():
         raise FlowkitError(f"{manifest}: bundled samples not found; run from a clone of the repository")
     progress(f"ingesting the bundled samples ({manifest})")
     result = ingest_manifest(manifest)
-    out.mkdir(parents=True, exist_ok=True)
-    result.quarantine.to_csv(quarantine_path(out / "contacts.parquet"), index=False)
+    with output_lock(out):
+        return _write_demo(result, out, progress, privacy or privacy_for(out))
+
+
+def _write_demo(result: Any, out: Path, progress: Progress, privacy: Privacy) -> DemoRun:
+    from flowkit.cases import stitch
+    from flowkit.classify import classify
+    from flowkit.report import build_report
+    from flowkit.store import quarantine_path, write_quarantine, write_table
+
+    write_quarantine(result.quarantine, quarantine_path(out / "contacts.parquet"))
     progress("stitching cases")
     stitched = stitch(result.contacts)
     progress("classifying demand")
     classified = classify(stitched.contacts).contacts
-    write_table(classified, out / "contacts.parquet")
+    write_table(classified, out / "contacts.parquet", privacy)
     section = simulate_for_report(classified, out, progress=progress)
     report = build_report(
         classified,
         out,
         title="Vistula Connect: demand and flow (bundled samples)",
+        privacy=privacy,
         progress=progress,
         extra_sections=[section],
     )
-    return DemoRun(result, stitched.cases, report)
+    return DemoRun(result, stitched.cases, report, quarantine_path(out / "contacts.parquet"))
 
 
 def simulate_for_report(

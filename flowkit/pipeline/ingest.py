@@ -26,22 +26,23 @@ def ingest_to(
 ) -> IngestWritten:
     """Ingest ``exports`` (with ``mapping``) or a ``manifest`` and write the table to ``out``.
 
-    The quarantine goes beside it (stem + ``.quarantine.csv``), and repaired cells to stem +
+    The quarantine goes beside it (stem + ``.quarantine.csv``, owner-only: it keeps raw rows), and repaired cells to stem +
     ``.repaired.csv``; a repairs file left by an earlier run is removed, since it would describe
     cells this table does not have.
     """
     from flowkit.ingest import ingest, ingest_manifest, load_mapping
-    from flowkit.store import quarantine_path, repairs_path, write_table
+    from flowkit.safewrite import write_csv
+    from flowkit.store import quarantine_path, repairs_path, write_quarantine, write_table
 
     result = (
         ingest_manifest(manifest) if manifest else ingest(list(exports), load_mapping(mapping) if mapping else None)
     )
     write_table(result.contacts, out)
     q = quarantine_path(out)
-    result.quarantine.to_csv(q, index=False)
+    write_quarantine(result.quarantine, q)
     fixed: Path | None = repairs_path(out)
     if len(result.repairs):
-        result.repairs.to_csv(fixed, index=False)
+        write_csv(result.repairs, fixed)
     else:
         if fixed.is_file():
             fixed.unlink()

@@ -112,3 +112,16 @@ def compare_files(
         on_notice(notice)
     result = compare(b, vs, replications, workers, scheduler, progress=progress, min_effect=min_effect)
     return CompareRun(b, result, notice)
+
+
+def write_simulation(result: Any, out: Path) -> Path:
+    """Write a simulation's per-replication KPIs (kpis.csv) and simulated log (contacts.parquet)
+    into ``out``, holding its folder lock and writing each file atomically."""
+    from flowkit.outlock import output_lock
+    from flowkit.safewrite import write_csv
+    from flowkit.store import write_table
+
+    with output_lock(out) as folder:
+        write_csv(result.per_replication, folder / "kpis.csv", index=True)
+        write_table(result.log, folder / "contacts.parquet")
+    return Path(out)

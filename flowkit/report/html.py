@@ -1,29 +1,31 @@
 """The manager's report: one self-contained HTML file, charts embedded, tables beside it as CSV.
 
 Built from a classified contact table. Nothing from the log reaches the page unescaped
-(Jinja2 autoescaping), verbatims are masked for personal data, and customer ids can be
-replaced by keyed pseudonyms. The page makes no network request: styles are inline and
-charts are data: URIs, so it can be e-mailed, archived and printed as it is.
+(Jinja2 autoescaping), verbatims are masked for personal data, and customer ids are keyed
+pseudonyms unless the caller asks for raw ids. The page makes no network request: styles
+are inline and charts are data: URIs, so it can be e-mailed, archived and printed as it is.
+The run holds a lock on its folder and writes every file atomically.
 """
 
 from __future__ import annotations
 
-import base64
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from flowkit import analyse as A
 from flowkit.cases import stitch, summarise_cases
+from flowkit.outlock import output_lock
+from flowkit.privacy import Privacy, privacy_for
 from flowkit.report import charts
-from flowkit.report.privacy import mask_pii, pseudonymise
+from flowkit.report.files import figure_file, table_file
+from flowkit.report.summary import _days, summary_sentences
+from flowkit.safewrite import write_text
 
 __all__ = ["Report", "build_report", "summary_sentences"]
 
@@ -37,245 +39,34 @@ class Report:
     sentences: list[str] = field(default_factory=list)
 
 
-#: above this share of 'unknown' the headline states what is known, not a failure share
-UNKNOWN_HEADLINE_LIMIT = 0.30
-
-
-def _pct(x: float) -> str:
-    return "n/a" if x != x else f"{x:.0%}"
-
-
-def _days(d: float) -> str:
-    """A duration in days, said in the unit a manager would use."""
-    if d < 1 / 24:
-        return f"{d * 1440:.0f} minutes"
-    if d < 2:
-        return f"{d * 24:.1f} hours"
-    return f"{d:.1f} days"
-
-
-def summary_sentences(c: pd.DataFrame, cases: pd.DataFrame) -> tuple[list[str], dict[str, float]]:
-    """The one-screen summary in plain language, and the numbers behind it."""
-    overall = A.failure_share(c).iloc[0]
-    n = int(overall["contacts"])
-    share = float(overall["failure_share"])
-    numbers: dict[str, float] = {"contacts": n, "failure_share": share, "unknown": int(overall["unknown"])}
-    known = int(overall["value"] + overall["failure"])
-    unknown_share = numbers["unknown"] / n if n else 0.0
-    if unknown_share > UNKNOWN_HEADLINE_LIMIT:
-        # a share of the classified few would be read as the share of all: say what is known instead
-        numbers["headline"] = "partial"
-        if known:
-            s = [
-                f"Only {known:,} of {n:,} contacts ({_pct(known / n if n else float('nan'))}) could be told apart as value "
-                f"or failure demand: {int(overall['failure']):,} failure and {int(overall['value']):,} value. The other "
-                f"{numbers['unknown']:,} ({_pct(unknown_share)}) could not be classified from what the log records (no "
-                "words, or words that are no evidence either way), so no failure share is given for the whole."
-            ]
-        else:
-            s = [
-                f"None of the {n:,} contacts could be told apart as value or failure demand from what the log "
-                "records (no words, or words that are no evidence either way), so no failure share is given."
-            ]
-    else:
-        s = [
-            f"{_pct(share)} of classified contacts are failure demand: contacts caused by a failure to do "
-            f"something, or to do something right, for the customer ({int(overall['failure']):,} of {known:,})."
-        ]
-    fails = c[c["demand"].astype(str).eq("failure")]
-    if len(fails):
-        kinds = fails["failure_type"].astype(str).value_counts()
-        top = kinds.index[0]
-        top_share = kinds.iloc[0] / n
-        by_channel = (
-            fails.loc[fails["failure_type"].astype(str).eq(top), "channel"].astype(str).value_counts(normalize=True)
-        )
-        numbers.update({"top_failure_type": top, "top_failure_share_of_all": top_share})
-        s.append(
-            f"The largest kind is {top.replace('_', ' ')}, {_pct(top_share)} of all contacts, "
-            f"mostly by {by_channel.index[0]} ({_pct(by_channel.iloc[0])} of it)."
-        )
-    hours = A.agent_hours(c)
-    if "failure" in hours.index and hours["agent_hours"].sum() > 0:
-        numbers["agent_hours_failure"] = float(hours.loc["failure", "agent_hours"])
-        s.append(
-            f"Failure demand took {hours.loc['failure', 'agent_hours']:,.0f} agent hours, "
-            f"{_pct(hours.loc['failure', 'share'])} of the handling time the log records."
-        )
-    phone = A.phone_service(c)
-    if phone is not None:
-        numbers.update({f"phone_{k}": v for k, v in phone.items()})
-        s.extend(phone_sentences(phone))
-    no_customer = int(c["customer_id"].isna().sum())
-    numbers["contacts_without_customer"] = no_customer
-    if no_customer and c["customer_id"].notna().any():
-        s.append(
-            f"{no_customer:,} contacts ({_pct(no_customer / max(n, 1))}) have no usable customer id (blank, or a "
-            "placeholder such as 0 that stands for 'not identified'); they count in volumes and waits but are "
-            "left out of repeat and case figures."
-        )
-    if len(cases):
-        pct, _ = A.end_to_end(cases)
-        numbers.update(
-            {"e2e_p50_days": float(pct["p50"]), "e2e_p90_days": float(pct["p90"]), "e2e_open_cases": int(pct["open"])}
-        )
-        if cases["open"].notna().any():  # the log records closing times
-            n_open = int(pct["open"])
-            if np.isinf(pct["p50"]):
-                first = (
-                    f"More than half of all cases were still open when the log ends, so no median end-to-end "
-                    f"time can be given ({n_open:,} of {len(cases):,} open)."
-                )
-            else:
-                tail = (
-                    f"one in ten takes more than {_days(pct['p90'])}"
-                    if np.isfinite(pct["p90"])
-                    else "more than one in ten are still open, so how long the slowest take is not known yet"
-                )
-                first = f"Half of all cases end within {_days(pct['p50'])} of the customer's first contact; {tail}."
-            if n_open:
-                first += (
-                    f" {n_open:,} of {len(cases):,} cases ({_pct(n_open / len(cases))}) are still open at the end "
-                    "of the log: they count as still running (Kaplan-Meier), not as finished."
-                )
-            s.append(first)
-        else:  # no closing times: only repeat cases show how long customers were kept going
-            repeat = cases[cases["n_contacts"] > 1]
-            if len(repeat) >= 2:
-                rp, _ = A.end_to_end(repeat)
-                numbers.update({"repeat_e2e_p50_days": float(rp["p50"]), "repeat_e2e_p90_days": float(rp["p90"])})
-                s.append(
-                    f"Where customers had to come back, half waited {_days(rp['p50'])} or more from first to "
-                    f"last contact, one in ten more than {_days(rp['p90'])} (the log records no closing "
-                    "times, so these are lower bounds)."
-                )
-        known = A.identified(cases)
-        if c["customer_id"].isna().all() and (cases["n_contacts"] == 1).all():
-            s.append(
-                "The log has no customer ids (and no case ids that group contacts), so repeat contacts cannot be "
-                "seen: every contact is its own case here."
-            )
-        elif len(known):
-            multi = float((known["n_contacts"] > 1).mean())
-            numbers["repeat_case_share"] = multi
-            who = " of identified customers" if len(known) < len(cases) else ""
-            s.append(f"{_pct(multi)} of cases{who} needed more than one contact.")
-    os_ = A.one_stop(c)
-    if os_["cases"]:
-        numbers["one_stop_perfect"] = os_["perfect"]
-        s.append(
-            f"Value demand was dealt with at the first contact, with no repeat, in {_pct(os_['perfect'])} "
-            f"of {os_['cases']:,} cases where the log records resolution."
-        )
-    if numbers["unknown"] and numbers.get("headline") != "partial":
-        s.append(
-            f"{numbers['unknown']:,} contacts ({_pct(numbers['unknown'] / n)}) could not be classified "
-            "(no words recorded, or words that are no evidence either way); they are counted apart, not guessed."
-        )
-    return s, numbers
-
-
-def phone_sentences(phone: dict) -> list[str]:
-    """Abandonment, wait and service level in words, over calls offered."""
-    offered = int(phone["offered"])
-    out = [
-        f"Of {offered:,} phone calls offered, {_pct(phone['abandon_rate'])} were abandoned "
-        f"({int(phone['abandoned']):,}"
-        + (
-            f", of whom {int(phone['abandoned_before_queue']):,} after no wait at all: in the IVR or within a second "
-            "of queueing"
-            if phone["abandoned_before_queue"]
-            else ""
-        )
-        + ")."
-    ]
-    if phone["mean_wait_s"] == phone["mean_wait_s"]:
-        out.append(
-            f"Callers waited {phone['mean_wait_s']:.0f} s on average (over all calls offered, abandoned ones until "
-            f"they gave up); {_pct(phone['service_level'])} were answered within {phone['threshold_s']:.0f} s."
-        )
-    gaps = [
-        f"{int(phone['no_outcome']):,} without an outcome" if phone["no_outcome"] else "",
-        f"{int(phone['no_wait']):,} without a wait" if phone["no_wait"] else "",
-    ]
-    gaps = [g for g in gaps if g]
-    if gaps:
-        out.append(f"Calls whose row lacks a figure are left out of that figure only ({', '.join(gaps)}).")
-    return out
-
-
-def _png(ax, path: Path) -> str:
-    fig = ax.figure
-    fig.savefig(path, format="png")
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-#: columns that hold shares or rates, shown as percentages; every other number is shown as it is
-_PERCENT = (
-    "share",
-    "rate",
-    "relative",
-    "resolved_with",
-    "resolved_without",
-    "resolved_diff",
-    "resolved_at_contact",
-    "one_stop",
-    "service_level",
-)
-
-
-def _cell(value, percent: bool) -> str:
-    if isinstance(value, (float, np.floating)):
-        if value != value:
-            return ""
-        return f"{value:.1%}" if percent else (f"{value:,.0f}" if float(value).is_integer() else f"{value:,.3g}")
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return f"{value:,}"
-    return str(value)
-
-
-def _table(df: pd.DataFrame, path: Path, index: bool = True) -> dict:
-    df.to_csv(path, index=index)
-    shown = df.reset_index() if index else df
-    columns = [str(c) for c in shown.columns]
-    percent = [any(k in c for k in _PERCENT) for c in columns]
-    # a metric-per-row table (model fit) says per row whether its value is a share
-    row_percent = (
-        shown["metric"].astype(str).map(lambda m: any(k in m for k in _PERCENT)) if "metric" in shown else None
-    )
-    rows = []
-    for i, row in enumerate(shown.itertuples(index=False)):
-        pct_row = bool(row_percent.iloc[i]) if row_percent is not None else False
-        rows.append(
-            [
-                _cell(v, p or (pct_row and c in ("real", "simulated", "difference", "value")))
-                for v, p, c in zip(row, percent, columns)
-            ]
-        )
-    return {"columns": columns, "rows": rows, "csv": path.name}
-
-
 def build_report(
     contacts: pd.DataFrame,
     out_dir: str | Path,
     title: str = "Demand and flow",
-    pseudonymise_key: str | None = None,
+    privacy: Privacy | None = None,
     progress: Callable[[str], None] | None = None,
     extra_sections: list[dict] | None = None,
 ) -> Report:
-    """Analyse a classified contact table and write ``out_dir/index.html`` with PNGs and CSVs."""
-    step = progress or (lambda _msg: None)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    c = contacts.copy()
-    if "demand" not in c.columns:
+    """Analyse a classified contact table and write ``out_dir/index.html`` with PNGs and CSVs.
+
+    ``privacy`` defaults to pseudonyms under the folder's own key (free text is always masked).
+    """
+    if "demand" not in contacts.columns:
         raise ValueError("the contacts are not classified: run flowkit classify first (or flowkit analyze does it)")
-    if pseudonymise_key:
-        c["customer_id"] = pseudonymise(c["customer_id"], pseudonymise_key)
-    c["text"] = mask_pii(c["text"])
+    with output_lock(out_dir) as out:
+        return _build(contacts, out, title, privacy or privacy_for(out), progress, extra_sections)
+
+
+def _build(
+    contacts: pd.DataFrame,
+    out: Path,
+    title: str,
+    privacy: Privacy,
+    progress: Callable[[str], None] | None,
+    extra_sections: list[dict] | None,
+) -> Report:
+    step = progress or (lambda _msg: None)
+    c = privacy.protect(contacts)
     step("cases")
     if c["case_id"].isna().any():  # contacts with no case yet: stitch (no customer id: a case of its own)
         c = stitch(c).contacts
@@ -288,12 +79,12 @@ def build_report(
 
     def figure(name: str, ax, caption: str):
         path = out / f"{name}.png"
-        figures.append({"name": name, "src": _png(ax, path), "caption": caption, "file": path.name})
+        figures.append({"name": name, "src": figure_file(ax, path), "caption": caption, "file": path.name})
         report.charts[name] = path
 
     def table(name: str, df: pd.DataFrame, caption: str, index: bool = True):
         path = out / f"{name}.csv"
-        t = _table(df, path, index)
+        t = table_file(df, path, index)
         t.update(name=name, caption=caption)
         tables.append(t)
         report.tables[name] = path
@@ -427,10 +218,10 @@ def build_report(
         tables=tables,
         examples=examples,
         sources=sorted(c["source_file"].dropna().astype(str).unique())[:20],
-        pseudonymised=bool(pseudonymise_key),
+        pseudonymised=not privacy.shows_ids,
         extra_sections=sections,
     )
-    report.path.write_text(html, encoding="utf-8")
+    write_text(report.path, html)
     return report
 
 
@@ -486,7 +277,7 @@ def _data_section(c: pd.DataFrame, out: Path) -> dict | None:
             path = out / f"data_effects_{outcome}.png"
             figures.append(
                 {
-                    "src": _png(charts.effects_forest(eff, outcome), path),
+                    "src": figure_file(charts.effects_forest(eff, outcome), path),
                     "caption": "Adjusted effects, 95% CIs; hollow = no evidence either way. Observational: "
                     "a pilot confirms them.",
                     "file": path.name,
@@ -494,14 +285,14 @@ def _data_section(c: pd.DataFrame, out: Path) -> dict | None:
             )
             files[f"data_effects_{outcome}"] = path
     shown = eff.drop(columns=["se", "baseline"])
-    t = _table(shown, out / "data_effects.csv", index=False)
+    t = table_file(shown, out / "data_effects.csv", index=False)
     t.update(
         name="data_effects",
         caption="Adjusted effects per field, demand type and outcome (naive and adjusted are "
         "with minus without; saved is positive when the field helps)",
     )
     files["data_effects"] = out / "data_effects.csv"
-    u = _table(A.field_usage(c), out / "data_use_share.csv", index=False)
+    u = table_file(A.field_usage(c), out / "data_use_share.csv", index=False)
     u.update(name="data_use_share", caption="How often each field was used")
     files["data_use_share"] = out / "data_use_share.csv"
     return {
@@ -528,7 +319,7 @@ def _examples(c: pd.DataFrame, per_type: int = 3) -> list[dict]:
                 "count": len(group),
                 "rows": [
                     {"text": str(t), "channel": str(ch), "rule": str(r), "customer": "" if pd.isna(cu) else str(cu)}
-                    for t, ch, r, cu in zip(g["text"], g["channel"], g["rule"], g["customer_id"])
+                    for t, ch, r, cu in zip(g["text"], g["channel"], g["rule"], g["customer_id"], strict=True)
                 ],
             }
         )

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from flowkit.report import charts
-from flowkit.report.html import _png, _table
+from flowkit.report.files import figure_file, table_file
 from flowkit.sim.experiment import DataValueResult, verdict
 from flowkit.sim.fit import ModelFit
 
@@ -31,11 +31,11 @@ def simulation_section(fit: ModelFit, experiment: DataValueResult | None, out_di
     figures, tables = [], []
     figures.append(
         {
-            "src": _png(charts.fit_by_hour(fit.by_hour), out / "sim_fit_by_hour.png"),
+            "src": figure_file(charts.fit_by_hour(fit.by_hour), out / "sim_fit_by_hour.png"),
             "caption": "Contacts per day by hour, real log and calibrated baseline.",
         }
     )
-    t = _table(fit.table, out / "sim_model_fit.csv", index=False)
+    t = table_file(fit.table, out / "sim_model_fit.csv", index=False)
     t["caption"] = "Model fit: the baseline against its own log"
     tables.append(t)
     sim = fit.simulation
@@ -46,7 +46,7 @@ def simulation_section(fit: ModelFit, experiment: DataValueResult | None, out_di
             "shown on its own (an e-mail backlog is not a phone wait). — means not defined (no contacts)."
         )
         paragraphs.extend(f"Warning: {w}." for w in sim.warnings)
-        t = _table(channel_kpi_table(sim.summary), out / "sim_channels.csv")
+        t = table_file(channel_kpi_table(sim.summary), out / "sim_channels.csv")
         t["rows"] = [[cell if cell != "" else "—" for cell in row] for row in t["rows"]]
         t["caption"] = (
             "Simulated queues per channel (means over replications; shares over contacts offered to the queue)"
@@ -66,7 +66,7 @@ def simulation_section(fit: ModelFit, experiment: DataValueResult | None, out_di
         if experiment.fields:
             figures.append(
                 {
-                    "src": _png(
+                    "src": figure_file(
                         charts.data_value_ranking(
                             experiment.fields, "field", "Which customer data would help (simulated)"
                         ),
@@ -78,7 +78,7 @@ def simulation_section(fit: ModelFit, experiment: DataValueResult | None, out_di
         if experiment.design_out:
             figures.append(
                 {
-                    "src": _png(
+                    "src": figure_file(
                         charts.data_value_ranking(
                             experiment.design_out, "failure_type", "Designing out failure demand (simulated)"
                         ),
@@ -115,7 +115,7 @@ def simulation_section(fit: ModelFit, experiment: DataValueResult | None, out_di
             }
             for e in experiment.design_out
         ]
-        t = _table(pd.DataFrame(rows), out / "sim_what_if.csv", index=False)
+        t = table_file(pd.DataFrame(rows), out / "sim_what_if.csv", index=False)
         t["caption"] = "What-if effects against the baseline (means; CIs in the JSON of flowkit experiment)"
         tables.append(t)
     return {

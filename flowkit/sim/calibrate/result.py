@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from flowkit.safewrite import write_text
 from flowkit.sim.scenario import Scenario
 
 
@@ -78,5 +79,5 @@ def write_scenario(cal: Calibration) -> str:
 def save(cal: Calibration, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(cal.to_yaml(), encoding="utf-8")
+    write_text(path, cal.to_yaml())
     return path
