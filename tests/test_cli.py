@@ -193,7 +193,7 @@ def test_simulate_table_and_bad_scenario(run, tmp_path):
     assert "mean_wait_s" in result.output and "[" in result.output
     (tmp_path / "s.yaml").write_text("name: x\nagents: []\ndemand: []\n")
     bad = CliRunner().invoke(main, ["simulate", str(tmp_path / "s.yaml")])
-    assert bad.exit_code == 1 and "s.yaml: agents: must be a non-empty list" in bad.output
+    assert bad.exit_code == 1 and "s.yaml: agents: has 0 items; at least 1" in bad.output
 
 
 def test_theory_command_gives_the_reference_answers(run):
