@@ -118,10 +118,10 @@ def _short(value: Any) -> str:
 def _value_at(doc: Any, loc: tuple[int | str, ...]) -> Any:
     node = doc
     for part in loc:
-        if (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)) or (
-            isinstance(node, dict) and part in node
-        ):
+        if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             node = node[part]
+        elif isinstance(node, dict):
+            node = node.get(part, node)
     return node
 
 

@@ -93,7 +93,8 @@ def mapping_from_dict(doc: dict, origin: str = "mapping") -> Mapping:
     }
     collapse = mf.collapse.model_dump() if mf.collapse else None
     closed_when = {"column": mf.closed_when.column, "values": _tuple(mf.closed_when.values)} if mf.closed_when else None
-    na_values, na_by_column = DEFAULT_NA, {}
+    na_values: tuple[str, ...] = DEFAULT_NA
+    na_by_column: dict[str, tuple[str, ...]] = {}
     if isinstance(mf.na_values, dict):  # per source column: {customer_id: ["0"]}
         na_by_column = {c: _tuple(v) for c, v in mf.na_values.items()}
     elif mf.na_values is not None:

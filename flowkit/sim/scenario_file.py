@@ -133,7 +133,7 @@ def _check_priority(value: Any, handler: Any) -> Any:
 
 
 Priority = Annotated[
-    Literal["oldest"] | list[Literal[(*CHANNELS, "handoff")]],  # type: ignore[misc]
+    Literal["oldest"] | list[Literal[(*CHANNELS, "handoff")]],  # type: ignore[valid-type]
     WrapValidator(_check_priority),
     Field(description="channels most urgent first ('handoff' names back-office work), or 'oldest' (first come)"),
 ]
