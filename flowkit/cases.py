@@ -62,14 +62,14 @@ def stitch(
     todo = ~has_source
 
     keys = ["customer_id"] + (["reason_code"] if by_reason else [])
-    sub = df.loc[todo, keys + ["received_at"]].copy()
+    sub = df.loc[todo, [*keys, "received_at"]].copy()
     sub["_order"] = np.arange(len(sub))
     # a placeholder id (0, "unknown", one id on most rows) is "not identified", not one big customer
     placeholders = find_placeholders(df["customer_id"])
     anonymous = sub["customer_id"].isna() | sub["customer_id"].astype(str).str.strip().isin(list(placeholders))
     if by_reason:
         sub["reason_code"] = sub["reason_code"].fillna("")
-    sub = sub.sort_values(keys + ["received_at", "_order"], kind="stable")
+    sub = sub.sort_values([*keys, "received_at", "_order"], kind="stable")
     same_key = pd.Series(True, index=sub.index)
     for k in keys:
         same_key &= sub[k].eq(sub[k].shift()).fillna(False).astype(bool)

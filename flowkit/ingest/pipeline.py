@@ -151,7 +151,7 @@ class _Ledger:
             return
         self.bad[idx] = True
         vals = pd.Series(values).iloc[idx].astype(object).tolist() if values is not None else [None] * idx.size
-        for i, value in zip(idx, vals):
+        for i, value in zip(idx, vals, strict=True):
             value = None if value is None or value is pd.NA else value
             self.records.append(
                 {

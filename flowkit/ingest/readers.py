@@ -74,9 +74,9 @@ class RawTable:
 
 def _to_frame(header: list[str], rows: list[list]) -> pd.DataFrame:
     """Rows of cells -> one pyarrow string column per header name; blank cells become NA."""
-    columns = list(zip(*rows)) if rows else [()] * len(header)
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(header)
     data = {}
-    for name, cells in zip(header, columns):
+    for name, cells in zip(header, columns, strict=True):
         col = pd.Series(pd.array(list(cells), dtype=STRING)).str.strip()
         data[name] = col.mask(col == "")
     return (

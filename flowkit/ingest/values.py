@@ -71,14 +71,14 @@ def _with_times(dates: tuple[str, ...], times=_TIMES) -> list[str]:
 
 
 #: candidate formats, in order of preference when several parse a sample equally well.
-DATE_FORMATS: list[str] = (
-    ["ISO8601"]
-    + _with_times(("%m/%d/%Y", "%m/%d/%y"), _TIMES_12)
-    + _with_times(("%d.%m.%Y", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%y", "%d-%m-%y", "%d/%m/%y"))
-    + _with_times(("%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y"))
-    + _with_times(("%Y/%m/%d", "%Y.%m.%d", "%y%m%d", "%Y%m%d"))
-    + _with_times(("%d.%m.%Y", "%d/%m/%Y"), _TIMES_12)
-)
+DATE_FORMATS: list[str] = [
+    "ISO8601",
+    *_with_times(("%m/%d/%Y", "%m/%d/%y"), _TIMES_12),
+    *_with_times(("%d.%m.%Y", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%y", "%d-%m-%y", "%d/%m/%y")),
+    *_with_times(("%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y")),
+    *_with_times(("%Y/%m/%d", "%Y.%m.%d", "%y%m%d", "%Y%m%d")),
+    *_with_times(("%d.%m.%Y", "%d/%m/%Y"), _TIMES_12),
+]
 
 
 _OFFSET = r"(?:Z|[+-]\d\d:?\d\d)$"
@@ -108,7 +108,7 @@ def _to_datetime(values: pd.Series, fmt: str, local: bool = False) -> pd.Series:
         except (ValueError, TypeError, OverflowError):
             # out of bounds for nanoseconds (a year like 9902) or a format pandas refuses as a
             # whole: one distinct value at a time, each failure is simply not a date
-            parsed = map_distinct(part, lambda v: _one_datetime(v, fmt, utc)).astype("datetime64[ns]")
+            parsed = map_distinct(part, lambda v, fmt=fmt, utc=utc: _one_datetime(v, fmt, utc)).astype("datetime64[ns]")
         out.loc[part.index] = parsed
     return out
 
