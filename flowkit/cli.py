@@ -33,6 +33,14 @@ class _Group(click.Group):
 @click.version_option(package_name="flowkit")
 def main():
     """flowkit: value and failure demand, flow and what-if simulation from contact logs."""
+    _charts_to_files()
+
+
+def _charts_to_files() -> None:
+    """The CLI only writes charts to files: matplotlib's file backend, never a window (the library chooses none)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
 
 
 for command in (

@@ -21,7 +21,7 @@ HOSTILE = [
 
 
 def test_mask_pii_in_three_languages():
-    masked = mask_pii(pd.Series(HOSTILE[2:] + [None]))
+    masked = mask_pii(pd.Series([*HOSTILE[2:], None]))
     assert masked[0] == "call me on [phone] or [e-mail], PESEL [ID number]"
     assert (
         "112-233-445" not in masked[1] and "[SNILS]" in masked[1] and "[phone]" in masked[1] and "[e-mail]" in masked[1]
@@ -49,7 +49,7 @@ def hostile_report(tmp_path_factory):
 
 
 def test_report_escapes_and_masks_everything_from_the_log(hostile_report):
-    report, log = hostile_report
+    report, _ = hostile_report
     html = report.path.read_text(encoding="utf-8")
     assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert" in html and "&lt;img src=x onerror=alert(1)&gt;" in html

@@ -11,8 +11,6 @@ import pandas as pd
 from flowkit.errors import FlowkitError
 from flowkit.pipeline.prepare import Progress, _quiet
 
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"
-
 
 @dataclass
 class DemoRun:
@@ -23,17 +21,19 @@ class DemoRun:
     report: Any  # flowkit.report.Report
 
 
-def run_demo(out: Path, progress: Progress = _quiet, samples: Path = SAMPLES) -> DemoRun:
-    """Ingest the bundled samples, stitch, classify, simulate and write the report to ``out``."""
+def run_demo(out: Path, progress: Progress = _quiet, samples: Path | None = None) -> DemoRun:
+    """Ingest the bundled samples (or ``samples``, a folder laid out like them), stitch, classify,
+    simulate and write the report to ``out``."""
     from flowkit.cases import stitch
     from flowkit.classify import classify
     from flowkit.ingest import ingest_manifest
     from flowkit.report import build_report
+    from flowkit.samples import path as bundled_samples
     from flowkit.store import quarantine_path, write_table
 
-    manifest = samples / "manifest.yaml"
+    manifest = (samples or bundled_samples()) / "manifest.yaml"
     if not manifest.is_file():
-        raise FlowkitError(f"{manifest}: bundled samples not found; run from a clone of the repository")
+        raise FlowkitError(f"{manifest}: no manifest.yaml in the samples folder given")
     progress(f"ingesting the bundled samples ({manifest})")
     result = ingest_manifest(manifest)
     out.mkdir(parents=True, exist_ok=True)

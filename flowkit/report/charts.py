@@ -1,17 +1,15 @@
 """Charts for managers: matplotlib, readable in black and white, one idea per chart.
 
 Each function takes the analysis result and ``ax=None`` and returns the Axes; nothing here
-touches global rcParams. Value and failure demand are told apart by hatching and grey
-level, not colour alone, so a printed report still reads.
+touches global rcParams or chooses a backend (a notebook keeps its inline one; the CLI picks Agg).
+Value and failure demand are told apart by hatching and grey level, not colour alone, so a
+printed report still reads.
 """
 
 from __future__ import annotations
 
-import matplotlib
-import matplotlib.ticker
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
 
@@ -35,7 +33,7 @@ FAILURE = dict(facecolor="0.35", edgecolor="black", hatch="//")
 
 
 def new_axes(width: float = 7.5, height: float = 3.6):
-    fig, ax = plt.subplots(figsize=(width, height), dpi=110)
+    _, ax = plt.subplots(figsize=(width, height), dpi=110)
     return ax
 
 
@@ -52,7 +50,7 @@ def failure_by(table: pd.DataFrame, by_label: str, ax=None):
     x = np.arange(len(table))
     ax.bar(x, table["value"], label="value demand", **VALUE)
     ax.bar(x, table["failure"], bottom=table["value"], label="failure demand", **FAILURE)
-    for i, (total, share) in enumerate(zip(table["value"] + table["failure"], table["failure_share"])):
+    for i, (total, share) in enumerate(zip(table["value"] + table["failure"], table["failure_share"], strict=True)):
         if pd.notna(share):
             ax.text(i, total, f"{share:.0%}", ha="center", va="bottom", fontsize=8)
     ax.set_xticks(x, [str(i) for i in table.index], rotation=0 if len(table) < 10 else 90, fontsize=8)
@@ -132,7 +130,7 @@ def nth_contact(table: pd.DataFrame, ax=None):
     ax = ax or new_axes(height=3.0)
     labels = [str(i) if i < table.index.max() else f"{i}+" for i in table.index]
     ax.bar(labels, table["rate"] * 100, **FAILURE)
-    for i, (rate, n) in enumerate(zip(table["rate"], table["contacts"])):
+    for i, (rate, n) in enumerate(zip(table["rate"], table["contacts"], strict=True)):
         ax.text(i, rate * 100, f"n={n:,}", ha="center", va="bottom", fontsize=7)
     ax.set_xlabel("contact number within the case")
     ax.set_ylabel("ends in complaint, cancellation\nor abandoned call, %")
@@ -204,7 +202,7 @@ def data_effects(effects: pd.DataFrame, top: int = 12, ax=None):
         markersize=4,
     )
     ax.axvline(0, color="0.5", linewidth=1)
-    ax.set_yticks(y, [f"{a} / {b}" for a, b in zip(t["demand_type"], t["field"])], fontsize=8)
+    ax.set_yticks(y, [f"{a} / {b}" for a, b in zip(t["demand_type"], t["field"], strict=True)], fontsize=8)
     ax.set_xlabel("handle time with the field minus without, seconds (95% CI)")
     return _finish(ax, "What data handling used: handle time with and without each field")
 
@@ -233,7 +231,9 @@ def effects_forest(eff: pd.DataFrame, outcome: str, top: int = 16, ax=None):
         label="no evidence either way",
     )
     ax.axvline(0, color="0.5", linewidth=1, linestyle="--")
-    labels = [f"{f}  (all types)" if d == "(all)" else f"{f} / {d}" for f, d in zip(t["field"], t["demand_type"])]
+    labels = [
+        f"{f}  (all types)" if d == "(all)" else f"{f} / {d}" for f, d in zip(t["field"], t["demand_type"], strict=True)
+    ]
     ax.set_yticks(y, labels, fontsize=8)
     ax.set_xlabel(
         "seconds of handle time saved per contact (95% CI)"

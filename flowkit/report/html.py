@@ -252,7 +252,7 @@ def _table(df: pd.DataFrame, path: Path, index: bool = True) -> dict:
         rows.append(
             [
                 _cell(v, p or (pct_row and c in ("real", "simulated", "difference", "value")))
-                for v, p, c in zip(row, percent, columns)
+                for v, p, c in zip(row, percent, columns, strict=True)
             ]
         )
     return {"columns": columns, "rows": rows, "csv": path.name}
@@ -528,7 +528,7 @@ def _examples(c: pd.DataFrame, per_type: int = 3) -> list[dict]:
                 "count": len(group),
                 "rows": [
                     {"text": str(t), "channel": str(ch), "rule": str(r), "customer": "" if pd.isna(cu) else str(cu)}
-                    for t, ch, r, cu in zip(g["text"], g["channel"], g["rule"], g["customer_id"])
+                    for t, ch, r, cu in zip(g["text"], g["channel"], g["rule"], g["customer_id"], strict=True)
                 ],
             }
         )
