@@ -143,3 +143,40 @@ def test_same_seed_same_answer():
     a = churn_by_contacts(person_contacts(log := generate_churn_log(500, seed=3), end_of_relationship(log)))
     b = churn_by_contacts(person_contacts(log2 := generate_churn_log(500, seed=3), end_of_relationship(log2)))
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_report_section_speaks_plainly(jump_log, tmp_path):
+    from flowkit.report.managers import churn_section
+
+    section = churn_section(jump_log, tmp_path)
+    text = " ".join(section["paragraphs"])
+    assert "most at risk after contact 4" in text and "95% CI" in text
+    assert "Failure demand carries its own risk" in text
+    assert (tmp_path / "churn_by_contacts.csv").is_file() and (tmp_path / "churn_by_contacts.png").is_file()
+    written = pd.read_csv(tmp_path / "churn_by_contacts.csv")
+    assert {"contacts", "customers", "left", "hazard", "ci_low", "ci_high"} <= set(written.columns)
+
+
+def test_report_section_says_when_the_log_cannot_tell(jump_log, tmp_path):
+    from flowkit.report.managers import churn_section
+
+    plain = jump_log.drop(columns="churned_at").assign(demand_type="request")
+    section = churn_section(plain, tmp_path)
+    assert section["paragraphs"][0].startswith("This log cannot tell")
+    assert not (tmp_path / "churn_by_contacts.csv").exists()
+
+
+def test_cli_writes_the_table_and_states_the_assumption(tmp_path):
+    from click.testing import CliRunner
+
+    from flowkit.cli import main
+
+    log = generate_churn_log(1500, seed=2, signal="none")
+    src = tmp_path / "contacts.parquet"
+    log.to_parquet(src)
+    out = tmp_path / "churn_by_contacts.csv"
+    res = CliRunner().invoke(main, ["churn", str(src), "--silence-days", "60", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "ASSUMED" in res.output and "ASSUMED" in out.read_text()
+    res = CliRunner().invoke(main, ["churn", str(src), "--out", str(out)])
+    assert res.exit_code != 0 and "Traceback" not in res.output and "churned_at" in res.output

@@ -13,6 +13,7 @@ significant the answer is "no evidence", not the largest bump.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,6 +35,7 @@ __all__ = [
 ALPHA = 0.05
 TABLE_COLUMNS = ["contacts", "customers", "left", "hazard", "ci_low", "ci_high"]
 MIN_AT_RISK = 30  # contact numbers with fewer customers at risk are pooled into the last row
+MIN_LEFT = 5  # ... and with fewer leavers
 
 
 class NoEndSignalError(FlowkitError):
@@ -88,7 +90,7 @@ def end_of_relationship(
         ended = when.groupby(c["customer_id"], observed=True).max()
         return EndSignal(ended, f"the log's {column} column", False)
     raise NoEndSignalError(
-        f"the contacts have no {column!r} column: keep one in the mapping (keep: [{column}]), name an "
+        f"the contacts have no {column!r} column: keep one in the mapping (keep: {{{column}: YOUR_COLUMN}}), name an "
         "account-closure demand type, or state how many days without contact mean a customer has left"
     )
 
@@ -151,9 +153,18 @@ def person_contacts(contacts: pd.DataFrame, signal: EndSignal, basis: str = "cas
 
 
 def _cap(pc: pd.DataFrame, max_k: int | None) -> tuple[pd.Series, int]:
+    """Contact numbers above ``cap`` are pooled into it: every contact number below the cap, and
+    the pooled tail, need ``MIN_AT_RISK`` customers and ``MIN_LEFT`` leavers, or no rate and no
+    step can be estimated there (a row with no leavers makes any step from it infinite)."""
     at_risk = pc.groupby("k").size()
-    enough = at_risk[at_risk >= MIN_AT_RISK].index
-    cap = int(enough.max()) if len(enough) else 1
+    left = pc.groupby("k")["left"].sum()
+    tail_n, tail_left = at_risk[::-1].cumsum()[::-1], left[::-1].cumsum()[::-1]
+    cap = 1
+    for k in at_risk.index[1:]:
+        below_ok = at_risk.get(k - 1, 0) >= MIN_AT_RISK and left.get(k - 1, 0) >= MIN_LEFT
+        if not below_ok or tail_n[k] < MIN_AT_RISK or tail_left[k] < MIN_LEFT:
+            break
+        cap = int(k)
     if max_k is not None:
         cap = min(cap, max_k)
     return pc["k"].clip(upper=cap), cap
@@ -202,8 +213,9 @@ def find_jump(pc: pd.DataFrame, max_k: int | None = None) -> Jump:
     is significant after Holm's correction, in a log-linear model of ``left`` (risk ratios) on the
     contact number (one coefficient each), whether the contact was failure demand, and the segment
     when known."""
-    import statsmodels.api as sm
     from scipy.stats import norm
+    from statsmodels.genmod.families import Poisson
+    from statsmodels.genmod.generalized_linear_model import GLM
     from statsmodels.stats.multitest import multipletests
 
     k, cap = _cap(pc, max_k)
@@ -217,9 +229,9 @@ def find_jump(pc: pd.DataFrame, max_k: int | None = None) -> Jump:
     if "segment" in pc and pc["segment"].nunique() > 1:
         x = x.join(pd.get_dummies(pc["segment"], prefix="seg", drop_first=True, dtype=float))
         adjusted.append("segment")
-    x = sm.add_constant(x)
+    x.insert(0, "const", 1.0)
     try:  # modified Poisson (log link, robust errors): coefficients are log risk ratios
-        fit = sm.GLM(pc["left"].astype(float), x, family=sm.families.Poisson()).fit(cov_type="HC0", maxiter=200)
+        fit = GLM(pc["left"].astype(float), x, family=Poisson()).fit(cov_type="HC0", maxiter=200)
     except (np.linalg.LinAlgError, ValueError) as exc:
         return Jump(None, pd.DataFrame(), adjusted, f"the model could not be fitted ({exc})")
     b, v = fit.params, fit.cov_params()
@@ -285,7 +297,9 @@ def cox_count_and_failure(pc: pd.DataFrame, max_k: int | None = None) -> pd.Data
         d["segment"] = pc["segment"].to_numpy()
         strata = ["segment"]
     cph = CoxPHFitter()
-    cph.fit(d.drop(columns="customer_id"), duration_col="gap_days", event_col="left", strata=strata)
+    with warnings.catch_warnings():  # lifelines warns on near-separation; the CIs then show it
+        warnings.simplefilter("ignore")
+        cph.fit(d.drop(columns="customer_id"), duration_col="gap_days", event_col="left", strata=strata)
     s = cph.summary
     names = {
         c: f"contact {c.split('_')[1]}{'+' if int(c.split('_')[1]) == cap and (pc['k'] > cap).any() else ''} vs first"
@@ -331,8 +345,10 @@ def analyse_churn(
     pc = person_contacts(contacts, signal, basis)
     if pc.empty:
         raise NoEndSignalError("no contact has a customer id: leaving cannot be tied to contacts")
+    table = churn_by_contacts(pc, max_k)
+    table["signal"] = signal.how  # the CSV says how leaving was known (ASSUMED when the user stated it)
     return ChurnAnalysis(
-        table=churn_by_contacts(pc, max_k),
+        table=table,
         jump=find_jump(pc, max_k),
         cox=cox_count_and_failure(pc, max_k),
         signal=signal.how,
