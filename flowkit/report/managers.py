@@ -16,7 +16,7 @@ import pandas as pd
 
 from flowkit.analyse.churn import TABLE_COLUMNS, NoEndSignalError, analyse_churn
 
-__all__ = ["CLOSURE_TYPES", "churn_section", "manager_sections"]
+__all__ = ["CLOSURE_TYPES", "channels_section", "churn_section", "manager_sections"]
 
 #: demand types that mean the customer is ending the relationship (compared in lower case)
 CLOSURE_TYPES = (
@@ -31,7 +31,7 @@ CLOSURE_TYPES = (
 
 def manager_sections(c: pd.DataFrame, out: Path) -> list[dict]:
     """Every manager's-question section that applies to this log, in the issue's order."""
-    return [s for s in (churn_section(c, out),) if s is not None]
+    return [s for s in (churn_section(c, out), channels_section(c, out)) if s is not None]
 
 
 def _signal_for(c: pd.DataFrame) -> dict | None:
@@ -166,3 +166,61 @@ def _hazard_chart(t: pd.DataFrame, jump_at: int | None):
         ax.spines[side].set_visible(False)
     ax.figure.tight_layout()
     return ax
+
+
+def channels_section(c: pd.DataFrame, out: Path, window: str = "7D") -> dict | None:
+    """One company across channels: how often customers switch channel or are passed on within a
+    case, and what telling the story again costs in handle time (adjusted, 95% CIs)."""
+    from flowkit.analyse.channels import channel_switches, retelling_cost
+    from flowkit.report.html import _table
+
+    if c["case_id"].isna().all():
+        return None
+    switches = channel_switches(c, window)
+    cost = retelling_cost(c, window)
+    title = "One company across channels: do customers tell their story twice?"
+    paragraphs = []
+    n_switch = int(switches["switches"].sum()) if len(switches) else 0
+    if n_switch:
+        top = switches.iloc[0]
+        paragraphs.append(
+            f"{n_switch:,} contacts came through a different channel from the customer's previous contact in the "
+            f"same case, within {window.replace('D', ' days')}; the commonest move was {top['from_channel']} to "
+            f"{top['to_channel']} ({int(top['switches']):,})."
+        )
+    else:
+        paragraphs.append("No customer switched channel within a case in this log.")
+    for _, r in cost.iterrows():
+        what = "after a channel switch" if r["what"] == "channel switch" else "when passed on to another agent"
+        if r["verdict"] == "too few":
+            paragraphs.append(f"Too few timed contacts {what} ({int(r['contacts'])}) to say what re-telling costs.")
+        elif r["verdict"] == "costs":
+            paragraphs.append(
+                f"A contact {what} took {r['extra_s']:.0f} seconds longer than a like contact (95% CI "
+                f"{r['ci_low']:.0f} to {r['ci_high']:.0f}; same channel, demand and position in the case): "
+                f"{r['agent_hours']:,.0f} agent hours over the log (95% CI {r['hours_ci_low']:,.0f} to "
+                f"{r['hours_ci_high']:,.0f}) spent, most likely, on authenticating and telling the story again. Carrying the context across "
+                "('tell us once') is what would save it."
+            )
+        else:
+            paragraphs.append(
+                f"No evidence either way that a contact {what} takes longer than a like contact "
+                f"({r['extra_s']:+.0f} s, 95% CI {r['ci_low']:+.0f} to {r['ci_high']:+.0f})."
+            )
+    paragraphs.append(
+        "Observed in the log, not proven: the comparison holds channel, failure demand and position in the case "
+        "equal, nothing else."
+    )
+    files = {"channel_switches": out / "channel_switches.csv", "retelling_cost": out / "retelling_cost.csv"}
+    t1 = _table(switches, files["channel_switches"], index=False)
+    t1.update(name="channel_switches", caption="Channel switches within a case, from and to")
+    t2 = _table(cost, files["retelling_cost"], index=False)
+    t2.update(name="retelling_cost", caption="Extra handle time of re-telling (adjusted), seconds and agent hours")
+    return {
+        "id": "channels",
+        "title": title,
+        "paragraphs": paragraphs,
+        "figures": [],
+        "tables": [t1, t2],
+        "_files": files,
+    }
