@@ -23,6 +23,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from flowkit import analyse as A
 from flowkit.cases import stitch, summarise_cases
 from flowkit.report import charts
+from flowkit.report.managers import manager_sections
 from flowkit.report.privacy import mask_pii, pseudonymise
 
 __all__ = ["Report", "build_report", "summary_sentences"]
@@ -405,6 +406,11 @@ def build_report(
         sections.insert(0, data_section)
         for k, path in data_section.pop("_files").items():
             (report.charts if path.suffix == ".png" else report.tables)[k] = path
+    step("questions managers bring")  # issue 16: sections built in report/managers.py
+    for section in manager_sections(c, out):
+        for k, path in section.pop("_files", {}).items():
+            (report.charts if path.suffix == ".png" else report.tables)[k] = path
+        sections.append(section)
     step("verbatims")
     examples = _examples(c)
     template = Environment(
