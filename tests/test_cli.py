@@ -144,6 +144,7 @@ def test_samples_single_layout(run, tmp_path):
     assert len(df) == 500
 
 
+@pytest.mark.slow
 def test_demo_prints_the_reconciled_summary(run, tmp_path):
     result = run("demo", "--out", tmp_path / "demo")
     assert result.exit_code == 0
@@ -207,6 +208,7 @@ def test_theory_command_gives_the_reference_answers(run):
     )
 
 
+@pytest.mark.slow
 def test_calibrate_compare_and_experiment_commands(run, tmp_path):
     import json
 
