@@ -3,6 +3,7 @@
 
     python3 bootstrap.py demo     # install what is needed, run `flowkit demo`
     python3 bootstrap.py test     # install what is needed, run the whole test suite
+    python3 bootstrap.py lint     # install what is needed, run ruff (lint and format check)
 
 Needs only Python 3.11+. The environment lives in .venv/ and is reinstalled only when
 pyproject.toml changes. Extra arguments are passed on (e.g. `test -k ingest`).
@@ -25,7 +26,7 @@ STAMP = VENV / ".flowkit-installed"
 
 
 def ensure_env() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - bootstrap runs under whatever python3 the user has
         sys.exit(f"flowkit needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     if not PY.exists():
         print(f"creating virtual environment in {VENV} ...", flush=True)
@@ -35,8 +36,8 @@ def ensure_env() -> None:
         return
     print("installing flowkit and its dependencies (first run only) ...", flush=True)
     pip = [str(PY), "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run(pip + ["install", "--upgrade", "pip"], check=True)
-    subprocess.run(pip + ["install", "-e", f"{ROOT}[test]"], check=True)
+    subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "install", "-e", f"{ROOT}[test]"], check=True)
     STAMP.write_text(wanted)
 
 
@@ -59,12 +60,24 @@ def ensure_chromium() -> None:
         )
 
 
+def lint(rest: list[str]) -> int:
+    """The checks CI runs before the tests; each one's exit code counts."""
+    checks = [[str(BIN / "ruff"), "check", *rest, "."], [str(BIN / "ruff"), "format", "--check", *rest, "."]]
+    failed = 0
+    for cmd in checks:
+        print("$ ruff " + " ".join(cmd[1:]), flush=True)
+        failed |= subprocess.call(cmd, cwd=ROOT) != 0
+    return int(failed)
+
+
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("demo", "test"):
+    if not argv or argv[0] not in ("demo", "test", "lint"):
         print(__doc__)
         return 2
     ensure_env()
     task, rest = argv[0], argv[1:]
+    if task == "lint":
+        return lint(rest)
     if task == "demo":
         cmd = [str(BIN / "flowkit"), "demo", *rest]
     else:

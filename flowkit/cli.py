@@ -13,6 +13,7 @@ from flowkit.commands.analyse import analyze, effects
 from flowkit.commands.classify import classify, label
 from flowkit.commands.demo import demo, samples
 from flowkit.commands.ingest import cases, ingest
+from flowkit.commands.managers import churn
 from flowkit.commands.pilot import pilot
 from flowkit.commands.schema import schema
 from flowkit.commands.simulate import calibrate, compare, experiment, simulate, theory
@@ -33,6 +34,14 @@ class _Group(click.Group):
 @click.version_option(package_name="flowkit")
 def main():
     """flowkit: value and failure demand, flow and what-if simulation from contact logs."""
+    _charts_to_files()
+
+
+def _charts_to_files() -> None:
+    """The CLI only writes charts to files: matplotlib's file backend, never a window (the library chooses none)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
 
 
 for command in (
@@ -42,6 +51,7 @@ for command in (
     label,
     analyze,
     effects,
+    churn,
     pilot,
     samples,
     simulate,

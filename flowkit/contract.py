@@ -71,10 +71,17 @@ def key_path(doc: Any, loc: tuple[int | str, ...], named_last: bool = False) -> 
         if isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
             out, node = f"{out}[{part}]", node[part]
         elif isinstance(node, dict) and part in node:
-            out, node = f"{out}.{part}" if out else str(part), node[part]
+            out, node = _join(out, part), node[part]
         elif named_last and i == len(loc) - 1:
-            out = f"{out}.{part}" if out else str(part)
+            out = _join(out, part)
     return out
+
+
+def _join(path: str, key: int | str) -> str:
+    """``a.b``; a key that is empty, not text, or holds control characters (a line break) as ``a[…]``."""
+    if isinstance(key, str) and key and key.isprintable() and not set(key) & set(".[]"):
+        return f"{path}.{key}" if path else key
+    return f"{path}[{key!r}]"
 
 
 def _allowed_keys(model: type[BaseModel], loc: tuple[int | str, ...]) -> tuple[str, list[str]]:
@@ -118,10 +125,10 @@ def _short(value: Any) -> str:
 def _value_at(doc: Any, loc: tuple[int | str, ...]) -> Any:
     node = doc
     for part in loc:
-        if (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)) or (
-            isinstance(node, dict) and part in node
-        ):
+        if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             node = node[part]
+        elif isinstance(node, dict):
+            node = node.get(part, node)
     return node
 
 
@@ -131,6 +138,8 @@ def _say(err: Any, doc: Any, loc: tuple[int | str, ...]) -> str:
     shown = _short(loc[-2] if loc and loc[-1] == "[key]" else _value_at(doc, loc))
     if kind == "extra_forbidden":
         return "unknown key; check the spelling (`flowkit schema` lists every key)"
+    if kind == "invalid_key":
+        return "keys must be text"
     if kind in ("missing", "union_tag_not_found"):
         return "is required"
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):

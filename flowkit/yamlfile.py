@@ -91,7 +91,10 @@ def parse_yaml(text: str, origin: str, error: type[FlowkitError], *, top_mapping
     """Parsed YAML from ``text``; every refusal is ``error("origin: …")``. An empty document is ``{}``."""
     if len(text) > MAX_BYTES:
         raise error(f"{origin}: {len(text):,} characters; a YAML file flowkit reads is at most {MAX_BYTES:,}")
-    loader = _SafeLoader(text)
+    try:
+        loader = _SafeLoader(text)  # the reader refuses control characters here already
+    except yaml.YAMLError as exc:
+        raise error(f"{origin}: not valid YAML: {str(exc).splitlines()[0]}") from None
     try:
         node = loader.get_single_node()
         if node is None:

@@ -92,7 +92,7 @@ def test_end_to_end_one_stop_and_contacts_per_case():
     # the log records closing times and only A has one: B, C and D are open, running to the log's end (13 Jan 10:00)
     assert cases["open"].tolist() == [False, True, True, True]
     assert cases.loc["C", "end_to_end_s"] == 86400 and cases.loc["B", "end_to_end_s"] == 8 * 86400
-    pct, chart = A.end_to_end(cases.reset_index())
+    pct, _ = A.end_to_end(cases.reset_index())
     # Kaplan-Meier by hand: the one closing (A, 3 days) happens with A and B at risk -> S(3) = 1/2
     assert pct["p50"] == 3 and np.isinf(pct["p80"]) and pct["open"] == 3 and np.isnan(pct["mean"])
     no_closing = summarise_cases(c.assign(closed_at=pd.NaT)).set_index("case_id")

@@ -20,8 +20,9 @@ MAPPING = ROOT / "samples" / "mappings" / "bank_calls.yaml"
 SAMPLE = ROOT / "samples" / "exports" / "bank_calls.tsv"
 
 
-def bank_log(tmp_path=None, truth: BankTruth = BankTruth()) -> pd.DataFrame:
+def bank_log(tmp_path=None, truth: BankTruth | None = None) -> pd.DataFrame:
     """The generator's export, ingested as a consultant would: contacts with no simulation internals."""
+    truth = truth or BankTruth()
     if tmp_path is None:
         import tempfile
 
@@ -70,7 +71,7 @@ def test_baseline_reproduces_the_generators_volume_wait_and_abandonment(fitted):
 
 
 def test_calibration_measures_what_was_planted(fitted):
-    _, log, cal, _ = fitted
+    _, _, cal, _ = fitted
     t = BankTruth()
     sc = cal.scenario
     # IVR exits kept apart from queue abandonment, measured over calls in open hours

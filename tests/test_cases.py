@@ -30,7 +30,7 @@ ROWS = [
 
 def test_stitches_across_channels_within_the_window():
     r = stitch(log(ROWS), window="14D")
-    case = dict(zip(r.contacts["contact_id"], r.contacts["case_id"]))
+    case = dict(zip(r.contacts["contact_id"], r.contacts["case_id"], strict=True))
     assert case["1"] == case["2"] == case["3"]
     assert case["4"] != case["1"]
     assert case["5"] != case["6"]
@@ -71,13 +71,13 @@ def test_placeholder_customer_ids_are_not_one_customer():
 
 def test_window_is_a_gap_between_consecutive_contacts():
     r = stitch(log(ROWS), window="1D")
-    case = dict(zip(r.contacts["contact_id"], r.contacts["case_id"]))
+    case = dict(zip(r.contacts["contact_id"], r.contacts["case_id"], strict=True))
     assert case["1"] != case["2"]  # 25 h > 1 day
 
 
 def test_by_reason_separates_reasons():
     r = stitch(log(ROWS), window="14D", by_reason=True)
-    case = dict(zip(r.contacts["contact_id"], r.contacts["case_id"]))
+    case = dict(zip(r.contacts["contact_id"], r.contacts["case_id"], strict=True))
     assert case["1"] == case["2"] and case["3"] != case["1"]
 
 

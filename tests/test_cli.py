@@ -144,6 +144,7 @@ def test_samples_single_layout(run, tmp_path):
     assert len(df) == 500
 
 
+@pytest.mark.slow
 def test_demo_prints_the_reconciled_summary(run, tmp_path):
     result = run("demo", "--out", tmp_path / "demo")
     assert result.exit_code == 0
@@ -193,7 +194,7 @@ def test_simulate_table_and_bad_scenario(run, tmp_path):
     assert "mean_wait_s" in result.output and "[" in result.output
     (tmp_path / "s.yaml").write_text("name: x\nagents: []\ndemand: []\n")
     bad = CliRunner().invoke(main, ["simulate", str(tmp_path / "s.yaml")])
-    assert bad.exit_code == 1 and "s.yaml: agents: must be a non-empty list" in bad.output
+    assert bad.exit_code == 1 and "s.yaml: agents: has 0 items; at least 1" in bad.output
 
 
 def test_theory_command_gives_the_reference_answers(run):
@@ -207,6 +208,7 @@ def test_theory_command_gives_the_reference_answers(run):
     )
 
 
+@pytest.mark.slow
 def test_calibrate_compare_and_experiment_commands(run, tmp_path):
     import json
 

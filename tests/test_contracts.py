@@ -159,3 +159,27 @@ def test_the_schema_says_the_bounds():
     assert horizon["maximum"] == 5 * 365 * 24 and horizon["exclusiveMinimum"] == 0
     assert schema["properties"]["replications"]["maximum"] == 1000
     assert "description" in horizon
+
+
+@pytest.mark.parametrize(
+    "doc,start",
+    [
+        ({"\x1d": None}, "m.yaml: ['\\x1d']: unknown key"),
+        ({"columns": {"a.b": "x"}}, "m.yaml: columns['a.b']: not a contact-table column"),
+        ({1: "x"}, "m.yaml: [1]: keys must be text"),
+    ],
+)
+def test_odd_keys_are_quoted_so_the_error_stays_one_line(doc, start):
+    with pytest.raises(MappingError) as err:
+        mapping_from_dict(doc, "m.yaml")
+    assert str(err.value).startswith(start) and len(str(err.value).splitlines()) == 1, err.value
+
+
+def test_a_header_with_control_characters_stays_on_one_line(tmp_path):
+    from flowkit.ingest import ingest
+
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"a\x0bb,c\n1,2\n")
+    with pytest.raises(MappingError) as err:
+        ingest(path, mapping_from_dict({"received_at": "when"}, "m.yaml"))
+    assert "'a\\x0bb', c" in str(err.value) and len(str(err.value).splitlines()) == 1, err.value

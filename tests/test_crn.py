@@ -51,25 +51,21 @@ def _run(doc, **kw):
 def test_adding_or_reordering_streams_that_bring_no_one_changes_no_kpi_at_all():
     base = _run(busy_centre(replications=4), keep_log=False).per_replication
     doc = busy_centre(replications=4)
-    doc["demand"] = (
-        [
-            {
-                "type": "never",
-                "channel": "phone",
-                "rate_per_hour": 0.000001,
-                "handle": {"dist": "exponential", "mean_s": 60},
-            }
-        ]
-        + doc["demand"][::-1]
-        + [
-            {
-                "type": "night",
-                "channel": "email",
-                "profile_per_hour": [0] * 24,
-                "handle": {"dist": "fixed", "mean_s": 60},
-            }
-        ]
-    )
+    doc["demand"] = [
+        {
+            "type": "never",
+            "channel": "phone",
+            "rate_per_hour": 0.000001,
+            "handle": {"dist": "exponential", "mean_s": 60},
+        },
+        *doc["demand"][::-1],
+        {
+            "type": "night",
+            "channel": "email",
+            "profile_per_hour": [0] * 24,
+            "handle": {"dist": "fixed", "mean_s": 60},
+        },
+    ]
     other = _run(doc, keep_log=False).per_replication
     assert base["contacts_offered"].min() > 3000 and base["phone.abandon_rate"].max() > 0.02
     pd.testing.assert_frame_equal(base, other[base.columns])
@@ -148,8 +144,9 @@ def test_calibration_features_draw_keyed_numbers_and_keep_returns_off_a_closed_l
             "channel": "phone",
             "rate_per_hour": 0.000001,
             "handle": {"dist": "exponential", "mean_s": 60},
-        }
-    ] + doc["demand"][::-1]
+        },
+        *doc["demand"][::-1],
+    ]
     other = _run(doc, keep_log=False)
     pd.testing.assert_frame_equal(base.per_replication, other.per_replication[base.per_replication.columns])
 

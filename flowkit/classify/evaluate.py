@@ -8,6 +8,7 @@ says whether a confidence of 0.8 is right about 80% of the time.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -117,7 +118,7 @@ def evaluate(
         decided = (p != "unknown").to_numpy() & ~np.isnan(conf)
         bins = [0.5, 0.6, 0.7, 0.8, 0.9, 1.0001]
         rows = []
-        for lo_, hi_ in zip(bins[:-1], bins[1:]):
+        for lo_, hi_ in itertools.pairwise(bins):
             m = decided & (conf >= lo_) & (conf < hi_)
             if m.any():
                 acc, clo, chi = _share(right[m])

@@ -86,6 +86,6 @@ def flow_signals(contacts: pd.DataFrame, text_result: pd.DataFrame) -> pd.DataFr
     if len(idx):
         out.loc[idx, "rule"] = [
             f"{r}; repeats reason of case {c} (not evidence alone)"
-            for r, c in zip(df.loc[idx, "rule"].astype(str), prev_case.loc[idx])
+            for r, c in zip(df.loc[idx, "rule"].astype(str), prev_case.loc[idx], strict=True)
         ]
     return out

@@ -25,7 +25,7 @@ from flowkit.privacy import mask_pii
 __all__ = ["FAILURE_KEYS", "LabelSample", "choose", "label_page", "write_label_page"]
 
 #: keys 1-6 after ``f``, in the contract's order
-FAILURE_KEYS = dict(zip("123456", schema.FAILURE_TYPES))
+FAILURE_KEYS = dict(zip("123456", schema.FAILURE_TYPES, strict=True))
 SHOWN = ["contact_id", "text", "language", "channel", "demand", "failure_type", "demand_type", "rule", "confidence"]
 
 
@@ -41,7 +41,7 @@ class LabelSample:
     def page_id(self) -> str:
         """Stable for one sample: the localStorage key, so two pages never share labels."""
         h = hashlib.sha256()
-        for cid, text in zip(self.rows["contact_id"], self.rows["text"]):
+        for cid, text in zip(self.rows["contact_id"], self.rows["text"], strict=True):
             h.update(f"{cid}\x1f{text}\x1e".encode())
         return h.hexdigest()[:16]
 
@@ -107,7 +107,7 @@ def label_page(sample: LabelSample, title: str = "Label contacts") -> str:
         items.append(
             {
                 k: (None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v))
-                for k, v in zip(SHOWN, r)
+                for k, v in zip(SHOWN, r, strict=True)
                 if k != "confidence"
             }
             | {"confidence": conf}

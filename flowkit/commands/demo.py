@@ -52,7 +52,7 @@ def samples_make(n, seed, out, layout):
 @click.command()
 @click.option(
     "--out",
-    default=str(Path(__file__).resolve().parents[2] / "reports" / "demo"),
+    default=str(Path("reports") / "demo"),
     show_default=True,
     type=click.Path(path_type=Path),
 )

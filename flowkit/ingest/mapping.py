@@ -93,7 +93,8 @@ def mapping_from_dict(doc: dict, origin: str = "mapping") -> Mapping:
     }
     collapse = mf.collapse.model_dump() if mf.collapse else None
     closed_when = {"column": mf.closed_when.column, "values": _tuple(mf.closed_when.values)} if mf.closed_when else None
-    na_values, na_by_column = DEFAULT_NA, {}
+    na_values: tuple[str, ...] = DEFAULT_NA
+    na_by_column: dict[str, tuple[str, ...]] = {}
     if isinstance(mf.na_values, dict):  # per source column: {customer_id: ["0"]}
         na_by_column = {c: _tuple(v) for c, v in mf.na_values.items()}
     elif mf.na_values is not None:
@@ -173,7 +174,7 @@ def resolve(mapping: Mapping | None, header: list[str], path: str) -> Mapping:
     if mapping.received_at is None:
         raise MappingError(
             f"{path}: no column for received_at (when the customer made contact); the file has columns: "
-            f"{', '.join(header)}. Name it in a mapping file: received_at: {{columns: [..], format: ..}}"
+            f"{_names(header)}. Name it in a mapping file: received_at: {{columns: [..], format: ..}}"
         )
     needed: list[tuple[str, str]] = [("received_at", c) for c in mapping.received_at.columns]
     needed += [(f"columns.{t}", c) for t, cols in mapping.columns.items() for c in cols]
@@ -189,9 +190,14 @@ def resolve(mapping: Mapping | None, header: list[str], path: str) -> Mapping:
     if missing:
         what = "; ".join(f"{key} names {col!r}" for key, col in missing)
         raise MappingError(
-            f"{path}: column not found ({what}) [mapping: {mapping.origin}]; the file has columns: {', '.join(header)}"
+            f"{path}: column not found ({what}) [mapping: {mapping.origin}]; the file has columns: {_names(header)}"
         )
     return mapping
+
+
+def _names(header: list[str]) -> str:
+    """Column names for a one-line message: a name with control characters (a line break) is quoted."""
+    return ", ".join(h if h.isprintable() else repr(h) for h in header)
 
 
 def _replace(mapping: Mapping, **changes) -> Mapping:

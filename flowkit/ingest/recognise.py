@@ -247,7 +247,7 @@ def recognise(header: list[str]) -> Mapping:
 
 
 def recognise_names(header: list[str]) -> Mapping:
-    by_key = {}
+    by_key: dict[str, str] = {}
     for name in header:
         by_key.setdefault(norm_key(name), name)
     used: set[str] = set()
@@ -270,9 +270,9 @@ def recognise_names(header: list[str]) -> Mapping:
             received = TimestampSpec((date, time))
         elif date:
             received = TimestampSpec((date,))
-    columns = {}
+    columns: dict[str, tuple[str, ...]] = {}
     for target, words in _SYNONYMS.items():
-        name = take(words)
-        if name:
-            columns[target] = (name,)
+        found = take(words)
+        if found:
+            columns[target] = (found,)
     return Mapping(columns=columns, received_at=received)

@@ -12,8 +12,6 @@ from flowkit.errors import FlowkitError
 from flowkit.pipeline.prepare import Progress, _quiet
 from flowkit.privacy import Privacy, privacy_for
 
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"
-
 
 @dataclass
 class DemoRun:
@@ -28,17 +26,19 @@ class DemoRun:
 def run_demo(
     out: Path, progress: Progress = _quiet, samples: Path | None = None, privacy: Privacy | None = None
 ) -> DemoRun:
-    """Ingest the bundled samples, stitch, classify, simulate and write the report to ``out``.
+    """Ingest the bundled samples (or ``samples``, a folder laid out like them), stitch, classify,
+    simulate and write the report to ``out``.
 
     The run holds ``out``'s folder lock throughout; customer ids are pseudonymised with the
     folder's own key unless ``privacy`` says otherwise (the quarantine alone keeps raw rows, 0600).
     """
     from flowkit.ingest import ingest_manifest
     from flowkit.outlock import output_lock
+    from flowkit.samples import path as bundled_samples
 
-    manifest = (samples or SAMPLES) / "manifest.yaml"  # SAMPLES read at call time: tests point it elsewhere
+    manifest = (samples or bundled_samples()) / "manifest.yaml"
     if not manifest.is_file():
-        raise FlowkitError(f"{manifest}: bundled samples not found; run from a clone of the repository")
+        raise FlowkitError(f"{manifest}: no manifest.yaml in the samples folder given")
     progress(f"ingesting the bundled samples ({manifest})")
     result = ingest_manifest(manifest)
     with output_lock(out):

@@ -1,18 +1,16 @@
 """Charts for managers: matplotlib, readable in black and white, one idea per chart.
 
 Each function takes the analysis result and ``ax=None`` and returns the Axes; nothing here
-touches global rcParams. Value and failure demand are told apart by hatching and grey
-level, not colour alone, so a printed report still reads.
+touches global rcParams or chooses a backend (a notebook keeps its inline one; the CLI picks Agg).
+Value and failure demand are told apart by hatching and grey level, not colour alone, so a
+printed report still reads.
 """
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
 import matplotlib.text
 import matplotlib.ticker
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -37,7 +35,7 @@ FAILURE = dict(facecolor="0.35", edgecolor="black", hatch="//")
 
 
 def new_axes(width: float = 7.5, height: float = 3.6):
-    _fig, ax = plt.subplots(figsize=(width, height), dpi=110)
+    _, ax = plt.subplots(figsize=(width, height), dpi=110)
     return ax
 
 

@@ -24,6 +24,7 @@ from flowkit.outlock import output_lock
 from flowkit.privacy import Privacy, privacy_for
 from flowkit.report import charts
 from flowkit.report.files import figure_file, table_file
+from flowkit.report.managers import manager_sections
 from flowkit.report.summary import _days, summary_sentences
 from flowkit.safewrite import write_text
 
@@ -196,6 +197,11 @@ def _build(
         sections.insert(0, data_section)
         for k, path in data_section.pop("_files").items():
             (report.charts if path.suffix == ".png" else report.tables)[k] = path
+    step("questions managers bring")  # issue 16: sections built in report/managers.py
+    for section in manager_sections(c, out):
+        for k, path in section.pop("_files", {}).items():
+            (report.charts if path.suffix == ".png" else report.tables)[k] = path
+        sections.append(section)
     step("verbatims")
     examples = _examples(c)
     template = Environment(

@@ -172,43 +172,53 @@ class KpiLog(CentreCore):
             series=series,
         )
         if self.keep_log:
-            row = self._row
-            result.rows = [row(c) for c in counted]
+            result.rows = self._rows(counted)
         return result
 
-    def _row(self, c: Item) -> tuple:
-        wait = (
-            c.wait
-            if c.wait is not None
-            else (self.t_end - c.t_queue if c.t_queue is not None and c.outcome == "waiting" else None)
-        )
-        customer = self.prefix[c.stream] + str(c.index)
-        # ``abandoned`` as the customer (and a phone switch's log) sees it: a call that met a closed
-        # line hung up unserved, so it is abandoned, with no wait. The queue KPIs are unaffected:
-        # they are over calls offered while open; closed calls are counted in ``closed_share``.
-        abandoned = (c.abandoned or c.outcome == "closed") if c.channel == "phone" else None
-        return (
-            f"{customer}-{c.attempt}",
-            c.arrival,
-            c.channel,
-            customer,
-            c.demand,
-            c.demand_type,
-            c.failure_type,
-            self.sc.demand[c.stream].type,
-            wait,
-            c.handle,
-            abandoned,
-            c.resolved,
-            customer,
-            c.agent,
-            c.team,
-            self.used[c.stream],
-            c.handling,
-            c.answered,
-            c.ended,
-            c.outcome,
-            c.attempt,
-            c.t_queue,
-            c.interrupts,
-        )
+    def _rows(self, counted: list[Item]) -> list[tuple]:
+        """The log rows (:data:`LOG_COLUMNS`) of the counted contacts, in one loop with the
+        per-stream values looked up once: row building was a quarter of a run when logging."""
+        t_end, prefix, used = self.t_end, self.prefix, self.used
+        types = [s.type for s in self.sc.demand]
+        rows = []
+        append = rows.append
+        for c in counted:
+            k = c.stream
+            wait = c.wait
+            if wait is None:
+                tq = c.t_queue
+                wait = t_end - tq if tq is not None and c.outcome == "waiting" else None
+            customer = prefix[k] + str(c.index)
+            # ``abandoned`` as the customer (and a phone switch's log) sees it: a call that met a closed
+            # line hung up unserved, so it is abandoned, with no wait. The queue KPIs are unaffected:
+            # they are over calls offered while open; closed calls are counted in ``closed_share``.
+            channel = c.channel
+            abandoned = (c.abandoned or c.outcome == "closed") if channel == "phone" else None
+            append(
+                (
+                    f"{customer}-{c.attempt}",
+                    c.arrival,
+                    channel,
+                    customer,
+                    c.demand,
+                    c.demand_type,
+                    c.failure_type,
+                    types[k],
+                    wait,
+                    c.handle,
+                    abandoned,
+                    c.resolved,
+                    customer,
+                    c.agent,
+                    c.team,
+                    used[k],
+                    c.handling,
+                    c.answered,
+                    c.ended,
+                    c.outcome,
+                    c.attempt,
+                    c.t_queue,
+                    c.interrupts,
+                )
+            )
+        return rows

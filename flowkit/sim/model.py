@@ -101,7 +101,7 @@ class _Centre(Arrivals, Queues, Agents, Preemption, AfterService, KpiLog):
 
     # ------------------------------------------------------------------ results
     def run(self) -> ReplicationResult:
-        self.env.run(until=self.t_end)
+        self._run_until(self.t_end)
         self._track_waiting(0)
         for a in self.agents:
             if a.item is not None:

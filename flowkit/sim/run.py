@@ -169,9 +169,7 @@ def run_on_dask(scheduler: str, jobs: list, progress: Callable[[int, int], None]
         raise FlowkitError("--scheduler needs Dask distributed: pip install 'dask[distributed]'") from exc
     with Client(scheduler, timeout="30s") as client:
         futures = client.map(_one, jobs, pure=False)
-        done = 0
-        for _ in as_completed(futures):
-            done += 1
+        for done, _ in enumerate(as_completed(futures), start=1):
             if progress:
                 progress(done, len(jobs))
         return client.gather(futures)

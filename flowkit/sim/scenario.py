@@ -303,7 +303,7 @@ def _team(t: f.Team) -> Team:
 
 
 def _stream(s: f.Stream) -> DemandStream:
-    weekly = ()
+    weekly: tuple[tuple[float, ...], ...] = ()
     if s.by_weekday is not None:
         weekly = tuple(tuple(getattr(s.by_weekday, day)) for day in DAYS)
     return DemandStream(

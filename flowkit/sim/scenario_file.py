@@ -133,7 +133,7 @@ def _check_priority(value: Any, handler: Any) -> Any:
 
 
 Priority = Annotated[
-    Literal["oldest"] | list[Literal[(*CHANNELS, "handoff")]],  # type: ignore[misc]
+    Literal["oldest"] | list[Literal[(*CHANNELS, "handoff")]],  # type: ignore[valid-type]
     WrapValidator(_check_priority),
     Field(description="channels most urgent first ('handoff' names back-office work), or 'oldest' (first come)"),
 ]
@@ -317,30 +317,38 @@ class ScenarioFile(Contract):
     """A flowkit scenario: one service centre, its demand, its people and its rules."""
 
     name: Name
-    description: str | None = None
-    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 1
+    description: str | None = Field(None, description="free text for the reader")
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = Field(1, description="same seed, same result")
     horizon_hours: Annotated[float, Field(gt=0.0, le=MAX_HOURS, allow_inf_nan=False)] = Field(
         120.0, description="simulated hours after warm-up, at most five years"
     )
     warmup_hours: (
         Annotated[Hours | Literal["auto"], explained(f"must be hours (0 to {MAX_HOURS:,}) or auto, got {{got}}")] | None
     ) = Field(None, description="hours, or auto (from the failure loop)")
-    replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = 20
-    service_level_s: Seconds = 20.0
-    open_hours: dict[Channel, OpenHoursText] | None = None
-    closed: Closed | None = None
+    replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = Field(
+        20, description="independent runs behind each 95% CI, 1 to 1,000"
+    )
+    service_level_s: Seconds = Field(20.0, description="answered within this many seconds counts as in service level")
+    open_hours: dict[Channel, OpenHoursText] | None = Field(
+        None, description="channel -> weekly hours; always open if left out"
+    )
+    closed: Closed | None = Field(None, description="callers who meet a closed channel, and when they try again")
     agents: list[Team] = Field(min_length=1, max_length=1_000, description="teams, each a count or shifts")
-    patience: Dist | None = None
-    redial: Redial | None = None
+    patience: Dist | None = Field(None, description="how long phone callers wait before hanging up")
+    redial: Redial | None = Field(None, description="callers who hung up and call again")
     ivr: Ivr | None = None
     demand: list[Stream] = Field(min_length=1, max_length=10_000, description="demand streams")
-    recontact: Recontact | None = None
-    handoff: Handoff | None = None
-    callback: Callback | None = None
-    data_fields: dict[Name, DataFieldSpec] | None = Field(None, max_length=1_000)
+    recontact: Recontact | None = Field(None, description="the failure-demand loop: unresolved contacts come back")
+    handoff: Handoff | None = Field(None, description="contacts passed to a back-office team")
+    callback: Callback | None = Field(None, description="callbacks promised to unresolved contacts")
+    data_fields: dict[Name, DataFieldSpec] | None = Field(
+        None, max_length=1_000, description="data available at the point of contact, and what it changes"
+    )
     priority: Priority | None = None
-    priority_age_limit_hours: Hours | None = None
-    deferred_reserve: Annotated[int, Field(ge=0, le=MAX_AGENTS)] = 0
-    interrupt_deferred: bool | None = None
-    switch_cost_s: Seconds = 0.0
+    priority_age_limit_hours: Hours | None = Field(None, description="deferred work this old jumps the queue")
+    deferred_reserve: Annotated[int, Field(ge=0, le=MAX_AGENTS)] = Field(
+        0, description="deferred work only while this many teammates stay idle"
+    )
+    interrupt_deferred: bool | None = Field(None, description="a call may pre-empt deferred work (default: true)")
+    switch_cost_s: Seconds = Field(0.0, description="added to a deferred item each time it is resumed")
     fit: Fit | None = None

@@ -108,14 +108,14 @@ def loop_warmup_hours(sc: Scenario) -> tuple[float, float] | None:
     """
     if loop_gain(sc) <= 0 or not _delays(sc):
         return None
-    span = max(1, int(math.ceil(sc.horizon_hours)))
+    span = max(1, math.ceil(sc.horizon_hours))
     grid = np.arange(0.0, MAX_HOURS + span + 1.0, 1.0)
     share = missing_share(sc, grid)
     cum = np.concatenate([[0.0], np.cumsum(share)])
     avg = (cum[span:] - cum[:-span]) / span  # avg[w] = mean share over hours w .. w + span - 1
     ok = np.nonzero(avg[: int(MAX_HOURS) + 1] <= TOLERANCE)[0]
     hours = float(ok[0]) if len(ok) else MAX_HOURS
-    used = min(int(round(warmup_hours(sc))), len(avg) - 1)
+    used = min(round(warmup_hours(sc)), len(avg) - 1)
     return hours, float(avg[used])
 
 

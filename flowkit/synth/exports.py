@@ -302,7 +302,7 @@ def _web(df: pd.DataFrame, path: Path, rng, dirt: bool) -> dict[str, int]:
     records = [
         {"id": cid, "submitted": s + o, "customer": {"number": c}, "form": {"topic": tp, "message": m}}
         for cid, s, o, c, tp, m in zip(
-            df["contact_id"], stamp, offset, df["customer_id"], topics, df["text"].fillna("")
+            df["contact_id"], stamp, offset, df["customer_id"], topics, df["text"].fillna(""), strict=True
         )
     ]
     counts = {}

@@ -205,7 +205,6 @@ def generate_technion(truth: BankTruth = BankTruth()) -> TechnionLog:
         ident = rng.random() < truth.identified_p
         cust = int(customers[rng.integers(truth.customers)]) if ident else 0
         push(t, "arrive", {"cust": cust, "type": names[rng.choice(len(names), p=shares)]})
-    agents_busy: dict[int, bool] = {}
     on_duty: set[tuple[int, int]] = set()
     idle: list[tuple[int, int]] = []
     queue: deque = deque()
@@ -285,9 +284,8 @@ def generate_technion(truth: BankTruth = BankTruth()) -> TechnionLog:
             on_duty.discard(p)
             if p in idle:
                 idle.remove(p)
-        elif kind == "done":
-            if p in on_duty:
-                next_call(p, now)
+        elif kind == "done" and p in on_duty:
+            next_call(p, now)
     rows = _rows(calls, truth, t0, rng)
     return TechnionLog(rows, truth)
 
@@ -295,7 +293,7 @@ def generate_technion(truth: BankTruth = BankTruth()) -> TechnionLog:
 def _clock(s: float | None) -> str:
     if s is None:
         return "0:00:00"
-    s = int(round(s)) % 86400
+    s = round(s) % 86400
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
@@ -322,14 +320,14 @@ def _rows(calls: list[dict], truth: BankTruth, t0: pd.Timestamp, rng: np.random.
                 "date": day.strftime("%y%m%d"),
                 "vru_entry": _clock(c["entry"]),
                 "vru_exit": _clock(c["vru_exit"]),
-                "vru_time": str(int(round(c["vru_exit"] - c["entry"]))),
+                "vru_time": str(round(c["vru_exit"] - c["entry"])),
                 "q_start": _clock(c["q_start"]) if queued else "0:00:00",
                 "q_exit": _clock(c["q_exit"]) if queued else "0:00:00",
-                "q_time": str(int(round(q_time))),
+                "q_time": str(round(q_time)),
                 "outcome": outcome,
                 "ser_start": _clock(c["ser_start"]) if served else "0:00:00",
                 "ser_exit": _clock(c["ser_start"] + c["ser_time"]) if served else "0:00:00",
-                "ser_time": str(int(round(c["ser_time"]))) if served else "0",
+                "ser_time": str(round(c["ser_time"])) if served else "0",
                 "server": AGENT_NAMES[c["agent"][1] % len(AGENT_NAMES)] if served else "NO_SERVER",
             }
         )

@@ -153,7 +153,7 @@ def plant(p: Prepared, new: np.ndarray, handle: np.ndarray, u_resolve: np.ndarra
         r1 = u_resolve < np.clip(p0 + p.add[:, j], 0.02, 0.98)
         r0 = u_resolve < np.clip(p0, 0.02, 0.98)
         te_res[f] = np.where(p.relevant[:, j], r1.astype(float) - r0, np.nan)
-    data_used = np.array([";".join(f for f, u in zip(fields, row) if u) for row in used], dtype=object)
+    data_used = np.array([";".join(f for f, u in zip(fields, row, strict=True) if u) for row in used], dtype=object)
     return {
         "handle": handle1,
         "resolved": resolved,
