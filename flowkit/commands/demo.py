@@ -67,9 +67,11 @@ def demo(out, key, show_ids):
       flowkit demo --out reports/demo
     """
     from flowkit.pipeline import run_demo
+    from flowkit.samples import path as bundled_samples
     from flowkit.store import QUARANTINE_NOTE
 
-    done = run_demo(out, progress=step, privacy=privacy(out, key, show_ids))
+    samples = bundled_samples()  # a broken install fails here, before the output folder (and its key) exists
+    done = run_demo(out, progress=step, samples=samples, privacy=privacy(out, key, show_ids))
     click.echo(cases_text(done.cases))
     for sentence in done.report.sentences:
         click.echo(f"- {sentence}")
