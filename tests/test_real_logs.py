@@ -302,3 +302,23 @@ def test_servicenow_reopened_incidents_are_failure_demand_by_hand(real_logs):
     assert reopened and set(c.index[c["rule"].astype(str).eq("reopened")]) == reopened
     assert (c.loc[sorted(reopened), "demand"] == "failure").all()
     assert (c.loc[sorted(reopened), "failure_type"] == "not_resolved").all()
+
+
+def test_known_real_layouts_read_without_a_mapping_as_with_their_documented_one(real_logs):
+    """A consultant runs `flowkit analyze export.csv` with no mapping: a ServiceNow event log must not
+    count every update of an incident as a contact (6.7 rows per incident; the report said 100% of
+    cases needed more than one contact), and NYC 311 must not stop on its ambiguous US dates."""
+    layouts = {
+        "servicenow_incident_events.csv": ("a ServiceNow incident event log", 890),
+        "nyc311_2011_micro.csv": ("an NYC 311 export (classic", 2000),
+        "nyc311_2024_socrata.csv": ("an NYC 311 export (Socrata", 1000),
+    }
+    for name, (title, kept) in layouts.items():
+        bare = ingest(real_logs / name)
+        documented = ingest(real_logs / name, load_mapping(MAPPINGS / name.replace(".csv", ".yaml")))
+        assert bare.files[0].mapping.startswith(f"recognised layout: {title}"), bare.files[0].mapping
+        assert bare.kept == documented.kept == kept and bare.reconciles
+        pd.testing.assert_frame_equal(bare.contacts, documented.contacts)
+    cases = stitch(ingest(real_logs / "servicenow_incident_events.csv").contacts, window="14D").cases
+    # by hand from the raw file: the callers' 890 incidents form 639 cases within 14 days, 158 with more than one
+    assert len(cases) == 639 and int((cases["n_contacts"] > 1).sum()) == 158

@@ -1,13 +1,18 @@
 """Recognising an export without a mapping file: known layouts, and common column names.
 
 Column names in English, Polish and Russian are matched after normalising case and spacing;
-whole layouts (the Technion call-centre export, XES event logs) are known by their header and
-mapped exactly as their documented mapping in ``samples/mappings/``.
+whole layouts (the Technion call-centre export, XES event logs, ServiceNow incident event logs, NYC 311
+exports) are known by their header and mapped exactly as their documented mapping in ``samples/mappings/``.
+A known layout matters most where a guess from column names would mislead: a ServiceNow log holds one row
+per *update* of an incident, so read row by row every incident looks like six contacts from one caller.
 """
 
 from __future__ import annotations
 
-from flowkit.ingest.mapping import Mapping, TimestampSpec, mapping_from_dict
+from dataclasses import replace
+
+from flowkit import samples
+from flowkit.ingest.mapping import Mapping, TimestampSpec, load_mapping, mapping_from_dict
 from flowkit.ingest.values import norm_key
 
 __all__ = ["recognise", "recognise_names"]
@@ -237,12 +242,36 @@ _LAYOUTS: list[tuple[str, frozenset[str], dict]] = [
 ]
 
 
+#: layouts known by their header whose reading is a documented mapping shipped with the samples
+_MAPPED_LAYOUTS: list[tuple[str, frozenset[str], str]] = [
+    (
+        "a ServiceNow incident event log: one contact per incident, its rows are updates",
+        frozenset({"number", "incident_state", "opened_at", "sys_updated_at", "caller_id", "reopen_count"}),
+        "servicenow_incident_events.yaml",
+    ),
+    (
+        "an NYC 311 export (classic headers, US 12-hour times)",
+        frozenset({"Unique Key", "Created Date", "Closed Date", "Complaint Type", "Open Data Channel Type"}),
+        "nyc311_2011_micro.yaml",
+    ),
+    (
+        "an NYC 311 export (Socrata API headers)",
+        frozenset({"unique_key", "created_date", "complaint_type", "descriptor", "open_data_channel_type"}),
+        "nyc311_2024_socrata.yaml",
+    ),
+]
+
+
 def recognise(header: list[str]) -> Mapping:
     """A mapping from a known export layout or well-known column names, for exports without one."""
     names = {h.strip() for h in header}
     for title, needed, doc in _LAYOUTS:
         if needed <= names:
             return mapping_from_dict(doc, f"recognised layout: {title}")
+    for title, needed, file in _MAPPED_LAYOUTS:
+        if needed <= names:
+            mapping = load_mapping(samples.path() / "mappings" / file)
+            return replace(mapping, origin=f"recognised layout: {title} (as samples/mappings/{file})")
     return recognise_names(header)
 
 
