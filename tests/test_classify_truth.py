@@ -167,3 +167,25 @@ def test_trained_on_half_the_heldout_set_scores_the_other_half():
     out = classify(contacts_from_text(test["text"]), model=model, use_flow=False).contacts
     ev = evaluate(out["demand"], test["demand"])
     assert ev.accuracy >= 0.87
+
+
+def test_damage_in_the_world_is_a_report_damage_by_the_service_is_failure():
+    """tests/data/heldout_en_reports.csv was written and committed before the rules for damage changed
+    (NYC 311's 'Damaged Tree | Branch Cracked' was read as something done wrong): the rules read it
+    only to score. Before the change: 58% agreement; after: 94%."""
+    h = pd.read_csv(DATA / "heldout_en_reports.csv", dtype=str, keep_default_na=False)
+    out = classify(contacts_from_text(h["text"]), use_flow=False).contacts
+    ev = evaluate(out["demand"], h["demand"], out["failure_type"], h["failure_type"].replace("", None))
+    assert ev.accuracy >= 0.9
+    world = h["industry"].eq("council") & h["demand"].eq("value")
+    assert not out.loc[world, "failure_type"].eq("done_wrong").any()
+
+
+def test_the_largest_kind_of_failure_is_named_only_with_enough_contacts():
+    """NYC 311 (2024): 7 failure contacts in 952 gave 'The largest kind is complaint, 0% of all contacts'."""
+    few, _ = summary_sentences(_classified(945, 7, 0), pd.DataFrame())
+    assert any("too few" in x and "7 in 1 kind," in x for x in few)
+    assert not any("largest kind of failure demand is" in x or " 0% of all" in x for x in few)
+    many, numbers = summary_sentences(_classified(900, 100, 0), pd.DataFrame())
+    assert any("largest kind of failure demand is not done: 100 contacts, 10% of all contacts" in x for x in many)
+    assert numbers["top_failure_type"] == "not_done"
