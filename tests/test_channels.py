@@ -61,3 +61,15 @@ def test_report_section_in_managers_words(log, tmp_path):
     text = " ".join(section["paragraphs"])
     assert "seconds longer than a like contact" in text and "95% CI" in text and "agent hours" in text
     assert (tmp_path / "retelling_cost.csv").is_file() and (tmp_path / "channel_switches.csv").is_file()
+
+
+def test_one_channel_log_says_too_few_without_a_singular_fit(log):
+    """A phone switch's log (the bank's): no switches, no hand-offs; the fit must not run rank-deficient."""
+    import warnings
+
+    phone = log.assign(channel="phone", team="front")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cost = retelling_cost(phone).set_index("what")
+    assert cost.loc["channel switch", "verdict"] == "too few"
+    assert cost.loc["channel switch", "contacts"] == 0

@@ -50,6 +50,21 @@ def channel_switches(contacts: pd.DataFrame, window: str | pd.Timedelta = "7D") 
     return out.reset_index(drop=True)
 
 
+def _independent(x: pd.DataFrame) -> pd.DataFrame:
+    """The columns of ``x`` in order, each kept only if it is not a combination of those before.
+
+    A log with one channel (a phone switch's) has no switches and channel dummies that repeat
+    other columns; a rank-deficient design gives arbitrary coefficients, so a term that cannot
+    be separated from what came before is left out and reported as "too few", not estimated.
+    """
+    kept: list[str] = []
+    for col in x.columns:
+        trial = x[[*kept, col]].to_numpy(dtype=float)
+        if np.linalg.matrix_rank(trial) == len(kept) + 1:
+            kept.append(col)
+    return x[kept]
+
+
 def retelling_cost(contacts: pd.DataFrame, window: str | pd.Timedelta = "7D") -> pd.DataFrame:
     """Extra handle time of a switched and of a handed-off contact, adjusted, with 95% CIs.
 
@@ -70,7 +85,7 @@ def retelling_cost(contacts: pd.DataFrame, window: str | pd.Timedelta = "7D") ->
         x["failure"] = d["demand"].astype(str).eq("failure").astype(float)
     x = x.join(pd.get_dummies(d["channel"].astype(str), prefix="ch", drop_first=True, dtype=float))
     x = x.join(pd.get_dummies(d["k"].clip(upper=4), prefix="k", drop_first=True, dtype=float))
-    x = x.loc[:, x.std().gt(0) | x.columns.isin(["const", "switched", "handed_off"])]
+    x = _independent(x.loc[:, x.std().gt(0) | x.columns.isin(["const"])])
     y = d["handle_s"].astype(float)
     fit = None
     if len(d) > x.shape[1] + 10:

@@ -18,6 +18,15 @@ def _pct(x: float) -> str:
     return "n/a" if x != x else f"{x:.0%}"
 
 
+def _share(x: float) -> str:
+    """A share that is never printed as 0% when it is not zero."""
+    return "under 1%" if 0 < x < 0.005 else _pct(x)
+
+
+#: fewer failure contacts of the largest kind than this and the summary does not name a largest kind
+MIN_KIND_CONTACTS = 20
+
+
 def _days(d: float) -> str:
     """A duration in days, said in the unit a manager would use."""
     if d < 1 / 24:
@@ -64,10 +73,19 @@ def summary_sentences(c: pd.DataFrame, cases: pd.DataFrame) -> tuple[list[str], 
             fails.loc[fails["failure_type"].astype(str).eq(top), "channel"].astype(str).value_counts(normalize=True)
         )
         numbers.update({"top_failure_type": top, "top_failure_share_of_all": top_share})
-        s.append(
-            f"The largest kind is {top.replace('_', ' ')}, {_pct(top_share)} of all contacts, "
-            f"mostly by {by_channel.index[0]} ({_pct(by_channel.iloc[0])} of it)."
-        )
+        top_n = int(kinds.iloc[0])
+        if top_n < MIN_KIND_CONTACTS or (len(kinds) > 1 and kinds.iloc[1] == top_n):
+            # seven failure contacts cannot say which kind is largest; a tie cannot either
+            s.append(
+                f"Failure contacts are too few, or too evenly spread ({len(fails):,} in {len(kinds)} kind{'' if len(kinds) == 1 else 's'}, the "
+                f"largest {top_n:,}), to say which kind of failure is largest."
+            )
+        else:
+            s.append(
+                f"The largest kind of failure demand is {top.replace('_', ' ')}: {top_n:,} contacts, "
+                f"{_share(top_share)} of all contacts, mostly by {by_channel.index[0]} "
+                f"({_pct(by_channel.iloc[0])} of it)."
+            )
     hours = A.agent_hours(c)
     if "failure" in hours.index and hours["agent_hours"].sum() > 0:
         numbers["agent_hours_failure"] = float(hours.loc["failure", "agent_hours"])
