@@ -13,7 +13,7 @@ from flowkit.commands.analyse import analyze, effects
 from flowkit.commands.classify import classify, label
 from flowkit.commands.demo import demo, samples
 from flowkit.commands.ingest import cases, ingest
-from flowkit.commands.managers import churn
+from flowkit.commands.managers import churn, hours
 from flowkit.commands.pilot import pilot
 from flowkit.commands.schema import schema
 from flowkit.commands.simulate import calibrate, compare, experiment, simulate, theory
@@ -52,6 +52,7 @@ for command in (
     analyze,
     effects,
     churn,
+    hours,
     pilot,
     samples,
     simulate,

@@ -31,7 +31,9 @@ CLOSURE_TYPES = (
 
 def manager_sections(c: pd.DataFrame, out: Path) -> list[dict]:
     """Every manager's-question section that applies to this log, in the issue's order."""
-    return [s for s in (churn_section(c, out), channels_section(c, out)) if s is not None]
+    from flowkit.report.hours import hours_section
+
+    return [s for s in (churn_section(c, out), hours_section(c, out), channels_section(c, out)) if s is not None]
 
 
 def _signal_for(c: pd.DataFrame) -> dict | None:
