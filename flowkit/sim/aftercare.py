@@ -20,6 +20,9 @@ class AfterService(CentreCore):
             else:
                 self._recontact(c.parent)
             return
+        if c.outcome == "unreached":  # a callback outside the customer's window (flowkit.sim.windows)
+            self._unreached(c)
+            return
         p = self.p_resolve[c.stream]
         c.resolved = p >= 1.0 or (p > 0.0 and self._u(c, "resolve" if c.kind == "contact" else "callback_resolve") < p)
         if c.resolved:

@@ -134,6 +134,8 @@ class Agents(CentreCore):
             h = self._x(c, "handoff_handle", self.sc.handoff.handle) + self.sc.ivr.reauth_s
         else:
             h = self._x(c, "callback_handle", self.sc.demand[c.stream].handle) * self.factor[c.stream] * c.handle_factor
+            if self.sc.contact_windows is not None:  # outside the customer's window it reaches nobody
+                h = self._reach(c, h)
         c.handle = h
         a.item, a.busy_since, a.until = c, now, now + h
         a.call = self._at(now + h, self._finish, a, c)

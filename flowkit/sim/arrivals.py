@@ -89,6 +89,9 @@ class Arrivals(CentreCore):
         sc = self.sc
         if c.channel in LIVE_CHANNELS and not self._is_open(c.channel, now):
             c.outcome = "closed"
+            if sc.closed_elsewhere is not None:  # return at opening, go elsewhere or be lost (flowkit.sim.windows)
+                self._closed_line(c)
+                return
             if sc.closed_return_p > 0 and self._u(c, "closed_return") < sc.closed_return_p:
                 back = (
                     sc.open_hours[c.channel].next_open(now)

@@ -22,6 +22,7 @@ from scipy import stats
 
 from flowkit.sim.run import SimulationResult, simulate
 from flowkit.sim.scenario import Scenario
+from flowkit.sim.windows import HOURS_KPIS
 
 __all__ = ["COMPARE_KPIS", "Comparison", "compare", "independent_deltas", "paired_deltas"]
 
@@ -37,6 +38,7 @@ COMPARE_KPIS = (
     "occupancy",
     "agent_hours_failure",
     "one_stop",
+    *HOURS_KPIS,  # only in scenarios that say what closed-line customers do, or have contact windows
 )
 
 
@@ -149,7 +151,14 @@ class Comparison:
         """One plain sentence per variant and headline KPI."""
         out = []
         for v, ks in self.deltas.items():
-            for k in ("agent_hours", "failure_share", "e2e_hours", "service_level"):
+            for k in (
+                "agent_hours",
+                "failure_share",
+                "e2e_hours",
+                "service_level",
+                "closed_lost",
+                "monday_first_hour_offered",
+            ):
                 if k not in ks:
                     continue
                 d = ks[k]

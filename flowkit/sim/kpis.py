@@ -155,6 +155,8 @@ class KpiLog(CentreCore):
         for ch, values in per.items():
             for name, v in values.items():
                 kpis[f"{ch}.{name}"] = v
+        if sc.closed_elsewhere is not None or sc.contact_windows is not None:
+            kpis.update(self._hours_kpis(counted, headline_channel(sc)))  # flowkit.sim.windows
         window = end - t0
         series = {"failure demand": (np.array(times), np.array(fail_flags, dtype=float))}
         if live_t:

@@ -40,11 +40,12 @@ from flowkit.sim.queues import Queues
 from flowkit.sim.scenario import Scenario
 from flowkit.sim.streams import stream_hash
 from flowkit.sim.warmup import warmup_hours
+from flowkit.sim.windows import Windows
 
 __all__ = ["LOG_COLUMNS", "ReplicationResult", "channels_of", "headline_channel", "simulate_replication"]
 
 
-class _Centre(Arrivals, Queues, Agents, Preemption, AfterService, KpiLog):
+class _Centre(Arrivals, Queues, Agents, Preemption, AfterService, KpiLog, Windows):
     def __init__(self, sc: Scenario, rep: int, keep_log: bool):
         self.sc, self.rep, self.keep_log = sc, rep, keep_log
         self.env = simpy.Environment()
@@ -93,6 +94,7 @@ class _Centre(Arrivals, Queues, Agents, Preemption, AfterService, KpiLog):
         self.switch_s = sc.switch_cost_s
         self.preempt = False  # does any agent interrupt deferred work? (skips the search if not)
         self.interruptions = 0  # pre-emptions in the window
+        self._init_windows()
         self._build_agents()
         for ch, hours in sc.open_hours.items():
             self._schedule_opening(ch, hours)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,6 +20,9 @@ from flowkit.sim import scenario_file as f
 from flowkit.sim.scenario_file import DAYS, ScenarioFile, day_span, minutes, open_intervals
 from flowkit.sim.streams import stream_key
 from flowkit.yamlfile import load_yaml
+
+if TYPE_CHECKING:
+    from flowkit.sim.windows import ClosedElsewhere, ContactWindows
 
 __all__ = [
     "DAYS",
@@ -231,6 +235,8 @@ class Scenario:
     handoff: Handoff | None = None
     callback: Callback | None = None
     data_fields: dict[str, DataField] = field(default_factory=dict)
+    closed_elsewhere: ClosedElsewhere | None = None  # see flowkit.sim.windows
+    contact_windows: ContactWindows | None = None
     fit: dict = field(default_factory=dict)  # metadata: how the baseline fitted its log (written by calibrate)
     origin: str = "scenario"
 
@@ -279,7 +285,9 @@ def scenario_from_dict(doc, origin: str = "scenario") -> Scenario:
         origin=origin,
     )
     _check_references(scenario, origin)
-    return scenario
+    from flowkit.sim.windows import with_windows  # closed-line choices and customers' contact windows
+
+    return with_windows(scenario, sf, origin)
 
 
 def _dist(d: f.Exponential | f.Lognormal | f.Fixed | f.Empirical) -> Dist:

@@ -254,8 +254,41 @@ class Stream(Contract):
 
 
 class Closed(Contract):
-    return_p: Prob
-    within_hours: Hours = 1.0
+    return_p: Prob = Field(description="call again when the line opens (the storm at opening)")
+    within_hours: Hours = Field(1.0, description="... spread evenly over this many hours after opening")
+    elsewhere_p: Prob = Field(0.0, description="go to another channel instead (the rest are lost)")
+    elsewhere_channel: Channel | None = Field(None, description="the channel they go to")
+    elsewhere_delay: Dist | None = Field(None, description="how long after meeting the closed line")
+
+    @model_validator(mode="after")
+    def _shares(self) -> Closed:
+        if self.return_p + self.elsewhere_p > 1.0 + 1e-9:
+            raise ValueError(
+                f"return_p {self.return_p:g} + elsewhere_p {self.elsewhere_p:g} is more than 1: "
+                "they are shares of the same customers"
+            )
+        if self.elsewhere_p > 0 and (self.elsewhere_channel is None or self.elsewhere_delay is None):
+            raise ValueError("elsewhere_p needs elsewhere_channel (e.g. email) and elsewhere_delay")
+        return self
+
+
+class CustomerWindow(Contract):
+    share: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False, description="share of customers, > 0")]
+    hours: OpenHoursText
+
+
+class ContactWindows(Contract):
+    """When customers can be reached: a callback attempted outside the customer's window fails."""
+
+    customers: list[CustomerWindow] = Field(min_length=1, max_length=100)
+    attempt_s: Seconds = Field(60.0, description="agent time of a callback that reaches nobody")
+
+    @model_validator(mode="after")
+    def _whole(self) -> ContactWindows:
+        total = sum(w.share for w in self.customers)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"the customers' shares add up to {total:g}, not 1")
+        return self
 
 
 class Redial(Contract):
@@ -341,6 +374,9 @@ class ScenarioFile(Contract):
     recontact: Recontact | None = Field(None, description="the failure-demand loop: unresolved contacts come back")
     handoff: Handoff | None = Field(None, description="contacts passed to a back-office team")
     callback: Callback | None = Field(None, description="callbacks promised to unresolved contacts")
+    contact_windows: ContactWindows | None = Field(
+        None, description="when customers can be reached by a callback; outside it the callback fails"
+    )
     data_fields: dict[Name, DataFieldSpec] | None = Field(
         None, max_length=1_000, description="data available at the point of contact, and what it changes"
     )

@@ -69,6 +69,8 @@ PURPOSES = {
     "recontact_thin": 24,
     "chase_redraw": 25,
     "chase_thin": 26,
+    "elsewhere_delay": 27,
+    "contact_window": 28,
 }
 
 
