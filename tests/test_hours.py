@@ -164,3 +164,22 @@ def test_real_bank_log_hours_match_its_documented_week():
     assert res.hours["phone"].text == "Mon-Thu 07:00-24:00; Fri 07:00-14:00; Sat 19:00-24:00; Sun 07:00-24:00"
     r = res.redials.iloc[0]
     assert r["attempts_closed"] > 400 and r["verdict"].startswith("too few")
+
+
+def test_bundled_samples_plant_a_closed_line_the_analysis_reads_back():
+    """The samples' phone switch logs calls to the closed line (flowkit.synth.hours_sample): the
+    inferred hours are the generator's, and the planted 55% / 20% are read back within their CIs."""
+    from flowkit.ingest import ingest_manifest
+    from flowkit.samples import path
+    from flowkit.synth.hours_sample import SAMPLE_HOURS
+
+    contacts = ingest_manifest(path() / "manifest.yaml").contacts
+    res = closed_line(contacts)
+    assert res.hours["phone"].text == SAMPLE_HOURS.phone_hours
+    r = res.redials.set_index("channel").loc["phone"]
+    assert r["episodes"] == SAMPLE_HOURS.episodes
+    assert r["ci_low"] <= SAMPLE_HOURS.p_redial <= r["ci_high"]
+    assert r["elsewhere_ci_low"] <= SAMPLE_HOURS.p_elsewhere <= r["elsewhere_ci_high"]
+    assert r["naive_share"] < r["ci_low"]  # withheld numbers drag the share over all attempts down
+    promised = contacts["callback_promised"].astype("string").eq("tak")
+    assert promised.sum() > 500 and contacts["direction"].astype("string").eq("OUT").sum() > 500

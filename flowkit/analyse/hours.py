@@ -3,7 +3,8 @@
 Opening hours are a weekly grid of 168 hours (Monday 00:00 first). They are either given (the
 same text as a scenario's ``open_hours``) or inferred per live channel from when contacts are
 *answered*: an hour of the week is open when, on the days of that weekday in the log, it answers
-at least ``MIN_SHARE`` of what the busiest hour answers and at least one contact a day. A channel
+at least ``MIN_SHARE`` of what the busiest hour answers and at least one contact a day (or, between
+two open hours, answers anything at all). A channel
 whose log is too short or never marks answered contacts gets "unknown", never a guess.
 
 An attempt while closed is any contact on the channel in a closed hour (recorded as answered,
@@ -133,6 +134,9 @@ def infer_open_hours(c: pd.DataFrame, channel: str) -> Hours:
     n_days = np.repeat(days_per_weekday.to_numpy(), 24).astype(float)
     per_day = np.divide(per_slot, n_days, out=np.zeros(168), where=n_days > 0)
     grid = (per_day >= max(1.0, MIN_SHARE * per_day.max())) & (n_days > 0)
+    # a quiet hour between two open ones that still answered calls (a Sunday lunchtime) is open
+    gap = ~grid & (per_slot > 0) & np.roll(grid, 1) & np.roll(grid, -1)
+    grid |= gap
     note = f"inferred from {int(ok.sum()):,} answered contacts"
     missing = [DAYS[i] for i in range(7) if days_per_weekday[i] == 0]
     if missing:

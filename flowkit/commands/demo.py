@@ -39,8 +39,9 @@ def samples_make(n, seed, out, layout):
       flowkit samples make --contacts 1000000 --seed 1 --layout single --out /tmp/big
     """
     from flowkit.synth import generate, write_exports, write_single_csv
+    from flowkit.synth.hours_sample import add_closed_line_and_callbacks
 
-    log = generate(n, seed=seed)
+    log = add_closed_line_and_callbacks(generate(n, seed=seed), seed)  # calls to a closed line, callbacks
     written = write_exports(log, out, seed=seed) if layout == "org" else write_single_csv(log, out)
     for name, path in written.exports.items():
         click.echo(f"{name}: {path}")

@@ -138,7 +138,10 @@ def write_exports(log: pd.DataFrame, out_dir: str | Path, seed: int = 7, dirt: b
         result.dirt[name] = writers[name](part.reset_index(drop=True), path, rng, dirt)
         result.exports[name] = path
         mpath = out / "mappings" / f"{Path(_FILES[name]).stem}.yaml"
-        mpath.write_text(yaml.safe_dump(MAPPINGS[name], allow_unicode=True, sort_keys=False), encoding="utf-8")
+        mapping = dict(MAPPINGS[name])
+        if name == "phone" and "callback_promised" in part.columns:  # the callback add-on's columns, carried
+            mapping["keep"] = ["callback_promised", "direction"]
+        mpath.write_text(yaml.safe_dump(mapping, allow_unicode=True, sort_keys=False), encoding="utf-8")
         result.mappings[name] = mpath
     result.answer_key = out / "answer_key.csv"
     log[TRUTH_COLUMNS].to_csv(result.answer_key, index=False)
@@ -204,6 +207,9 @@ def _phone(df: pd.DataFrame, path: Path, rng, dirt: bool) -> dict[str, int]:
             "Obsługa": df["handling"].astype(object).map(_HANDLING_PL).fillna(""),
         }
     ).astype(object)
+    for extra in ("callback_promised", "direction"):  # the callback add-on's columns (flowkit.synth.hours_sample)
+        if extra in df.columns:
+            table[extra] = df[extra].astype(object).where(df[extra].notna(), "")
     rows = table.values.tolist()
     counts = {}
     if dirt and len(rows) > 50:
@@ -239,6 +245,7 @@ def _phone(df: pd.DataFrame, path: Path, rng, dirt: bool) -> dict[str, int]:
                 "",
                 "",
             ]
+            + [""] * (len(table.columns) - 15)
         )
         counts["test call (dropped by mapping)"] = 1
     with path.open("w", encoding="cp1250", newline="") as fh:

@@ -63,6 +63,11 @@ def calibrate(
         raise ValueError(f"closed_within_hours must be at least 0, got {closed_within_hours}")
     df = schema.conform(contacts)
     df = df[df["received_at"].notna()].sort_values("received_at", kind="stable")
+    from flowkit.analyse.callbacks import outbound
+
+    made = outbound(df)  # calls the centre made are not demand: the scenario's callback models them
+    if made is not None:
+        df = df[~made]
     left_out = {}
     if leave_out:
         gone = df["channel"].astype(str).isin(leave_out)
