@@ -54,6 +54,11 @@ def log_metrics(df: pd.DataFrame, days: float, service_level_s: float = 20.0) ->
     Phone figures are over offered calls (every phone contact with a known outcome); a call with
     no wait recorded (never queued) waits 0.
     """
+    from flowkit.analyse.callbacks import outbound
+
+    made = outbound(df)  # calls the centre made are not offered demand (the model does not log its callbacks)
+    if made is not None:
+        df = df[~made]
     phone = df[df["channel"].astype(str).eq("phone") & df["abandoned"].notna()]
     out = {"contacts_per_day": len(df) / days if days else np.nan}
     if len(phone):
