@@ -105,6 +105,10 @@ def test_callback_rule_kept_late_missed():
     d["source_file"] = "t"
     got = callback_promises(schema.conform(d), within_hours=24).set_index("who")["status"].to_dict()
     assert got == {"a": "kept", "b": "late", "c": "missed"}
+    # a promised time in the log wins over the rule's window: 'call you back within 2 hours' kept at 3 is late
+    d["callback_due"] = np.where(d["callback_promised"], t + pd.Timedelta(hours=2), pd.NaT)
+    got = callback_promises(schema.conform(d), within_hours=24).set_index("who")["status"].to_dict()
+    assert got == {"a": "late", "b": "late", "c": "missed"}
     with pytest.raises(FlowkitError, match="direction"):
         callback_promises(schema.conform(d.drop(columns="direction")))
 

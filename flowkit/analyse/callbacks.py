@@ -2,11 +2,12 @@
 
 The rule (stated in the report): a contact with ``callback_promised`` true is a promise; it is
 *kept* when an outbound contact (``direction`` outbound, or ``outbound`` true) reaches the same
-customer - or the same case when the customer is unknown - within ``within_hours`` of the
-promise; *late* when one comes after that but within a week; *missed* otherwise.
+customer - or the same case when the customer is unknown - by the promised time (a
+``callback_due`` column) or else within ``within_hours`` of the promise; *late* when one comes
+within a week after that; *missed* otherwise.
 
 What follows a missed callback: whether the customer makes an inbound failure-demand contact
-within ``days`` after the promise's deadline window (promise time + ``within_hours`` + ``days``).
+from the promise to ``days`` after its deadline.
 Missed callbacks are not missed at random - the hard demand types, the busy channels and the
 customers who call a lot are both more often let down and more often back anyway - so the effect
 is estimated as in :mod:`flowkit.analyse.effects`: cross-fitted AIPW (logistic propensity and
@@ -76,15 +77,21 @@ def callback_promises(c: pd.DataFrame, within_hours: float = 24.0) -> pd.DataFra
             "channel": c["channel"].astype(str).to_numpy()[promised],
         }
     )
+    # the promised time when the log has one (callback_due), else the rule's window
+    due = pd.Series(p["at"] + pd.Timedelta(hours=within_hours))
+    if "callback_due" in c.columns:
+        given = pd.to_datetime(c["callback_due"], errors="coerce").to_numpy()[promised]
+        due = due.where(pd.isna(given) | (given < p["at"]), given)
+    p["due"] = due.to_numpy()
     p = p[p["who"].notna()].sort_values("at", kind="stable").reset_index(drop=True)
     calls = pd.DataFrame(
         {"who": who.to_numpy()[out_flag], "made_at": pd.to_datetime(c["received_at"]).to_numpy()[out_flag]}
     )
     calls = calls[calls["who"].notna()].sort_values("made_at", kind="stable")
     m = pd.merge_asof(p, calls, left_on="at", right_on="made_at", by="who", direction="forward")
-    delay_h = (m["made_at"] - m["at"]) / pd.Timedelta(hours=1)
-    m["delay_hours"] = delay_h
-    m["status"] = np.where(delay_h <= within_hours, "kept", np.where(delay_h <= 7 * 24, "late", "missed"))
+    m["delay_hours"] = (m["made_at"] - m["at"]) / pd.Timedelta(hours=1)
+    late = m["made_at"] <= m["due"] + pd.Timedelta(days=7)
+    m["status"] = np.where(m["made_at"] <= m["due"], "kept", np.where(late, "late", "missed"))
     m["kept"] = m["status"].eq("kept")
     return m
 
@@ -157,9 +164,10 @@ def missed_callback_effect(
 
     p = callback_promises(c, within_hours)
     rule = (
-        f"a promise is kept when an outbound contact reaches the same customer (or case) within {within_hours:g} "
-        f"hours; late within a week; missed otherwise. Failure demand after it: an inbound failure-demand contact "
-        f"by the customer within {days:g} days after the {within_hours:g}-hour window"
+        f"a promise is kept when an outbound contact reaches the same customer (or case) by the promised time "
+        f"(callback_due) or else within {within_hours:g} hours; late within a week after; missed otherwise. "
+        f"Failure demand after it: an inbound failure-demand contact by the customer from the promise to "
+        f"{days:g} days after that deadline"
     )
     n, k = len(p), int(p["kept"].sum())
     if n == 0:
@@ -176,8 +184,7 @@ def missed_callback_effect(
     nxt = pd.merge_asof(
         p[["who", "at"]], f, left_on="at", right_on="f_at", by="who", direction="forward", allow_exact_matches=False
     )
-    horizon = pd.Timedelta(hours=within_hours) + pd.Timedelta(days=days)
-    p["failure_after"] = (nxt["f_at"].notna() & (nxt["f_at"] <= nxt["at"] + horizon)).to_numpy()
+    p["failure_after"] = (nxt["f_at"].notna() & (nxt["f_at"] <= p["due"] + pd.Timedelta(days=days))).to_numpy()
     secs = (pd.to_datetime(inbound["received_at"]).astype("int64") // 10**9).to_numpy(dtype=np.float64)
     keys = np.concatenate([inbound["customer_id"].astype(str).to_numpy(dtype=object), p["who"].to_numpy(dtype=object)])
     t_all = np.concatenate([secs, (p["at"].astype("int64") // 10**9).to_numpy(dtype=np.float64) - 0.5])
