@@ -107,7 +107,11 @@ class Routed(CentreCore):
         now = self.env._now
         best, best_rank = None, math.inf
         for i, a in enumerate(self.idle):
-            if skill in a.skills and not (deferred and a.reserve and not self._reserve_kept(a)) and self._may(a, c, now):
+            if (
+                skill in a.skills
+                and not (deferred and a.reserve and not self._reserve_kept(a))
+                and self._may(a, c, now)
+            ):
                 if self.policy != "skills":
                     return i
                 r = self._rank(a.team, c)
@@ -115,9 +119,13 @@ class Routed(CentreCore):
                     best, best_rank = i, r
         if best is None:
             self.offered = c  # for _victim, called next by _enqueue
-            if self.limit > 0 and math.isfinite(self.limit) and c.kind == "contact":
-                if self._segment(c) in self.matchable:
-                    self._at(c.t_queue + self.limit, self._limit_reached, c)
+            if (
+                self.limit > 0
+                and math.isfinite(self.limit)
+                and c.kind == "contact"
+                and self._segment(c) in self.matchable
+            ):
+                self._at(c.t_queue + self.limit, self._limit_reached, c)
         return best
 
     def _limit_reached(self, c: Item) -> None:

@@ -23,6 +23,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from flowkit.contract import Contract, explained
+from flowkit.schema import FAILURE_TYPES
 
 __all__ = ["POLICIES", "MatchSpec", "Routing", "RoutingFile", "routing_from_file", "routing_problems"]
 
@@ -111,7 +112,8 @@ def routing_from_file(r: RoutingFile | None) -> Routing | None:
 
 def routing_problems(sc) -> list[tuple[str, str]]:
     """(key, message) for what relates routing to the rest of the scenario: a match names a
-    profile no team has; a stream of a type that no team serving its channel lists."""
+    profile no team has; a team's ``types`` names a type no stream has (a typo would leave the
+    type to every team: a type no team on its channel lists goes to any of them)."""
     out = []
     profiles = {t.profile for t in sc.agents if t.profile}
     r = sc.routing
@@ -125,12 +127,15 @@ def routing_problems(sc) -> list[tuple[str, str]]:
                         "give a team profile: ...",
                     )
                 )
-    for i, s in enumerate(sc.demand):
-        if not any(s.channel in t.channels and (not t.types or s.type in t.types) for t in sc.agents):
-            out.append(
-                (
-                    f"demand[{i}].type",
-                    f"no team serving {s.channel} takes {s.type!r}: add it to a team's types (or drop types)",
+    known = {s.type for s in sc.demand} | set(FAILURE_TYPES)
+    for i, t in enumerate(sc.agents):
+        for ty in t.types:
+            if ty not in known:
+                out.append(
+                    (
+                        f"agents[{i}].types",
+                        f"{ty!r} is not the type of any demand stream (nor a failure type): "
+                        f"{', '.join(sorted({s.type for s in sc.demand}))}",
+                    )
                 )
-            )
     return out
