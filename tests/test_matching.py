@@ -117,7 +117,9 @@ def test_verdict_words():
     assert match_verdict(base) == "42 s shorter"
     assert match_verdict(base | {"significant": False}) == "no evidence either way"
     assert match_verdict(base | {"diff": np.nan}) == "too few contacts or agents to say"
-    assert match_verdict({"outcome": "resolved", "diff": 0.081, "significant": True}).startswith("+8.1 points")
+    assert match_verdict({"outcome": "resolved", "diff": 0.081, "significant": True}) == (
+        "resolves 8.1 points more at first contact"
+    )
 
 
 def test_report_section_in_managers_words(planted, tmp_path):

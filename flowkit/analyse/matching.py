@@ -304,4 +304,5 @@ def match_verdict(r) -> str:
         return "no evidence either way"
     if r["outcome"] == "handle_s":
         return f"{-r['diff']:.0f} s shorter" if r["diff"] < 0 else f"{r['diff']:.0f} s longer"
-    return f"{r['diff'] * 100:+.1f} points resolved at first contact"
+    more = "more" if r["diff"] > 0 else "fewer"
+    return f"resolves {abs(r['diff']) * 100:.1f} points {more} at first contact"

@@ -58,6 +58,13 @@ def matching_section(c: pd.DataFrame, out: Path, attribute: str | None = None) -
         "more than others. Intervals are 95% and allow for each agent's own pace."
     ]
     paragraphs += _sentences(eff)
+    agents = int(c.loc[c[attr].notna() & c[seg_col].notna(), "agent_id"].nunique())
+    if agents < 20:
+        paragraphs.append(
+            f"Only {agents} agents answer these contacts, so the intervals are wide: agents differ in pace on their "
+            "own, and a profile's figure is the average of a few people. A longer log will not narrow them; more "
+            "agents, or a pilot, will."
+        )
     paragraphs.append(
         "Observed in the log, not proven: agents and customers may differ in ways the log does not show. The "
         "simulator prices the trade (flowkit compare with routing: matching and a wait limit): shorter handling and "

@@ -14,7 +14,7 @@ row listed twice there.
 
 :func:`plant_sample_matching` is the small hook by which the bundled samples get a ``segment``
 and an ``agent_profile`` (deterministic by customer and agent id, with a planted effect on the
-phone and chat contacts) without touching the generator's own random numbers.
+phone calls, whose export carries both) without touching the generator's own random numbers.
 """
 
 from __future__ import annotations
@@ -182,6 +182,7 @@ def generate_matching_log(
 
 #: the bundled samples' planted matching: experts answer business customers faster and better
 SAMPLE_TRUTH = MatchTruth(
+    expert_share=0.35,
     handle_s={("expert", "business"): -70.0, ("expert", "senior"): -40.0},
     resolve_add={("generalist", "business"): -0.10},  # a resolved contact fails with probability 0.10
 )
@@ -195,7 +196,7 @@ def _hashed(values: pd.Series, salt: str) -> np.ndarray:
 
 def plant_sample_matching(df: pd.DataFrame, seed: int, truth: MatchTruth = SAMPLE_TRUTH) -> pd.DataFrame:
     """The samples' hook: a ``segment`` per customer and an ``agent_profile`` per agent (both fixed
-    by the id, so every export agrees), and the planted effect on timed phone and chat contacts.
+    by the id, so every export agrees), and the planted effect on timed phone calls.
 
     Resolution only ever moves from resolved to not (a contact that was resolved may fail, with
     the planted probability; an unresolved one never becomes resolved), so the generator's
@@ -210,9 +211,14 @@ def plant_sample_matching(df: pd.DataFrame, seed: int, truth: MatchTruth = SAMPL
         None,
         np.asarray(SEGMENTS, dtype=object)[np.searchsorted(cum, np.nan_to_num(u), "right").clip(0, 2)],
     )
-    a = _hashed(out["agent_id"], "profile")
-    prof = np.where(np.isnan(a), None, np.where(a < truth.expert_share, "expert", "generalist")).astype(object)
-    live = out["channel"].astype(str).isin(["phone", "chat"]).to_numpy() & out["handle_s"].notna().to_numpy()
+    # a share of the agents (fixed by their ids: the same agents whatever the sample's size) are experts
+    ids = sorted(set(out["agent_id"].dropna().astype(str)), key=lambda x: (zlib.crc32(f"profile:{x}".encode()), x))
+    n_exp = int(np.ceil(truth.expert_share * len(ids)))
+    profile_of = {x: "expert" if i < n_exp else "generalist" for i, x in enumerate(ids)}
+    prof = out["agent_id"].astype(object).map(profile_of).to_numpy(dtype=object)
+    live = out["channel"].astype(str).eq("phone").to_numpy() & out["handle_s"].notna().to_numpy()
+    if "direction" in out:  # the centre's own outbound calls (flowkit.synth.hours_sample) are not the customer's
+        live &= out["direction"].astype("string").ne("OUT").fillna(True).to_numpy(dtype=bool)
     eff = [truth.effect(p, s) if ok else (0.0, 0.0) for p, s, ok in zip(prof, seg, live, strict=True)]
     dh = np.array([e[0] for e in eff])
     dr = np.array([e[1] for e in eff])
