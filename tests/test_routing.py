@@ -178,3 +178,23 @@ def test_a_team_type_no_stream_has_is_an_error():
     doc["agents"][0]["types"] = ["cal"]
     with pytest.raises(ScenarioError, match=r"agents\[0\]\.types.*'cal'"):
         scenario_from_dict(doc, "scen.yaml")
+
+
+def test_compare_says_what_matching_buys_and_costs():
+    from flowkit.sim.compare import compare
+    from flowkit.sim.routing_report import matching_lines
+
+    base = scenario_from_dict(_doc(_routing(policy="longest_idle"), rate=90))
+    match = scenario_from_dict(_doc(_routing(limit=60), rate=90) | {"name": "matching"})
+    c = compare(base, {"matching": match}, workers=1)
+    d = c.deltas["matching"]
+    assert {"mean_handle_s", "matched_share", "failure_contacts"} <= set(d)
+    assert d["mean_handle_s"]["ci95_high"] < 0 and d["matched_share"]["ci95_low"] > 0
+    (line,) = matching_lines(c.deltas, base.horizon_hours)
+    assert line.startswith("matching: routing saves") and "95% CI" in line and "per 120 h" in line
+    # a CI holding zero is said as such, never as a gain
+    flat = {k: {"mean": 0.5, "ci95_low": -1.0, "ci95_high": 2.0, "statistically_significant": False} for k in d}
+    (words,) = matching_lines({"v": flat})
+    assert words.count("no significant difference") == 4 and "saves" not in words
+    # a comparison without routing KPIs says nothing about matching
+    assert matching_lines({"v": {"mean_wait_s": flat["mean_wait_s"]}}) == []
