@@ -3,9 +3,12 @@ theory (longest-idle, Erlang C of the pool that may serve) and against the scena
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from flowkit.errors import ScenarioError
 from flowkit.sim import scenario_from_dict, simulate
+from flowkit.sim.model import LOG_COLUMNS, simulate_replication
 from flowkit.sim.theory import erlang_c
 
 
@@ -198,3 +201,55 @@ def test_compare_says_what_matching_buys_and_costs():
     assert words.count("no significant difference") == 4 and "saves" not in words
     # a comparison without routing KPIs says nothing about matching
     assert matching_lines({"v": {"mean_wait_s": flat["mean_wait_s"]}}) == []
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    policy=st.sampled_from(["longest_idle", "skills", "matching"]),
+    limit=st.one_of(st.just("never"), st.floats(0, 600)),
+    share=st.floats(0, 1),
+    counts=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+    rate=st.floats(1, 60),
+    hf=st.floats(0.3, 2.0),
+    add=st.floats(-0.5, 0.5),
+    types=st.booleans(),
+    patience=st.booleans(),
+    blended=st.booleans(),
+)
+def test_random_routing_scenarios_never_crash_and_conserve(
+    policy, limit, share, counts, rate, hf, add, types, patience, blended
+):
+    """Any policy, limit, share and mix of types, blended e-mail, pre-emption and abandonment: every
+    contact is counted once, no wait or handle time is negative, nobody answers twice at once."""
+    doc = _doc(_routing(policy, limit, hf, add, share), counts=counts, rate=rate)
+    doc |= {"horizon_hours": 16, "warmup_hours": 1}
+    doc["demand"].append(
+        {
+            "type": "billing",
+            "channel": "phone",
+            "rate_per_hour": rate / 3,
+            "handle": {"dist": "exponential", "mean_s": 200},
+        }
+    )
+    if types:
+        doc["agents"][0]["types"] = ["billing", "call"]
+        doc["agents"][1]["types"] = ["call"]
+    if patience:
+        doc["patience"] = {"dist": "exponential", "mean_s": 120}
+    if blended:
+        doc["agents"][1]["channels"] = ["phone", "email"]
+        doc["demand"].append(
+            {"type": "mail", "channel": "email", "rate_per_hour": 3, "handle": {"dist": "exponential", "mean_s": 400}}
+        )
+        doc["switch_cost_s"] = 20
+    r = simulate_replication(scenario_from_dict(doc), 0, keep_log=True)
+    assert sum(r.outcomes.values()) == r.offered == len(r.rows)
+    log = pd.DataFrame(r.rows, columns=LOG_COLUMNS)
+    assert (log["wait_s"].dropna() >= 0).all() and (log["handle_s"].dropna() >= 0).all()
+    assert 0 <= r.kpis["occupancy"] <= 1 + 1e-9
+    if types:
+        assert not (log["team"].eq("generalists") & log["demand_type"].eq("billing")).any()
+    # an agent holds one item at a time: its answered contacts do not overlap
+    done = log[log["outcome"].eq("answered") & log["ended_at_s"].notna()].sort_values("answered_at_s")
+    for _, g in done[done["channel"].eq("phone")].groupby("agent_id"):
+        assert (g["answered_at_s"].to_numpy()[1:] >= g["ended_at_s"].to_numpy()[:-1] - 1e-6).all()
