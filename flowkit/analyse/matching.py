@@ -133,6 +133,10 @@ def _population(df: pd.DataFrame, attribute: str, segment: str) -> pd.DataFrame:
     else:
         prior_case = _earlier(cust, secs, 14 * 86400.0)
     abandoned = df["abandoned"].astype("boolean").fillna(False).to_numpy(dtype=bool) if "abandoned" in df else False
+    if "direction" in df:  # the centre's own outbound calls (callbacks) are not a customer reaching it
+        abandoned = abandoned | df["direction"].astype("string").str.upper().eq("OUT").fillna(False).to_numpy(
+            dtype=bool
+        )
     d = df.assign(
         _segment=_clean(df[segment]),
         _profile=_clean(df[attribute]),
