@@ -21,7 +21,8 @@ The centre is assembled from one module per idea, sharing the state of :mod:`flo
 (queues, abandonment, redial), :mod:`~flowkit.sim.agents` (teams, shifts, choosing work),
 :mod:`~flowkit.sim.preemption` (interrupting deferred work), :mod:`~flowkit.sim.aftercare`
 (resolution, hand-off, callbacks, chasing, failure demand) and :mod:`~flowkit.sim.kpis`
-(KPIs and the per-contact log).
+(KPIs and the per-contact log); :mod:`~flowkit.sim.routing` (skills and matching) replaces the
+choice of agent and of work only in scenarios that route.
 """
 
 from __future__ import annotations
