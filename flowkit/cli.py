@@ -14,6 +14,7 @@ from flowkit.commands.classify import classify, label
 from flowkit.commands.demo import demo, samples
 from flowkit.commands.ingest import cases, ingest
 from flowkit.commands.managers import churn, hours
+from flowkit.commands.matching import match
 from flowkit.commands.pilot import pilot
 from flowkit.commands.schema import schema
 from flowkit.commands.simulate import calibrate, compare, experiment, simulate, theory
@@ -53,6 +54,7 @@ for command in (
     effects,
     churn,
     hours,
+    match,
     pilot,
     samples,
     simulate,

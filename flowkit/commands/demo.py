@@ -40,8 +40,10 @@ def samples_make(n, seed, out, layout):
     """
     from flowkit.synth import generate, write_exports, write_single_csv
     from flowkit.synth.hours_sample import add_closed_line_and_callbacks
+    from flowkit.synth.matching import plant_sample_matching
 
     log = add_closed_line_and_callbacks(generate(n, seed=seed), seed)  # calls to a closed line, callbacks
+    log = plant_sample_matching(log, seed)  # segments and agent profiles (issue 16 q2)
     written = write_exports(log, out, seed=seed) if layout == "org" else write_single_csv(log, out)
     for name, path in written.exports.items():
         click.echo(f"{name}: {path}")

@@ -206,6 +206,10 @@ def compare(base, variants, replications, workers, scheduler, min_effect, as_jso
         )
     for v in result.verdicts():
         click.echo(f"- {v}")
+    from flowkit.sim.routing_report import matching_lines
+
+    for line in matching_lines(result.deltas, b.horizon_hours):
+        click.echo(f"- {line}")
 
 
 @click.group()

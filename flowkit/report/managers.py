@@ -32,8 +32,10 @@ CLOSURE_TYPES = (
 def manager_sections(c: pd.DataFrame, out: Path) -> list[dict]:
     """Every manager's-question section that applies to this log, in the issue's order."""
     from flowkit.report.hours import hours_section
+    from flowkit.report.matching import matching_section
 
-    return [s for s in (churn_section(c, out), hours_section(c, out), channels_section(c, out)) if s is not None]
+    sections = (churn_section(c, out), matching_section(c, out), hours_section(c, out), channels_section(c, out))
+    return [s for s in sections if s is not None]
 
 
 def _signal_for(c: pd.DataFrame) -> dict | None:

@@ -24,6 +24,8 @@ class AfterService(CentreCore):
             self._unreached(c)
             return
         p = self.p_resolve[c.stream]
+        if c.match is not None:  # answered by a matching agent (flowkit.sim.routing)
+            p = min(1.0, max(0.0, p + c.match.resolve_p_add))
         c.resolved = p >= 1.0 or (p > 0.0 and self._u(c, "resolve" if c.kind == "contact" else "callback_resolve") < p)
         if c.resolved:
             self._case_resolved(c.root)

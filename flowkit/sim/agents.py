@@ -130,6 +130,8 @@ class Agents(CentreCore):
             k = c.stream
             base = self.handle1[k].at(c.index) if c.attempt == 1 else self._x(c, "handle", self.sc.demand[k].handle)
             h = base * self.factor[k] * c.handle_factor
+            if self.matching:
+                h *= self._match(a, c)
         elif kind == "handoff":
             h = self._x(c, "handoff_handle", self.sc.handoff.handle) + self.sc.ivr.reauth_s
         else:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from flowkit.sim.routing_report import ROUTING_KPIS
 from flowkit.sim.run import SimulationResult, simulate
 from flowkit.sim.scenario import Scenario
 from flowkit.sim.windows import HOURS_KPIS
@@ -39,6 +40,7 @@ COMPARE_KPIS = (
     "agent_hours_failure",
     "one_stop",
     *HOURS_KPIS,  # only in scenarios that say what closed-line customers do, or have contact windows
+    *ROUTING_KPIS,  # only in scenarios with routing: (both sides), else skipped
 )
 
 

@@ -58,6 +58,8 @@ class CentreCore:
     switch_s: float
     preempt: bool
     interruptions: int
+    routed: bool  # skills or matching in force (flowkit.sim.routing)
+    matching: bool  # a match of agent profile and customer segment changes handling
 
     if TYPE_CHECKING:  # provided by the mixins (see the module docstring)
 
@@ -84,6 +86,8 @@ class CentreCore:
         def _unreached(self, c: Item) -> None: ...
         def _chase(self, c: Item) -> None: ...
         def _hours_kpis(self, counted: list[Item], channel: str) -> dict[str, float]: ...
+        def _match(self, a: Agent, c: Item) -> float: ...
+        def _routing_kpis(self, counted: list[Item]) -> dict[str, float]: ...
 
     # ------------------------------------------------------------------ random numbers
     def _keyed(self, k: int, purpose: str, attempt: int, sample) -> Keyed:

@@ -54,6 +54,7 @@ class Item:
         "interrupts",
         "jumped",
         "kind",
+        "match",
         "outcome",
         "parent",
         "queued",
@@ -75,6 +76,7 @@ class Item:
         self.resolved = self.agent = self.team = self.handling = self.parent = self.done = None
         self.outcome = "waiting"
         self.handle_factor = 1.0
+        self.match = None  # the MatchSpec of the agent who answered it, when routing matches (flowkit.sim.routing)
 
 
 class Agent:

@@ -157,6 +157,8 @@ class KpiLog(CentreCore):
                 kpis[f"{ch}.{name}"] = v
         if sc.closed_elsewhere is not None or sc.contact_windows is not None:
             kpis.update(self._hours_kpis(counted, headline_channel(sc)))  # flowkit.sim.windows
+        if self.routed:  # only scenarios that route: the others' KPIs stay as they were
+            kpis.update(self._routing_kpis(counted))
         window = end - t0
         series = {"failure demand": (np.array(times), np.array(fail_flags, dtype=float))}
         if live_t:

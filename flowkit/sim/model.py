@@ -21,7 +21,8 @@ The centre is assembled from one module per idea, sharing the state of :mod:`flo
 (queues, abandonment, redial), :mod:`~flowkit.sim.agents` (teams, shifts, choosing work),
 :mod:`~flowkit.sim.preemption` (interrupting deferred work), :mod:`~flowkit.sim.aftercare`
 (resolution, hand-off, callbacks, chasing, failure demand) and :mod:`~flowkit.sim.kpis`
-(KPIs and the per-contact log).
+(KPIs and the per-contact log); :mod:`~flowkit.sim.routing` (skills and matching) replaces the
+choice of agent and of work only in scenarios that route.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from flowkit.sim.arrivals import Arrivals
 from flowkit.sim.kpis import LOG_COLUMNS, KpiLog, ReplicationResult, channels_of, headline_channel
 from flowkit.sim.preemption import Preemption
 from flowkit.sim.queues import Queues
+from flowkit.sim.routing import Routed
 from flowkit.sim.scenario import Scenario
 from flowkit.sim.streams import stream_hash
 from flowkit.sim.warmup import warmup_hours
@@ -45,7 +47,7 @@ from flowkit.sim.windows import Windows
 __all__ = ["LOG_COLUMNS", "ReplicationResult", "channels_of", "headline_channel", "simulate_replication"]
 
 
-class _Centre(Arrivals, Queues, Agents, Preemption, AfterService, KpiLog, Windows):
+class _Centre(Routed, Arrivals, Queues, Agents, Preemption, AfterService, KpiLog, Windows):
     def __init__(self, sc: Scenario, rep: int, keep_log: bool):
         self.sc, self.rep, self.keep_log = sc, rep, keep_log
         self.env = simpy.Environment()
@@ -95,6 +97,7 @@ class _Centre(Arrivals, Queues, Agents, Preemption, AfterService, KpiLog, Window
         self.preempt = False  # does any agent interrupt deferred work? (skips the search if not)
         self.interruptions = 0  # pre-emptions in the window
         self._init_windows()
+        self._setup_routing()  # binds the routing versions of the choices, when the scenario routes
         self._build_agents()
         for ch, hours in sc.open_hours.items():
             self._schedule_opening(ch, hours)

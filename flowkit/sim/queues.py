@@ -42,7 +42,7 @@ class Queues(CentreCore):
         if c.kind != "contact" or c.channel in LIVE_CHANNELS or self._is_open(c.channel, now):
             skill = c.skill
             deferred = skill not in LIVE_CHANNELS
-            i = self._pick_idle(skill, deferred)
+            i = self._pick_idle(skill, deferred, c)
             if i is not None:
                 a = self.idle.pop(i)
                 self._start(a, c)
@@ -64,12 +64,12 @@ class Queues(CentreCore):
         if self.sc.patience is not None and c.channel == "phone" and c.kind == "contact":
             self._at(now + self._x(c, "patience", self.sc.patience), self._abandon, c)
 
-    def _pick_idle(self, skill: str, deferred: bool) -> int | None:
-        """Which idle agent takes a new item on ``skill``: its index in ``self.idle``, or None.
+    def _pick_idle(self, skill: str, deferred: bool, c: Item | None = None) -> int | None:
+        """Which idle agent takes a new item ``c`` on ``skill``: its index in ``self.idle``, or None.
 
-        The routing seam. Today the longest-idle eligible agent (``idle`` is in order of becoming
+        The routing seam. By default the longest-idle eligible agent (``idle`` is in order of becoming
         idle); an agent holding a deferred-work reserve takes deferred work only while the reserve
-        stays idle. A routing policy replaces this function and nothing else.
+        stays idle. Skills and matching (:mod:`flowkit.sim.routing`) replace it on the instance.
         """
         for i, a in enumerate(self.idle):
             if skill in a.skills and not (deferred and a.reserve and not self._reserve_kept(a)):

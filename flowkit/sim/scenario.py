@@ -17,6 +17,7 @@ import numpy as np
 from flowkit.contract import check
 from flowkit.errors import ScenarioError
 from flowkit.sim import scenario_file as f
+from flowkit.sim.routing_spec import Routing, routing_from_file, routing_problems
 from flowkit.sim.scenario_file import DAYS, ScenarioFile, day_span, minutes, open_intervals
 from flowkit.sim.streams import stream_key
 from flowkit.yamlfile import load_yaml
@@ -118,6 +119,8 @@ class Team:
     priority: tuple[str, ...] | str | None = None  # None: the scenario's priority
     deferred_reserve: int | None = None  # None: the scenario's
     interrupt_deferred: bool | None = None  # None: the scenario's
+    profile: str | None = None  # for routing: matching
+    types: tuple[str, ...] = ()  # demand types it takes, most urgent first; () = all
 
 
 @dataclass(frozen=True)
@@ -237,6 +240,7 @@ class Scenario:
     data_fields: dict[str, DataField] = field(default_factory=dict)
     closed_elsewhere: ClosedElsewhere | None = None  # see flowkit.sim.windows
     contact_windows: ContactWindows | None = None
+    routing: Routing | None = None  # None: longest idle (flowkit.sim.routing_spec)
     fit: dict = field(default_factory=dict)  # metadata: how the baseline fitted its log (written by calibrate)
     origin: str = "scenario"
 
@@ -281,6 +285,7 @@ def scenario_from_dict(doc, origin: str = "scenario") -> Scenario:
         else None,
         callback=_callback(sf.callback) if sf.callback else None,
         data_fields=data_fields,
+        routing=routing_from_file(sf.routing),
         fit=sf.fit.model_dump(exclude_unset=True) if sf.fit else {},
         origin=origin,
     )
@@ -307,7 +312,17 @@ def _team(t: f.Team) -> Team:
         Shift(tuple(day_span(s.days)), minutes(s.start) * 60.0, minutes(s.end) * 60.0, s.count) for s in t.shifts or ()
     )
     prio = _priority(t.priority) if t.priority is not None else None
-    return Team(t.team, tuple(t.channels), t.count or 0, shifts, prio, t.deferred_reserve, t.interrupt_deferred)
+    return Team(
+        t.team,
+        tuple(t.channels),
+        t.count or 0,
+        shifts,
+        prio,
+        t.deferred_reserve,
+        t.interrupt_deferred,
+        t.profile,
+        tuple(t.types or ()),
+    )
 
 
 def _stream(s: f.Stream) -> DemandStream:
@@ -381,6 +396,8 @@ def _check_references(sc: Scenario, origin: str) -> None:
     for i, t in enumerate(sc.agents):
         if not set(t.channels) & used and not (sc.handoff and sc.handoff.team == t.team):
             raise fail(f"agents[{i}].channels", f"team {t.team!r} serves {', '.join(t.channels)}, which no demand uses")
+    for key, message in routing_problems(sc):
+        raise fail(key, message)
     contacts = sum(s.mean_rate_per_hour() for s in sc.demand) * sc.horizon_hours
     if contacts > f.MAX_CONTACTS:
         raise fail(

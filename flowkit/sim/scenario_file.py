@@ -17,6 +17,7 @@ from pydantic_core import PydanticCustomError
 
 from flowkit.contract import Contract, explained
 from flowkit.schema import CHANNELS, FAILURE_TYPES
+from flowkit.sim.routing_spec import RoutingFile
 
 __all__ = ["BOUNDS", "DAYS", "ScenarioFile", "day_span", "open_intervals"]
 
@@ -210,6 +211,10 @@ class Team(Contract):
     priority: Priority | None = None
     deferred_reserve: Annotated[int, Field(ge=0, le=MAX_AGENTS)] | None = None
     interrupt_deferred: bool | None = None
+    profile: Name | None = Field(None, description="the agents' profile, for routing: matching")
+    types: list[Name] | None = Field(
+        None, min_length=1, max_length=10_000, description="demand types the team takes, most urgent first"
+    )
 
     @model_validator(mode="after")
     def _count_or_shifts(self) -> Team:
@@ -387,4 +392,5 @@ class ScenarioFile(Contract):
     )
     interrupt_deferred: bool | None = Field(None, description="a call may pre-empt deferred work (default: true)")
     switch_cost_s: Seconds = Field(0.0, description="added to a deferred item each time it is resumed")
+    routing: RoutingFile | None = Field(None, description="who answers: longest_idle, skills or matching")
     fit: Fit | None = None

@@ -71,6 +71,7 @@ PURPOSES = {
     "chase_thin": 26,
     "elsewhere_delay": 27,
     "contact_window": 28,
+    "segment": 29,
 }
 
 

@@ -57,6 +57,7 @@ MAPPINGS = {
         },
         "received_at": {"columns": ["Data", "Godzina"], "format": "%d.%m.%Y %H:%M:%S"},
         "drop": {"Kod IVR": ["TEST"]},
+        "keep": ["Segment", "Agent profile"],  # the CRM's customer segment, the WFM's agent profile (issue 16 q2)
     },
     "email": {
         "description": "Ticketing tool export (XLSX), one ticket per customer e-mail.",
@@ -110,6 +111,11 @@ def _mmss(seconds: pd.Series) -> pd.Series:
     return out.where(s.notna(), "")
 
 
+def _column(df: pd.DataFrame, name: str) -> pd.Series:
+    """An optional column of the log as export text (empty where the log has none)."""
+    return df[name].astype(object).where(df[name].notna(), "") if name in df else pd.Series("", index=df.index)
+
+
 def _yes(flags: pd.Series, yes: str, no: str) -> pd.Series:
     return flags.map({True: yes, False: no}).astype(object).where(flags.notna(), "")
 
@@ -140,7 +146,7 @@ def write_exports(log: pd.DataFrame, out_dir: str | Path, seed: int = 7, dirt: b
         mpath = out / "mappings" / f"{Path(_FILES[name]).stem}.yaml"
         mapping = dict(MAPPINGS[name])
         if name == "phone" and "callback_promised" in part.columns:  # the callback add-on's columns, carried
-            mapping["keep"] = ["callback_promised", "direction"]
+            mapping["keep"] = [*mapping.get("keep", []), "callback_promised", "direction"]
         mpath.write_text(yaml.safe_dump(mapping, allow_unicode=True, sort_keys=False), encoding="utf-8")
         result.mappings[name] = mpath
     result.answer_key = out / "answer_key.csv"
@@ -205,6 +211,8 @@ def _phone(df: pd.DataFrame, path: Path, rng, dirt: bool) -> dict[str, int]:
             "Notatka": df["text"].fillna(""),
             "Użyte dane": df["data_used"].fillna(""),
             "Obsługa": df["handling"].astype(object).map(_HANDLING_PL).fillna(""),
+            "Segment": _column(df, "segment"),
+            "Agent profile": _column(df, "agent_profile"),
         }
     ).astype(object)
     for extra in ("callback_promised", "direction"):  # the callback add-on's columns (flowkit.synth.hours_sample)
@@ -247,6 +255,7 @@ def _phone(df: pd.DataFrame, path: Path, rng, dirt: bool) -> dict[str, int]:
             ]
             + [""] * (len(table.columns) - 15)
         )
+        rows[-1] += [""] * (len(table.columns) - len(rows[-1]))
         counts["test call (dropped by mapping)"] = 1
     with path.open("w", encoding="cp1250", newline="") as fh:
         w = csv.writer(fh, delimiter=";", lineterminator="\r\n")

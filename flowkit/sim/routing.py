@@ -1,0 +1,249 @@
+"""Who should answer, in the model: skills with priorities and attribute matching with a wait limit.
+
+The policies and their keys are described in :mod:`flowkit.sim.routing_spec`. Without a
+``routing:`` block and without a team's ``types`` nothing here runs: the centre keeps its
+longest-idle methods, so results of such scenarios are bit for bit what they were. With them,
+the routing versions of the three choices are bound on the instance (no extra call on every
+contact when routing is off):
+
+- ``_pick_idle``: which idle agent takes an arriving contact;
+- ``_next_work``: which waiting contact a free agent takes (in its channel priority groups, the
+  first *eligible* contact rather than the head; for ``skills`` its most urgent type first);
+- ``_victim``: which agent on deferred work a real-time contact may interrupt (one eligible for it).
+
+Eligibility: a team with ``types`` takes only those (a type no team on the channel lists goes to
+any team); under ``matching`` a contact whose segment some agent profile on the staff matches
+waits ``wait_limit_s`` for such an agent, then anyone eligible takes it (an event at the limit
+gives it to an idle agent at once). Segments are drawn per customer (purpose ``segment``,
+attempt 0), so a customer's returns keep their segment and variants meet the same customers.
+A match multiplies the contact's handle time and adds to its chance of resolution.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+
+from flowkit.sim.core import CentreCore
+from flowkit.sim.entities import Agent, Item, uniform
+from flowkit.sim.routing_spec import MatchSpec
+from flowkit.sim.scenario import LIVE_CHANNELS
+
+__all__ = ["Routed", "routing_active"]
+
+NAN = float("nan")
+
+
+def routing_active(sc) -> bool:
+    """Does this scenario route otherwise than longest-idle over every type (or count matches)?"""
+    return sc.routing is not None or any(t.types for t in sc.agents)
+
+
+class Routed(CentreCore):
+    """The routing versions of the centre's choices, bound by :meth:`_setup_routing` when needed."""
+
+    def _setup_routing(self) -> None:
+        sc = self.sc
+        self.matching = False
+        self.routed = routing_active(sc)
+        if not self.routed:
+            return
+        r = sc.routing
+        self.policy = r.policy if r is not None else "longest_idle"
+        self.limit = r.wait_limit_s if r is not None and self.policy == "matching" else 0.0
+        self.matches: dict[tuple[str | None, str], MatchSpec] = dict(r.matches) if r is not None else {}
+        self.matching = bool(self.matches)
+        names = [s for s, _ in r.segments] if r is not None else []
+        shares = [p for _, p in r.segments] if r is not None else []
+        self.seg_names = names
+        self.seg_cum = [sum(shares[: i + 1]) for i in range(len(shares))]
+        self.profile = {t.team: t.profile for t in sc.agents}
+        self.rank = {t.team: {ty: i for i, ty in enumerate(t.types)} if t.types else None for t in sc.agents}
+        listed: dict[str, set[str]] = {}
+        for t in sc.agents:
+            for ch in t.channels:
+                listed.setdefault(ch, set()).update(t.types)
+        self.listed = listed
+        staffed = {t.profile for t in sc.agents if t.profile and (t.count or t.shifts)}
+        self.matchable = {seg for (p, seg) in self.matches if p in staffed}
+        self.offered: Item | None = None
+        self.n_matched = 0
+        self._pick_idle = self._route_pick_idle  # type: ignore[method-assign]
+        self._next_work = self._route_next_work  # type: ignore[method-assign]
+        self._victim = self._route_victim  # type: ignore[method-assign]
+
+    # ------------------------------------------------------------------ who may take what
+    def _segment(self, c: Item) -> str | None:
+        """The customer's segment: one uniform per customer (attempt 0), cut by the shares."""
+        if not self.seg_names:
+            return None
+        u = self._keyed(c.stream, "segment", 0, uniform).at(c.index)
+        i = bisect_right(self.seg_cum, u)
+        return self.seg_names[i] if i < len(self.seg_names) else None
+
+    def _rank(self, team: str, c: Item) -> int:
+        """Where the contact's type stands in the team's ``types`` (0 most urgent); -1: not taken."""
+        ranks = self.rank[team]
+        if ranks is None or c.kind != "contact":
+            return 0
+        r = ranks.get(c.demand_type)
+        if r is not None:
+            return r
+        return len(ranks) if c.demand_type not in self.listed.get(c.channel, ()) else -1
+
+    def _may(self, a: Agent, c: Item, now: float) -> bool:
+        if c.kind != "contact" or c.remaining is not None:
+            return True  # created work, and work already begun, goes to anyone with the skill
+        if self._rank(a.team, c) < 0:
+            return False
+        if self.limit > 0 and now - c.t_queue < self.limit:
+            seg = self._segment(c)
+            if seg in self.matchable and (self.profile[a.team], seg) not in self.matches:
+                return False
+        return True
+
+    # ------------------------------------------------------------------ the three choices
+    def _route_pick_idle(self, skill: str, deferred: bool, c: Item | None = None) -> int | None:
+        now = self.env._now
+        best, best_rank = None, math.inf
+        for i, a in enumerate(self.idle):
+            if (
+                skill in a.skills
+                and not (deferred and a.reserve and not self._reserve_kept(a))
+                and self._may(a, c, now)
+            ):
+                if self.policy != "skills":
+                    return i
+                r = self._rank(a.team, c)
+                if r < best_rank:
+                    best, best_rank = i, r
+        if best is None:
+            self.offered = c  # for _victim, called next by _enqueue
+            if (
+                self.limit > 0
+                and math.isfinite(self.limit)
+                and c.kind == "contact"
+                and self._segment(c) in self.matchable
+            ):
+                self._at(c.t_queue + self.limit, self._limit_reached, c)
+        return best
+
+    def _limit_reached(self, c: Item) -> None:
+        """The contact has waited its limit for a match: any idle agent who serves it takes it now."""
+        if not c.waiting or c.remaining is not None:
+            return
+        now = self.env._now
+        if c.channel not in LIVE_CHANNELS and not self._is_open(c.channel, now):
+            return
+        deferred = c.skill not in LIVE_CHANNELS
+        best, best_rank = None, math.inf
+        for i, a in enumerate(self.idle):
+            if (
+                c.skill in a.skills
+                and not (deferred and a.reserve and not self._reserve_kept(a))
+                and self._may(a, c, now)
+            ):
+                r = self._rank(a.team, c) if self.policy == "skills" else 0
+                if r < best_rank:
+                    best, best_rank = i, r
+        if best is not None:
+            a = self.idle.pop(best)
+            self._start(a, c)  # it stays in its deque, no longer waiting: dropped when it reaches the head
+
+    def _first(self, skill: str, a: Agent, now: float) -> Item | None:
+        """The contact ``a`` would take from the queue of ``skill``: the first eligible one waiting
+        (for ``skills``, of its most urgent type)."""
+        q = self.queues.get(skill)
+        if not q:
+            return None
+        while q and not q[0].waiting:
+            q.popleft()
+        if not q:
+            return None
+        head = q[0]
+        if head.kind == "contact" and head.channel not in LIVE_CHANNELS and not self._is_open(head.channel, now):
+            return None
+        best, best_rank = None, math.inf
+        for h in q:
+            if not h.waiting or not self._may(a, h, now):
+                continue
+            if self.policy != "skills":
+                return h
+            r = self._rank(a.team, h)
+            if r < best_rank:
+                best, best_rank = h, r
+                if r == 0:
+                    break
+        return best
+
+    def _route_next_work(self, a: Agent) -> None:
+        if not a.on_shift:
+            return
+        now = self.env._now
+        best = None
+        if self.age_limit is not None:
+            for skill in a.deferred:
+                h = self._first(skill, a, now)
+                if h is not None and now - h.t_queue >= self.age_limit and (best is None or h.t_queue < best.t_queue):
+                    best = h
+            if best is not None:
+                best.jumped = True
+        if best is None:
+            for group in a.order:
+                if a.reserve and group[0] not in LIVE_CHANNELS and not self._reserve_kept(a):
+                    continue
+                best_rank = math.inf
+                for skill in group:
+                    h = self._first(skill, a, now)
+                    if h is None:
+                        continue
+                    r = self._rank(a.team, h) if self.policy == "skills" else 0
+                    if best is None or r < best_rank or (r == best_rank and h.t_queue < best.t_queue):
+                        best, best_rank = h, r
+                if best is not None:
+                    break
+        if best is None:
+            self.idle.append(a)
+            return
+        q = self.queues[best.skill]
+        if q[0] is best:
+            q.popleft()
+        self._start(a, best)
+
+    def _route_victim(self, skill: str) -> Agent | None:
+        """As :meth:`flowkit.sim.preemption.Preemption._victim`, among agents eligible for the contact."""
+        c, now = self.offered, self.env._now
+        best = None
+        for a in self.agents:
+            it = a.item
+            if (
+                it is not None
+                and a.interrupt
+                and not a.leaving
+                and it.remaining is None
+                and not it.jumped
+                and skill in a.skills
+                and a.rank.get(skill, 0) < a.rank.get(it.skill, 0)
+                and (best is None or a.busy_since > best.busy_since)
+                and (c is None or self._may(a, c, now))
+            ):
+                best = a
+        return best
+
+    # ------------------------------------------------------------------ what a match changes
+    def _match(self, a: Agent, c: Item) -> float:
+        """The handle-time factor of ``a`` serving ``c``, noting the match on ``c`` for its resolution."""
+        spec = self.matches.get((self.profile[a.team], self._segment(c)))
+        c.match = spec
+        return spec.handle_factor if spec is not None else 1.0
+
+    def _routing_kpis(self, counted: list[Item]) -> dict[str, float]:
+        """Mean handle time of answered contacts, the share of those with a matchable segment that
+        a match served, and failure contacts (what matching avoids is a difference of these)."""
+        handled = [c.handle for c in counted if c.outcome == "answered" and c.handle is not None]
+        matchable = [c for c in counted if c.outcome == "answered" and self._segment(c) in self.matchable]
+        return {
+            "mean_handle_s": sum(handled) / len(handled) if handled else NAN,
+            "matched_share": sum(c.match is not None for c in matchable) / len(matchable) if matchable else NAN,
+            "failure_contacts": float(sum(c.demand == "failure" for c in counted)),
+        }
