@@ -275,6 +275,12 @@ def data_value_cmd(scenario, replications, workers, scheduler, min_effect, no_de
         click.echo(
             f"  design out {f['failure_type']:<17} frees {-a['mean']:.1f} agent hours "
             f"[{-a['ci95_high']:.1f}, {-a['ci95_low']:.1f}]"
+            + (
+                f", keeps {f['customers_kept']['mean']:.1f} customers "
+                f"[{f['customers_kept']['ci95_low']:.1f}, {f['customers_kept']['ci95_high']:.1f}]"
+                if "customers_kept" in f
+                else ""
+            )
         )
 
 

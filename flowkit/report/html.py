@@ -192,6 +192,9 @@ def _build(
     table("agent_hours", A.agent_hours(c), "Agent hours by demand")
     step("data use")
     sections = list(extra_sections or [])
+    for section in sections:  # an extra section may name the files it wrote, for the report's index
+        for k, path in section.pop("_files", {}).items():
+            (report.charts if path.suffix == ".png" else report.tables)[k] = path
     data_section = _data_section(c, out)
     if data_section:
         sections.insert(0, data_section)

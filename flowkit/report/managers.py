@@ -16,7 +16,7 @@ import pandas as pd
 
 from flowkit.analyse.churn import TABLE_COLUMNS, NoEndSignalError, analyse_churn
 
-__all__ = ["CLOSURE_TYPES", "channels_section", "churn_section", "manager_sections"]
+__all__ = ["CLOSURE_TYPES", "channels_section", "churn_section", "churn_signal", "manager_sections"]
 
 #: demand types that mean the customer is ending the relationship (compared in lower case)
 CLOSURE_TYPES = (
@@ -44,6 +44,11 @@ def _signal_for(c: pd.DataFrame) -> dict | None:
     types = c["demand_type"].astype("string").str.lower() if "demand_type" in c.columns else pd.Series([], dtype=str)
     found = tuple(t for t in CLOSURE_TYPES if types.eq(t).any())
     return {"closure_types": found} if found else None
+
+
+#: how the log says who left, as keyword arguments of ``analyse_churn`` (None: it does not); the
+#: simulator's what-ifs take the leaving risk from the same signal (flowkit.pipeline.managers)
+churn_signal = _signal_for
 
 
 def _pct(x: float) -> str:

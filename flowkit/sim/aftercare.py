@@ -77,15 +77,19 @@ class AfterService(CentreCore):
 
     def _recontact(self, c: Item, as_type: str | None = None) -> None:
         rc = self.sc.recontact
-        if rc is None or rc.p <= 0 or self._u(c, "recontact") >= rc.p:
+        if rc is None or rc.p <= 0 or self._u(c, "recontact") >= self._recontact_p(c, rc.p):
             return
         when = self._when_open(c, "recontact_delay", rc.delay, "recontact_redraw", "recontact_thin", tries=50)
         if when < self.t_end:
             self._at(when, self._return, c, as_type or rc.as_type)
 
     def _return(self, c: Item, as_type: str) -> None:
-        """Failure demand: the customer comes back because the first contact did not do it."""
+        """Failure demand: the customer comes back because the first contact did not do it
+        (unless they left after it), perhaps through another channel (flowkit.sim.context)."""
+        if self._gone(c):
+            return
         n = self._follow_up(c)
         n.demand, n.demand_type, n.failure_type = "failure", as_type, as_type
+        self._switch(n)
         n.handle_factor = self.sc.recontact.handle_factor if self.sc.recontact else 1.0
         self._offer(n)

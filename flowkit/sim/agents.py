@@ -132,8 +132,9 @@ class Agents(CentreCore):
             h = base * self.factor[k] * c.handle_factor
             if self.matching:
                 h *= self._match(a, c)
+            h += self._retell_s(c)  # re-telling on a transfer or a switched return (flowkit.sim.context)
         elif kind == "handoff":
-            h = self._x(c, "handoff_handle", self.sc.handoff.handle) + self.sc.ivr.reauth_s
+            h = self._x(c, "handoff_handle", self.sc.handoff.handle) + self.handoff_extra_s
         else:
             h = self._x(c, "callback_handle", self.sc.demand[c.stream].handle) * self.factor[c.stream] * c.handle_factor
             if self.sc.contact_windows is not None:  # outside the customer's window it reaches nobody

@@ -112,7 +112,7 @@ class Arrivals(CentreCore):
 
     def _retry(self, c: Item) -> None:
         """The same demand again: a redial after abandoning, or a call back after finding the line closed."""
-        if self.env.now >= self.t_end:
+        if self.env.now >= self.t_end or self._gone(c):  # a customer who left does not try again
             return
         n = self._follow_up(c)
         n.demand, n.demand_type, n.failure_type, n.handle_factor = (

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from flowkit.sim.gains import gain_sentence, gains
 from flowkit.sim.routing_report import ROUTING_KPIS
 from flowkit.sim.run import SimulationResult, simulate
 from flowkit.sim.scenario import Scenario
@@ -41,6 +42,8 @@ COMPARE_KPIS = (
     "one_stop",
     *HOURS_KPIS,  # only in scenarios that say what closed-line customers do, or have contact windows
     *ROUTING_KPIS,  # only in scenarios with routing: (both sides), else skipped
+    "customers_lost",  # only with a leaving key (flowkit.sim.leaving)
+    "customers_lost_share",
 )
 
 
@@ -131,6 +134,7 @@ class Comparison:
             "variants": {
                 v: {k: {f: safe(x) for f, x in d.items()} for k, d in ks.items()} for v, ks in self.deltas.items()
             },
+            "gains": {v: gains(ks) for v, ks in self.deltas.items()},  # positive is good: saved, kept
         }
 
     def table(self) -> pd.DataFrame:
@@ -150,9 +154,12 @@ class Comparison:
         )
 
     def verdicts(self) -> list[str]:
-        """One plain sentence per variant and headline KPI."""
+        """One plain sentence per variant and headline KPI, then what each saves and keeps."""
         out = []
         for v, ks in self.deltas.items():
+            sentence = gain_sentence(v, ks)
+            if sentence:
+                out.append(sentence)
             for k in (
                 "agent_hours",
                 "failure_share",

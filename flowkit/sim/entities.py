@@ -46,6 +46,7 @@ class Item:
         "demand_type",
         "done",
         "ended",
+        "extra_s",
         "failure_type",
         "handle",
         "handle_factor",
@@ -63,15 +64,18 @@ class Item:
         "root",
         "skill",
         "stream",
+        "switched",
         "t_queue",
         "team",
+        "transferred",
         "wait",
         "waiting",
     )
 
     def __init__(self):
         self.answered = self.ended = self.wait = self.handle = self.t_queue = self.remaining = None
-        self.abandoned = self.waiting = self.queued = self.jumped = False
+        self.abandoned = self.waiting = self.queued = self.jumped = self.switched = self.transferred = False
+        self.extra_s = 0.0  # handle seconds added for re-telling (a switched return; flowkit.sim.context)
         self.interrupts = 0
         self.resolved = self.agent = self.team = self.handling = self.parent = self.done = None
         self.outcome = "waiting"

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from flowkit.sim.compare import Comparison, compare
+from flowkit.sim.gains import gains
 from flowkit.sim.scenario import Scenario
 from flowkit.sim.uncertainty import evidence
 
@@ -95,10 +96,12 @@ def _entry(key: str, name: str, deltas: dict, extra: dict) -> dict:
         if a
         else {"mean": 0.0, "ci95_low": 0.0, "ci95_high": 0.0}
     )
+    kept = gains(deltas).get("customers_kept")  # with a leaving key (flowkit.sim.leaving)
     return {
         key: name,
         **extra,
         "agent_hours_saved": saved,
+        **({"customers_kept": {m: kept[m] for m in ("mean", "ci95_low", "ci95_high")}} if kept else {}),
         "deltas": {k: {m: d[m] for m in ("mean", "ci95_low", "ci95_high")} for k, d in deltas.items()},
         "significant": significant,
         "statistically_significant": statistical,

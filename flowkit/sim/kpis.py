@@ -75,6 +75,7 @@ class ReplicationResult:
     case_hours: np.ndarray = field(default_factory=lambda: np.zeros(0))  # cases started in the window
     case_resolved: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     series: dict = field(default_factory=dict)  # name -> (arrival times s, values), for the warm-up check
+    left_at: dict = field(default_factory=dict)  # customer id -> when they left, s (with ``leaving`` and the log)
 
 
 class KpiLog(CentreCore):
@@ -159,6 +160,10 @@ class KpiLog(CentreCore):
             kpis.update(self._hours_kpis(counted, headline_channel(sc)))  # flowkit.sim.windows
         if self.routed:  # only scenarios that route: the others' KPIs stay as they were
             kpis.update(self._routing_kpis(counted))
+        lost_at: dict[str, float] = {}
+        if sc.leaving is not None:  # customers who left (flowkit.sim.leaving)
+            lost_kpis, lost_at = self._lost(counted)
+            kpis.update(lost_kpis)
         window = end - t0
         series = {"failure demand": (np.array(times), np.array(fail_flags, dtype=float))}
         if live_t:
@@ -177,6 +182,7 @@ class KpiLog(CentreCore):
         )
         if self.keep_log:
             result.rows = self._rows(counted)
+            result.left_at = lost_at
         return result
 
     def _rows(self, counted: list[Item]) -> list[tuple]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flowkit.sim.customer_keys import handoff_extra_s
 from flowkit.sim.scenario import Scenario
 
 __all__ = ["LoadCheck", "load_checks", "load_warnings"]
@@ -56,7 +57,7 @@ def load_checks(sc: Scenario) -> list[LoadCheck]:
         after = contacts * u
         if sc.handoff:
             load["handoff"] = load.get("handoff", 0.0) + after * sc.handoff.p * (
-                sc.handoff.handle.mean_s + sc.ivr.reauth_s
+                sc.handoff.handle.mean_s + handoff_extra_s(sc)
             )
             after *= 1.0 - sc.handoff.p
         if sc.callback:

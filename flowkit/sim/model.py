@@ -20,8 +20,10 @@ The centre is assembled from one module per idea, sharing the state of :mod:`flo
 :mod:`~flowkit.sim.arrivals` (arrivals, opening hours, the IVR), :mod:`~flowkit.sim.queues`
 (queues, abandonment, redial), :mod:`~flowkit.sim.agents` (teams, shifts, choosing work),
 :mod:`~flowkit.sim.preemption` (interrupting deferred work), :mod:`~flowkit.sim.aftercare`
-(resolution, hand-off, callbacks, chasing, failure demand) and :mod:`~flowkit.sim.kpis`
-(KPIs and the per-contact log); :mod:`~flowkit.sim.routing` (skills and matching) replaces the
+(resolution, hand-off, callbacks, chasing, failure demand), :mod:`~flowkit.sim.leaving`
+(customers who leave after contact k), :mod:`~flowkit.sim.context` (re-telling on hand-offs,
+transfers and channel switches; tell us once) and :mod:`~flowkit.sim.kpis` (KPIs and the
+per-contact log); :mod:`~flowkit.sim.routing` (skills and matching) replaces the
 choice of agent and of work only in scenarios that route.
 """
 
@@ -35,7 +37,10 @@ import simpy
 from flowkit.sim.aftercare import AfterService
 from flowkit.sim.agents import Agents
 from flowkit.sim.arrivals import Arrivals
+from flowkit.sim.context import Context
+from flowkit.sim.customer_keys import handoff_extra_s
 from flowkit.sim.kpis import LOG_COLUMNS, KpiLog, ReplicationResult, channels_of, headline_channel
+from flowkit.sim.leaving import Leaving
 from flowkit.sim.preemption import Preemption
 from flowkit.sim.queues import Queues
 from flowkit.sim.routing import Routed
@@ -47,7 +52,7 @@ from flowkit.sim.windows import Windows
 __all__ = ["LOG_COLUMNS", "ReplicationResult", "channels_of", "headline_channel", "simulate_replication"]
 
 
-class _Centre(Routed, Arrivals, Queues, Agents, Preemption, AfterService, KpiLog, Windows):
+class _Centre(Routed, Arrivals, Queues, Agents, Preemption, AfterService, Leaving, Context, KpiLog, Windows):
     def __init__(self, sc: Scenario, rep: int, keep_log: bool):
         self.sc, self.rep, self.keep_log = sc, rep, keep_log
         self.env = simpy.Environment()
@@ -94,6 +99,7 @@ class _Centre(Routed, Arrivals, Queues, Agents, Preemption, AfterService, KpiLog
         self.wait_area = 0.0
         self.wait_last = self.t0
         self.switch_s = sc.switch_cost_s
+        self.handoff_extra_s = handoff_extra_s(sc)  # authenticating and re-telling on a hand-off
         self.preempt = False  # does any agent interrupt deferred work? (skips the search if not)
         self.interruptions = 0  # pre-emptions in the window
         self._init_windows()

@@ -226,8 +226,13 @@ def simulated_log(scenario: Scenario, results: list[ReplicationResult]) -> pd.Da
     df = df.rename(columns={"received_at": "received_at", "answered_at": "answered_at", "ended_at": "ended_at"})
     df["source_file"] = f"sim:{scenario.name}:rep" + df["replication"].astype(str)
     df["text"] = None
-    df["failure_type"] = df["failure_type"].astype(object).where(df["failure_type"].notna(), None)
     extras = ["answered_at", "ended_at", "outcome", "replication", "attempt"]
+    if scenario.leaving is not None:  # when each customer who left did (flowkit.sim.leaving)
+        left = {(r.replication, cid): t for r in results for cid, t in r.left_at.items()}
+        when = [left.get(key, float("nan")) for key in zip(df["replication"], df["customer_id"], strict=True)]
+        df["churned_at"] = SIM_EPOCH + pd.to_timedelta(pd.Series(when, index=df.index, dtype=float), unit="s")
+        extras.append("churned_at")
+    df["failure_type"] = df["failure_type"].astype(object).where(df["failure_type"].notna(), None)
     base = schema.conform(
         df.drop(columns=["received_at_s", "answered_at_s", "ended_at_s", "queued_at_s", "queued_at"], errors="ignore")
     )

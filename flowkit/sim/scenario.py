@@ -17,6 +17,7 @@ import numpy as np
 from flowkit.contract import check
 from flowkit.errors import ScenarioError
 from flowkit.sim import scenario_file as f
+from flowkit.sim.customer_keys import Leaving, Retelling, TellUsOnce, customer_keys, reference_errors
 from flowkit.sim.routing_spec import Routing, routing_from_file, routing_problems
 from flowkit.sim.scenario_file import DAYS, ScenarioFile, day_span, minutes, open_intervals
 from flowkit.sim.streams import stream_key
@@ -241,6 +242,9 @@ class Scenario:
     closed_elsewhere: ClosedElsewhere | None = None  # see flowkit.sim.windows
     contact_windows: ContactWindows | None = None
     routing: Routing | None = None  # None: longest idle (flowkit.sim.routing_spec)
+    leaving: Leaving | None = None  # customers who leave after too many contacts (flowkit.sim.leaving)
+    retelling: Retelling | None = None  # the story told again on hand-offs and channel switches
+    tell_us_once: TellUsOnce | None = None  # the what-if that carries the context (flowkit.sim.context)
     fit: dict = field(default_factory=dict)  # metadata: how the baseline fitted its log (written by calibrate)
     origin: str = "scenario"
 
@@ -286,6 +290,7 @@ def scenario_from_dict(doc, origin: str = "scenario") -> Scenario:
         callback=_callback(sf.callback) if sf.callback else None,
         data_fields=data_fields,
         routing=routing_from_file(sf.routing),
+        **customer_keys(sf.leaving, sf.retelling, sf.tell_us_once),
         fit=sf.fit.model_dump(exclude_unset=True) if sf.fit else {},
         origin=origin,
     )
@@ -376,6 +381,8 @@ def _check_references(sc: Scenario, origin: str) -> None:
                     f"demand[{i}].needs",
                     f"{n!r} is not under data_fields ({', '.join(sc.data_fields) or 'none defined'})",
                 )
+    for key, message in reference_errors(sc):
+        raise fail(key, message)
     team_names = {t.team for t in sc.agents}
     if sc.handoff and sc.handoff.team not in team_names:
         raise fail("handoff.team", f"{sc.handoff.team!r} is not a team under agents ({', '.join(sorted(team_names))})")

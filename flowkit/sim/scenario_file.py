@@ -17,6 +17,7 @@ from pydantic_core import PydanticCustomError
 
 from flowkit.contract import Contract, explained
 from flowkit.schema import CHANNELS, FAILURE_TYPES
+from flowkit.sim.customer_keys import LeavingSpec, RetellingSpec, TellUsOnceSpec
 from flowkit.sim.routing_spec import RoutingFile
 
 __all__ = ["BOUNDS", "DAYS", "ScenarioFile", "day_span", "open_intervals"]
@@ -385,6 +386,9 @@ class ScenarioFile(Contract):
     data_fields: dict[Name, DataFieldSpec] | None = Field(
         None, max_length=1_000, description="data available at the point of contact, and what it changes"
     )
+    leaving: LeavingSpec | None = Field(None, description="customers who leave after contact k of a case")
+    retelling: RetellingSpec | None = Field(None, description="the story told again on hand-offs and switches")
+    tell_us_once: TellUsOnceSpec | None = Field(None, description="what-if: context carried, nothing told twice")
     priority: Priority | None = None
     priority_age_limit_hours: Hours | None = Field(None, description="deferred work this old jumps the queue")
     deferred_reserve: Annotated[int, Field(ge=0, le=MAX_AGENTS)] = Field(

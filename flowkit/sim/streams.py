@@ -72,6 +72,9 @@ PURPOSES = {
     "elsewhere_delay": 27,
     "contact_window": 28,
     "segment": 29,
+    "leave": 30,
+    "switch": 31,
+    "transfer": 32,
 }
 
 

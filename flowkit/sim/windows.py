@@ -137,14 +137,14 @@ class Windows(CentreCore):
         return n
 
     def _return_at_opening(self, c: Item) -> None:
-        if self.env._now >= self.t_end:
+        if self.env._now >= self.t_end or self._gone(c):  # a customer who left does not try again
             return
         n = self._same_demand(c, c.channel)
         self.returns.add(id(n))
         self._offer(n)
 
     def _go_elsewhere(self, c: Item) -> None:
-        if self.env._now >= self.t_end:
+        if self.env._now >= self.t_end or self._gone(c):
             return
         self._offer(self._same_demand(c, self.sc.closed_elsewhere.channel))
 
