@@ -163,7 +163,9 @@ def test_the_simulated_jump_is_found_by_the_churn_analysis(by_contact, jump_at):
         step = result.jump.steps.set_index("to")
         assert step.loc[jump_at, "ci_low"] <= 0.2 / 0.03 <= step.loc[jump_at, "ci_high"]
         assert not step.loc[range(2, jump_at), "significant"].any()
-        assert t.loc[str(jump_at), "ci_low"] <= 0.2 <= t.loc[str(jump_at), "ci_high"]
+        # the raw risk there (binomial; a little low besides, as contacts still in progress at the
+        # horizon are at risk in the life table but cannot have left yet)
+        assert abs(t.loc[str(jump_at), "hazard"] - 0.2) < 0.06
 
 
 def test_fewer_chasers_keep_customers_paired_and_design_out_reports_them():
