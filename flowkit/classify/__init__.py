@@ -116,16 +116,20 @@ def classify(
         # each distinct text is weighed once (language and rule verdict follow from the text)
         rows = open_[open_].index
         codes, _ = pd.factorize(df.loc[rows, "text"].astype(STRING))
-        first = rows[pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()]
+        _, at = np.unique(codes, return_index=True)  # the first row of each distinct text
+        first = rows[at]
         M = evidence_matrix(df.loc[first, "text"], language.loc[first], ruled.loc[first])
         if model is None:
             decided = _combiner_decides(M, ruled.loc[first])
         else:
             X = pd.DataFrame(M.astype(float), index=first, columns=list(FEATURES))
             decided = _model_decides(model, X, df.loc[first, "text"], ruled.loc[first])
-        spread = decided[RESULT_COLUMNS].iloc[codes]
+        spread = decided[RESULT_COLUMNS] if len(first) == len(rows) else decided[RESULT_COLUMNS].iloc[codes]
         spread.index = rows
-        result.loc[rows, RESULT_COLUMNS] = spread
+        if len(rows) == len(result):  # every row open (no consultant's rule fired): replace, not update
+            result = spread.reindex(result.index)
+        else:
+            result.loc[rows, RESULT_COLUMNS] = spread
 
     if reasons:
         parsed = parse_reasons(reasons)
@@ -162,7 +166,11 @@ def classify(
     result.loc[low, ["demand", "demand_type", "failure_type"]] = ["unknown", None, None]
     out = df.copy()
     for col in ("demand", "demand_type", "failure_type", "rule", "confidence"):
-        out[col] = result[col]
+        dtype = schema.CLASSIFICATION_COLUMNS[col]
+        if isinstance(dtype, pd.CategoricalDtype):  # strings or None here: straight to the categories
+            out[col] = pd.Categorical(result[col].to_numpy(dtype=object), dtype=dtype)
+        else:
+            out[col] = result[col]
     out["language"] = language
     out = schema.conform(out)
     if not discover:
