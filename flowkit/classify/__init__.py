@@ -34,7 +34,7 @@ from flowkit.classify.rules import (
     RESULT_COLUMNS,
     RuleError,
     RuleSet,
-    apply_rules,
+    _apply_factorized,
     builtin_rules,
     load_rules,
 )
@@ -103,7 +103,9 @@ def classify(
     df = schema.conform(contacts)
     rules = rules or builtin_rules()
     language = detect_language(df["text"])
-    ruled = apply_rules(df["text"], language, rules)
+    # each distinct text is classified once (language, rules and evidence follow from the text)
+    text_codes, text_uniques = pd.factorize(df["text"].astype(STRING), use_na_sentinel=False)
+    ruled = _apply_factorized(df["text"], language, rules, text_codes, text_uniques)
     has_text = pd.Series(text_present(arrow_text(df["text"])), index=df.index)
     result = ruled.copy()
     result.loc[has_text, ["demand", "demand_type", "failure_type"]] = ["unknown", None, None]
@@ -113,10 +115,8 @@ def classify(
     result.loc[own_idx] = ruled.loc[own_idx]
     open_ = has_text & ~own
     if open_.any():
-        # each distinct text is weighed once (language and rule verdict follow from the text)
         rows = open_[open_].index
-        codes, _ = pd.factorize(df.loc[rows, "text"].astype(STRING))
-        _, at = np.unique(codes, return_index=True)  # the first row of each distinct text
+        _, at, codes = np.unique(text_codes[open_.to_numpy()], return_index=True, return_inverse=True)
         first = rows[at]
         M = evidence_matrix(df.loc[first, "text"], language.loc[first], ruled.loc[first])
         if model is None:
