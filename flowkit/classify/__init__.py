@@ -116,7 +116,7 @@ def classify(
     open_ = has_text & ~own
     if open_.any():
         rows = open_[open_].index
-        _, at, codes = np.unique(text_codes[open_.to_numpy()], return_index=True, return_inverse=True)
+        _, at, spread_back = np.unique(text_codes[open_.to_numpy()], return_index=True, return_inverse=True)
         first = rows[at]
         M = evidence_matrix(df.loc[first, "text"], language.loc[first], ruled.loc[first])
         if model is None:
@@ -124,7 +124,9 @@ def classify(
         else:
             X = pd.DataFrame(M.astype(float), index=first, columns=list(FEATURES))
             decided = _model_decides(model, X, df.loc[first, "text"], ruled.loc[first])
-        spread = decided[RESULT_COLUMNS] if len(first) == len(rows) else decided[RESULT_COLUMNS].iloc[codes]
+        spread = (
+            decided[RESULT_COLUMNS] if len(first) == len(rows) else decided[RESULT_COLUMNS].iloc[np.ravel(spread_back)]
+        )
         spread.index = rows
         if len(rows) == len(result):  # every row open (no consultant's rule fired): replace, not update
             result = spread.reindex(result.index)

@@ -115,10 +115,10 @@ def cue_matrix(text: pd.Series, language: pd.Series, normalised: pd.Series | Non
     fams = np.zeros((len(text), len(FAMILIES)), dtype=bool)
     lang = language.astype(str).to_numpy()
     norm_arr = arrow_text(norm)
-    for lg in languages.codes():
-        rows = np.flatnonzero(lang == lg)
+    for code in languages.codes():
+        rows = np.flatnonzero(lang == code)
         if len(rows):
-            fams[rows] = _families(norm_arr.take(pa.array(rows)), lg)
+            fams[rows] = _families(norm_arr.take(pa.array(rows)), code)
     # a language can be read as another where its own cues found nothing (``second_reading``:
     # Polish typed without diacritics can pass for English; Russian is told by its script)
     has = has_text(arr)
