@@ -103,6 +103,8 @@ def conform(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _cast(series: pd.Series, dtype) -> pd.Series:
+    if _already(series, dtype):  # a conformed table passes through conform without a re-cast
+        return series.copy()
     if dtype == "datetime64[ns]":
         s = series
         if isinstance(s.dtype, pd.DatetimeTZDtype):
@@ -112,6 +114,20 @@ def _cast(series: pd.Series, dtype) -> pd.Series:
         text = series.astype(STRING)
         return text.where(text.isin(dtype.categories)).astype(dtype)
     return series.astype(dtype)
+
+
+def _already(series: pd.Series, dtype) -> bool:
+    """True when ``series`` already has ``dtype`` (categoricals: the same categories in the same order)."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        have = series.dtype
+        return (
+            isinstance(have, pd.CategoricalDtype)
+            and have.ordered == dtype.ordered
+            and list(have.categories) == list(dtype.categories)
+        )
+    return not isinstance(series.dtype, pd.CategoricalDtype) and str(series.dtype) == str(
+        pd.Series([], dtype=dtype).dtype
+    )
 
 
 def problems(df: pd.DataFrame) -> list[str]:

@@ -13,11 +13,20 @@ import numpy as np
 import pandas as pd
 
 from flowkit import schema
-from flowkit.classify.combine import DEFAULT_TYPE_NAMES, NO_EVIDENCE_RULE, WEAK, WEAK_RULE, evidence, load_combiner
+from flowkit.classify.combine import (
+    DEFAULT_TYPE_NAMES,
+    FEATURES,
+    NO_EVIDENCE_RULE,
+    WEAK,
+    WEAK_RULE,
+    evidence_matrix,
+    load_combiner,
+)
 from flowkit.classify.discover import candidate_types
 from flowkit.classify.evaluate import Evaluation, evaluate
 from flowkit.classify.flow import flow_signals, reopened
-from flowkit.classify.language import detect_language
+from flowkit.classify.language import arrow_text, detect_language
+from flowkit.classify.language import has_text as text_present
 from flowkit.classify.learn import DemandModel, TrainingError, train
 from flowkit.classify.rules import (
     FALLBACK_RULE,
@@ -25,7 +34,7 @@ from flowkit.classify.rules import (
     RESULT_COLUMNS,
     RuleError,
     RuleSet,
-    apply_rules,
+    _apply_factorized,
     builtin_rules,
     load_rules,
 )
@@ -94,8 +103,10 @@ def classify(
     df = schema.conform(contacts)
     rules = rules or builtin_rules()
     language = detect_language(df["text"])
-    ruled = apply_rules(df["text"], language, rules)
-    has_text = df["text"].fillna("").astype(str).str.strip().ne("")
+    # each distinct text is classified once (language, rules and evidence follow from the text)
+    text_codes, text_uniques = pd.factorize(df["text"].astype(STRING), use_na_sentinel=False)
+    ruled = _apply_factorized(df["text"], language, rules, text_codes, text_uniques)
+    has_text = pd.Series(text_present(arrow_text(df["text"])), index=df.index)
     result = ruled.copy()
     result.loc[has_text, ["demand", "demand_type", "failure_type"]] = ["unknown", None, None]
 
@@ -104,17 +115,23 @@ def classify(
     result.loc[own_idx] = ruled.loc[own_idx]
     open_ = has_text & ~own
     if open_.any():
-        # each distinct text is weighed once (language and rule verdict follow from the text)
         rows = open_[open_].index
-        codes, _ = pd.factorize(df.loc[rows, "text"].astype(STRING))
-        first = rows[pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()]
-        X = evidence(df.loc[first, "text"], language.loc[first], ruled.loc[first])
-        decided = (_model_decides if model is not None else _combiner_decides)(
-            model, X, df.loc[first, "text"], language.loc[first], ruled.loc[first]
+        _, at, spread_back = np.unique(text_codes[open_.to_numpy()], return_index=True, return_inverse=True)
+        first = rows[at]
+        M = evidence_matrix(df.loc[first, "text"], language.loc[first], ruled.loc[first])
+        if model is None:
+            decided = _combiner_decides(M, ruled.loc[first])
+        else:
+            X = pd.DataFrame(M.astype(float), index=first, columns=list(FEATURES))
+            decided = _model_decides(model, X, df.loc[first, "text"], ruled.loc[first])
+        spread = (
+            decided[RESULT_COLUMNS] if len(first) == len(rows) else decided[RESULT_COLUMNS].iloc[np.ravel(spread_back)]
         )
-        spread = decided[RESULT_COLUMNS].iloc[codes]
         spread.index = rows
-        result.loc[rows, RESULT_COLUMNS] = spread
+        if len(rows) == len(result):  # every row open (no consultant's rule fired): replace, not update
+            result = spread.reindex(result.index)
+        else:
+            result.loc[rows, RESULT_COLUMNS] = spread
 
     if reasons:
         parsed = parse_reasons(reasons)
@@ -151,7 +168,11 @@ def classify(
     result.loc[low, ["demand", "demand_type", "failure_type"]] = ["unknown", None, None]
     out = df.copy()
     for col in ("demand", "demand_type", "failure_type", "rule", "confidence"):
-        out[col] = result[col]
+        dtype = schema.CLASSIFICATION_COLUMNS[col]
+        if isinstance(dtype, pd.CategoricalDtype):  # strings or None here: straight to the categories
+            out[col] = pd.Categorical(result[col].to_numpy(dtype=object), dtype=dtype)
+        else:
+            out[col] = result[col]
     out["language"] = language
     out = schema.conform(out)
     if not discover:
@@ -165,7 +186,7 @@ def _builtin_ids() -> frozenset[str]:
 
 
 def _verdict(
-    p_failure: np.ndarray, failure_type: np.ndarray, any_evidence: np.ndarray, ruled: pd.DataFrame, why: list[str]
+    p_failure: np.ndarray, failure_type: np.ndarray, any_evidence: np.ndarray, ruled: pd.DataFrame, why: np.ndarray
 ) -> pd.DataFrame:
     """Turn probabilities into rows of the result: unknown where there is no or weak evidence."""
     fail = p_failure >= 0.5
@@ -205,20 +226,13 @@ def _verdict(
     return out
 
 
-def _combiner_decides(_model, X, text, language, ruled) -> pd.DataFrame:
-    comb = load_combiner()
-    pred = comb.predict(X)
-    fail = pred["p_failure"].to_numpy() >= 0.5
-    return _verdict(
-        pred["p_failure"].to_numpy(),
-        pred["failure_type"].to_numpy(),
-        pred["evidence"].to_numpy(),
-        ruled,
-        comb.why(X, fail),
-    )
+def _combiner_decides(M: np.ndarray, ruled: pd.DataFrame) -> pd.DataFrame:
+    """The shipped combiner's verdict on a boolean ``FEATURES`` matrix (one row per text of ``ruled``)."""
+    p, ftype, any_ev, why = load_combiner().decide(M)
+    return _verdict(p, ftype, any_ev, ruled, why)
 
 
-def _model_decides(model: DemandModel, X, text, language, ruled) -> pd.DataFrame:
+def _model_decides(model: DemandModel, X: pd.DataFrame, text: pd.Series, ruled: pd.DataFrame) -> pd.DataFrame:
     """The consultant's model decides, except where the shipped combiner is surer: a few
     hundred labels from one client cannot unlearn "I want to complain"."""
     pred = model.predict(text, X)
@@ -227,9 +241,9 @@ def _model_decides(model: DemandModel, X, text, language, ruled) -> pd.DataFrame
         pred["failure_type"].to_numpy(dtype=object),
         np.ones(len(X), dtype=bool),
         ruled,
-        ["model"] * len(X),
+        np.asarray(["model"] * len(X), dtype=object),
     )
-    base = _combiner_decides(None, X, text, language, ruled)
+    base = _combiner_decides(X[list(FEATURES)].to_numpy() > 0, ruled)
     surer = base["demand"].ne("unknown") & (base["confidence"] > mine["confidence"])
     mine.loc[surer] = base.loc[surer]
     return mine

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from flowkit.classify.cues import FAMILIES, RAW_FEATURES, cue_features
+from flowkit.classify.cues import FAMILIES, RAW_FEATURES, cue_matrix
 from flowkit.classify.rules import FALLBACK_RULE, NO_TEXT_RULE
 from flowkit.schema import FAILURE_TYPES
 
@@ -34,6 +34,7 @@ __all__ = [
     "WEAK_RULE",
     "Combiner",
     "evidence",
+    "evidence_matrix",
     "fit_combiner",
     "load_combiner",
 ]
@@ -60,16 +61,30 @@ def evidence(
     text: pd.Series, language: pd.Series, ruled: pd.DataFrame, normalised: pd.Series | None = None
 ) -> pd.DataFrame:
     """The feature matrix: cue families, raw-text signs and the rule pack's verdict (one-hot)."""
-    X = cue_features(text, language, normalised)
+    M = evidence_matrix(text, language, ruled, normalised)
+    return pd.DataFrame(M.astype(float), index=text.index, columns=list(FEATURES))
+
+
+def evidence_matrix(
+    text: pd.Series, language: pd.Series, ruled: pd.DataFrame, normalised: pd.Series | None = None
+) -> np.ndarray:
+    """:func:`evidence` as a boolean matrix, columns in ``FEATURES`` order (no DataFrame on the way)."""
+    cues = cue_matrix(text, language, normalised)
+    col = {f: i for i, f in enumerate((*FAMILIES, *RAW_FEATURES))}
     fired = ~ruled["rule"].isin([FALLBACK_RULE, NO_TEXT_RULE]).to_numpy()
     kind = np.where(
         ruled["demand"].astype(str).to_numpy() == "value", "value", ruled["failure_type"].astype(object).to_numpy()
     )
-    for name in RULE_FEATURES:
-        X[name] = ((kind == name.split(":", 1)[1]) & fired).astype(float)
+    M = np.zeros((len(text), len(FEATURES)), dtype=bool)
+    for j, name in enumerate(FEATURES):
+        if name in col:
+            M[:, j] = cues[:, col[name]]
+        elif name in RULE_FEATURES:
+            M[:, j] = (kind == name.split(":", 1)[1]) & fired
     # a report about the world is value, unless it is about the service's handling of an earlier one
-    X["report_again"] = (X["world_report"] * X[list(_SERVICE_SIGNS)].max(axis=1)).astype(float)
-    return X[list(FEATURES)]
+    service = cues[:, [col[f] for f in _SERVICE_SIGNS]].any(axis=1)
+    M[:, FEATURES.index("report_again")] = cues[:, col["world_report"]] & service
+    return M
 
 
 @dataclass
@@ -90,6 +105,23 @@ class Combiner:
         ftype = np.asarray(self.type_classes, dtype=object)[z.argmax(axis=1)]
         any_ev = X[[f for f in EVIDENCE_FEATURES if f in X.columns]].to_numpy().sum(axis=1) > 0
         return pd.DataFrame({"p_failure": p, "failure_type": ftype, "evidence": any_ev}, index=X.index)
+
+    def decide(self, M: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """p_failure, failure_type, any evidence and why, from a boolean ``FEATURES`` matrix.
+
+        The same arithmetic as :meth:`predict` and :meth:`why`, done once per distinct
+        feature row (a million contacts hold a few hundred) and spread back.
+        """
+        if M.shape[1] >= 63:
+            raise ValueError("decide packs a feature row into one integer: at most 62 features")
+        bits = M.astype(np.int64) @ (np.int64(1) << np.arange(M.shape[1], dtype=np.int64))
+        _, first, back = np.unique(bits, return_index=True, return_inverse=True)
+        D = pd.DataFrame(M[first].astype(float), columns=list(FEATURES))
+        pred = self.predict(D)
+        p = pred["p_failure"].to_numpy()
+        why = np.asarray(self.why(D, p >= 0.5), dtype=object)
+        back = np.ravel(back)
+        return p[back], pred["failure_type"].to_numpy()[back], pred["evidence"].to_numpy()[back], why[back]
 
     def why(self, X: pd.DataFrame, failure: np.ndarray, top: int = 3) -> list[str]:
         """The features that pushed each row towards its answer, strongest first ("cues:a+b").

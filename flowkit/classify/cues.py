@@ -17,11 +17,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from flowkit.classify import languages
-from flowkit.classify.language import arrow_text
+from flowkit.classify.language import arrow_text, has_text
 from flowkit.classify.lemmas import normalise_texts
 from flowkit.errors import FlowkitError
 
-__all__ = ["FAMILIES", "RAW_FEATURES", "CueError", "cue_features", "cue_patterns"]
+__all__ = ["FAMILIES", "RAW_FEATURES", "CueError", "cue_features", "cue_matrix", "cue_patterns"]
 
 #: every language's cues.yaml lists exactly these families
 FAMILIES = (
@@ -84,56 +84,63 @@ def _reopened() -> str | None:
     return re.sub(r"\\.", lambda m: swap.get(m.group(0), m.group(0)), pattern) if pattern else None
 
 
-def _raw(text: pd.Series) -> pd.DataFrame:
+def _raw(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Signs read from the raw text: a question mark, "reopened" in any language, four words or fewer."""
-    arr = pc.fill_null(arrow_text(text), "")
+    arr = pc.fill_null(arr, "")
     reopened = _reopened()
     hit = pc.match_substring_regex(arr, reopened, ignore_case=True) if reopened else pa.nulls(len(arr), pa.bool_())
     words = pc.list_value_length(pc.utf8_split_whitespace(arr))
+    cols = (pc.match_substring(arr, "?"), hit, pc.less_equal(words, 4))
+    return np.column_stack([_bools(c) for c in cols]) if len(arr) else np.zeros((0, len(RAW_FEATURES)), dtype=bool)
 
-    def column(values) -> np.ndarray:
-        return pc.fill_null(values, False).to_numpy(zero_copy_only=False).astype(float)
 
-    return pd.DataFrame(
-        {
-            "question": column(pc.match_substring(arr, "?")),
-            "reopened": column(hit),
-            "short": column(pc.less_equal(words, 4)),
-        },
-        index=text.index,
-    )
+def _bools(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(pc.fill_null(values, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def cue_features(text: pd.Series, language: pd.Series, normalised: pd.Series | None = None) -> pd.DataFrame:
     """One 0/1 column per family and raw feature, one row per contact (all 0 for empty text)."""
+    M = cue_matrix(text, language, normalised)
+    return pd.DataFrame(M.astype(float), index=text.index, columns=[*FAMILIES, *RAW_FEATURES])
+
+
+def cue_matrix(text: pd.Series, language: pd.Series, normalised: pd.Series | None = None) -> np.ndarray:
+    """:func:`cue_features` as a boolean matrix (families, then raw features), no DataFrame.
+
+    Normal forms repeat far more than texts do (order numbers, dates and inflections fold
+    away), so each family's pattern runs once per distinct normal form, not once per row.
+    """
     norm = normalise_texts(text, language) if normalised is None else normalised
-    out = pd.DataFrame(0.0, index=text.index, columns=list(FAMILIES))
+    arr = arrow_text(text)
+    fams = np.zeros((len(text), len(FAMILIES)), dtype=bool)
     lang = language.astype(str).to_numpy()
-    for lg in languages.codes():
-        _mark(out, np.flatnonzero(lang == lg), norm, lg)
+    norm_arr = arrow_text(norm)
+    for code in languages.codes():
+        rows = np.flatnonzero(lang == code)
+        if len(rows):
+            fams[rows] = _families(norm_arr.take(pa.array(rows)), code)
     # a language can be read as another where its own cues found nothing (``second_reading``:
     # Polish typed without diacritics can pass for English; Russian is told by its script)
-    has = text.fillna("").astype(str).str.strip().ne("").to_numpy()
+    has = has_text(arr)
     for lg in languages.languages().values():
         if not lg.second_reading:
             continue
-        retry = np.flatnonzero((lang == lg.code) & has & (out.to_numpy().sum(axis=1) == 0))
+        retry = np.flatnonzero((lang == lg.code) & has & ~fams.any(axis=1))
         if len(retry):
             sub = text.iloc[retry]
             again = normalise_texts(sub, pd.Series(lg.second_reading, index=sub.index))
-            _mark(
-                out, retry, pd.Series(again.to_numpy(), index=text.index[retry]).reindex(text.index), lg.second_reading
-            )
-    return pd.concat([out, _raw(text)], axis=1)
+            fams[retry] |= _families(arrow_text(again), lg.second_reading)
+    return np.hstack([fams, _raw(arr)])
 
 
-def _mark(out: pd.DataFrame, rows: np.ndarray, norm: pd.Series, lg: str) -> None:
-    """Set the families of language ``lg`` that fire on the normalised texts at ``rows``."""
-    if not len(rows):
-        return
-    arr = arrow_text(norm.iloc[rows])
-    for fam, rx in cue_patterns(lg).items():
-        if rx is None:
-            continue
-        hit = pc.fill_null(pc.match_substring_regex(arr, rx), False).to_numpy(zero_copy_only=False)
-        out.iloc[rows[hit], out.columns.get_loc(fam)] = 1.0
+def _families(norm: pa.Array | pa.ChunkedArray, lg: str) -> np.ndarray:
+    """Which of language ``lg``'s families fire on each normalised text (each distinct form tested once)."""
+    enc = pc.dictionary_encode(pc.fill_null(norm, ""))
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks()
+    forms, back = enc.dictionary, np.asarray(enc.indices.to_numpy(zero_copy_only=False))
+    hit = np.zeros((len(forms), len(FAMILIES)), dtype=bool)
+    for j, rx in enumerate(cue_patterns(lg).values()):
+        if rx is not None and len(forms):
+            hit[:, j] = _bools(pc.match_substring_regex(forms, rx))
+    return hit[back]

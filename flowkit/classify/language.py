@@ -9,6 +9,7 @@ highest ``priority`` wins, and text nobody claims is the ``fallback`` language (
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -16,7 +17,7 @@ import pyarrow.compute as pc
 from flowkit.classify import languages
 from flowkit.schema import STRING
 
-__all__ = ["arrow_text", "detect_language", "language_codes"]
+__all__ = ["arrow_text", "detect_language", "has_text", "language_codes"]
 
 _EDGE_BEFORE = r"(^|[\s,.;:!?(])"
 _EDGE_AFTER = r"([\s,.;:!?)]|$)"
@@ -31,6 +32,12 @@ def arrow_text(text: pd.Series) -> pa.Array:
     """The column as a pyarrow string array, for RE2 kernels (no copy when already pyarrow-backed)."""
     s = text if text.dtype == STRING else text.astype(STRING)
     return pa.array(s.array)
+
+
+def has_text(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """True where a text has something besides white space (Arrow's white space is Python's ``str.isspace``)."""
+    trimmed = pc.utf8_length(pc.utf8_trim_whitespace(arr))
+    return np.asarray(pc.fill_null(pc.greater(trimmed, 0), False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _claims(arr: pa.Array, lg: languages.Language) -> pa.Array | None:

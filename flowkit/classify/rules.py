@@ -225,7 +225,17 @@ def apply_rules(text: pd.Series, language: pd.Series, rules: RuleSet) -> pd.Data
     Each distinct (text, language) pair is classified once and the answer spread back:
     contact logs repeat themselves (agent notes, IVR descriptors, web-form topics).
     """
-    codes, uniques = pd.factorize(text.astype(STRING), use_na_sentinel=False)
+    return _apply_factorized(text, language, rules, *pd.factorize(text.astype(STRING), use_na_sentinel=False))
+
+
+def _apply_factorized(
+    text: pd.Series,
+    language: pd.Series,
+    rules: RuleSet,
+    codes: np.ndarray,
+    uniques: pd.Index | pd.api.extensions.ExtensionArray,
+) -> pd.DataFrame:
+    """:func:`apply_rules` given the text's ``pd.factorize`` (``use_na_sentinel=False``), shared with the caller."""
     if len(uniques) < 0.8 * len(text):
         # language is a function of the text, so the first row of each text speaks for all
         first = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()

@@ -52,6 +52,21 @@ def _tokens(arr: pa.Array, code: str) -> pa.ListArray:
     """Words as ``lemmas._TOKEN`` finds them (letters/digits, one inner apostrophe kept)."""
     for pattern, repl in languages.get(code).contractions:
         arr = pc.replace_substring_regex(arr, "(?i)" + pattern, repl)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    # most texts hold no apostrophe: they split on anything not a letter or digit, and only
+    # the rest go through the apostrophe markers below
+    apos = np.asarray(pc.match_substring_regex(arr, "['’]").to_numpy(zero_copy_only=False), dtype=bool)
+    plain = pc.split_pattern_regex(arr.filter(pa.array(~apos)), f"[^{_ALNUM}]+")
+    if not apos.any():
+        return plain
+    order = np.argsort(np.concatenate((np.flatnonzero(~apos), np.flatnonzero(apos))), kind="stable")
+    both = pa.concat_arrays([plain, _apostrophe_tokens(arr.filter(pa.array(apos)))])
+    return both.take(pa.array(order))
+
+
+def _apostrophe_tokens(arr: pa.Array) -> pa.ListArray:
+    """:func:`_tokens` for texts with an apostrophe: it joins two words' letters into one word."""
     for marker in ("\x01", "\x02", "\x03", "\x04", "\x05"):  # free the markers (they separate words anyway)
         arr = pc.replace_substring(arr, marker, " ")
     for apos, marker in _APOS.items():
