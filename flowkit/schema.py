@@ -7,9 +7,19 @@ comparison. Strings are pyarrow-backed (fast kernels, low memory on millions of 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from flowkit.errors import SchemaError
+
+if TYPE_CHECKING:
+    from typing import Literal, TypeAlias
+
+    from pandas.api.extensions import ExtensionDtype
+
+    #: the dtypes the contract uses (named, so pandas' typed ``astype`` knows what each gives)
+    Dtype: TypeAlias = ExtensionDtype | Literal["datetime64[ns]", "Float64", "boolean", "Int64"]
 
 __all__ = [
     "CHANNELS",
@@ -38,7 +48,7 @@ _HANDLING = pd.CategoricalDtype(list(HANDLING))
 #: column -> dtype, in the order of the design's contract. ``closed_at`` (when the source
 #: closed or resolved the demand) extends the design: end-to-end time needs it on logs
 #: such as NYC 311 and ServiceNow, where one request is one contact.
-COLUMNS: dict[str, object] = {
+COLUMNS: dict[str, Dtype] = {
     "contact_id": STRING,
     "received_at": "datetime64[ns]",
     "channel": _CHANNEL,
@@ -60,7 +70,7 @@ COLUMNS: dict[str, object] = {
 }
 
 #: columns classification adds (see flowkit.classify).
-CLASSIFICATION_COLUMNS: dict[str, object] = {
+CLASSIFICATION_COLUMNS: dict[str, Dtype] = {
     "demand": pd.CategoricalDtype(list(DEMAND)),
     "demand_type": STRING,
     "failure_type": pd.CategoricalDtype(list(FAILURE_TYPES)),
@@ -84,7 +94,6 @@ def conform(df: pd.DataFrame) -> pd.DataFrame:
     Casting errors raise :class:`SchemaError` naming the column.
     """
     out = {}
-    n = len(df)
     for name, dtype in COLUMNS.items():
         if name in df.columns:
             try:
@@ -92,17 +101,17 @@ def conform(df: pd.DataFrame) -> pd.DataFrame:
             except (TypeError, ValueError) as exc:
                 raise SchemaError(f"column {name!r} cannot be cast to {dtype}: {exc}") from exc
         else:
-            out[name] = pd.Series(pd.array([None] * n, dtype=dtype) if n else [], dtype=dtype, index=df.index)
+            out[name] = pd.Series(None, index=df.index, dtype=dtype)  # all missing, in the contract's dtype
     result = pd.DataFrame(out, index=df.index)
     result.attrs = dict(df.attrs)  # e.g. the UTC offsets ingest found: the table's local zone travels with it
     extras = [c for c in df.columns if c not in COLUMNS]
     for name in extras:
-        dtype = CLASSIFICATION_COLUMNS.get(name)
-        result[name] = _cast(df[name], dtype) if dtype is not None else df[name]
+        extra = CLASSIFICATION_COLUMNS.get(name)
+        result[name] = _cast(df[name], extra) if extra is not None else df[name]
     return result
 
 
-def _cast(series: pd.Series, dtype) -> pd.Series:
+def _cast(series: pd.Series, dtype: Dtype) -> pd.Series:
     if _already(series, dtype):  # a conformed table passes through conform without a re-cast
         return series.copy()
     if dtype == "datetime64[ns]":
@@ -116,7 +125,7 @@ def _cast(series: pd.Series, dtype) -> pd.Series:
     return series.astype(dtype)
 
 
-def _already(series: pd.Series, dtype) -> bool:
+def _already(series: pd.Series, dtype: Dtype) -> bool:
     """True when ``series`` already has ``dtype`` (categoricals: the same categories in the same order)."""
     if isinstance(dtype, pd.CategoricalDtype):
         have = series.dtype

@@ -3,6 +3,8 @@ missed one is chased), and the failure-demand loop, by which an unresolved conta
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flowkit.sim.core import CentreCore
 from flowkit.sim.entities import Item
 
@@ -15,6 +17,7 @@ class AfterService(CentreCore):
     def _resolve(self, c: Item) -> None:
         sc = self.sc
         if c.kind == "handoff":
+            assert sc.handoff is not None and c.parent is not None, "a hand-off is made for a contact"
             if self._u(c, "handoff_resolve") < sc.handoff.resolve_p:
                 self._case_resolved(c.root)
             else:
@@ -30,6 +33,7 @@ class AfterService(CentreCore):
         if c.resolved:
             self._case_resolved(c.root)
         if c.kind == "callback":
+            assert c.parent is not None, "a callback is made for a contact"
             if not c.resolved:
                 self._recontact(c.parent)
             return
@@ -51,12 +55,13 @@ class AfterService(CentreCore):
         """A callback was promised for ``c``: the centre makes it after a delay, or misses it and
         the customer chases. The seam for callback policies (attempt windows, retries)."""
         cb = self.sc.callback
+        assert cb is not None, "callbacks are promised only when the scenario has them"
         if self._u(c, "callback_made") < cb.p_made:
             self._at(self.env.now + self._x(c, "callback_delay", cb.delay), self._work, c, "callback", self._enqueue)
         else:
             self._chase(c)
 
-    def _work(self, c: Item, kind: str, then) -> None:
+    def _work(self, c: Item, kind: str, then: Callable[[Item], None]) -> None:
         """Work a contact creates (a hand-off, a callback), keyed by its contact's customer and attempt."""
         w = self._new_item(c.stream, c.index, c.attempt, kind, c.channel)
         w.demand, w.parent, w.root, w.handle_factor = c.demand, c, c.root, c.handle_factor
@@ -69,6 +74,7 @@ class AfterService(CentreCore):
     def _chase(self, c: Item) -> None:
         """A promised callback never came: the customer chases it (progress chasing), or gives up."""
         cb = self.sc.callback
+        assert cb is not None, "callbacks are promised only when the scenario has them"
         if cb.chase_p <= 0 or self._u(c, "chase") >= cb.chase_p:
             return
         when = self._when_open(c, "chase_delay", cb.chase_delay or cb.delay, "chase_redraw", "chase_thin", tries=50)

@@ -7,7 +7,7 @@ import numpy as np
 
 from flowkit.sim.core import CentreCore
 from flowkit.sim.entities import Agent, Item
-from flowkit.sim.scenario import LIVE_CHANNELS
+from flowkit.sim.scenario import LIVE_CHANNELS, Team
 
 __all__ = ["Agents"]
 
@@ -15,7 +15,7 @@ __all__ = ["Agents"]
 class Agents(CentreCore):
     """Agents coming on and off shift, choosing work, starting and finishing it."""
 
-    def _order(self, team, skills: list[str]) -> tuple[tuple, tuple]:
+    def _order(self, team: Team, skills: list[str]) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]:
         """The agent's queues as priority groups (served first group first, oldest first within a
         group), and its deferred queues (which an age limit lets jump ahead)."""
         prio = team.priority if team.priority is not None else self.sc.priority
@@ -23,7 +23,7 @@ class Agents(CentreCore):
         if prio == "oldest":
             return (tuple(skills),), deferred
         listed = [s for s in prio if s in skills]
-        groups = [(s,) for s in listed]
+        groups: list[tuple[str, ...]] = [(s,) for s in listed]
         live = tuple(s for s in skills if s not in listed and s in LIVE_CHANNELS)
         rest = tuple(s for s in skills if s not in listed and s not in LIVE_CHANNELS)
         groups += [g for g in (live, rest) if g]
@@ -83,12 +83,18 @@ class Agents(CentreCore):
         if not a.on_shift:
             return
         now = self.env._now
-        best = None
+        best: Item | None = None
+        best_t = 0.0  # best's queueing time (every queued item has one)
         if self.age_limit is not None:
             for skill in a.deferred:
                 h = self._head(skill, now)
-                if h is not None and now - h.t_queue >= self.age_limit and (best is None or h.t_queue < best.t_queue):
-                    best = h
+                if (
+                    h is not None
+                    and h.t_queue is not None
+                    and now - h.t_queue >= self.age_limit
+                    and (best is None or h.t_queue < best_t)
+                ):
+                    best, best_t = h, h.t_queue
             if best is not None:
                 best.jumped = True  # it jumped the queue for its age: not interrupted either
         if best is None:
@@ -97,8 +103,8 @@ class Agents(CentreCore):
                     continue
                 for skill in group:
                     h = self._head(skill, now)
-                    if h is not None and (best is None or h.t_queue < best.t_queue):
-                        best = h
+                    if h is not None and h.t_queue is not None and (best is None or h.t_queue < best_t):
+                        best, best_t = h, h.t_queue
                 if best is not None:
                     break
         if best is None:
@@ -121,6 +127,7 @@ class Agents(CentreCore):
             c.waiting = False
             if c.kind == "contact":
                 self._track_waiting(-1)
+        assert c.t_queue is not None, "an item is started from a queue"
         c.wait = now - c.t_queue
         c.answered = now
         c.outcome = "answered"
@@ -134,6 +141,7 @@ class Agents(CentreCore):
                 h *= self._match(a, c)
             h += self._retell_s(c)  # re-telling on a transfer or a switched return (flowkit.sim.context)
         elif kind == "handoff":
+            assert self.sc.handoff is not None, "hand-offs exist only when the scenario has one"
             h = self._x(c, "handoff_handle", self.sc.handoff.handle) + self.handoff_extra_s
         else:
             h = self._x(c, "callback_handle", self.sc.demand[c.stream].handle) * self.factor[c.stream] * c.handle_factor
@@ -145,6 +153,7 @@ class Agents(CentreCore):
 
     def _finish(self, a: Agent, c: Item) -> None:
         now = self.env._now
+        assert a.busy_since is not None, "an agent finishing an item started it"
         busy = self._overlap(a.busy_since, now)
         self.busy_s += busy
         if c.demand == "failure":

@@ -9,6 +9,7 @@ state declared here and call each other through ``self``; this class holds what 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any
 
@@ -81,7 +82,7 @@ class CentreCore:
         def _rehome(self, skill: str) -> None: ...
         def _resume(self, a: Agent, c: Item, now: float) -> None: ...
         def _resolve(self, c: Item) -> None: ...
-        def _work(self, c: Item, kind: str, then: Any) -> None: ...
+        def _work(self, c: Item, kind: str, then: Callable[[Item], None]) -> None: ...
         def _closed_line(self, c: Item) -> None: ...
         def _reach(self, c: Item, handle_s: float) -> float: ...
         def _unreached(self, c: Item) -> None: ...
@@ -118,7 +119,8 @@ class CentreCore:
         env = self.env
         now = env._now
         call = Call(fn, args)
-        heappush(env._queue, (t if t > now else now, NORMAL, next(env._eid), call))
+        queue: list[Any] = env._queue  # SimPy's events and the model's minimal Calls
+        heappush(queue, (t if t > now else now, NORMAL, next(env._eid), call))
         return call
 
     def _run_until(self, t_end: float) -> None:
@@ -127,7 +129,7 @@ class CentreCore:
         urgent ``until`` event). The model's own calls are made directly; any other SimPy event
         gets what ``Environment.step`` gives it. Profiling showed the step machinery at ~10% of a run."""
         env = self.env
-        q = env._queue
+        q: list[Any] = env._queue  # SimPy's events and the model's minimal Calls
         while q and q[0][0] < t_end:
             env._now, _, _, event = heappop(q)
             if event.__class__ is Call:
@@ -169,7 +171,7 @@ class CentreCore:
         rate_at = self.sc.demand[c.stream].rate_at
         for i in range(tries - 1):
             if (not check_open or self._is_open(channel, when)) and (
-                peak <= 0 or self._tried(c, thin, i, uniform) * peak < rate_at(when)
+                peak <= 0 or thin is None or self._tried(c, thin, i, uniform) * peak < rate_at(when)
             ):
                 break
             when = now + self._tried(c, redraw, i + 1, dist.sample)

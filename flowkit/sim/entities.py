@@ -3,6 +3,9 @@ agents, and the minimal event the model schedules on SimPy's queue."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 __all__ = ["Agent", "Call", "Item", "cancelled", "uniform"]
@@ -12,7 +15,7 @@ def uniform(rng: np.random.Generator, size: int) -> np.ndarray:
     return rng.random(size)
 
 
-def cancelled(*_args) -> None:
+def cancelled(*_args: object) -> None:
     """What a pre-empted item's scheduled finish calls instead (SimPy's heap has no delete)."""
 
 
@@ -22,8 +25,11 @@ class Call:
 
     __slots__ = ("args", "callbacks", "fn")
     _ok = True
+    fn: Callable[..., None]
+    args: tuple[Any, ...]
+    callbacks: tuple[Call, ...]
 
-    def __init__(self, fn, args):
+    def __init__(self, fn: Callable[..., None], args: tuple[Any, ...]) -> None:
         self.fn, self.args = fn, args
         self.callbacks = (self,)
 
@@ -72,7 +78,40 @@ class Item:
         "waiting",
     )
 
-    def __init__(self):
+    # what each slot holds (None: not yet, or never, e.g. ``remaining`` is set only while interrupted)
+    abandoned: bool
+    agent: str | None
+    answered: float | None
+    arrival: float
+    attempt: int
+    channel: str
+    counted: bool
+    demand: str  # "value" or "failure"
+    demand_type: str
+    done: float | None  # when its case was resolved (on the root contact)
+    ended: float | None
+    failure_type: str | None
+    handle: float | None
+    handle_factor: float
+    handling: str | None
+    index: int
+    interrupts: int
+    jumped: bool
+    kind: str  # "contact", "handoff" or "callback"
+    outcome: str
+    parent: Item | None  # the contact a hand-off or callback was made for
+    queued: bool
+    remaining: float | None
+    resolved: bool | None
+    root: Item  # the case's first contact
+    skill: str
+    stream: int
+    t_queue: float | None
+    team: str | None
+    wait: float | None
+    waiting: bool
+
+    def __init__(self) -> None:
         self.answered = self.ended = self.wait = self.handle = self.t_queue = self.remaining = None
         self.abandoned = self.waiting = self.queued = self.jumped = self.switched = self.transferred = False
         self.extra_s = 0.0  # handle seconds added for re-telling (a switched return; flowkit.sim.context)
@@ -104,16 +143,31 @@ class Agent:
         "until",
     )
 
+    busy_since: float | None
+    call: Call | None  # the scheduled finish of ``item``
+    deferred: tuple[str, ...]
+    id: str
+    interrupt: bool
+    item: Item | None
+    leaving: bool
+    on_shift: bool
+    order: tuple[tuple[str, ...], ...]
+    rank: dict[str, int]
+    reserve: int
+    skills: frozenset[str]
+    team: str
+    until: float | None
+
     def __init__(
         self,
         ident: str,
         team: str,
-        skills: frozenset,
-        order: tuple,
-        deferred: tuple,
+        skills: frozenset[str],
+        order: tuple[tuple[str, ...], ...],
+        deferred: tuple[str, ...],
         reserve: int = 0,
         interrupt: bool = False,
-    ):
+    ) -> None:
         self.id, self.team, self.skills, self.order, self.deferred = ident, team, skills, order, deferred
         self.reserve = reserve
         self.rank = {skill: g for g, group in enumerate(order) for skill in group}

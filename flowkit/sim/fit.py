@@ -121,6 +121,7 @@ def model_fit(
     """
     sim = simulate(scenario, replications or min(scenario.replications, 5), workers, keep_log=True)
     log = sim.log
+    assert log is not None, "simulated with keep_log"
     reps = len(sim.per_replication)
     real_days = _days(real)
     sim_days = scenario.horizon_hours / 24.0 * reps

@@ -4,6 +4,7 @@ warm-up figures, case times, and the per-contact log rows - assembled in one pas
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -190,7 +191,7 @@ class KpiLog(CentreCore):
         per-stream values looked up once: row building was a quarter of a run when logging."""
         t_end, prefix, used = self.t_end, self.prefix, self.used
         types = [s.type for s in self.sc.demand]
-        rows = []
+        rows: list[tuple[Any, ...]] = []
         append = rows.append
         for c in counted:
             k = c.stream

@@ -116,6 +116,7 @@ class _Centre(Routed, Arrivals, Queues, Agents, Preemption, AfterService, Leavin
         self._track_waiting(0)
         for a in self.agents:
             if a.item is not None:
+                assert a.busy_since is not None, "a busy agent"
                 busy = self._overlap(a.busy_since, self.t_end)
                 self.busy_s += busy
                 if a.item.demand == "failure":

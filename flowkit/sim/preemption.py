@@ -26,26 +26,29 @@ class Preemption(CentreCore):
         whichever is chosen, so the rule changes who resumes, not how much is done.
         """
         best = None
+        best_since = 0.0  # when best started its item
         for a in self.agents:
-            it = a.item
+            it, since = a.item, a.busy_since
             if (
                 it is not None
+                and since is not None
                 and a.interrupt
                 and not a.leaving
                 and it.remaining is None
                 and not it.jumped
                 and skill in a.skills
                 and a.rank.get(skill, 0) < a.rank.get(it.skill, 0)
-                and (best is None or a.busy_since > best.busy_since)
+                and (best is None or since > best_since)
             ):
-                best = a
+                best, best_since = a, since
         return best
 
     def _interrupt(self, a: Agent) -> None:
         """Take ``a`` off its deferred item, which goes back to the head of its queue with its remaining work."""
         now = self.env._now
-        it = a.item
-        a.call.fn = cancelled
+        it, call = a.item, a.call
+        assert it is not None and call is not None and a.busy_since is not None and a.until is not None, "a busy agent"
+        call.fn = cancelled
         busy = self._overlap(a.busy_since, now)
         self.busy_s += busy
         if it.demand == "failure":
@@ -73,6 +76,7 @@ class Preemption(CentreCore):
 
     def _resume(self, a: Agent, c: Item, now: float) -> None:
         """Pre-emptive resume: the remaining work plus the switch cost, by whoever takes it up."""
+        assert c.remaining is not None and c.handle is not None, "an interrupted item was started before"
         h = c.remaining + self.switch_s
         c.handle += self.switch_s
         c.remaining = None

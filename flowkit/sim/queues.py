@@ -48,12 +48,13 @@ class Queues(CentreCore):
                 self._start(a, c)
                 return
             if self.preempt and c.kind == "contact" and not deferred:
-                a = self._victim(skill)
-                if a is not None and self._head(skill, now) is None:
+                v = self._victim(skill)
+                if v is not None and self._head(skill, now) is None:
                     # no free agent and nobody waiting ahead: the contact takes an agent off deferred work
-                    item = a.item
-                    self._interrupt(a)
-                    self._start(a, c)
+                    item = v.item
+                    assert item is not None, "a victim is busy on deferred work"
+                    self._interrupt(v)
+                    self._start(v, c)
                     self._rehome(item.skill)
                     return
         c.waiting = c.queued = True
@@ -82,6 +83,7 @@ class Queues(CentreCore):
         c.waiting = False
         self._track_waiting(-1)
         c.abandoned, c.outcome = True, "abandoned"
+        assert c.t_queue is not None, "only a queued contact abandons"
         c.wait = self.env.now - c.t_queue
         c.resolved = False
         self._redial(c)

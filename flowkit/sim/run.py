@@ -232,7 +232,7 @@ def simulated_log(scenario: Scenario, results: list[ReplicationResult]) -> pd.Da
         when = [left.get(key, float("nan")) for key in zip(df["replication"], df["customer_id"], strict=True)]
         df["churned_at"] = SIM_EPOCH + pd.to_timedelta(pd.Series(when, index=df.index, dtype=float), unit="s")
         extras.append("churned_at")
-    df["failure_type"] = df["failure_type"].astype(object).where(df["failure_type"].notna(), None)
+    df["failure_type"] = df["failure_type"].astype(object).mask(df["failure_type"].isna(), None)
     base = schema.conform(
         df.drop(columns=["received_at_s", "answered_at_s", "ended_at_s", "queued_at_s", "queued_at"], errors="ignore")
     )

@@ -100,7 +100,8 @@ class Keyed:
     def __init__(self, seed: int, key: tuple[int, ...], sample: Callable[[np.random.Generator, int], np.ndarray]):
         self.seed, self.key, self.sample = seed, key, sample
         self.blocks: dict[int, list[float]] = {}
-        self.b, self.cur = -1, []
+        self.b = -1
+        self.cur: list[float] = []
 
     def at(self, i: int) -> float:
         b = i >> 12  # BLOCK = 4096 = 2**12

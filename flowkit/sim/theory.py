@@ -89,8 +89,8 @@ def _erlang_a_states(arrival_rate: float, mu: float, theta: float, agents: int) 
             break
         if j > agents + 1_000_000:
             raise QueueInputError("Erlang A series does not converge; check the rates")
-    logs = np.array(logs)
-    p = np.exp(logs - logs.max())
+    log_p = np.array(logs)
+    p = np.exp(log_p - log_p.max())
     return p / p.sum()
 
 

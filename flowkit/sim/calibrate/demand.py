@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
@@ -23,12 +25,13 @@ def _demand(
     wrap_s: float = 0.0,
     assume_handle_s: float | None = None,
 ) -> list[dict]:
-    streams, pooled = [], {}
+    streams: list[tuple[str, str, pd.DataFrame]] = []
+    pooled: dict[str, list[pd.DataFrame]] = {}
     for (label, channel), g in df.groupby(["_label", df["channel"].astype(str)], observed=True):
         if len(g) < MIN_STREAM:
-            pooled.setdefault(channel, []).append(g)
+            pooled.setdefault(str(channel), []).append(g)
             continue
-        streams.append((label, channel, g))
+        streams.append((str(label), str(channel), g))
     for channel, gs in pooled.items():
         streams.append(("other", channel, pd.concat(gs)))
     # handle times of answered contacts only: a caller who gave up has no service (often logged as 0 s)
@@ -125,7 +128,8 @@ def _data_fields(df: pd.DataFrame) -> dict | None:
     )
     counts = exploded.groupby(["_label", exploded["channel"].astype(str), "field"]).size()
     totals = df.loc[used].groupby(["_label", df.loc[used, "channel"].astype(str)]).size()
-    for (label, channel, f), n in counts.items():
+    for key, n in counts.items():
+        label, channel, f = cast(tuple[str, str, str], key)  # the three group keys
         if f in fields and n >= 0.2 * totals.get((label, channel), np.inf):
             needs.setdefault((label, channel), []).append(f)
     return {"fields": fields, "needs": {k: sorted(v) for k, v in needs.items()}}

@@ -17,16 +17,16 @@ def _lognormal(x: pd.Series) -> dict:
 def _duration(x: pd.Series) -> dict:
     """Empirical when there are enough values (means of 200 equal-count bins of the sorted values:
     keeps the mean and the shape), lognormal by mean and cv otherwise."""
-    x = np.sort(x.dropna().astype(float).to_numpy())
-    x = x[x >= 0]
-    if len(x) >= EMPIRICAL_MIN:
-        k = len(x) // EMPIRICAL_MIN  # equal bins: k evenly spread sorted values each
-        picked = x[np.round(np.linspace(0, len(x) - 1, k * EMPIRICAL_MIN)).astype(int)]
+    v = np.sort(x.dropna().astype(float).to_numpy())
+    v = v[v >= 0]
+    if len(v) >= EMPIRICAL_MIN:
+        k = len(v) // EMPIRICAL_MIN  # equal bins: k evenly spread sorted values each
+        picked = v[np.round(np.linspace(0, len(v) - 1, k * EMPIRICAL_MIN)).astype(int)]
         return {
             "dist": "empirical",
-            "values": [round(float(v), 1) for v in picked.reshape(EMPIRICAL_MIN, k).mean(axis=1)],
+            "values": [round(float(m), 1) for m in picked.reshape(EMPIRICAL_MIN, k).mean(axis=1)],
         }
-    return _lognormal(pd.Series(x))
+    return _lognormal(pd.Series(v))
 
 
 def _mean_s(dist: dict) -> float:

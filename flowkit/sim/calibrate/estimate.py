@@ -93,7 +93,7 @@ def calibrate(
     if df["case_id"].isna().all():
         from flowkit.cases import stitch
 
-        masked = df.assign(customer_id=df["customer_id"].where(~placeholder, pd.NA))
+        masked = df.assign(customer_id=df["customer_id"].mask(placeholder, pd.NA))
         df = df.assign(case_id=stitch(masked, window=window_td).contacts["case_id"])
     start, end = df["received_at"].min().normalize(), df["received_at"].max().normalize() + pd.Timedelta(days=1)
     all_days = pd.date_range(start, end - pd.Timedelta(days=1), freq="D")
@@ -223,9 +223,9 @@ def calibrate(
             doc["patience"], notes["patience"] = _patience(queued["wait_s"], gave_up)
 
     channels = sorted({d["channel"] for d in demand})
-    teams, team_notes = _unstaffed(teams, team_notes, channels, demand, agents)
+    teams, agents_note = _unstaffed(teams, team_notes, channels, demand, agents)
     doc["agents"] = teams
-    notes["agents"] = team_notes
+    notes["agents"] = agents_note
     if live_hours:
         doc["open_hours"] = live_hours
         doc["closed"] = {"return_p": float(closed_return_p), "within_hours": float(closed_within_hours)}

@@ -75,10 +75,11 @@ def _km_quantiles(km, parametric, kind: str, n: int = EMPIRICAL_MIN) -> list[flo
     times, cdf = sf.index.to_numpy(dtype=float), 1.0 - sf.to_numpy(dtype=float)
     probs = (np.arange(n) + 0.5) / n
     top = float(cdf[-1])
-    if kind == "exponential":
-        par = stats.expon(scale=float(parametric.lambda_))
-    else:
-        par = stats.lognorm(s=float(parametric.sigma_), scale=float(np.exp(parametric.mu_)))
+    par = (
+        stats.expon(scale=float(parametric.lambda_))
+        if kind == "exponential"
+        else stats.lognorm(s=float(parametric.sigma_), scale=float(np.exp(parametric.mu_)))
+    )
     f_max = float(par.cdf(times[-1]))
     out = []
     for q in probs:

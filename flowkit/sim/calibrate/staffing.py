@@ -136,22 +136,25 @@ def after_call_work(df: pd.DataFrame, cap_s: float = 300.0) -> tuple[float, int]
 
 def _teams(
     df: pd.DataFrame, all_days: pd.DatetimeIndex, idle_gap_s: float, wrap_s: float = 0.0
-) -> tuple[list[dict], list[str], dict, dict, dict]:
+) -> tuple[list[dict], list[str], dict[str, str], dict[str, float], dict[str, np.ndarray]]:
     """Teams as the log shows them: agents grouped by the channels they handled, each team's
     agents on duty per weekday x half hour from its own agents' busy intervals; live channels
     open in the half hours someone was on duty (``open_slots``: channel -> 7 x 48 booleans)."""
     channels = sorted(df["channel"].astype(str).unique())
     open_slots: dict[str, np.ndarray] = {}
     d = df[_real_agents(df["agent_id"])]
-    skills = d.groupby("agent_id", observed=True)["channel"].agg(lambda c: tuple(sorted(set(map(str, c)))))
-    teams, notes, live_hours = [], [], {}
+    # agents by the channels they handled (a team), the largest team first, then by its channels
+    by_skills: dict[tuple[str, ...], list[object]] = {}
+    for agent, handled in d.groupby("agent_id", observed=True)["channel"]:
+        by_skills.setdefault(tuple(sorted(set(map(str, handled)))), []).append(agent)
+    teams: list[dict] = []
+    notes: list[str] = []
+    live_hours: dict[str, str] = {}
     figures: dict[str, float] = {}
     per_team: list[tuple[bool, dict]] = []
     covered: set[str] = set()
-    for k, (chans, members) in enumerate(
-        sorted(skills.groupby(skills, observed=True).groups.items(), key=lambda kv: -len(kv[1]))
-    ):
-        chans = [c for c in chans if c in channels]
+    for k, (skill_set, members) in enumerate(sorted(by_skills.items(), key=lambda kv: (-len(kv[1]), kv[0]))):
+        chans = [c for c in skill_set if c in channels]
         if not chans:
             continue
         on_duty, f = agents_on_duty(d[d["agent_id"].isin(members)], idle_gap_s, wrap_s)
