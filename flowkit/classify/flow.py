@@ -22,7 +22,7 @@ FLOW_CONFIDENCE = 0.85
 NEUTRAL_RULES = ("default:no-failure-signal", "no-text", "no-evidence", "weak-evidence")
 
 
-def reopened(contacts: pd.DataFrame) -> pd.Series:
+def reopened(contacts: pd.DataFrame) -> pd.Series[bool]:
     """True where the source says the ticket was reopened: ``reopen_count`` > 0, or a
     ``status``/``event``/``state`` column (or the text) saying "reopened" in any language
     (``reopened`` in each language folder's ``flow.yaml``)."""

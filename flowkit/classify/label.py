@@ -14,6 +14,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -103,7 +104,7 @@ def label_page(sample: LabelSample, title: str = "Label contacts") -> str:
     """The self-contained labelling page (HTML text)."""
     items = []
     for r in sample.rows.itertuples(index=False):
-        conf = None if pd.isna(r.confidence) else float(r.confidence)
+        conf = None if pd.isna(r.confidence) else float(cast(float, r.confidence))  # a Float64 column
         items.append(
             {
                 k: (None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v))

@@ -10,6 +10,7 @@ in Python's ``re`` (the benchmark's row-by-row reference).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,6 +66,10 @@ class Rule:
     @property
     def veto(self) -> str | None:
         return "(?:" + "|".join(self.unless) + ")" if self.unless else None
+
+
+#: what a rule match does: ``decide(positions, rule, confidence)``
+Decide = Callable[[np.ndarray, Rule, float], None]
 
 
 @dataclass(frozen=True)
@@ -169,7 +174,7 @@ def builtin_rules() -> RuleSet:
     return RuleSet(tuple(rules))
 
 
-def _match(arr: pa.Array, regex: str) -> np.ndarray:
+def _match(arr: pa.LargeStringArray, regex: str) -> np.ndarray:
     return pc.fill_null(pc.match_substring_regex(arr, regex, ignore_case=True), False).to_numpy(zero_copy_only=False)
 
 
@@ -186,7 +191,7 @@ def _blocks(rules: list[Rule]) -> list[list[Rule]]:
     return blocks
 
 
-def _first_match(arr: pa.Array, rules: list[Rule], decide, conf_shift: float = 0.0) -> np.ndarray:
+def _first_match(arr: pa.LargeStringArray, rules: list[Rule], decide: Decide, conf_shift: float = 0.0) -> np.ndarray:
     """Try ``rules`` in order on ``arr``; ``decide(positions, rule, confidence)`` for each hit.
 
     Returns the positions no rule took. Each block of same-demand rules is pre-screened with
@@ -268,7 +273,7 @@ def _apply_distinct(text: pd.Series, language: pd.Series, rules: RuleSet) -> pd.
     for lg in pd.unique(lang[has_text]) if has_text.any() else []:
         rows = np.flatnonzero(has_text & (lang == lg))
 
-        def decide(pos, r, c, rows=rows):
+        def decide(pos: np.ndarray, r: Rule, c: float, rows: np.ndarray = rows) -> None:
             idx = rows[pos]
             demand[idx], dtype_[idx], ftype[idx], rule[idx], conf[idx] = (
                 r.demand,
@@ -282,9 +287,11 @@ def _apply_distinct(text: pd.Series, language: pd.Series, rules: RuleSet) -> pd.
         left = _first_match(sub, rules.for_language(str(lg)), decide)
         others = [r for r in rules.rules if r.demand == "failure" and r.language not in (str(lg), "any")]
         if left.size and others:
-            still = _first_match(
-                sub.take(pa.array(left)), others, lambda pos, r, c, left=left: decide(left[pos], r, c), conf_shift=-0.1
-            )
+
+            def decide_left(pos: np.ndarray, r: Rule, c: float, left: np.ndarray = left) -> None:
+                decide(left[pos], r, c)
+
+            still = _first_match(sub.take(pa.array(left)), others, decide_left, conf_shift=-0.1)
             left = left[still]
         idx = rows[left]
         demand[idx], dtype_[idx], rule[idx], conf[idx] = (

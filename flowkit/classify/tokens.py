@@ -48,7 +48,7 @@ def normalise_column(text: pd.Series, language: pd.Series) -> pd.Series:
     return pd.Series(out, index=text.index, dtype=STRING)
 
 
-def _tokens(arr: pa.Array, code: str) -> pa.ListArray:
+def _tokens(arr: pa.LargeStringArray, code: str) -> pa.ListArray[pa.LargeStringScalar]:
     """Words as ``lemmas._TOKEN`` finds them (letters/digits, one inner apostrophe kept)."""
     for pattern, repl in languages.get(code).contractions:
         arr = pc.replace_substring_regex(arr, "(?i)" + pattern, repl)
@@ -79,7 +79,7 @@ def _apostrophe_tokens(arr: pa.Array) -> pa.ListArray:
     return pc.split_pattern_regex(arr, f"[^{_ALNUM}\x03\x04]+")
 
 
-def _digits(flat: pa.Array) -> pa.Array:
+def _digits(flat: pa.LargeStringArray) -> pa.LargeStringArray:
     """Numbers as a representative with the same lemma (``0``, ``#``, ``yyyy``): the vocabulary
     stays a vocabulary when every row carries its own order number."""
     digit = pc.fill_null(pc.utf8_is_digit(flat), False)
@@ -91,7 +91,7 @@ def _digits(flat: pa.Array) -> pa.Array:
     return pc.if_else(digit, rep, flat)
 
 
-def _normalise_language(arr: pa.Array, code: str) -> pa.Array:
+def _normalise_language(arr: pa.LargeStringArray, code: str) -> pa.StringArray:
     """Normal forms of texts that are all in language ``code`` and all non-empty."""
     words = _tokens(arr, code)
     flat = pc.list_flatten(words)
