@@ -126,7 +126,7 @@ def unescape_formulas(df: pd.DataFrame) -> pd.DataFrame:
             text = col.astype("string")
             quoted = text.str.match(r"^'[=+\-@\t\r]").fillna(False).astype(bool)
             if quoted.any():
-                out.isetitem(i, col.mask(quoted, text.str.slice(1)))
+                out.isetitem(i, col.mask(quoted, text.str.slice(1)).array)
     return out
 
 

@@ -105,10 +105,10 @@ def load_with_ledger(path: str | Path, mapping: str | Path | None = None):
         return result.contacts, result
     if suffix in (".parquet", ".pq", ".csv") and mapping is None and path.is_file():
         try:
-            head = pd.read_parquet(path).columns if suffix != ".csv" else pd.read_csv(path, nrows=0).columns
+            head = set(pd.read_parquet(path).columns if suffix != ".csv" else pd.read_csv(path, nrows=0).columns)
         except (ValueError, OSError):  # not a saved contact table (bad bytes, not parquet): read it as an export
-            head = []
-        if {"contact_id", "received_at", "channel"} <= set(head) and ({"source_file", "source"} & set(head)):
+            head = set()
+        if {"contact_id", "received_at", "channel"} <= head and ({"source_file", "source"} & head):
             return read_contacts(path), None
     result = ingest(path, load_mapping(mapping) if mapping else None)
     return result.contacts, result

@@ -116,14 +116,14 @@ def person_contacts(contacts: pd.DataFrame, signal: EndSignal, basis: str = "cas
         k = d.groupby(key, observed=True, sort=False).cumcount() + 1
     else:
         one = pd.Series(1.0, index=d.index)
-        k = (
+        in_90d = (
             pd.DataFrame({"c": d["customer_id"].astype(str).to_numpy(), "t": d["received_at"].to_numpy(), "one": 1.0})
             .groupby("c", sort=False)
             .rolling("90D", on="t")["one"]
             .sum()
             .to_numpy()
         )
-        k = pd.Series(k, index=one.index).astype(int)
+        k = pd.Series(in_90d, index=one.index).astype(int)
     cust = d["customer_id"].astype(str)
     last = ~cust.duplicated(keep="last")
     first_at = d.groupby(cust, sort=False)["received_at"].transform("min")
@@ -132,8 +132,10 @@ def person_contacts(contacts: pd.DataFrame, signal: EndSignal, basis: str = "cas
     left = last & ended.notna()
     stop_at = nxt.where(~last, ended.where(left, log_end))
     days = pd.Timedelta(days=1)
-    start = (d["received_at"] - first_at) / days
-    stop = np.maximum((stop_at - first_at) / days, start + 1e-3)
+    since_first: pd.Series[pd.Timedelta] = d["received_at"] - first_at
+    until_stop: pd.Series[pd.Timedelta] = stop_at - first_at
+    start = since_first / days
+    stop = np.maximum(until_stop / days, start + 1e-3)
     failure = d["demand"].astype(str).eq("failure") if "demand" in d else pd.Series(False, index=d.index)
     out = pd.DataFrame(
         {
@@ -142,7 +144,7 @@ def person_contacts(contacts: pd.DataFrame, signal: EndSignal, basis: str = "cas
             "failure": failure.to_numpy(),
             "left": left.to_numpy(),
             "start": start.to_numpy(),
-            "stop": stop.to_numpy(),
+            "stop": np.asarray(stop),
         }
     )
     if "segment" in d.columns:

@@ -49,6 +49,7 @@ def failure_share(df: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     if by == "week":
         t = frame.groupby(d["received_at"].dt.to_period("W-SUN")).sum()
         t = complete_weeks(t, d["received_at"])
+        assert isinstance(t.index, pd.PeriodIndex), "weekly periods"
         t.index = t.index.start_time
         t.index.name = "week"
     elif by is None:
@@ -110,6 +111,7 @@ def weekly_by_type(df: pd.DataFrame, top: int | None = None) -> pd.DataFrame:
     t = complete_weeks(t.reindex(full, fill_value=0), df["received_at"])
     if top is not None:
         t = t[t.sum().sort_values(ascending=False).index[:top]]
+    assert isinstance(t.index, pd.PeriodIndex), "weekly periods"
     t.index = t.index.start_time
     return t
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -179,7 +180,18 @@ def _predict(X, coef: np.ndarray) -> np.ndarray:
     return X @ coef[:-1] + coef[-1]
 
 
-def _crossfit(X, T: np.ndarray, ys: dict[str, np.ndarray], ok: dict[str, np.ndarray], folds: int, seed: int):
+#: a field's cross-fit: propensity e, and per outcome the predictions (m1 with the field, m0 without)
+CrossFit = tuple[np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]]
+
+
+def _crossfit(
+    X: sp.csr_matrix,
+    T: np.ndarray,
+    ys: dict[str, np.ndarray],
+    ok: dict[str, np.ndarray],
+    folds: int,
+    seed: int,
+) -> CrossFit:
     """Out-of-fold propensity e and outcome predictions m1, m0 for each outcome."""
     n = len(T)
     fold = np.random.default_rng(seed).integers(0, folds, n)
@@ -279,7 +291,9 @@ def field_effects_adjusted(
     jobs = opt.n_jobs or min(2, os.cpu_count() or 1)
     if jobs > 1 and len(fields) > 1 and len(d) >= PARALLEL_FROM:
         # the fields are independent fits: one process per core (large arrays are memory-mapped)
-        fits = Parallel(n_jobs=jobs)(delayed(_crossfit)(X, treat[f], ys, ok, opt.folds, opt.seed) for f in fields)
+        fits: list[CrossFit] = Parallel(n_jobs=jobs)(
+            delayed(_crossfit)(X, treat[f], ys, ok, opt.folds, opt.seed) for f in fields
+        )
     else:
         fits = [_crossfit(X, treat[f], ys, ok, opt.folds, opt.seed) for f in fields]
     rows = []
@@ -288,7 +302,8 @@ def field_effects_adjusted(
         keep = (e >= opt.trim) & (e <= 1 - opt.trim)
         consulted = sorted(set(types[T == 1]))
         for outcome in OUTCOMES:
-            y, m1, m0 = ys[outcome], *m[outcome]
+            y = ys[outcome]
+            m1, m0 = m[outcome]
             base = ok[outcome]
             if opt.estimand == "ATE":
                 num = m1 - m0 + T * (y - m1) / e - (1 - T) * (y - m0) / (1 - e)
@@ -308,19 +323,11 @@ def field_effects_adjusted(
                 trimmed = int((g & ~keep).sum())
                 cl = clusters[gk]
                 n_cl = len(np.unique(cl))
+                # what every row for this field, type and outcome says, estimated or not
+                row = partial(_row, f, dtype, outcome, opt.estimand, naive, n_with, n_without, trimmed, n_cl, opt)
                 if n_with < opt.min_contacts or n_without < opt.min_contacts or n_cl < 3:
                     rows.append(
-                        _row(
-                            f,
-                            dtype,
-                            outcome,
-                            opt.estimand,
-                            naive,
-                            n_with,
-                            n_without,
-                            trimmed,
-                            n_cl,
-                            opt,
+                        row(
                             method=f"too few contacts to estimate: {n_with} with, {n_without} without, "
                             f"{n_cl} agents (need {opt.min_contacts} each side and 3 agents)",
                         )
@@ -337,17 +344,7 @@ def field_effects_adjusted(
                 p0 = float(np.clip(m0[gk].mean(), 1e-6, 1 - 1e-6)) if outcome == "resolved" else np.nan
                 scale = float(y[gk & (T == 0)].std()) if outcome == "handle_s" else 1.0
                 rows.append(
-                    _row(
-                        f,
-                        dtype,
-                        outcome,
-                        opt.estimand,
-                        naive,
-                        n_with,
-                        n_without,
-                        trimmed,
-                        n_cl,
-                        opt,
+                    row(
                         adjusted=theta,
                         ci_low=lo,
                         ci_high=hi,

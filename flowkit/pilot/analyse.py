@@ -10,7 +10,8 @@ errors, ready for ``flowkit compare``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -30,7 +31,9 @@ class PilotResult:
     srm_p: float
     srm_ok: bool
     balance: pd.DataFrame
-    effects: dict = field(default_factory=dict)  # outcome -> {effect, se, ci_low, ci_high, p, control_mean, clusters}
+    # outcome -> {effect, se, ci_low, ci_high, p, control_mean, clusters}; ``dataclasses.field``, as the
+    # attribute ``field`` above shadows the bare name in the class body
+    effects: dict = dataclasses.field(default_factory=dict)
     cluster: str = "contact"
 
     def data_field(self) -> dict:

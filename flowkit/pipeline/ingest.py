@@ -40,11 +40,9 @@ def ingest_to(
     write_table(result.contacts, out)
     q = quarantine_path(out)
     write_quarantine(result.quarantine, q)
-    fixed: Path | None = repairs_path(out)
+    repairs = repairs_path(out)
     if len(result.repairs):
-        write_csv(result.repairs, fixed)
-    else:
-        if fixed.is_file():
-            fixed.unlink()
-        fixed = None
-    return IngestWritten(result, Path(out), q, fixed)
+        write_csv(result.repairs, repairs)
+    elif repairs.is_file():
+        repairs.unlink()
+    return IngestWritten(result, Path(out), q, repairs if len(result.repairs) else None)

@@ -55,7 +55,7 @@ def snils_is_valid(number: str) -> bool:
 
 
 #: how each kind of id is written when not compact (group lengths); anything else is not that id
-_LAYOUTS = {
+_LAYOUTS: dict[str, set[tuple[int, ...]]] = {
     ID_NUMBER: {(3, 3, 2, 2), (3, 2, 2, 3)},  # NIP as Polish forms print it
     SNILS: {(3, 3, 3, 2)},
     CARD: {(4, 4, 4, 4), (4, 6, 5), (4, 4, 4, 4, 3), (4, 4, 4, 1), (4, 4, 4, 4, 2), (4, 4, 4, 4, 1), (4, 4, 4, 2)},

@@ -8,6 +8,8 @@ printed report still reads.
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib.pyplot as plt
 import matplotlib.text
 import matplotlib.ticker
@@ -30,8 +32,8 @@ __all__ = [
     "xmr_chart",
 ]
 
-VALUE = dict(facecolor="0.85", edgecolor="black", hatch="")
-FAILURE = dict(facecolor="0.35", edgecolor="black", hatch="//")
+VALUE: dict[str, Any] = dict(facecolor="0.85", edgecolor="black", hatch="")  # bar / patch style
+FAILURE: dict[str, Any] = dict(facecolor="0.35", edgecolor="black", hatch="//")
 
 
 def new_axes(width: float = 7.5, height: float = 3.6):

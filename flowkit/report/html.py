@@ -36,7 +36,7 @@ class Report:
     path: Path
     charts: dict[str, Path] = field(default_factory=dict)
     tables: dict[str, Path] = field(default_factory=dict)
-    numbers: dict[str, float] = field(default_factory=dict)
+    numbers: dict[str, float | str] = field(default_factory=dict)
     sentences: list[str] = field(default_factory=list)
 
 

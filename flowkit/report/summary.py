@@ -36,14 +36,16 @@ def _days(d: float) -> str:
     return f"{d:.1f} days"
 
 
-def summary_sentences(c: pd.DataFrame, cases: pd.DataFrame) -> tuple[list[str], dict[str, float]]:
+def summary_sentences(c: pd.DataFrame, cases: pd.DataFrame) -> tuple[list[str], dict[str, float | str]]:
     """The one-screen summary in plain language, and the numbers behind it."""
     overall = A.failure_share(c).iloc[0]
     n = int(overall["contacts"])
     share = float(overall["failure_share"])
-    numbers: dict[str, float] = {"contacts": n, "failure_share": share, "unknown": int(overall["unknown"])}
+    unknown = int(overall["unknown"])
+    # the figures behind the sentences (``headline`` is "partial" when too few are classified for a share)
+    numbers: dict[str, float | str] = {"contacts": n, "failure_share": share, "unknown": unknown}
     known = int(overall["value"] + overall["failure"])
-    unknown_share = numbers["unknown"] / n if n else 0.0
+    unknown_share = unknown / n if n else 0.0
     if unknown_share > UNKNOWN_HEADLINE_LIMIT:
         # a share of the classified few would be read as the share of all: say what is known instead
         numbers["headline"] = "partial"
@@ -51,7 +53,7 @@ def summary_sentences(c: pd.DataFrame, cases: pd.DataFrame) -> tuple[list[str], 
             s = [
                 f"Only {known:,} of {n:,} contacts ({_pct(known / n if n else float('nan'))}) could be told apart as value "
                 f"or failure demand: {int(overall['failure']):,} failure and {int(overall['value']):,} value. The other "
-                f"{numbers['unknown']:,} ({_pct(unknown_share)}) could not be classified from what the log records (no "
+                f"{unknown:,} ({_pct(unknown_share)}) could not be classified from what the log records (no "
                 "words, or words that are no evidence either way), so no failure share is given for the whole."
             ]
         else:
@@ -88,10 +90,10 @@ def summary_sentences(c: pd.DataFrame, cases: pd.DataFrame) -> tuple[list[str], 
             )
     hours = A.agent_hours(c)
     if "failure" in hours.index and hours["agent_hours"].sum() > 0:
-        numbers["agent_hours_failure"] = float(hours.loc["failure", "agent_hours"])
+        numbers["agent_hours_failure"] = float(hours["agent_hours"].loc["failure"])
         s.append(
-            f"Failure demand took {hours.loc['failure', 'agent_hours']:,.0f} agent hours, "
-            f"{_pct(hours.loc['failure', 'share'])} of the handling time the log records."
+            f"Failure demand took {hours['agent_hours'].loc['failure']:,.0f} agent hours, "
+            f"{_pct(hours['share'].loc['failure'])} of the handling time the log records."
         )
     phone = A.phone_service(c)
     if phone is not None:
@@ -140,16 +142,16 @@ def summary_sentences(c: pd.DataFrame, cases: pd.DataFrame) -> tuple[list[str], 
                     f"last contact, one in ten more than {_days(rp['p90'])} (the log records no closing "
                     "times, so these are lower bounds)."
                 )
-        known = A.identified(cases)
+        identified = A.identified(cases)
         if c["customer_id"].isna().all() and (cases["n_contacts"] == 1).all():
             s.append(
                 "The log has no customer ids (and no case ids that group contacts), so repeat contacts cannot be "
                 "seen: every contact is its own case here."
             )
-        elif len(known):
-            multi = float((known["n_contacts"] > 1).mean())
+        elif len(identified):
+            multi = float((identified["n_contacts"] > 1).mean())
             numbers["repeat_case_share"] = multi
-            who = " of identified customers" if len(known) < len(cases) else ""
+            who = " of identified customers" if len(identified) < len(cases) else ""
             s.append(f"{_pct(multi)} of cases{who} needed more than one contact.")
     os_ = A.one_stop(c)
     if os_["cases"]:
@@ -158,9 +160,9 @@ def summary_sentences(c: pd.DataFrame, cases: pd.DataFrame) -> tuple[list[str], 
             f"Value demand was dealt with at the first contact, with no repeat, in {_pct(os_['perfect'])} "
             f"of {os_['cases']:,} cases where the log records resolution."
         )
-    if numbers["unknown"] and numbers.get("headline") != "partial":
+    if unknown and numbers.get("headline") != "partial":
         s.append(
-            f"{numbers['unknown']:,} contacts ({_pct(numbers['unknown'] / n)}) could not be classified "
+            f"{unknown:,} contacts ({_pct(unknown / n)}) could not be classified "
             "(no words recorded, or words that are no evidence either way); they are counted apart, not guessed."
         )
     return s, numbers

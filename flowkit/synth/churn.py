@@ -121,7 +121,8 @@ def generate_churn_log(
         when = when.where(last | (rng.random(len(d)) > 0.3))  # dirt: missing on some of a leaver's earlier rows
         d["churned_at"] = pd.to_datetime(when)
     # dirt: contacts nobody could tie to a customer (walk-ins, withheld numbers), copied from real ones
-    stray = d.sample(frac=0.03, random_state=seed).assign(customer_id=pd.NA, case_id=pd.NA)
+    stray = d.sample(frac=0.03, random_state=seed).copy()
+    stray["customer_id"] = stray["case_id"] = pd.NA
     stray["contact_id"] = [f"A{j:07d}" for j in range(len(stray))]
     d = pd.concat([d, stray], ignore_index=True)
     d = d.sort_values("received_at", kind="stable").reset_index(drop=True)

@@ -322,15 +322,16 @@ def _web(df: pd.DataFrame, path: Path, rng, dirt: bool) -> dict[str, int]:
         )
     ]
     counts = {}
+    not_objects: list[str] = []  # dirt: entries that are not a form at all
     if dirt and len(records) > 50:
         for i in _pick(rng, len(records), 2):
             records[i]["submitted"] = "yesterday"
         counts["bad date"] = 2
         records.append(dict(records[10]))
         counts["exact duplicate"] = 1
-        records.append("form submitted without data")
+        not_objects.append("form submitted without data")
         counts["not an object"] = 1
-    path.write_text(json.dumps(records, ensure_ascii=False, indent=1), encoding="utf-8")
+    path.write_text(json.dumps([*records, *not_objects], ensure_ascii=False, indent=1), encoding="utf-8")
     return counts
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from flowkit import schema
 from flowkit.synth.demand_types import ALL_TYPES, FOLLOW_UP_TYPES, STANDALONE_FAILURES, VALUE_TYPES
+from flowkit.synth.phone_queue import PATIENCE_S, phone_queue
 from flowkit.synth.truth import TE_PREFIX, handles, is_new_agent, plant, prepare
 
 __all__ = ["TRUTH_COLUMNS", "Organisation", "generate"]
@@ -266,70 +267,6 @@ def _exactly(rng, n: int, parent: np.ndarray) -> np.ndarray:
     return keep[:n]
 
 
-_PATIENCE_S = 300.0
-#: the phone team's shifts for ~13,800 calls in eight weeks: (weekdays, start hour, end hour, agents)
-_PHONE_SHIFTS = ((range(0, 5), 8, 16, 5), (range(0, 5), 10, 18, 3), (range(5, 6), 9, 14, 3))
-
-
-def _phone_queue(
-    times: np.ndarray, handle: np.ndarray, patience: np.ndarray, scale: float, handle_new: np.ndarray | None = None
-):
-    """Waits, abandons and agents of calls through a first-come-first-served team on shifts.
-
-    The phone export's waits come from a queue, as a real one's do: each call takes the agent
-    who is free and on shift soonest; a caller whose wait would exceed their patience hangs up.
-    A new agent (:func:`flowkit.synth.truth.is_new_agent`) takes ``handle_new`` instead of ``handle``.
-    """
-    order = np.argsort(times, kind="stable")
-    t = (times[order] - times.min().astype("datetime64[D]")).astype("timedelta64[s]").astype(float)
-    day0 = int(pd.Timestamp(times.min()).day_of_week)
-    agents = []  # (name, shift days, start s, end s)
-    for k, (days, start, end, count) in enumerate(_PHONE_SHIFTS):
-        for i in range(max(1, round(count * scale))):
-            agents.append((f"T{k + 1}{i + 1:03d}", set(days), start * 3600.0, end * 3600.0))
-    free = np.zeros(len(agents))
-    new = [is_new_agent(a[0]) for a in agents]
-
-    def available(j: int, at: float) -> float:
-        """When agent j can next take a call, from time ``at`` (on shift and free)."""
-        _, days, start, end = agents[j]
-        at = max(at, free[j])
-        for _ in range(8):
-            day = int(at // 86400)
-            in_day = at - day * 86400
-            if (day0 + day) % 7 in days and in_day < end:
-                return max(at, day * 86400 + start)
-            at = (day + 1) * 86400.0
-        return np.inf
-
-    import heapq
-
-    wait = np.zeros(len(t))
-    abandon = np.zeros(len(t), dtype=bool)
-    who = np.empty(len(t), dtype=object)
-    # heap of (earliest time the agent could take a call, agent): keys only grow, so a stale
-    # key is refreshed lazily; the agent free longest (then the lowest number) goes first
-    heap = [(available(j, 0.0), j) for j in range(len(agents))]
-    heapq.heapify(heap)
-    for i, idx in enumerate(order):
-        arrive = t[i]
-        while True:
-            key, j = heap[0]
-            now = max(key, arrive)
-            real = available(j, now)
-            if real == now:
-                break
-            heapq.heapreplace(heap, (real, j))
-        w = real - arrive
-        if w > patience[idx]:
-            abandon[idx], wait[idx], who[idx] = True, patience[idx], None
-            continue
-        wait[idx], who[idx] = w, agents[j][0]
-        free[j] = real + (handle_new[idx] if handle_new is not None and new[j] else handle[idx])
-        heapq.heapreplace(heap, (available(j, free[j]), j))
-    return np.round(wait), abandon, who
-
-
 def _assemble(rng, types, cust, type_idx, channel, times, res, lang, u) -> pd.DataFrame:
     n = len(cust)
     handle_mean = np.array([t.handle_mean_s for t in types])[type_idx]
@@ -340,7 +277,7 @@ def _assemble(rng, types, cust, type_idx, channel, times, res, lang, u) -> pd.Da
     busy = np.isin(hour, [9, 10, 11, 13, 14, 15])
     live = np.isin(channel, ["phone", "chat"])
     wait = np.where(live, rng.exponential(np.where(busy, 140.0, 35.0)), np.nan)
-    patience = rng.exponential(_PATIENCE_S, n)
+    patience = rng.exponential(PATIENCE_S, n)
     text = _verbatims(rng, types, type_idx, lang, channel)
     # data use is recorded on the live channels, where effects are planted (with their confounding):
     # the contact's draws are made first, its handle time follows from the agent who takes it
@@ -353,7 +290,7 @@ def _assemble(rng, types, cust, type_idx, channel, times, res, lang, u) -> pd.Da
     h_new[live_idx] = handles(prep, handle[live_idx], np.ones(live_idx.size))
     phone = np.flatnonzero(channel == "phone")
     scale = max(len(phone) / 13_800.0, 1e-9)  # staff in proportion to the phone volume
-    q_wait, q_abandon, q_agent = _phone_queue(times[phone], h_old[phone], patience[phone], scale, h_new[phone])
+    q_wait, q_abandon, q_agent = phone_queue(times[phone], h_old[phone], patience[phone], scale, h_new[phone])
     wait[phone] = q_wait
     abandoned = np.zeros(n, dtype=bool)
     abandoned[phone] = q_abandon
@@ -381,6 +318,8 @@ def _assemble(rng, types, cust, type_idx, channel, times, res, lang, u) -> pd.Da
     handling[abandoned] = None
     team = np.where(np.isin(channel, ["phone", "chat"]), "front", "back office").astype(object)
     team[abandoned] = None
+    abandoned_col = abandoned.astype(object)  # recorded on calls only
+    abandoned_col[channel != "phone"] = None
     prefix = {"phone": "TEL-", "email": "EM-", "web": "WEB-", "chat": "CH-"}
     ids = np.array([prefix.get(c, "X-") for c in channel], dtype=object) + pd.Series(np.arange(1, n + 1)).astype(
         str
@@ -395,7 +334,7 @@ def _assemble(rng, types, cust, type_idx, channel, times, res, lang, u) -> pd.Da
             "reason_code": None,
             "wait_s": np.round(wait, 0),
             "handle_s": np.round(handle, 0),
-            "abandoned": np.where(channel == "phone", abandoned, None),
+            "abandoned": abandoned_col,
             "resolved": resolved,
             "case_id": None,
             "agent_id": agent,
@@ -412,6 +351,6 @@ def _assemble(rng, types, cust, type_idx, channel, times, res, lang, u) -> pd.Da
     df["failure_type"] = np.array([t.failure_type or "" for t in types], dtype=object)[type_idx]
     df["failure_type"] = df["failure_type"].replace("", None)
     df["language"] = lang
-    for col, values in truth.items():
-        df[col] = values
+    for name, values in truth.items():
+        df[name] = values
     return df

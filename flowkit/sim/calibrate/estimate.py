@@ -256,6 +256,5 @@ def calibrate(
             "observational, each replication draws its effect; a pilot confirms them"
         )
     doc["demand"] = demand
-    cal = Calibration(doc, notes, log_figures=figures, left_out=tuple(leave_out))
-    cal.scenario = scenario_from_dict(yaml.safe_load(yaml.safe_dump(doc)), f"calibrated from the log ({name})")
-    return cal
+    scenario = scenario_from_dict(yaml.safe_load(yaml.safe_dump(doc)), f"calibrated from the log ({name})")
+    return Calibration(doc, scenario, notes, log_figures=figures, left_out=tuple(leave_out))

@@ -14,8 +14,8 @@ from flowkit.sim.scenario import Scenario
 @dataclass
 class Calibration:
     doc: dict  # the scenario as YAML-ready data
+    scenario: Scenario  # ... and as the model reads it
     notes: dict[str, str] = field(default_factory=dict)  # section -> where it came from
-    scenario: Scenario | None = None
     log_figures: dict[str, float] = field(default_factory=dict)  # measured on the log: occupancy, shrinkage, ...
     left_out: tuple[str, ...] = ()  # channels not simulated (``calibrate(leave_out=...)``)
 
