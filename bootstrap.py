@@ -3,7 +3,7 @@
 
     python3 bootstrap.py demo     # install what is needed, run `flowkit demo`
     python3 bootstrap.py test     # install what is needed, run the whole test suite
-    python3 bootstrap.py lint     # install what is needed, run ruff (lint and format check)
+    python3 bootstrap.py lint     # install what is needed, run ruff (lint and format check) and mypy
 
 Needs only Python 3.11+. The environment lives in .venv/ and is reinstalled only when
 pyproject.toml changes. Extra arguments are passed on (e.g. `test -k ingest`).
@@ -61,11 +61,16 @@ def ensure_chromium() -> None:
 
 
 def lint(rest: list[str]) -> int:
-    """The checks CI runs before the tests; each one's exit code counts."""
-    checks = [[str(BIN / "ruff"), "check", *rest, "."], [str(BIN / "ruff"), "format", "--check", *rest, "."]]
+    """The checks CI runs before the tests; each one's exit code counts. Extra arguments go to ruff;
+    mypy checks the whole package as pyproject.toml's [tool.mypy] says (a type error fails CI)."""
+    checks = [
+        [str(BIN / "ruff"), "check", *rest, "."],
+        [str(BIN / "ruff"), "format", "--check", *rest, "."],
+        [str(BIN / "mypy")],
+    ]
     failed = 0
     for cmd in checks:
-        print("$ ruff " + " ".join(cmd[1:]), flush=True)
+        print("$ " + " ".join([Path(cmd[0]).name, *cmd[1:]]), flush=True)
         failed |= subprocess.call(cmd, cwd=ROOT) != 0
     return int(failed)
 

@@ -6,18 +6,16 @@ from pathlib import Path
 
 import click
 
-from flowkit.commands.common import WINDOW, load, privacy, privacy_options, step
+from flowkit.commands.common import load, mapping_option, privacy, privacy_options, step, window_option
 from flowkit.pipeline.prepare import prepare
 
 
 @click.command()
 @click.argument("contacts", type=click.Path(path_type=Path))
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for index.html, PNGs and CSVs.")
-@click.option("--mapping", type=click.Path(path_type=Path), help="Mapping YAML when CONTACTS is a raw export.")
+@mapping_option
 @click.option("--title", default="Demand and flow", show_default=True)
-@click.option(
-    "--window", type=WINDOW, default="14D", show_default=True, help="Case window (when cases must be stitched)."
-)
+@window_option("Case window (when cases must be stitched).")
 @click.option("--pseudonymise", is_flag=True, hidden=True, help="Kept for old scripts: pseudonyms are the default.")
 @privacy_options
 def analyze(contacts, out, mapping, title, window, pseudonymise, key, show_ids):
@@ -47,7 +45,7 @@ def analyze(contacts, out, mapping, title, window, pseudonymise, key, show_ids):
 @click.argument("contacts", type=click.Path(path_type=Path))
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="effects.csv")
 @click.option("--json", "as_json", is_flag=True, help="Also print the rows as JSON.")
-@click.option("--mapping", type=click.Path(path_type=Path), help="Mapping YAML when CONTACTS is a raw export.")
+@mapping_option
 @click.option(
     "--estimand",
     type=click.Choice(["ATE", "ATT"]),
@@ -63,9 +61,7 @@ def analyze(contacts, out, mapping, title, window, pseudonymise, key, show_ids):
     show_default=True,
     help="Leave out contacts whose propensity is outside [trim, 1-trim].",
 )
-@click.option(
-    "--window", type=WINDOW, default="14D", show_default=True, help="Case window (when cases must be stitched)."
-)
+@window_option("Case window (when cases must be stitched).")
 @click.option("--seed", type=int, default=0, show_default=True)
 def effects(contacts, out, as_json, mapping, estimand, fields, trim, window, seed):
     """Adjusted effect of consulting each data field on handle time and resolution.

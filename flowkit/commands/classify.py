@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
-from flowkit.commands.common import WINDOW, load, privacy, privacy_options
+from flowkit.commands.common import load, mapping_option, privacy, privacy_options, window_option
 from flowkit.commands.text import evaluation_text
 
 
 @click.command()
 @click.argument("contacts", required=False, type=click.Path(path_type=Path))
-@click.option("--mapping", type=click.Path(path_type=Path), help="Mapping YAML when CONTACTS is a raw export.")
+@mapping_option
 @click.option("--out", type=click.Path(path_type=Path), help="Classified contacts (.csv or .parquet).")
 @click.option("--rules", "rules_path", type=click.Path(path_type=Path), help="Your own rules YAML (tried first).")
 @click.option("--reasons", type=click.Path(path_type=Path), help="YAML: reason code -> value | failure[:type].")
@@ -30,7 +30,7 @@ from flowkit.commands.text import evaluation_text
     help="With --evaluate: train on this share of it (0 < share < 1), score on the rest.",
 )
 @click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.5, show_default=True)
-@click.option("--window", type=WINDOW, default="14D", show_default=True, help="Case window for flow signals.")
+@window_option("Case window for flow signals.")
 @click.option("--candidates", type=click.Path(path_type=Path), help="CSV of grouped 'unknown' verbatims.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @privacy_options
@@ -113,7 +113,7 @@ def classify(
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="The labelling page (.html).")
 @click.option("--n", "n", type=click.IntRange(1), default=200, show_default=True, help="Contacts to label.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Breaks ties in the choice.")
-@click.option("--mapping", type=click.Path(path_type=Path), help="Mapping YAML when CONTACTS is a raw export.")
+@mapping_option
 def label(contacts, out, n, seed, mapping):
     """Write a self-contained page to label the contacts the classifier is least sure of.
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def step(message: str) -> None:
@@ -41,6 +45,22 @@ class Window(click.ParamType):
 
 
 WINDOW = Window()
+
+#: --mapping, on every command that reads CONTACTS (a contact table, a manifest or a raw export)
+mapping_option = click.option(
+    "--mapping", type=click.Path(path_type=Path), help="Mapping YAML when CONTACTS is a raw export."
+)
+
+
+def window_option(help: str | None = None) -> Callable[[F], F]:
+    """--window, the case window (longest gap between a customer's contacts of one case), 14 days unless given;
+    ``help`` says what the command uses it for."""
+    return click.option("--window", type=WINDOW, default="14D", show_default=True, help=help)
+
+
+def setting_option(flag: str, dest: str, kind: click.ParamType, default: float, help: str) -> Callable[[F], F]:
+    """A number the log cannot show (an assumption, or a threshold), with its default printed in --help."""
+    return click.option(flag, dest, type=kind, default=default, show_default=True, help=help)
 
 
 def privacy_options(command):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from flowkit.commands.common import WINDOW, privacy, privacy_options
+from flowkit.commands.common import privacy, privacy_options, window_option
 from flowkit.commands.text import cases_text, summary_text
 
 
@@ -40,9 +40,7 @@ def ingest(exports, mapping, manifest, out):
 
 @click.command()
 @click.argument("contacts", type=click.Path(path_type=Path))
-@click.option(
-    "--window", type=WINDOW, default="14D", show_default=True, help="Longest gap between contacts of one case."
-)
+@window_option("Longest gap between contacts of one case.")
 @click.option("--by-reason", is_flag=True, help="Only stitch contacts with the same reason code.")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Contacts with case_id (.parquet/.csv).")
 @click.option("--cases-out", type=click.Path(path_type=Path), help="One row per case (.csv/.parquet).")

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import click
 
-from flowkit.commands.common import WINDOW, load, step
+from flowkit.commands.common import load, mapping_option, step, window_option
 from flowkit.pipeline.prepare import prepare
 
 
 @click.command()
 @click.argument("contacts", type=click.Path(path_type=Path))
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="churn_by_contacts.csv")
-@click.option("--mapping", type=click.Path(path_type=Path), help="Mapping YAML when CONTACTS is a raw export.")
+@mapping_option
 @click.option(
     "--basis",
     type=click.Choice(["case", "90d"]),
@@ -24,9 +24,7 @@ from flowkit.pipeline.prepare import prepare
 @click.option("--churned-column", default="churned_at", show_default=True, help="Per-customer leaving date column.")
 @click.option("--closure-type", "closure_types", multiple=True, help="Demand type that means the account closed.")
 @click.option("--silence-days", type=float, help="ASSUMPTION: no contact for this many days means the customer left.")
-@click.option(
-    "--window", type=WINDOW, default="14D", show_default=True, help="Case window (when cases must be stitched)."
-)
+@window_option("Case window (when cases must be stitched).")
 def churn(contacts, out, mapping, basis, churned_column, closure_types, silence_days, window):
     """Does the Nth contact lose the customer? Leaving risk by contact number, with 95% CIs.
 

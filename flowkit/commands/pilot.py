@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from flowkit.commands.common import WINDOW, step
+from flowkit.commands.common import mapping_option, step, window_option
 from flowkit.pipeline.prepare import prepare
 
 
@@ -51,8 +51,8 @@ def pilot():
 @click.option(
     "--start", callback=_a_date, help="First pilot day (YYYY-MM-DD) for an agent-day assignment; default next Monday."
 )
-@click.option("--mapping", type=click.Path(path_type=Path), help="Mapping YAML when CONTACTS is a raw export.")
-@click.option("--window", type=WINDOW, default="14D", show_default=True)
+@mapping_option
+@window_option()
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for plan.json and assignment.csv.")
 def pilot_design(contacts, field_name, outcome, mde, unit, alpha, power, seed, start, mapping, window, out):
     """Size a pilot from the log's own variance (and ICC) and write a randomised assignment.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from flowkit.commands.common import WINDOW, load, step
+from flowkit.commands.common import load, mapping_option, setting_option, step, window_option
 from flowkit.commands.text import deltas_text, fit_table
 
 
@@ -61,7 +61,7 @@ def simulate(scenario, replications, workers, as_json, out):
 @click.command()
 @click.argument("contacts", type=click.Path(path_type=Path))
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Scenario YAML to write.")
-@click.option("--mapping", type=click.Path(path_type=Path), help="Mapping YAML when CONTACTS is a raw export.")
+@mapping_option
 @click.option("--name", default="baseline", show_default=True)
 @click.option("--agents", type=click.IntRange(min=1), help="Agents, when the log has no agent ids.")
 @click.option("--replications", type=click.IntRange(min=2), default=10, show_default=True)
@@ -69,32 +69,27 @@ def simulate(scenario, replications, workers, as_json, out):
     "--fit/--no-fit", default=True, show_default=True, help="Simulate the result and compare it with the log."
 )
 @click.option("--workers", type=click.IntRange(min=1))
-@click.option(
-    "--window", type=WINDOW, default="14D", show_default=True, help="Longest gap between a customer's repeat contacts."
-)
-@click.option(
+@window_option("Longest gap between a customer's repeat contacts.")
+@setting_option(
     "--idle-gap",
     "idle_gap_s",
-    type=click.FloatRange(min=0),
-    default=3600,
-    show_default=True,
-    help="Longest idle time (s) between an agent's calls counted as on duty (if nobody waited meanwhile).",
+    click.FloatRange(min=0),
+    3600,
+    "Longest idle time (s) between an agent's calls counted as on duty (if nobody waited meanwhile).",
 )
-@click.option(
+@setting_option(
     "--closed-return",
     "closed_return_p",
-    type=click.FloatRange(0, 1),
-    default=0.0,
-    show_default=True,
-    help="Share of callers finding the line closed who call again when it opens (not in any log).",
+    click.FloatRange(0, 1),
+    0.0,
+    "Share of callers finding the line closed who call again when it opens (not in any log).",
 )
-@click.option(
+@setting_option(
     "--closed-within",
     "closed_within_hours",
-    type=click.FloatRange(min=0),
-    default=1.0,
-    show_default=True,
-    help="Hours after opening within which those callers call again.",
+    click.FloatRange(min=0),
+    1.0,
+    "Hours after opening within which those callers call again.",
 )
 @click.option(
     "--leave-out",

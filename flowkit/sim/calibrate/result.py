@@ -10,6 +10,27 @@ import yaml
 from flowkit.safewrite import write_text
 from flowkit.sim.scenario import Scenario
 
+#: the scenario's sections in the order written; from ``replications`` on, each is followed by a
+#: blank line (the header keys above it stay together, and ``demand`` ends the file)
+_ORDER = (
+    "name",
+    "seed",
+    "horizon_hours",
+    "warmup_hours",
+    "replications",
+    "fit",
+    "open_hours",
+    "closed",
+    "ivr",
+    "patience",
+    "redial",
+    "recontact",
+    "agents",
+    "data_fields",
+    "demand",
+)
+_BLANK_AFTER = frozenset(_ORDER[_ORDER.index("replications") : -1])
+
 
 @dataclass
 class Calibration:
@@ -34,24 +55,7 @@ def write_scenario(cal: Calibration) -> str:
         if key in cal.notes:
             lines.append(f"# {key}: {cal.notes[key]}")
     lines.append("")
-    order = [
-        "name",
-        "seed",
-        "horizon_hours",
-        "warmup_hours",
-        "replications",
-        "fit",
-        "open_hours",
-        "closed",
-        "ivr",
-        "patience",
-        "redial",
-        "recontact",
-        "agents",
-        "data_fields",
-        "demand",
-    ]
-    for key in order:
+    for key in _ORDER:
         if key not in cal.doc:
             continue
         if key in cal.notes:
@@ -60,18 +64,7 @@ def write_scenario(cal: Calibration) -> str:
         flow = None if isinstance(value, (dict, list)) else False  # scalars as `key: value`
         dumped = yaml.safe_dump({key: value}, allow_unicode=True, sort_keys=False, default_flow_style=flow, width=120)
         lines.append(dumped.rstrip())
-        if key in (
-            "replications",
-            "fit",
-            "open_hours",
-            "closed",
-            "ivr",
-            "patience",
-            "redial",
-            "recontact",
-            "agents",
-            "data_fields",
-        ):
+        if key in _BLANK_AFTER:
             lines.append("")
     return "\n".join(lines) + "\n"
 
