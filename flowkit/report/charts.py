@@ -8,7 +8,7 @@ printed report still reads.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib.pyplot as plt
 import matplotlib.text
@@ -17,6 +17,10 @@ import numpy as np
 import pandas as pd
 
 from flowkit.analyse.capability import XmR
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure, SubFigure
 
 __all__ = [
     "contacts_per_case",
@@ -36,12 +40,12 @@ VALUE: dict[str, Any] = dict(facecolor="0.85", edgecolor="black", hatch="")  # b
 FAILURE: dict[str, Any] = dict(facecolor="0.35", edgecolor="black", hatch="//")
 
 
-def new_axes(width: float = 7.5, height: float = 3.6):
+def new_axes(width: float = 7.5, height: float = 3.6) -> Axes:
     _, ax = plt.subplots(figsize=(width, height), dpi=110)
     return ax
 
 
-def plain_text(fig) -> None:
+def plain_text(fig: Figure | SubFigure) -> None:
     """Every text on ``fig`` drawn as typed: no mathtext (``$...$``), no TeX.
 
     Labels come from the log (demand types, channels, field names): ``$x^2$`` must show as
@@ -53,15 +57,23 @@ def plain_text(fig) -> None:
         t.set_usetex(False)
 
 
-def _finish(ax, title: str):
+def figure_of(ax: Axes) -> Figure:
+    """The Figure ``ax`` is drawn on (new_axes makes one per chart; no chart is in a sub-figure)."""
+    fig = ax.get_figure(root=True)
+    assert fig is not None, "an Axes on a figure"
+    return fig
+
+
+def _finish(ax: Axes, title: str) -> Axes:
     ax.set_title(title, loc="left", fontsize=11, fontweight="bold")
     ax.spines[["top", "right"]].set_visible(False)
-    plain_text(ax.figure)  # before the layout: it measures, so it parses, every text
-    ax.figure.tight_layout()
+    fig = figure_of(ax)
+    plain_text(fig)  # before the layout: it measures, so it parses, every text
+    fig.tight_layout()
     return ax
 
 
-def failure_by(table: pd.DataFrame, by_label: str, ax=None):
+def failure_by(table: pd.DataFrame, by_label: str, ax: Axes | None = None) -> Axes:
     """Stacked value / failure contacts per group, failure share written on each bar."""
     ax = ax or new_axes()
     x = np.arange(len(table))
@@ -77,7 +89,7 @@ def failure_by(table: pd.DataFrame, by_label: str, ax=None):
     return _finish(ax, f"Value and failure demand by {by_label} (failure share on top)")
 
 
-def pareto(table: pd.DataFrame, top: int = 15, ax=None):
+def pareto(table: pd.DataFrame, top: int = 15, ax: Axes | None = None) -> Axes:
     """Demand types by volume, with the cumulative share line."""
     ax = ax or new_axes(height=4.2)
     t = table.head(top)
@@ -103,7 +115,7 @@ def pareto(table: pd.DataFrame, top: int = 15, ax=None):
     return _finish(ax, "What customers contact you about (Pareto)")
 
 
-def xmr_chart(chart: XmR, title: str, ylabel: str, ax=None):
+def xmr_chart(chart: XmR, title: str, ylabel: str, ax: Axes | None = None) -> Axes:
     """Individuals chart with natural process limits; points outside are marked."""
     ax = ax or new_axes(height=3.0)
     x = np.arange(len(chart.values))
@@ -133,7 +145,7 @@ def xmr_chart(chart: XmR, title: str, ylabel: str, ax=None):
     return _finish(ax, title)
 
 
-def weekly_failure_share(table: pd.DataFrame, ax=None):
+def weekly_failure_share(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
     ax = ax or new_axes(height=3.0)
     ax.plot(table.index, table["failure_share"] * 100, color="black", marker="o", markersize=3)
     shares = table["failure_share"].astype(float) * 100
@@ -143,7 +155,7 @@ def weekly_failure_share(table: pd.DataFrame, ax=None):
     return _finish(ax, "Failure share by week")
 
 
-def nth_contact(table: pd.DataFrame, ax=None):
+def nth_contact(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
     ax = ax or new_axes(height=3.0)
     labels = [str(i) if i < table.index.max() else f"{i}+" for i in table.index]
     ax.bar(labels, table["rate"] * 100, **FAILURE)
@@ -154,7 +166,7 @@ def nth_contact(table: pd.DataFrame, ax=None):
     return _finish(ax, "The Nth-contact effect")
 
 
-def contacts_per_case(series: pd.Series, ax=None):
+def contacts_per_case(series: pd.Series, ax: Axes | None = None) -> Axes:
     ax = ax or new_axes(height=3.0)
     s = series.copy()
     if len(s) > 8:
@@ -165,7 +177,7 @@ def contacts_per_case(series: pd.Series, ax=None):
     return _finish(ax, "How many contacts it takes")
 
 
-def value_failure_flow(links: pd.DataFrame, top: int = 12, ax=None):
+def value_failure_flow(links: pd.DataFrame, top: int = 12, ax: Axes | None = None) -> Axes:
     """A flow chart: value demands on the left, the failure demands they generate on the right."""
     ax = ax or new_axes(height=4.5)
     t = links.head(top)
@@ -203,7 +215,7 @@ def value_failure_flow(links: pd.DataFrame, top: int = 12, ax=None):
     return _finish(ax, "Which value demand generates which failure demand (line width = contacts)")
 
 
-def data_effects(effects: pd.DataFrame, top: int = 12, ax=None):
+def data_effects(effects: pd.DataFrame, top: int = 12, ax: Axes | None = None) -> Axes:
     """Forest plot: change in handle time with each field, per demand type, with 95% CIs."""
     ax = ax or new_axes(height=max(2.5, 0.35 * min(top, len(effects)) + 1))
     t = effects.reindex(effects["handle_diff_s"].abs().sort_values(ascending=False).index).head(top)
@@ -224,7 +236,7 @@ def data_effects(effects: pd.DataFrame, top: int = 12, ax=None):
     return _finish(ax, "What data handling used: handle time with and without each field")
 
 
-def effects_forest(eff: pd.DataFrame, outcome: str, top: int = 16, ax=None):
+def effects_forest(eff: pd.DataFrame, outcome: str, top: int = 16, ax: Axes | None = None) -> Axes:
     """Adjusted effects with 95% CIs in the saved convention (right of zero is good); filled
     markers are significant, hollow ones are "no evidence either way". Pooled rows first."""
     t = eff[eff["outcome"].eq(outcome) & eff["adjusted"].notna()].copy()
@@ -264,7 +276,7 @@ def effects_forest(eff: pd.DataFrame, outcome: str, top: int = 16, ax=None):
     )
 
 
-def fit_by_hour(by_hour: pd.DataFrame, ax=None):
+def fit_by_hour(by_hour: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Real and simulated contacts per day by hour: does the baseline have the right shape?"""
     ax = ax or new_axes(height=3.0)
     ax.plot(by_hour.index, by_hour["real"], color="black", marker="o", markersize=3, label="real log")
@@ -283,7 +295,7 @@ def fit_by_hour(by_hour: pd.DataFrame, ax=None):
     return _finish(ax, "Model fit: volume by hour")
 
 
-def data_value_ranking(entries: list[dict], label_key: str, title: str, ax=None):
+def data_value_ranking(entries: list[dict], label_key: str, title: str, ax: Axes | None = None) -> Axes:
     """Agent hours saved per variant with 95% CIs; hollow bars are not significant."""
     ax = ax or new_axes(height=max(2.2, 0.45 * len(entries) + 1))
     names = [str(e[label_key]) + (" (not shown)" if e.get("status") == "not shown" else "") for e in entries][::-1]
@@ -304,7 +316,7 @@ def data_value_ranking(entries: list[dict], label_key: str, title: str, ax=None)
     return _finish(ax, title)
 
 
-def phone_by_hour(profile: pd.DataFrame, ax=None):
+def phone_by_hour(profile: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Calls offered per hour (bars) with abandonment and service level (lines, right axis)."""
     ax = ax or new_axes()
     x = profile.index.to_numpy()

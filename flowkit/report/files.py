@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from flowkit.report.charts import plain_text
+from flowkit.report.charts import figure_of, plain_text
 from flowkit.safewrite import save_figure, write_csv
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["figure_file", "table_file"]
 
 
-def figure_file(ax, path: Path) -> str:
+def figure_file(ax: Axes, path: Path) -> str:
     """Write the chart on ``ax`` as PNG at ``path``; return it as a data: URI for the page."""
-    fig = ax.figure
+    fig = figure_of(ax)
     plain_text(fig)
     # ticks made while drawing take their settings from rcParams, not from the ticks above
     with plt.rc_context({"text.parse_math": False, "text.usetex": False}):
@@ -45,7 +49,7 @@ _PERCENT = (
 )
 
 
-def _cell(value, percent: bool) -> str:
+def _cell(value: object, percent: bool) -> str:
     if isinstance(value, (float, np.floating)):
         if value != value:
             return ""

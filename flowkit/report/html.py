@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,9 @@ from flowkit.report.files import figure_file, table_file
 from flowkit.report.managers import manager_sections
 from flowkit.report.summary import _days, summary_sentences
 from flowkit.safewrite import write_text
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["Report", "build_report", "summary_sentences"]
 
@@ -78,12 +82,12 @@ def _build(
     report.sentences, report.numbers = sentences, numbers
     figures, tables = [], []
 
-    def figure(name: str, ax, caption: str):
+    def figure(name: str, ax: Axes, caption: str) -> None:
         path = out / f"{name}.png"
         figures.append({"name": name, "src": figure_file(ax, path), "caption": caption, "file": path.name})
         report.charts[name] = path
 
-    def table(name: str, df: pd.DataFrame, caption: str, index: bool = True):
+    def table(name: str, df: pd.DataFrame, caption: str, index: bool = True) -> None:
         path = out / f"{name}.csv"
         t = table_file(df, path, index)
         t.update(name=name, caption=caption)

@@ -10,11 +10,15 @@ rather than silence: a manager who asked should hear "the log cannot tell".
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from flowkit.analyse.churn import TABLE_COLUMNS, NoEndSignalError, analyse_churn
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["CLOSURE_TYPES", "channels_section", "churn_section", "churn_signal", "manager_sections"]
 
@@ -158,8 +162,8 @@ def churn_section(c: pd.DataFrame, out: Path) -> dict | None:
     }
 
 
-def _hazard_chart(t: pd.DataFrame, jump_at: int | None):
-    from flowkit.report.charts import new_axes
+def _hazard_chart(t: pd.DataFrame, jump_at: int | None) -> Axes:
+    from flowkit.report.charts import figure_of, new_axes
 
     ax = new_axes(height=3.0)
     x = np.arange(len(t))
@@ -174,7 +178,7 @@ def _hazard_chart(t: pd.DataFrame, jump_at: int | None):
     ax.set_title("Risk of leaving after each contact", loc="left")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.figure.tight_layout()
+    figure_of(ax).tight_layout()
     return ax
 
 

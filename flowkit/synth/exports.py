@@ -176,7 +176,7 @@ _MENU = {
 }
 
 
-def _menu(df: pd.DataFrame, rng, options: list[str]) -> np.ndarray:
+def _menu(df: pd.DataFrame, rng: np.random.Generator, options: list[str]) -> np.ndarray:
     """The IVR option / ticket category a customer picks: it follows what they want, mostly.
 
     Chasing and complaints land anywhere, and one customer in ten picks "other".
@@ -188,11 +188,11 @@ def _menu(df: pd.DataFrame, rng, options: list[str]) -> np.ndarray:
     return np.asarray(options, dtype=object)[choice.astype(int)]
 
 
-def _pick(rng, n: int, k: int) -> np.ndarray:
+def _pick(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
     return rng.choice(n, size=min(k, n), replace=False) if n else np.array([], dtype=int)
 
 
-def _phone(df: pd.DataFrame, path: Path, rng, dirt: bool) -> dict[str, int]:
+def _phone(df: pd.DataFrame, path: Path, rng: np.random.Generator, dirt: bool) -> dict[str, int]:
     t = df["received_at"]
     table = pd.DataFrame(
         {
@@ -271,7 +271,7 @@ def _phone(df: pd.DataFrame, path: Path, rng, dirt: bool) -> dict[str, int]:
     return counts
 
 
-def _email(df: pd.DataFrame, path: Path, rng, dirt: bool) -> dict[str, int]:
+def _email(df: pd.DataFrame, path: Path, rng: np.random.Generator, dirt: bool) -> dict[str, int]:
     words = df["text"].fillna("").str.split()
     subject = words.str[:4].str.join(" ")
     table = pd.DataFrame(
@@ -311,7 +311,7 @@ def _email(df: pd.DataFrame, path: Path, rng, dirt: bool) -> dict[str, int]:
     return counts
 
 
-def _web(df: pd.DataFrame, path: Path, rng, dirt: bool) -> dict[str, int]:
+def _web(df: pd.DataFrame, path: Path, rng: np.random.Generator, dirt: bool) -> dict[str, int]:
     stamp = df["received_at"].dt.strftime("%Y-%m-%dT%H:%M:%S")
     offset = np.where(df["received_at"] < pd.Timestamp("2026-10-25 03:00"), "+02:00", "+01:00")
     topics = _menu(df, rng, ["Zamówienie / Order", "Awaria / Fault", "Płatności / Billing", "Inne / Other"])
@@ -335,7 +335,7 @@ def _web(df: pd.DataFrame, path: Path, rng, dirt: bool) -> dict[str, int]:
     return counts
 
 
-def _chat(df: pd.DataFrame, path: Path, rng, dirt: bool) -> dict[str, int]:
+def _chat(df: pd.DataFrame, path: Path, rng: np.random.Generator, dirt: bool) -> dict[str, int]:
     table = pd.DataFrame(
         {
             "ID обращения": df["contact_id"],

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from flowkit import schema
-from flowkit.synth.demand_types import ALL_TYPES, FOLLOW_UP_TYPES, STANDALONE_FAILURES, VALUE_TYPES
+from flowkit.synth.demand_types import ALL_TYPES, FOLLOW_UP_TYPES, STANDALONE_FAILURES, VALUE_TYPES, DemandType
 from flowkit.synth.phone_queue import PATIENCE_S, phone_queue
 from flowkit.synth.truth import TE_PREFIX, handles, is_new_agent, plant, prepare
 
@@ -106,13 +106,13 @@ def _times(rng: np.random.Generator, channels: np.ndarray, org: Organisation) ->
     return out
 
 
-def _pick_types(rng, group, size):
+def _pick_types(rng: np.random.Generator, group: tuple[DemandType, ...], size: int) -> np.ndarray:
     weights = np.array([t.weight for t in group])
     return rng.choice(len(group), size=size, p=weights / weights.sum())
 
 
 def _verbatims(
-    rng: np.random.Generator, types: list, type_idx: np.ndarray, lang: np.ndarray, channel: np.ndarray
+    rng: np.random.Generator, types: list[DemandType], type_idx: np.ndarray, lang: np.ndarray, channel: np.ndarray
 ) -> np.ndarray:
     """Customer words for written channels; agents' notes (Polish or English) for calls."""
     text = np.empty(len(type_idx), dtype=object)
@@ -220,7 +220,7 @@ def generate(n_contacts: int, seed: int = 7, org: Organisation | None = None) ->
     return _assemble(rng, types, cust, type_idx, channel, times, res, lang, u)
 
 
-def _channels(rng, lang_idx: np.ndarray, org: Organisation) -> np.ndarray:
+def _channels(rng: np.random.Generator, lang_idx: np.ndarray, org: Organisation) -> np.ndarray:
     out = np.empty(len(lang_idx), dtype=object)
     for li, lg in enumerate(LANGS):
         idx = np.flatnonzero(lang_idx == li)
@@ -229,7 +229,7 @@ def _channels(rng, lang_idx: np.ndarray, org: Organisation) -> np.ndarray:
     return out.astype(str)
 
 
-def _shift_into_hours(rng, when: np.ndarray, channel: np.ndarray, org: Organisation) -> np.ndarray:
+def _shift_into_hours(rng: np.random.Generator, when: np.ndarray, channel: np.ndarray, org: Organisation) -> np.ndarray:
     """A customer who wants to call back at 22:00 calls the next morning instead."""
     out = when.copy()
     for ch, spans in _OPEN.items():
@@ -254,7 +254,7 @@ def _shift_into_hours(rng, when: np.ndarray, channel: np.ndarray, org: Organisat
     return out
 
 
-def _exactly(rng, n: int, parent: np.ndarray) -> np.ndarray:
+def _exactly(rng: np.random.Generator, n: int, parent: np.ndarray) -> np.ndarray:
     """Indices of exactly ``n`` contacts (or all, if fewer); only contacts nobody follows are cut."""
     total = len(parent)
     if total <= n:
@@ -267,7 +267,17 @@ def _exactly(rng, n: int, parent: np.ndarray) -> np.ndarray:
     return keep[:n]
 
 
-def _assemble(rng, types, cust, type_idx, channel, times, res, lang, u) -> pd.DataFrame:
+def _assemble(
+    rng: np.random.Generator,
+    types: list[DemandType],
+    cust: np.ndarray,
+    type_idx: np.ndarray,
+    channel: np.ndarray,
+    times: np.ndarray,
+    res: np.ndarray,
+    lang: np.ndarray,
+    u: np.ndarray,
+) -> pd.DataFrame:
     n = len(cust)
     handle_mean = np.array([t.handle_mean_s for t in types])[type_idx]
     cv = 0.6

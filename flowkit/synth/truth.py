@@ -57,7 +57,7 @@ def _zscore_by(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return ((s - g.transform("mean")) / sd).fillna(0.0).to_numpy()
 
 
-def is_new_agent(name) -> bool:
+def is_new_agent(name: object) -> bool:
     """About 30% of agents are new; which ones is fixed by the name, so a queue can tell at once."""
     return isinstance(name, str) and zlib.crc32(name.encode()) % 1000 < NEW_AGENT_SHARE * 1000
 
