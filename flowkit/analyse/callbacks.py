@@ -90,7 +90,8 @@ def callback_promises(c: pd.DataFrame, within_hours: float = 24.0) -> pd.DataFra
     )
     calls = calls[calls["who"].notna()].sort_values("made_at", kind="stable")
     m = pd.merge_asof(p, calls, left_on="at", right_on="made_at", by="who", direction="forward")
-    m["delay_hours"] = (m["made_at"] - m["at"]) / pd.Timedelta(hours=1)
+    delay: pd.Series[pd.Timedelta] = m["made_at"] - m["at"]
+    m["delay_hours"] = delay / pd.Timedelta(hours=1)
     late = m["made_at"] <= m["due"] + pd.Timedelta(days=7)
     m["status"] = np.where(m["made_at"] <= m["due"], "kept", np.where(late, "late", "missed"))
     m["kept"] = m["status"].eq("kept")
@@ -188,6 +189,7 @@ def missed_callback_effect(
     lo, hi = proportion_confint(k, n, alpha=ALPHA, method="wilson")
     # the customer's inbound failure demand after the promise, and their earlier contacts
     out_flag = outbound(c)
+    assert out_flag is not None, "callback_promises has checked the log tells calls made"
     inbound = c[~out_flag & c["customer_id"].notna().to_numpy()]
     fail = inbound[inbound["demand"].astype(str).eq("failure")] if "demand" in c.columns else inbound.iloc[:0]
     f = pd.DataFrame(
@@ -222,8 +224,9 @@ def missed_callback_effect(
     T = d["status"].eq("missed").to_numpy(dtype=float)
     Y = d["failure_after"].to_numpy(dtype=float)
     naive = float(Y[T == 1].mean() - Y[T == 0].mean()) if (T == 1).any() and (T == 0).any() else np.nan
-    effect = {"naive": naive, "n_missed": int(T.sum()), "n_kept": int((T == 0).sum())}
-    if min(effect["n_missed"], effect["n_kept"]) < MIN_EACH:
+    n_missed, n_kept = int(T.sum()), int((T == 0).sum())
+    effect: dict[str, float | str] = {"naive": naive, "n_missed": n_missed, "n_kept": n_kept}
+    if min(n_missed, n_kept) < MIN_EACH:
         effect.update(
             estimate=np.nan,
             ci_low=np.nan,

@@ -82,7 +82,8 @@ def grid_text(grid: np.ndarray) -> str:
             else:
                 h += 1
         per_day.append(spans)
-    parts, d = [], 0
+    parts: list[str] = []
+    d = 0
     while d < 7:
         e = d
         while e + 1 < 7 and per_day[e + 1] == per_day[d]:
@@ -218,7 +219,7 @@ def redials_at_opening(c: pd.DataFrame, hours: dict[str, Hours], within_hours: f
                 "last_try": pd.to_datetime(att["received_at"][known]).to_numpy(),
             }
         )
-        ep = ep.groupby(["customer_id", "opening"], as_index=False)["last_try"].max()
+        ep = ep.groupby(["customer_id", "opening"], as_index=False).max()  # its one other column: last_try
         # the customer's first contact after the episode's last attempt, on any channel
         later = c[c["customer_id"].notna()][["customer_id", "received_at", "channel"]]
         later = pd.DataFrame(

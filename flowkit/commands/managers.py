@@ -69,7 +69,7 @@ class _OpenHours(click.ParamType):
 @click.command()
 @click.argument("contacts", type=click.Path(path_type=Path))
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for the CSVs.")
-@click.option("--mapping", type=click.Path(path_type=Path), help="Mapping YAML when CONTACTS is a raw export.")
+@mapping_option
 @click.option(
     "--open-hours",
     "open_hours",
@@ -89,9 +89,7 @@ class _OpenHours(click.ParamType):
     "--days", type=click.FloatRange(min=1, max=90), default=7.0, show_default=True,
     help="Failure demand after a callback is counted in this many days after the callback window.",
 )  # fmt: skip
-@click.option(
-    "--window", type=WINDOW, default="14D", show_default=True, help="Case window (when cases must be stitched)."
-)
+@window_option("Case window (when cases must be stitched).")
 def hours(contacts, out, mapping, open_hours, redial_hours, callback_hours, days, window):
     """When to call back, when to be open: closed-line attempts, redials at opening, callbacks kept and missed.
 

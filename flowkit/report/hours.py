@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,7 +14,7 @@ from flowkit.pipeline.hours import HoursAnswer, answer_hours
 __all__ = ["hours_section"]
 
 
-def _pct(x: float) -> str:
+def _pct(x: float | None) -> str:
     return f"{x * 100:.0f}%" if x is not None and np.isfinite(x) else "unknown"
 
 
@@ -33,6 +34,7 @@ def hours_section(c: pd.DataFrame, out: Path, answer: HoursAnswer | None = None)
             paragraphs.append(f"The {h.channel} line's opening hours are unknown: {h.note}.")
         else:
             paragraphs.append(f"The {h.channel} line is open {h.text} ({how}).")
+    r: Any  # a row of itertuples (its fields are untyped)
     for r in a.closed.redials.itertuples():
         p = (
             f"{r.attempts_closed:,} {r.channel} contacts came while the line was closed"
@@ -123,10 +125,11 @@ def hours_section(c: pd.DataFrame, out: Path, answer: HoursAnswer | None = None)
 
 
 def _attempts_chart(att: pd.DataFrame):
-    from flowkit.report.charts import new_axes
+    from flowkit.report.charts import figure_of, new_axes
 
     ax = new_axes(height=3.0)
     grid = np.zeros((7, 24))
+    r: Any  # a row of itertuples (its fields are untyped)
     for r in att.itertuples():
         grid[DAYS.index(r.weekday), int(r.hour)] += r.attempts
     im = ax.imshow(grid, aspect="auto", cmap="Greys")
@@ -134,13 +137,14 @@ def _attempts_chart(att: pd.DataFrame):
     ax.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
     ax.set_xlabel("hour of the day")
     ax.set_title("Attempts while the line was closed", loc="left")
-    ax.figure.colorbar(im, ax=ax, label="contacts")
-    ax.figure.tight_layout()
+    fig = figure_of(ax)
+    fig.colorbar(im, ax=ax, label="contacts")
+    fig.tight_layout()
     return ax
 
 
 def _callback_chart(t: pd.DataFrame):
-    from flowkit.report.charts import new_axes
+    from flowkit.report.charts import figure_of, new_axes
 
     ax = new_axes(height=2.8)
     x = np.arange(len(t))
@@ -152,5 +156,5 @@ def _callback_chart(t: pd.DataFrame):
     ax.set_ylabel("followed by failure demand, %")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.figure.tight_layout()
+    figure_of(ax).tight_layout()
     return ax

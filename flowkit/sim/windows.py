@@ -107,6 +107,7 @@ class Windows(CentreCore):
     def _closed_line(self, c: Item) -> None:
         """``c`` met a closed line: it returns at opening, goes elsewhere, or is lost."""
         sc, now = self.sc, self.env._now
+        assert sc.closed_elsewhere is not None, "called only when the scenario has closed_elsewhere"
         u = self._u(c, "closed_return")
         if u < sc.closed_return_p:
             back = (
@@ -146,12 +147,14 @@ class Windows(CentreCore):
     def _go_elsewhere(self, c: Item) -> None:
         if self.env._now >= self.t_end or self._gone(c):
             return
+        assert self.sc.closed_elsewhere is not None, "called only when the scenario has closed_elsewhere"
         self._offer(self._same_demand(c, self.sc.closed_elsewhere.channel))
 
     # ------------------------------------------------------------------ contact windows
     def _reach(self, c: Item, handle_s: float) -> float:
         """A callback starting now: its handle time, or the attempt's when the customer is outside their window."""
         cw = self.sc.contact_windows
+        assert cw is not None, "called only when the scenario has contact_windows"
         u = self._keyed(c.stream, "contact_window", 0, uniform).at(c.index)
         hours = next(h for cum, h in cw.windows if u < cum)
         if hours.is_open(self.env._now):
@@ -163,6 +166,7 @@ class Windows(CentreCore):
 
     def _unreached(self, c: Item) -> None:
         """Nobody answered the callback: the customer is still waiting for it and chases it."""
+        assert c.parent is not None, "a callback is made for a contact"
         self._chase(c.parent)
 
     # ------------------------------------------------------------------ KPIs

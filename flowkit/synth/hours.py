@@ -28,6 +28,10 @@ _HOURS = np.array([0.2, 0.1, 0.05, 0.05, 0.05, 0.1, 0.4, 1.2, 2.4, 3.0, 3.0, 2.7
 _DAYS = np.array([1.3, 1.0, 1.0, 1.0, 1.0, 0.6, 0.4])
 _TYPES = ("fault report", "billing question", "change plan")
 _TYPE_P = (0.35, 0.4, 0.25)
+#: None (and pd.NA) as np.where's other branch, made the object array numpy makes of it anyway
+#: (numpy's stubs take no bare None)
+_NONE = np.array(None, dtype=object)
+_NA = np.array(pd.NA, dtype=object)
 _HANDLE = {"fault report": 540.0, "billing question": 360.0, "change plan": 420.0}
 
 
@@ -74,8 +78,7 @@ def generate_hours_log(
     w = np.outer(_DAYS, _HOURS).ravel()
     slot = rng.choice(168, size=n, p=w / w.sum())
     week = rng.integers(4, tr.weeks - 1, n)
-    want = t0 + pd.to_timedelta(week * 7 * 86400 + slot * 3600 + rng.integers(0, 3600, n), unit="s")
-    want = pd.Series(want)
+    want = pd.Series(t0 + pd.to_timedelta(week * 7 * 86400 + slot * 3600 + rng.integers(0, 3600, n), unit="s"))
     channel = np.where(rng.random(n) < 0.75, "phone", "chat")
     heavy = rng.random(n) < 0.35
     n_prior = rng.poisson(np.where(heavy, 2.0, 0.4))
@@ -166,18 +169,18 @@ def _assemble(d: pd.DataFrame, anonymous: np.ndarray, rng: np.random.Generator) 
     handle = rng.lognormal(np.log(base) - 0.18, 0.6)
     d["handle_s"] = np.where(answered, np.round(handle), np.nan)
     d["wait_s"] = np.where(closed, 0.0, np.round(rng.exponential(60.0, n)))
-    d["abandoned"] = np.where(d["channel"].isin(["phone", "chat"]), ~answered, pd.NA)
+    d["abandoned"] = np.where(d["channel"].isin(["phone", "chat"]), ~answered, _NA)
     d["outcome"] = np.where(closed, "closed", np.where(answered, "answered", "abandoned")).astype(object)
     d.loc[closed & (rng.random(n) < 0.2), "outcome"] = None  # dirt: the switch did not say why
-    d["agent_id"] = np.where(answered, np.char.add("AG", rng.integers(10, 60, n).astype(str)), None)
+    d["agent_id"] = np.where(answered, np.char.add("AG", rng.integers(10, 60, n).astype(str)), _NONE)
     d["direction"] = d["direction"].fillna("inbound") if "direction" in d else "inbound"
     d["callback_promised"] = (
         d["callback_promised"].astype("boolean").fillna(False) if "callback_promised" in d else False
     )
     cust = "CU" + d["customer_id"].astype(int).astype(str).str.zfill(6)
     hidden = anonymous[d["customer_id"].to_numpy(dtype=int)] & d["direction"].eq("inbound").to_numpy()
-    d["customer_id"] = cust.where(~hidden, None)
-    d["demand_type"] = d["demand_type"].fillna("(unknown)").where(~closed, None)
+    d["customer_id"] = cust.mask(hidden, None)
+    d["demand_type"] = d["demand_type"].fillna("(unknown)").mask(closed, None)
     d = d.drop(columns="answered")
     d = d.sort_values("received_at", kind="stable").reset_index(drop=True)
     d["contact_id"] = [f"Q{j:07d}" for j in range(len(d))]

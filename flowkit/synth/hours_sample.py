@@ -41,6 +41,10 @@ class SampleHours:
 
 
 SAMPLE_HOURS = SampleHours()
+
+#: None (and pd.NA) as np.where's other branch, made the object array numpy makes of it anyway
+#: (numpy's stubs take no bare None)
+_NONE = np.array(None, dtype=object)
 _HARD = ("fault report", "still not fixed")
 
 
@@ -54,8 +58,8 @@ def add_closed_line_and_callbacks(log: pd.DataFrame, seed: int = 7, truth: Sampl
     rng = np.random.default_rng(seed + 16)
     grid = grid_from_text(truth.phone_hours)
     log = log.copy()
-    log["callback_promised"] = np.where(log["channel"].eq("phone"), "nie", None)
-    log["direction"] = np.where(log["channel"].eq("phone"), "IN", None)
+    log["callback_promised"] = np.where(log["channel"].eq("phone"), "nie", _NONE)
+    log["direction"] = np.where(log["channel"].eq("phone"), "IN", _NONE)
     t = pd.to_datetime(log["received_at"])
     cust = log["customer_id"].astype(str)
     prev_gap = t - t.groupby(cust).shift(1)
@@ -71,7 +75,10 @@ def add_closed_line_and_callbacks(log: pd.DataFrame, seed: int = 7, truth: Sampl
     # before the opening: the evening before (10-14 h earlier) or early that morning (up to 2 h)
     opening = t.iloc[redial].dt.floor("h") - pd.to_timedelta((slot[redial] - _opening_slot(grid, slot[redial])), "h")
     back = np.where(rng.random(redial.size) < 0.6, rng.uniform(10, 14, redial.size), rng.uniform(0.2, 2, redial.size))
-    tries = [(cust.iloc[redial].to_numpy(), (opening - pd.to_timedelta(back, "h")).to_numpy(), redial)]
+    # (who, when, which episode) of each group of tries
+    tries: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [
+        (cust.iloc[redial].to_numpy(), (opening - pd.to_timedelta(back, "h")).to_numpy(), redial)
+    ]
     written = log["channel"].isin(["email", "web"]).to_numpy()
     delta = pd.to_timedelta(rng.uniform(1, 10, len(log)), "h")
     before = t - delta
@@ -156,13 +163,13 @@ def _callbacks(log: pd.DataFrame, closed: pd.DataFrame, rng: np.random.Generator
     chased["text"] = [_say(rng, kind, lg, c) for lg, c in zip(langs, ch, strict=True)]
     chased["demand"], chased["demand_type"], chased["failure_type"] = "failure", kind.name, kind.failure_type
     chased["handle_s"] = np.round(rng.lognormal(np.log(kind.handle_mean_s), 0.5, len(chased)))
-    chased["abandoned"] = np.where(ch == "phone", False, None)
+    chased["abandoned"] = np.where(ch == "phone", False, _NONE)
     chased["resolved"], chased["wait_s"] = True, np.where(ch == "phone", 30.0, np.nan)
-    chased["agent_id"] = np.where(ch == "phone", log["agent_id"].iloc[promised].to_numpy()[chase], None)
+    chased["agent_id"] = np.where(ch == "phone", log["agent_id"].iloc[promised].to_numpy()[chase], _NONE)
     chased["team"] = np.where(ch == "phone", "front", "back office")
     chased["handling"] = "one_stop"
-    chased["callback_promised"] = np.where(ch == "phone", "nie", None)
-    chased["direction"] = np.where(ch == "phone", "IN", None)
+    chased["callback_promised"] = np.where(ch == "phone", "nie", _NONE)
+    chased["direction"] = np.where(ch == "phone", "IN", _NONE)
     added = pd.concat([closed, out, chased], ignore_index=True)
     prefix = np.where(added["channel"].eq("email"), "EM-8", "TEL-8")
     added["contact_id"] = prefix + pd.Series(np.arange(1, len(added) + 1)).astype(str).str.zfill(6)

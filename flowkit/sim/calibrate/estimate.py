@@ -65,9 +65,9 @@ def calibrate(
     df = df[df["received_at"].notna()].sort_values("received_at", kind="stable")
     from flowkit.analyse.callbacks import outbound
 
-    made = outbound(df)  # calls the centre made are not demand: the scenario's callback models them
-    if made is not None:
-        df = df[~made]
+    outbound_calls = outbound(df)  # calls the centre made are not demand: the scenario's callback models them
+    if outbound_calls is not None:
+        df = df[~outbound_calls]
     left_out = {}
     if leave_out:
         gone = df["channel"].astype(str).isin(leave_out)
