@@ -97,9 +97,9 @@ def attach_agents(contacts: pd.DataFrame, agents: pd.DataFrame, attribute: str) 
     a = pd.DataFrame({"agent_id": agents["agent_id"].astype("string").str.strip(), "v": _clean(agents[attribute])})
     a = a.dropna(subset=["agent_id"]).drop_duplicates()
     ambiguous = a["agent_id"].duplicated(keep=False)
-    a = a[~ambiguous].set_index("agent_id")["v"]
+    by_agent = a[~ambiguous].set_index("agent_id")["v"]
     out = contacts.copy()
-    out[attribute] = contacts["agent_id"].astype("string").str.strip().map(a)
+    out[attribute] = contacts["agent_id"].astype("string").str.strip().map(by_agent)
     return out
 
 

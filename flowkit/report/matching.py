@@ -147,7 +147,7 @@ def _raw(naive: float) -> str:
 
 
 def _chart(eff: pd.DataFrame):
-    from flowkit.report.charts import new_axes
+    from flowkit.report.charts import figure_of, new_axes
 
     h = eff[eff["outcome"].eq("handle_s")]
     segments = sorted(h["segment"].unique())
@@ -171,5 +171,5 @@ def _chart(eff: pd.DataFrame):
     ax.legend(frameon=False, fontsize=8)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.figure.tight_layout()
+    figure_of(ax).tight_layout()
     return ax

@@ -4,9 +4,12 @@ agents, and the minimal event the model schedules on SimPy's queue."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from flowkit.sim.routing_spec import MatchSpec
 
 __all__ = ["Agent", "Call", "Item", "cancelled", "uniform"]
 
@@ -98,6 +101,7 @@ class Item:
     interrupts: int
     jumped: bool
     kind: str  # "contact", "handoff" or "callback"
+    match: MatchSpec | None
     outcome: str
     parent: Item | None  # the contact a hand-off or callback was made for
     queued: bool

@@ -51,7 +51,7 @@ class Routed(CentreCore):
         r = sc.routing
         self.policy = r.policy if r is not None else "longest_idle"
         self.limit = r.wait_limit_s if r is not None and self.policy == "matching" else 0.0
-        self.matches: dict[tuple[str | None, str], MatchSpec] = dict(r.matches) if r is not None else {}
+        self.matches: dict[tuple[str | None, str | None], MatchSpec] = dict(r.matches) if r is not None else {}
         self.matching = bool(self.matches)
         names = [s for s, _ in r.segments] if r is not None else []
         shares = [p for _, p in r.segments] if r is not None else []
@@ -65,10 +65,10 @@ class Routed(CentreCore):
                 listed.setdefault(ch, set()).update(t.types)
         self.listed = listed
         staffed = {t.profile for t in sc.agents if t.profile and (t.count or t.shifts)}
-        self.matchable = {seg for (p, seg) in self.matches if p in staffed}
+        self.matchable: set[str | None] = {seg for (p, seg) in self.matches if p in staffed}
         self.offered: Item | None = None
         self.n_matched = 0
-        self._pick_idle = self._route_pick_idle  # type: ignore[method-assign]
+        self._pick_idle = self._route_pick_idle
         self._next_work = self._route_next_work  # type: ignore[method-assign]
         self._victim = self._route_victim  # type: ignore[method-assign]
 
@@ -96,7 +96,7 @@ class Routed(CentreCore):
             return True  # created work, and work already begun, goes to anyone with the skill
         if self._rank(a.team, c) < 0:
             return False
-        if self.limit > 0 and now - c.t_queue < self.limit:
+        if self.limit > 0 and c.t_queue is not None and now - c.t_queue < self.limit:
             seg = self._segment(c)
             if seg in self.matchable and (self.profile[a.team], seg) not in self.matches:
                 return False
@@ -104,6 +104,7 @@ class Routed(CentreCore):
 
     # ------------------------------------------------------------------ the three choices
     def _route_pick_idle(self, skill: str, deferred: bool, c: Item | None = None) -> int | None:
+        assert c is not None and c.t_queue is not None, "_enqueue offers a queued item"
         now = self.env._now
         best, best_rank = None, math.inf
         for i, a in enumerate(self.idle):
@@ -180,12 +181,18 @@ class Routed(CentreCore):
         if not a.on_shift:
             return
         now = self.env._now
-        best = None
+        best: Item | None = None
+        best_t = 0.0  # best's queueing time (every queued item has one)
         if self.age_limit is not None:
             for skill in a.deferred:
                 h = self._first(skill, a, now)
-                if h is not None and now - h.t_queue >= self.age_limit and (best is None or h.t_queue < best.t_queue):
-                    best = h
+                if (
+                    h is not None
+                    and h.t_queue is not None
+                    and now - h.t_queue >= self.age_limit
+                    and (best is None or h.t_queue < best_t)
+                ):
+                    best, best_t = h, h.t_queue
             if best is not None:
                 best.jumped = True
         if best is None:
@@ -195,11 +202,11 @@ class Routed(CentreCore):
                 best_rank = math.inf
                 for skill in group:
                     h = self._first(skill, a, now)
-                    if h is None:
+                    if h is None or h.t_queue is None:
                         continue
                     r = self._rank(a.team, h) if self.policy == "skills" else 0
-                    if best is None or r < best_rank or (r == best_rank and h.t_queue < best.t_queue):
-                        best, best_rank = h, r
+                    if best is None or r < best_rank or (r == best_rank and h.t_queue < best_t):
+                        best, best_rank, best_t = h, r, h.t_queue
                 if best is not None:
                     break
         if best is None:
@@ -214,20 +221,22 @@ class Routed(CentreCore):
         """As :meth:`flowkit.sim.preemption.Preemption._victim`, among agents eligible for the contact."""
         c, now = self.offered, self.env._now
         best = None
+        best_since = 0.0  # when best started its item
         for a in self.agents:
-            it = a.item
+            it, since = a.item, a.busy_since
             if (
                 it is not None
+                and since is not None
                 and a.interrupt
                 and not a.leaving
                 and it.remaining is None
                 and not it.jumped
                 and skill in a.skills
                 and a.rank.get(skill, 0) < a.rank.get(it.skill, 0)
-                and (best is None or a.busy_since > best.busy_since)
+                and (best is None or since > best_since)
                 and (c is None or self._may(a, c, now))
             ):
-                best = a
+                best, best_since = a, since
         return best
 
     # ------------------------------------------------------------------ what a match changes

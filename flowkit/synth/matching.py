@@ -208,7 +208,7 @@ def plant_sample_matching(df: pd.DataFrame, seed: int, truth: MatchTruth = SAMPL
     cum = np.cumsum(truth.segment_p)
     seg = np.where(
         np.isnan(u),
-        None,
+        np.full(len(u), None, dtype=object),
         np.asarray(SEGMENTS, dtype=object)[np.searchsorted(cum, np.nan_to_num(u), "right").clip(0, 2)],
     )
     # a share of the agents (fixed by their ids: the same agents whatever the sample's size) are experts
