@@ -122,8 +122,8 @@ class RowLedger:
             return
         self.bad[idx] = True
         vals = pd.Series(values).iloc[idx].astype(object).tolist() if values is not None else [None] * idx.size
-        for i, value in zip(idx, vals, strict=True):
-            value = None if value is None or value is pd.NA else value
+        for i, cell in zip(idx.tolist(), vals, strict=True):
+            value = None if cell is None or cell is pd.NA else cell
             self.records.append(
                 {
                     "source_file": self.label,
@@ -143,9 +143,9 @@ class RowLedger:
         if idx.size == 0:
             return mask
         vals = pd.Series(values).astype(object)
-        for i in idx:
-            value = vals.iat[i]
-            value = None if value is None or value is pd.NA else value
+        for i in idx.tolist():
+            cell = vals.iat[i]
+            value = None if cell is None or cell is pd.NA else cell
             self.repairs.append(
                 {
                     "_row": i,

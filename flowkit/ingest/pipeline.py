@@ -148,6 +148,7 @@ def _build(table: RawTable, m: Mapping, label: str, summary: FileSummary, shown:
 
     # received_at: required; joined from several columns when the export splits date and time
     ts = m.received_at
+    assert ts is not None, "validate_mapping requires received_at"
     joined = _join([frame[c] for c in ts.columns])
     local = m.offsets == "local"
     parsed = parse_datetime(joined, ts.format, ts.dayfirst, local=local)

@@ -11,6 +11,7 @@ import gzip
 import json
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -188,7 +189,7 @@ def _read_json(path: Path, text: str, kind: str, records_key: str | None) -> Raw
 
 def _records_of(path: Path, doc: dict, key: str | None) -> list:
     if key:
-        node = doc
+        node: Any = doc  # a dict until the last key, then the records
         for part in key.split("."):
             if not isinstance(node, dict) or part not in node:
                 raise IngestError(f"{path}: no records at {key!r}; top-level keys are {', '.join(doc)}")
