@@ -149,13 +149,8 @@ def classify(
 
     back = reopened(df)
     if back.any():  # a reopened ticket came back because the first answer did not hold
-        result.loc[back, ["demand", "failure_type", "demand_type", "rule", "confidence"]] = [
-            "failure",
-            "not_resolved",
-            "reopened",
-            "reopened",
-            0.9,
-        ]
+        came_back: list[str | float] = ["failure", "not_resolved", "reopened", "reopened", 0.9]
+        result.loc[back, ["demand", "failure_type", "demand_type", "rule", "confidence"]] = came_back
 
     if use_flow:
         if df["case_id"].isna().all() and df["customer_id"].notna().any():
@@ -190,6 +185,8 @@ def _verdict(
 ) -> pd.DataFrame:
     """Turn probabilities into rows of the result: unknown where there is no or weak evidence."""
     fail = p_failure >= 0.5
+    failure_col = np.array(failure_type, dtype=object)  # a copy: None where the verdict is not failure
+    failure_col[~fail] = None
     conf = np.where(fail, p_failure, 1 - p_failure)
     rule_demand = ruled["demand"].astype(str).to_numpy()
     agree = (rule_demand == np.where(fail, "failure", "value")) & (
@@ -206,7 +203,7 @@ def _verdict(
         {
             "demand": np.where(fail, "failure", "value").astype(object),
             "demand_type": dtype_,
-            "failure_type": np.where(fail, failure_type, None),
+            "failure_type": failure_col,
             "rule": rule,
             "confidence": conf.round(3),
         },
