@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from flowkit.errors import FlowkitError, IngestError, MappingError
 from flowkit.ingest.build import build
@@ -106,6 +107,7 @@ def _ingest_table(path: Path, table: RawTable, mapping: Mapping | None, fmt: str
         summary.dropped["blank line"] += len(table.blank_lines)
 
     contacts, ledger = build(table, m, label, summary, shown)
+    pa.default_memory_pool().release_unused()  # the raw cells' buffers go back to the system, not to a pool
     quarantine.extend(ledger.records)
     summary.dropped.update(ledger.drop_counts)
     summary.quarantined.update(Counter(q["reason"] for q in quarantine))

@@ -134,6 +134,7 @@ def read_delimited_file(path: Path, enc: str, delimiter: str | None, pad_short_r
         raise IngestError(f"{path}: the file is empty (no header, no records); export it again")
     table = reader.finish(has_text)
     table.encoding = enc
+    pa.default_memory_pool().release_unused()  # pyarrow's parse buffers, freed, go back to the system
     return table
 
 
