@@ -202,3 +202,22 @@ def test_late_undecodable_line_in_a_large_file_is_quarantined_by_number(tmp_path
     assert undecodable["source_line"].tolist() == [late + 2]
     assert r.kept == 3000 and r.reconciles
     assert r.contacts["source_line"].iloc[-1] == 3002
+
+
+def test_parquet_written_in_row_groups_is_the_file_to_parquet_writes(tmp_path: Path, monkeypatch) -> None:
+    from flowkit import safewrite
+
+    path = tmp_path / "dirty.csv"
+    _dirty_log(path, seed=3)
+    contacts = ingest(path).contacts
+    contacts.attrs["utc_offsets"] = {"+01:00": 3}
+    monkeypatch.setattr(safewrite, "PARQUET_ROWS", 50)
+    safewrite.write_parquet(contacts, tmp_path / "groups.parquet")
+    contacts.to_parquet(tmp_path / "whole.parquet", index=False)
+    import pyarrow.parquet as pq
+
+    assert pq.ParquetFile(tmp_path / "groups.parquet").num_row_groups > 1
+    assert pq.read_schema(tmp_path / "groups.parquet").equals(pq.read_schema(tmp_path / "whole.parquet"), True)
+    a, b = pd.read_parquet(tmp_path / "groups.parquet"), pd.read_parquet(tmp_path / "whole.parquet")
+    pd.testing.assert_frame_equal(a, b)
+    assert a.attrs == b.attrs == {"utc_offsets": {"+01:00": 3}}
