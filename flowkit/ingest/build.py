@@ -89,16 +89,15 @@ def build(table: RawTable, m: Mapping, label: str, summary: FileSummary, shown: 
         lines = pd.Series(np.asarray(table.lines[start:stop], dtype="int64"), dtype="int64")
         out["source_file"] = pd.Series([label] * (stop - start), dtype=object)
         out["source_line"] = lines
-        made = (label + sep) + lines.astype(str)  # an id for rows without one: unique, never parsed back
         if "contact_id" in out:
             ids = pd.Series(out["contact_id"]).reset_index(drop=True)
             missing = ids.isna().to_numpy()
             if missing.any():
-                ids = ids.where(~missing, made)
+                ids = ids.where(~missing, (label + sep) + lines.astype(str))
                 missing_ids += int(missing.sum())
             out["contact_id"] = ids
-        else:
-            out["contact_id"] = made
+        else:  # an id for rows without one: unique, never parsed back
+            out["contact_id"] = (label + sep) + lines.astype(str)
         piece = pd.DataFrame({k: pd.Series(v).reset_index(drop=True) for k, v in out.items()})
         parts.append(schema.conform(piece))
     contacts = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
