@@ -76,8 +76,8 @@ def _deduplicate(contacts: pd.DataFrame, files: list[FileSummary]) -> pd.DataFra
     by_label = {Path(f.path).name: f for f in files}  # source_file is the file's name (and [sheet])
     labels = contacts["source_file"].astype(str)
     for label, n in labels[exact].value_counts().items():
-        by_label[label].kept -= int(n)
-        by_label[label].dropped["exact duplicate contact"] += int(n)
+        by_label[str(label)].kept -= int(n)
+        by_label[str(label)].dropped["exact duplicate contact"] += int(n)
     kept = contacts.loc[~exact].reset_index(drop=True)
     labels = labels[~exact].reset_index(drop=True)
     k = kept["contact_id"].astype(str)
@@ -93,7 +93,7 @@ def _deduplicate(contacts: pd.DataFrame, files: list[FileSummary]) -> pd.DataFra
     kept.loc[again, "contact_id"] = new[again].astype(schema.STRING)
     shared_ids = k[again].nunique()
     for label, n in labels[again].value_counts().items():
-        f = by_label[label]
+        f = by_label[str(label)]
         f.renamed_ids = int(n)
         hint = (
             (f"; the columns [{', '.join(f.key_hint)}] are unique together: map contact_id: [{', '.join(f.key_hint)}]")

@@ -84,7 +84,7 @@ def _to_datetime_slice(values: pd.Series, fmt: str, local: bool) -> pd.Series:
 
 def _arrow(values: pd.Series) -> pa.ChunkedArray:
     """The column's pyarrow strings (no copy when it already is one)."""
-    chunks: pa.ChunkedArray = _as_text(values).array._pa_array  # type: ignore[attr-defined]
+    chunks: pa.ChunkedArray = _as_text(values).array._pa_array
     return chunks
 
 

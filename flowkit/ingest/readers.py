@@ -11,6 +11,7 @@ import gzip
 import json
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -194,9 +195,10 @@ def _read_json(path: Path, text: str, kind: str, records_key: str | None) -> Raw
     return RawTable(to_frame(header, rows), [n for n, _ in items], rejects, blank, position=position)
 
 
-def _records_of(path: Path, doc: dict, key: str | None) -> list:
+def _records_of(path: Path, doc: dict[str, Any], key: str | None) -> Any:
+    """The records under ``key`` (or the one array of objects); the caller checks it is a list."""
     if key:
-        node = doc
+        node: Any = doc
         for part in key.split("."):
             if not isinstance(node, dict) or part not in node:
                 raise IngestError(f"{path}: no records at {key!r}; top-level keys are {', '.join(doc)}")
@@ -228,7 +230,7 @@ def _read_xes(path: Path) -> RawTable:
     is a few hundred MB of XML). Each row's place is the event's line in the file.
     A file cut short keeps the events before the break and records the break as a reject.
     """
-    from lxml import etree
+    from lxml import etree  # type: ignore[import-untyped]
 
     opener = gzip.open if path.suffix.lower() == ".gz" else open
     rows: list[dict] = []
