@@ -98,9 +98,14 @@ def build(table: RawTable, m: Mapping, label: str, summary: FileSummary, shown: 
             out["contact_id"] = ids
         else:  # an id for rows without one: unique, never parsed back
             out["contact_id"] = (label + sep) + lines.astype(str)
-        piece = pd.DataFrame({k: pd.Series(v).reset_index(drop=True) for k, v in out.items()})
-        parts.append(schema.conform(piece))
-    contacts = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+        piece = schema.conform(pd.DataFrame({k: pd.Series(v).reset_index(drop=True) for k, v in out.items()}))
+        if m.closed_when:  # closed only where the row says so
+            col, values = m.closed_when["column"], m.closed_when["values"]
+            piece.loc[~_na(part[col], col, m).isin(list(values)).to_numpy(dtype=bool), "closed_at"] = pd.NaT
+        if not m.collapse:  # every row's fate is known: keep the kept rows only, a slice at a time
+            piece = piece.loc[ledger.alive[start:stop]].reset_index(drop=True)
+        parts.append(piece)
+    contacts = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)  # pyarrow strings: not copied
     del parts
     if unknown:
         listed = ", ".join(f"{k!r} x{v}" for k, v in sorted(unknown.items(), key=lambda kv: -kv[1])[:8])
@@ -110,7 +115,7 @@ def build(table: RawTable, m: Mapping, label: str, summary: FileSummary, shown: 
     if missing_ids:
         summary.warnings.append(f"{missing_ids} rows had no contact id; made from file and line")
 
-    if m.collapse:
+    if m.collapse:  # event rows into one contact per case: decided over the whole file
         by = m.collapse["by"]
         keyed = _na(frame[by], by, m).where(pd.Series(ledger.alive))
         if m.collapse.get("received_at") == "earliest":  # an event log: the case began at its first event
@@ -118,21 +123,14 @@ def build(table: RawTable, m: Mapping, label: str, summary: FileSummary, shown: 
             contacts["received_at"] = first.where(keyed.notna(), contacts["received_at"]).astype("datetime64[ns]")
         dup = keyed.notna() & keyed.duplicated(keep="last" if m.collapse["keep"] == "last" else "first")
         ledger.drop(dup.to_numpy(dtype=bool), f"collapsed: one contact per {by}")
-
-    if m.closed_when and "closed_at" in contacts:
-        col, values = m.closed_when["column"], m.closed_when["values"]
-        still_open = ~_na(frame[col], col, m).isin(list(values)).to_numpy(dtype=bool)
-        contacts.loc[still_open, "closed_at"] = pd.NaT
+        contacts = contacts.loc[ledger.alive].reset_index(drop=True)
+    kept = contacts
 
     alive = ledger.alive
-    if "contact_id" in m.columns and alive.any():
-        id_cols = m.columns["contact_id"]
-        if contacts.loc[alive, "contact_id"].duplicated().any():
-            rows = frame.loc[alive]
-            summary.key_hint = _suggest_key(pd.DataFrame({c: _na(rows[c], c, m) for c in rows.columns}), id_cols)
-
-    kept = contacts.loc[alive].reset_index(drop=True)
-    del contacts
+    if "contact_id" in m.columns and alive.any() and kept["contact_id"].duplicated().any():
+        rows = frame.loc[alive]
+        hint = _suggest_key(pd.DataFrame({c: _na(rows[c], c, m) for c in rows.columns}), m.columns["contact_id"])
+        summary.key_hint = hint
     _blank_nobody(kept, summary)
     return kept, ledger
 
