@@ -15,6 +15,7 @@ from collections.abc import Callable, Hashable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from flowkit import schema
 from flowkit.errors import MappingError
@@ -87,7 +88,9 @@ def build(table: RawTable, m: Mapping, label: str, summary: FileSummary, shown: 
         out = _targets(part, m, ledger, start, parsed.values.iloc[start:stop], closed, unknown)
         sep = ":" if table.position == "line" else "#"
         lines = pd.Series(np.asarray(table.lines[start:stop], dtype="int64"), dtype="int64")
-        out["source_file"] = pd.Series([label] * (stop - start), dtype=object)
+        out["source_file"] = pd.Series(
+            pd.arrays.ArrowStringArray(pa.repeat(pa.scalar(label, pa.large_string()), stop - start))
+        )
         out["source_line"] = lines
         if "contact_id" in out:
             ids = pd.Series(out["contact_id"]).reset_index(drop=True)

@@ -118,7 +118,7 @@ def read_delimited_file(path: Path, enc: str, delimiter: str | None, pad_short_r
                     frame = _fast(block, reader, enc)
                     if frame is not None:
                         reader.add_frame(frame, lines_before + 1)
-                        lines_before += block.count(b"\n") + (not block.endswith(b"\n"))
+                        lines_before += len(frame)  # one record per line: _fast checked
                         continue
                 text, bad = _decode(block, enc, lines_before, False, str(path))
                 lines = _lines(text)
@@ -188,7 +188,7 @@ def _plain(block: bytes, delim: str, enc: str) -> bool:
     """
     if len(delim) != 1 or not delim.isascii() or enc.startswith("utf-16") or b"\x00" in block:
         return False
-    if block.count(b"\r") != block.count(b"\r\n"):
+    if b"\r" in block and block.count(b"\r") != block.count(b"\r\n"):
         return False
     if b'"' not in block:
         return True
