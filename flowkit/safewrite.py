@@ -146,11 +146,33 @@ def write_excel(df: pd.DataFrame, path: str | Path, index: bool = False, **kwarg
     return path
 
 
+PARQUET_ROWS = 1 << 20  # rows converted and written together: one row group each
+
+
 def write_parquet(df: pd.DataFrame, path: str | Path, index: bool = False) -> Path:
-    """Parquet keeps values as they are (no spreadsheet opens it), written atomically."""
+    """Parquet keeps values as they are (no spreadsheet opens it), written atomically.
+
+    Large tables are converted and written a row group at a time (pyarrow's ParquetWriter),
+    so writing costs one row group of memory, not a second copy of the table. The file is
+    what ``DataFrame.to_parquet`` writes: the same schema, pandas metadata and ``attrs``.
+    """
     path = Path(path)
-    with atomic_path(path) as tmp:
-        df.to_parquet(tmp, index=index)
+    if index or len(df) <= PARQUET_ROWS:
+        with atomic_path(path) as tmp:
+            df.to_parquet(tmp, index=index)
+        return path
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pa.Schema.from_pandas(df, preserve_index=False)
+    if df.attrs:  # as pandas does: the attrs travel in the schema metadata
+        schema = schema.with_metadata({**(schema.metadata or {}), b"PANDAS_ATTRS": json.dumps(df.attrs).encode()})
+    with atomic_path(path) as tmp, pq.ParquetWriter(tmp, schema) as writer:
+        for start in range(0, len(df), PARQUET_ROWS):
+            part = df.iloc[start : start + PARQUET_ROWS]
+            writer.write_table(pa.Table.from_pandas(part, schema=schema, preserve_index=False))
     return path
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from flowkit.ingest.parsed import Parsed, _as_text, map_distinct
 
@@ -36,6 +38,10 @@ DATE_FORMATS: list[str] = [
 
 
 _OFFSET = r"(?:Z|[+-]\d\d:?\d\d)$"
+# the same in RE2 (pyarrow) for any Unicode digit and a trailing line break, as Python's \d and $ allow:
+# every cell Python's pattern finds, this finds, so it can rule cells out before Python looks
+_OFFSET_SUPERSET = r"(?:Z|[+-]\pN\pN:?\pN\pN)\n?$"
+_SLICE = 200_000
 
 
 def _to_datetime(values: pd.Series, fmt: str, local: bool = False) -> pd.Series:
@@ -43,10 +49,19 @@ def _to_datetime(values: pd.Series, fmt: str, local: bool = False) -> pd.Series:
 
     Timestamps that carry a UTC offset are converted to UTC (naive): a log that spans a
     daylight-saving change, or several zones, stays in one order. Which offsets the source
-    used is reported by :func:`utc_offsets`, so the local zone can be stated.
+    used is reported by :func:`utc_offsets`, so the local zone can be stated. Long columns
+    are parsed a slice at a time (each cell on its own, so the result is the same), which
+    keeps the Python strings pandas makes to a slice's worth.
     """
+    if len(values) <= _SLICE:
+        return _to_datetime_slice(values, fmt, local)
+    parts = [_to_datetime_slice(values.iloc[i : i + _SLICE], fmt, local) for i in range(0, len(values), _SLICE)]
+    return pd.concat(parts)
+
+
+def _to_datetime_slice(values: pd.Series, fmt: str, local: bool) -> pd.Series:
+    has_offset = pd.Series(_ends_with_offset(values), index=values.index)
     text = values.astype(str)
-    has_offset = text.str.contains(_OFFSET, regex=True)
     if local and has_offset.any():  # wall-clock time as written: the offset is dropped, not applied
         text = text.str.replace(_OFFSET, "", regex=True)
         has_offset = has_offset & False
@@ -67,6 +82,24 @@ def _to_datetime(values: pd.Series, fmt: str, local: bool = False) -> pd.Series:
     return out
 
 
+def _arrow(values: pd.Series) -> pa.ChunkedArray:
+    """The column's pyarrow strings (no copy when it already is one)."""
+    chunks: pa.ChunkedArray = _as_text(values).array._pa_array
+    return chunks
+
+
+def _ends_with_offset(values: pd.Series) -> np.ndarray:
+    """Which cells end in a UTC offset; pyarrow rules out most cells, Python's regex decides the rest."""
+    maybe = pc.fill_null(pc.match_substring_regex(_arrow(values), _OFFSET_SUPERSET), False).to_numpy(
+        zero_copy_only=False
+    )
+    out = np.zeros(len(values), dtype=bool)
+    if maybe.any():
+        candidates = values[maybe].astype(str)
+        out[np.flatnonzero(maybe)] = candidates.str.contains(_OFFSET, regex=True).to_numpy(dtype=bool)
+    return out
+
+
 def _one_datetime(value, fmt: str, utc: bool):
     if value is None:
         return pd.NaT
@@ -82,6 +115,7 @@ def _one_datetime(value, fmt: str, utc: bool):
 def utc_offsets(raw: pd.Series) -> dict[str, int]:
     """The UTC offsets written in timestamp text, with counts (empty when the log has none)."""
     text = _as_text(raw).dropna()
+    text = text[_ends_with_offset(text)]  # most logs have none: found without a Python string per cell
     found = text.str.extract(r"(Z|[+-]\d\d:?\d\d)$")[0].dropna()
     found = found.replace("Z", "+00:00").str.replace(r"^([+-]\d\d)(\d\d)$", r"\1:\2", regex=True)
     return {str(k): int(v) for k, v in found.value_counts().items()}
@@ -96,13 +130,19 @@ def _sample(values: pd.Series, k: int = 3000) -> pd.Series:
 
 
 _ORDER = r"^\s*(\d{1,2})[/-](\d{1,2})[/-]\d{2,4}(?:\D|$)"
+# a looser RE2 form (any Unicode digit or space, no end condition): a superset of _ORDER's matches
+_ORDER_SUPERSET = r"^[\s\x{0b}\pZ\x{1c}-\x{1f}\x{85}]*\pN{1,2}[/-]\pN{1,2}[/-]\pN{2}"
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _EXCEL_MAX = 2958465  # 9999-12-31
 
 
 def order_evidence(values: pd.Series) -> tuple[int, int, list[str]]:
     """Over the whole column: dates that can only be day-first, only month-first, and undecided examples."""
-    parts = values.drop_duplicates().str.extract(_ORDER)
+    cells = _arrow(values)
+    maybe = cells.filter(pc.fill_null(pc.match_substring_regex(cells, _ORDER_SUPERSET), False))
+    # pyarrow ruled out the rest; the distinct candidates in order of first appearance, as Python strings
+    distinct = pd.Series(pc.unique(maybe).to_pylist(), dtype=object)
+    parts = distinct.str.extract(_ORDER)
     parts = parts.dropna()
     if parts.empty:
         return 0, 0, []
@@ -111,7 +151,7 @@ def order_evidence(values: pd.Series) -> tuple[int, int, list[str]]:
     day_first = int(((a > 12) & (b <= 12)).sum())
     month_first = int(((b > 12) & (a <= 12)).sum())
     undecided = (a <= 12) & (b <= 12) & (a != b)
-    examples = values.drop_duplicates()[parts.index[undecided]].head(3).tolist() if undecided.any() else []
+    examples = distinct[parts.index[undecided]].head(3).tolist() if undecided.any() else []
     return day_first, month_first, [str(e) for e in examples]
 
 

@@ -18,7 +18,18 @@ from charset_normalizer import from_bytes
 
 from flowkit.errors import IngestError
 
-__all__ = ["CANDIDATES", "BadLine", "Decoded", "decode", "decode_lines", "detect_encoding"]
+__all__ = [
+    "CANDIDATES",
+    "BadLine",
+    "Decoded",
+    "by_line",
+    "check_encoding",
+    "decode",
+    "decode_lines",
+    "detect_encoding",
+    "nul_lines",
+    "refuse_binary",
+]
 
 CANDIDATES = ("utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "cp1250", "cp1251", "koi8-r", "latin-1")
 _LEGACY = ("cp1250", "cp1251", "koi8-r", "latin-1")
@@ -110,7 +121,7 @@ def _mostly_utf8(data: bytes) -> bool:
 
 def decode(data: bytes, encoding: str | None) -> tuple[str, str, int]:
     """Decode ``data`` whole; returns (text, encoding used, number of undecodable bytes replaced)."""
-    enc = _check(encoding) if encoding else detect_encoding(data)
+    enc = check_encoding(encoding) if encoding else detect_encoding(data)
     try:
         return data.decode(enc), enc, 0
     except UnicodeDecodeError:
@@ -118,7 +129,8 @@ def decode(data: bytes, encoding: str | None) -> tuple[str, str, int]:
         return text, enc, text.count("\ufffd")
 
 
-def _check(encoding: str, name: str = "") -> str:
+def check_encoding(encoding: str, name: str = "") -> str:
+    """``encoding`` if Python knows it, else a mapping error naming the file."""
     try:
         codecs.lookup(encoding)
     except LookupError as exc:
@@ -136,7 +148,7 @@ def decode_lines(data: bytes, encoding: str | None, name: str) -> Decoded:
 
     Raises :class:`IngestError` when the bytes are not text at all (a binary file named .csv).
     """
-    enc = _check(encoding, name) if encoding else detect_encoding(data)
+    enc = check_encoding(encoding, name) if encoding else detect_encoding(data)
     try:
         text = data.decode(enc)
         bad: list[BadLine] = []
@@ -146,21 +158,22 @@ def decode_lines(data: bytes, encoding: str | None, name: str) -> Decoded:
             text = data.decode(enc, errors="replace")
             bad, replaced = [], text.count("\ufffd")
         else:
-            text, bad = _by_line(data, enc)
+            text, bad = by_line(data, enc)
             replaced = 0
     text = text.lstrip("\ufeff")
-    _refuse_binary(text, name)
+    refuse_binary(text, name)
     if "\x00" in text:
-        text, nul = _blank_nul_lines(text)
+        text, nul = nul_lines(text)
         bad = sorted(bad + nul, key=lambda b: b.line)
     return Decoded(text, enc, bad, replaced)
 
 
-def _by_line(data: bytes, enc: str) -> tuple[str, list[BadLine]]:
+def by_line(data: bytes, enc: str, lines_before: int = 0) -> tuple[str, list[BadLine]]:
+    """Decode line by line: a line that does not decode is emptied and returned with its number."""
     lines = data.split(b"\n")
     out: list[str] = []
     bad: list[BadLine] = []
-    for number, raw in enumerate(lines, start=1):
+    for number, raw in enumerate(lines, start=lines_before + 1):
         try:
             out.append(raw.decode(enc))
         except UnicodeDecodeError as exc:
@@ -175,19 +188,25 @@ def _by_line(data: bytes, enc: str) -> tuple[str, list[BadLine]]:
     return "\n".join(out), bad
 
 
-def _blank_nul_lines(text: str) -> tuple[str, list[BadLine]]:
+def nul_lines(text: str, lines_before: int = 0) -> tuple[str, list[BadLine]]:
+    """Lines holding NUL bytes (binary data pasted into text) emptied and returned with their numbers."""
     lines = text.split("\n")
     bad = []
     for i, line in enumerate(lines):
         if "\x00" in line:
             bad.append(
-                BadLine(i + 1, "NUL byte in line: binary data inside a text export", line.replace("\x00", "\\0")[:500])
+                BadLine(
+                    lines_before + i + 1,
+                    "NUL byte in line: binary data inside a text export",
+                    line.replace("\x00", "\\0")[:500],
+                )
             )
             lines[i] = ""
     return "\n".join(lines), bad
 
 
-def _refuse_binary(text: str, name: str) -> None:
+def refuse_binary(text: str, name: str) -> None:
+    """Refuse bytes that decode but are no text export (a binary file named .csv)."""
     sample = text[:65536]
     if not sample:
         return

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -114,7 +116,8 @@ class RowLedger:
         self.dropped = np.zeros(self.n, dtype=bool)
         self.records: list[dict] = []
         self.repairs: list[dict] = []
-        self.drop_counts: Counter = Counter()
+        self.drop_counts: Counter[str] = Counter()
+        self._seq = 0  # the order of repair calls within a slice: repairs are sorted back into it
 
     def quarantine(self, mask: np.ndarray, column: str, values, reason: str, detail_fn) -> None:
         idx = np.flatnonzero(mask & ~self.bad & ~self.dropped)
@@ -122,8 +125,8 @@ class RowLedger:
             return
         self.bad[idx] = True
         vals = pd.Series(values).iloc[idx].astype(object).tolist() if values is not None else [None] * idx.size
-        for i, cell in zip(idx.tolist(), vals, strict=True):
-            value = None if cell is None or cell is pd.NA else cell
+        for i, value in zip(idx.tolist(), vals, strict=True):
+            value = None if value is None or value is pd.NA else value
             self.records.append(
                 {
                     "source_file": self.label,
@@ -136,21 +139,29 @@ class RowLedger:
                 }
             )
 
-    def repair(self, mask: np.ndarray, column: str, values, reason: str, detail_fn) -> np.ndarray:
-        """An optional field's cells that cannot be read: emptied, the row kept, the cell recorded."""
+    def repair(
+        self, mask: np.ndarray, column: str, values: Any, reason: str, detail_fn: Callable[..., str], offset: int = 0
+    ) -> np.ndarray:
+        """An optional field's cells that cannot be read: emptied, the row kept, the cell recorded.
+
+        ``mask`` and ``values`` cover rows ``offset`` to ``offset + len(mask)`` (a slice of the table).
+        """
         mask = np.asarray(mask, dtype=bool)
-        idx = np.flatnonzero(mask & ~self.bad & ~self.dropped)
+        seq = self._seq
+        self._seq += 1
+        rows = slice(offset, offset + mask.size)
+        idx = np.flatnonzero(mask & ~self.bad[rows] & ~self.dropped[rows])
         if idx.size == 0:
             return mask
-        vals = pd.Series(values).astype(object)
-        for i in idx.tolist():
-            cell = vals.iat[i]
-            value = None if cell is None or cell is pd.NA else cell
+        vals = pd.Series(values).iloc[idx].astype(object).tolist()
+        for i, value in zip(idx, vals, strict=True):
+            value = None if value is None or value is pd.NA else value
             self.repairs.append(
                 {
-                    "_row": i,
+                    "_row": offset + int(i),
+                    "_seq": seq,
                     "source_file": self.label,
-                    "source_line": self.table.lines[i],
+                    "source_line": self.table.lines[offset + int(i)],
                     "column": column,
                     "value": None if value is None else str(value),
                     "reason": reason,
@@ -159,10 +170,15 @@ class RowLedger:
             )
         return mask
 
-    def repairs_of_kept(self) -> list[dict]:
-        """Repairs on rows that ended up kept (a row dropped later needs no repair)."""
+    def begin_slice(self) -> None:
+        """A new slice of rows: its repair calls are numbered again, as the first slice's were."""
+        self._seq = 0
+
+    def repairs_of_kept(self) -> list[dict[str, Any]]:
+        """Repairs on rows that ended up kept (a row dropped later needs no repair), field by field, row by row."""
         alive = self.alive
-        return [{k: v for k, v in r.items() if k != "_row"} for r in self.repairs if alive[r["_row"]]]
+        kept = sorted((r for r in self.repairs if alive[r["_row"]]), key=lambda r: (r["_seq"], r["_row"]))
+        return [{k: v for k, v in r.items() if k not in ("_row", "_seq")} for r in kept]
 
     def drop(self, mask: np.ndarray, rule: str) -> None:
         idx = mask & ~self.bad & ~self.dropped

@@ -24,7 +24,11 @@ class Parsed:
 
 def _as_text(raw: pd.Series) -> pd.Series:
     """Cells as pyarrow strings with NA for missing (whatever dtype they came in)."""
-    return raw if raw.dtype == STRING else raw.astype(object).mask(raw.isna(), None).astype(STRING)
+    if raw.dtype == STRING:
+        return raw
+    cells = raw.astype(object)
+    cells[raw.isna().to_numpy()] = None
+    return cells.astype(STRING)
 
 
 def map_distinct(raw: pd.Series, fn) -> pd.Series:

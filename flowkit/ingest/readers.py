@@ -19,6 +19,7 @@ from flowkit.errors import IngestError
 from flowkit.ingest.delimited import read_delimited
 from flowkit.ingest.encoding import decode_lines
 from flowkit.ingest.raw import RawTable, Reject, cell_text, to_frame
+from flowkit.ingest.stream import read_delimited_file, stream_encoding
 from flowkit.ingest.workbook import read_workbook
 
 __all__ = ["FORMATS", "RawTable", "Reject", "format_of", "read_raw", "read_tables"]
@@ -80,6 +81,13 @@ def read_tables(
         return [_read_parquet(path)]
     if kind == "xes":
         return [_read_xes(path)]
+    if kind in ("csv", "tsv"):
+        enc = stream_encoding(path, encoding)
+        if not enc.startswith("utf-16"):  # UTF-16 lines cannot be cut at a newline byte: read whole
+            return [
+                read_delimited_file(path, enc, "\t" if kind == "tsv" and not delimiter else delimiter, pad_short_rows)
+            ]
+        encoding = enc
     data = path.read_bytes()
     if path.suffix.lower() == ".gz":
         data = _gunzip(path, data)
@@ -187,9 +195,10 @@ def _read_json(path: Path, text: str, kind: str, records_key: str | None) -> Raw
     return RawTable(to_frame(header, rows), [n for n, _ in items], rejects, blank, position=position)
 
 
-def _records_of(path: Path, doc: dict, key: str | None) -> list:
+def _records_of(path: Path, doc: dict[str, Any], key: str | None) -> Any:
+    """The records under ``key`` (or the one array of objects); the caller checks it is a list."""
     if key:
-        node: Any = doc  # a dict until the last key, then the records
+        node: Any = doc
         for part in key.split("."):
             if not isinstance(node, dict) or part not in node:
                 raise IngestError(f"{path}: no records at {key!r}; top-level keys are {', '.join(doc)}")
