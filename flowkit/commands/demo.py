@@ -21,7 +21,14 @@ def samples():
 
 
 @samples.command("make")
-@click.option("--contacts", "n", type=click.IntRange(min=1), default=30_000, show_default=True)
+@click.option(
+    "--contacts",
+    "n",
+    type=click.IntRange(min=1),
+    default=30_000,
+    show_default=True,
+    help="Customer contacts to generate; the phone switch's closed-line and outbound calls come on top.",
+)
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option("--out", required=True, type=click.Path(path_type=Path))
 @click.option(
@@ -39,10 +46,11 @@ def samples_make(n, seed, out, layout):
       flowkit samples make --contacts 1000000 --seed 1 --layout single --out /tmp/big
     """
     from flowkit.synth import generate, write_exports, write_single_csv
-    from flowkit.synth.hours_sample import add_closed_line_and_callbacks
+    from flowkit.synth.hours_sample import add_closed_line_and_callbacks, hours_for
     from flowkit.synth.matching import plant_sample_matching
 
-    log = add_closed_line_and_callbacks(generate(n, seed=seed), seed)  # calls to a closed line, callbacks
+    # calls to a closed line (in proportion to N) and callbacks, on top of the N customer contacts
+    log = add_closed_line_and_callbacks(generate(n, seed=seed), seed, hours_for(n))
     log = plant_sample_matching(log, seed)  # segments and agent profiles (issue 16 q2)
     written = write_exports(log, out, seed=seed) if layout == "org" else write_single_csv(log, out)
     for name, path in written.exports.items():

@@ -16,7 +16,7 @@ callback add-on record:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -24,7 +24,7 @@ import pandas as pd
 from flowkit.analyse.hours import grid_from_text, next_opening, week_slot
 from flowkit.synth.demand_types import ALL_TYPES
 
-__all__ = ["SAMPLE_HOURS", "SampleHours", "add_closed_line_and_callbacks"]
+__all__ = ["SAMPLE_CONTACTS", "SAMPLE_HOURS", "SampleHours", "add_closed_line_and_callbacks", "hours_for"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,15 @@ class SampleHours:
 
 
 SAMPLE_HOURS = SampleHours()
+#: the bundled samples' size, for which ``SAMPLE_HOURS.episodes`` was set
+SAMPLE_CONTACTS = 30_000
+
+
+def hours_for(contacts: int, truth: SampleHours = SAMPLE_HOURS) -> SampleHours:
+    """``truth`` with its closed-line episodes in proportion to a log of ``contacts`` (900 per 30,000):
+    a 500-contact sample with 900 closed-line episodes would be mostly calls to a closed line."""
+    return replace(truth, episodes=max(1, round(truth.episodes * contacts / SAMPLE_CONTACTS)))
+
 
 #: None (and pd.NA) as np.where's other branch, made the object array numpy makes of it anyway
 #: (numpy's stubs take no bare None)
