@@ -134,9 +134,8 @@ def _already(series: pd.Series, dtype: Dtype) -> bool:
             and have.ordered == dtype.ordered
             and list(have.categories) == list(dtype.categories)
         )
-    return not isinstance(series.dtype, pd.CategoricalDtype) and str(series.dtype) == str(
-        pd.Series([], dtype=dtype).dtype
-    )
+    # dtype objects, not their names: "string" names both the python and the pyarrow storage
+    return not isinstance(series.dtype, pd.CategoricalDtype) and series.dtype == pd.Series([], dtype=dtype).dtype
 
 
 def problems(df: pd.DataFrame) -> list[str]:

@@ -174,6 +174,7 @@ def test_a_channel_the_log_does_not_time_is_left_out_by_choice_and_said(fitted):
     forms = log.sample(300, random_state=1).assign(
         channel="web", handle_s=float("nan"), wait_s=float("nan"), abandoned=pd.NA, agent_id=None
     )
+    forms = forms.astype({c: log[c].dtype for c in ("handle_s", "wait_s", "abandoned", "agent_id")})
     forms["contact_id"] = "W" + forms["contact_id"].astype(str)
     both = pd.concat([log, forms], ignore_index=True)
     with pytest.raises(FlowkitError, match="--leave-out web"):

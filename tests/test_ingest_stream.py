@@ -27,7 +27,10 @@ HOSTILE = Path(__file__).parent / "data" / "hostile"
 DELIMITED = sorted(
     p
     for p in HOSTILE.glob("ingest_*/*")
-    if p.suffix in (".csv", ".tsv", ".txt") and "utf16" not in p.parent.name and "binary" not in p.parent.name
+    if p.suffix in (".csv", ".tsv", ".txt")
+    and "utf16" not in p.parent.name
+    and "binary" not in p.parent.name
+    and p.read_bytes().strip()  # an empty file has no blocks to compare: the corpus runner checks its clean error
 )
 
 
@@ -73,8 +76,6 @@ def _encoding_of(path: Path) -> str | None:
 @pytest.mark.parametrize("path", DELIMITED, ids=[p.parent.name for p in DELIMITED])
 @pytest.mark.parametrize("block", [16, 1 << 20])
 def test_hostile_files_read_alike_on_both_paths(path: Path, block: int, monkeypatch) -> None:
-    if path.suffix == ".gz" or not path.read_bytes().strip():
-        pytest.skip("compressed or empty: covered by the corpus runner")
     block = max(block, path.stat().st_size // 40)  # a few dozen blocks at most: pyarrow has a cost per call
     enc = _encoding_of(path)
     try:

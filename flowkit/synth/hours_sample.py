@@ -179,12 +179,21 @@ def _callbacks(log: pd.DataFrame, closed: pd.DataFrame, rng: np.random.Generator
     chased["handling"] = "one_stop"
     chased["callback_promised"] = np.where(ch == "phone", "nie", _NONE)
     chased["direction"] = np.where(ch == "phone", "IN", _NONE)
-    added = pd.concat([closed, out, chased], ignore_index=True)
+    added = _stack([closed, out, chased])
     prefix = np.where(added["channel"].eq("email"), "EM-8", "TEL-8")
     added["contact_id"] = prefix + pd.Series(np.arange(1, len(added) + 1)).astype(str).str.zfill(6)
     added["source_file"] = "generated"
-    both = pd.concat([log, added.astype({"received_at": "datetime64[ns]"})], ignore_index=True)
+    both = _stack([log, added.astype({"received_at": "datetime64[ns]"})])
     return both.sort_values("received_at", kind="stable").reset_index(drop=True)
+
+
+def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Rows of ``frames`` one after another; a column all missing in one frame takes its dtype from the others
+    (what pandas did before 2.1, said here instead of left to a deprecated default)."""
+    kept = [f.dropna(axis=1, how="all") for f in frames if len(f)]
+    out = pd.concat(kept, ignore_index=True)
+    order = list(dict.fromkeys(c for f in frames for c in f.columns))
+    return out.reindex(columns=order)
 
 
 def _say(rng: np.random.Generator, kind, lang: str, channel: str) -> str:
