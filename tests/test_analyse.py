@@ -255,3 +255,33 @@ def test_contacts_without_a_customer_stay_out_of_one_stop_and_nth_contact():
     assert A.one_stop(c) == A.one_stop(log(ROWS))  # ten "perfect" anonymous calls change nothing
     pd.testing.assert_frame_equal(A.nth_contact_effect(c), A.nth_contact_effect(log(ROWS)))
     assert A.phone_service(c)["offered"] == 5 + 10  # but they are calls offered all the same
+
+
+def test_phone_service_leaves_out_calls_the_centre_made_and_names_calls_to_a_closed_line():
+    """Outbound callbacks are not offered demand; a call at 21:00 that met a closed line is offered and
+    abandoned with no wait, and the summary says so instead of calling it an IVR exit."""
+    from flowkit.report.summary import phone_sentences
+
+    days = pd.date_range("2026-01-05", periods=28, freq="D")
+    days = days[days.day_of_week < 5]  # four working weeks, open 09:00-17:00
+    rows = [
+        {"received_at": d + pd.Timedelta(hours=h, minutes=m), "wait_s": 10.0, "abandoned": False, "agent_id": "A1"}
+        for d in days
+        for h in range(9, 17)
+        for m in (5, 35)
+    ]
+    answered = len(rows)
+    rows += [{"received_at": d + pd.Timedelta(hours=21), "wait_s": 0.0, "abandoned": True} for d in days[:6]]
+    rows += [{"received_at": days[0] + pd.Timedelta(hours=10, minutes=30), "wait_s": 0.0, "abandoned": True}]
+    out = [
+        {"received_at": d + pd.Timedelta(hours=12, minutes=30), "wait_s": 0.0, "abandoned": False, "direction": "OUT"}
+        for d in days[:4]
+    ]
+    df = pd.DataFrame(rows + out).assign(channel="phone", source="x")
+    df["contact_id"] = [f"c{i}" for i in range(len(df))]
+    s = A.phone_service(schema.conform(df).assign(direction=df["direction"].to_numpy()))
+    assert s["offered"] == answered + 6 + 1 and s["outbound"] == 4
+    assert s["abandoned_before_queue"] == 7 and s["closed_line"] == 6
+    words = " ".join(phone_sentences(s))
+    assert "6 called while the line was closed, 1 in the IVR" in words
+    assert "The 4 calls the centre made itself" in words

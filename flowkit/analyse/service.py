@@ -4,7 +4,10 @@ Every figure is over **offered** calls (all calls that reached the centre: answe
 abandoned, including those who hung up before queueing), the denominator the simulator and
 Erlang C/A use, so the log and a model are compared like with like. Mean wait counts an
 abandoned call's wait until it gave up. A call whose log row lacks the field a figure needs is
-left out of that figure only, and the count says how many.
+left out of that figure only, and the count says how many. Calls the centre made (callbacks,
+outbound work: ``direction`` OUT) are not offered demand and are left out, counted; calls that met
+a closed line (outside the hours the log shows the line answering) count as offered and abandoned
+with no wait, as a switch records them, and are counted apart so they are not read as IVR exits.
 """
 
 from __future__ import annotations
@@ -20,9 +23,18 @@ _DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
 def phone_calls(df: pd.DataFrame) -> pd.DataFrame:
-    """The phone contacts that record a queue outcome (abandoned or a wait); empty if none do."""
+    """The inbound phone contacts that record a queue outcome (abandoned or a wait); empty if none do."""
     phone = df[df["channel"].astype(str).eq("phone")]
+    made = _made(phone)
+    if made is not None:
+        phone = phone[~made]
     return phone[phone["abandoned"].notna() | phone["wait_s"].notna()]
+
+
+def _made(phone: pd.DataFrame) -> np.ndarray | None:
+    from flowkit.analyse.callbacks import outbound
+
+    return outbound(phone)
 
 
 def _figures(calls: pd.DataFrame, threshold_s: float) -> dict[str, float]:
@@ -53,7 +65,24 @@ def phone_service(df: pd.DataFrame, threshold_s: float = SERVICE_LEVEL_S) -> dic
         return None
     out = _figures(calls, threshold_s)
     out["threshold_s"] = float(threshold_s)
+    made = _made(df[df["channel"].astype(str).eq("phone")])
+    out["outbound"] = float(made.sum()) if made is not None else 0.0
+    out["closed_line"] = _closed_line(df, calls)
     return out
+
+
+def _closed_line(df: pd.DataFrame, calls: pd.DataFrame) -> float:
+    """Calls abandoned with no wait while the line was closed (hours read from when calls were
+    answered: :func:`flowkit.analyse.hours.infer_open_hours`); NaN when the hours cannot be told."""
+    from flowkit.analyse.hours import infer_open_hours, week_slot
+
+    hours = infer_open_hours(df, "phone")
+    if hours.grid is None:
+        return np.nan
+    closed = ~hours.grid[week_slot(calls["received_at"])]
+    gave_up = calls["abandoned"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    no_wait = calls["wait_s"].astype("Float64").fillna(0.0).to_numpy(dtype=float) <= 0
+    return float((closed & gave_up & no_wait).sum())
 
 
 def phone_profile(df: pd.DataFrame, by: str, threshold_s: float = SERVICE_LEVEL_S) -> pd.DataFrame:

@@ -168,20 +168,32 @@ def summary_sentences(c: pd.DataFrame, cases: pd.DataFrame) -> tuple[list[str], 
     return s, numbers
 
 
+def _no_wait(phone: dict) -> str:
+    """Who gave up with no wait at all: callers who met a closed line apart from IVR exits."""
+    n = int(phone["abandoned_before_queue"])
+    if not n:
+        return ""
+    closed = phone.get("closed_line", float("nan"))
+    if closed == closed and closed > 0:
+        rest = n - int(closed)
+        return f", of whom {n:,} after no wait at all: {int(closed):,} called while the line was closed" + (
+            f", {rest:,} in the IVR or within a second of queueing" if rest else ""
+        )
+    return f", of whom {n:,} after no wait at all: in the IVR or within a second of queueing"
+
+
 def phone_sentences(phone: dict) -> list[str]:
     """Abandonment, wait and service level in words, over calls offered."""
     offered = int(phone["offered"])
     out = [
         f"Of {offered:,} phone calls offered, {_pct(phone['abandon_rate'])} were abandoned "
-        f"({int(phone['abandoned']):,}"
-        + (
-            f", of whom {int(phone['abandoned_before_queue']):,} after no wait at all: in the IVR or within a second "
-            "of queueing"
-            if phone["abandoned_before_queue"]
-            else ""
-        )
-        + ")."
+        f"({int(phone['abandoned']):,}" + _no_wait(phone) + ")."
     ]
+    if phone.get("outbound"):
+        out.append(
+            f"The {int(phone['outbound']):,} calls the centre made itself (callbacks, outbound work) are not "
+            "counted as calls offered."
+        )
     if phone["mean_wait_s"] == phone["mean_wait_s"]:
         out.append(
             f"Callers waited {phone['mean_wait_s']:.0f} s on average (over all calls offered, abandoned ones until "

@@ -22,7 +22,7 @@ def _demand(
     weight: pd.Series,
     loop: dict,
     notes: dict,
-    wrap_s: float = 0.0,
+    wrap_s: dict[str, float] | None = None,
     assume_handle_s: float | None = None,
 ) -> list[dict]:
     streams: list[tuple[str, str, pd.DataFrame]] = []
@@ -67,7 +67,7 @@ def _demand(
             "demand": "failure" if is_failure else "value",
             "channel": channel,
             "by_weekday": {DAYS[d]: [round(float(v), 3) for v in row] for d, row in enumerate(profile)},
-            "handle": given or _duration(handle + wrap_s),
+            "handle": given or _duration(handle + (wrap_s or {}).get(channel, 0.0)),
             "resolve_p": round(min(max(resolve_p, 0.0), 1.0), 3),
         }
         if is_failure:

@@ -11,11 +11,37 @@ from flowkit.errors import FlowkitError
 from flowkit.sim.calibrate.demand import _data_fields, _demand
 from flowkit.sim.calibrate.identities import _label, placeholder_customers
 from flowkit.sim.calibrate.patience import _patience
+from flowkit.sim.calibrate.period import Period, covered_period
 from flowkit.sim.calibrate.profiles import _slot_index
 from flowkit.sim.calibrate.repeats import _repeats
 from flowkit.sim.calibrate.result import Calibration
 from flowkit.sim.calibrate.staffing import _teams, _unstaffed, after_call_work
 from flowkit.sim.scenario import scenario_from_dict
+
+#: answered (unresolved contact, recontact) pairs needed to measure a recontact's handle time
+MIN_PAIRS = 30
+
+
+def _recontact_handle_factor(
+    df: pd.DataFrame, pairs: tuple[pd.Index, pd.Index] | None, wrap_s: dict[str, float]
+) -> tuple[float, int] | None:
+    """A recontact's handle time over that of the contact it follows, from the log's pairs.
+
+    The model gives a returning customer the handle time of their first contact's stream times
+    this factor: a chase ("where is my engineer?") is quicker than the order it chases, and a
+    factor of 1 makes the model's failure demand as long as its value demand."""
+    if pairs is None:
+        return None
+    parent, child = pairs
+    h = df["handle_s"].astype(float)
+    wrap = df["channel"].astype(str).map(wrap_s).fillna(0.0) if wrap_s else pd.Series(0.0, index=df.index)
+    answered = ~df["abandoned"].fillna(False).astype(bool)
+    hp = (h + wrap).loc[parent].to_numpy()
+    hc = (h + wrap).loc[child].to_numpy()
+    ok = np.isfinite(hp) & np.isfinite(hc) & answered.loc[child].to_numpy() & (hp > 0)
+    if int(ok.sum()) < MIN_PAIRS:
+        return None
+    return round(float(min(max(hc[ok].mean() / hp[ok].mean(), 0.05), 5.0)), 4), int(ok.sum())
 
 
 def untimed_channels(contacts: pd.DataFrame) -> list[str]:
@@ -26,8 +52,12 @@ def untimed_channels(contacts: pd.DataFrame) -> list[str]:
 
 
 def without_left_out(contacts: pd.DataFrame, cal: Calibration) -> pd.DataFrame:
-    """The part of the log the calibrated scenario models (what its fit is held against)."""
-    return contacts[~contacts["channel"].astype(str).isin(cal.left_out)] if cal.left_out else contacts
+    """The part of the log the calibrated scenario models (what its fit is held against): its
+    channels, and the days it covers in full (:mod:`.period`)."""
+    keep = ~contacts["channel"].astype(str).isin(cal.left_out)
+    if cal.period is not None:
+        keep &= cal.period.holds(contacts["received_at"])
+    return contacts[keep]
 
 
 def calibrate(
@@ -63,6 +93,9 @@ def calibrate(
         raise ValueError(f"closed_within_hours must be at least 0, got {closed_within_hours}")
     df = schema.conform(contacts)
     df = df[df["received_at"].notna()].sort_values("received_at", kind="stable")
+    period: Period | None = covered_period(df["received_at"]) if len(df) else None
+    if period is not None and period.trimmed_days:
+        df = df[period.holds(df["received_at"])]
     from flowkit.analyse.callbacks import outbound
 
     outbound_calls = outbound(df)  # calls the centre made are not demand: the scenario's callback models them
@@ -100,6 +133,8 @@ def calibrate(
     days_of_week = np.bincount(all_days.day_of_week, minlength=7).astype(float)
     span_h = (end - start).total_seconds() / 3600.0
     notes["period"] = f"{start:%Y-%m-%d} to {end - pd.Timedelta(days=1):%Y-%m-%d}, {len(df):,} contacts"
+    if period is not None and period.trimmed_days:
+        notes["period"] += f"; {period.note()}"
     if placeholder.any():
         notes["customers"] = (
             f"{int(placeholder.sum()):,} contacts ({placeholder.mean():.0%}) carry a placeholder "
@@ -131,14 +166,22 @@ def calibrate(
     )
 
     # who was on duty when; a live channel is open in the half hours someone was on duty
-    wrap_s, n_wrap = after_call_work(df)
-    if n_wrap:
+    wrap_s: dict[str, float] = {}
+    measured = {}
+    for ch in sorted(df["channel"].astype(str).unique()):
+        w, n_wrap = after_call_work(df, ch)
+        if n_wrap >= 30:
+            wrap_s[ch], measured[ch] = w, n_wrap
+    if measured:
         notes["after_call_work"] = (
-            f"{wrap_s:.0f} s per answered contact, added to handle times (the log's lack it): the "
-            f"mean gap before an agent's next call when callers were already waiting, over "
-            f"{n_wrap:,} such gaps"
+            "; ".join(f"{ch}: {wrap_s[ch]:.0f} s per answered contact" for ch in measured)
+            + ", added to the channel's handle times (the log's lack it): the mean gap before an agent's "
+            "next contact when the channel's callers were already waiting, over "
+            + ", ".join(f"{measured[ch]:,}" for ch in measured)
+            + " such gaps"
         )
-        figures["after_call_work_s"] = wrap_s
+        n_all = sum(measured.values())
+        figures["after_call_work_s"] = sum(wrap_s[ch] * measured[ch] for ch in measured) / n_all
     teams, team_notes, live_hours, staff_figures, open_slots = _teams(df, all_days, idle_gap_s, wrap_s)
     figures.update(staff_figures)
     closed_call = pd.Series(False, index=df.index)
@@ -204,6 +247,13 @@ def calibrate(
     demand = _demand(df, days_of_week, weight, loop, notes, wrap_s, assume_handle_s)
     if loop.get("recontact"):
         doc["recontact"] = loop["recontact"]
+        factor = _recontact_handle_factor(df, loop.get("recontact_pairs"), wrap_s)
+        if factor is not None:
+            doc["recontact"]["handle_factor"], n_pairs = factor
+            notes["recontact"] += (
+                f"; a recontact takes {factor[0]:.2f} x the handle time of the contact it follows (mean over "
+                f"{n_pairs:,} answered pairs in the log, after-call work included)"
+            )
     if loop.get("redial"):
         doc["redial"] = loop["redial"]
 
@@ -257,4 +307,4 @@ def calibrate(
         )
     doc["demand"] = demand
     scenario = scenario_from_dict(yaml.safe_load(yaml.safe_dump(doc)), f"calibrated from the log ({name})")
-    return Calibration(doc, scenario, notes, log_figures=figures, left_out=tuple(leave_out))
+    return Calibration(doc, scenario, notes, log_figures=figures, left_out=tuple(leave_out), period=period)

@@ -70,6 +70,8 @@ def _repeats(
                 "as": as_type,
             }
             spawned.loc[back.index] = True
+            child = df["_next_row"].loc[back.index].astype(int)
+            out["recontact_pairs"] = (back.index, pd.Index(child.map(lambda i: df.index[i])))
             notes["recontact"] = (
                 f"unresolved answered contacts followed by another from the customer within "
                 f"{window.days} days: {len(back):,} of {len(unresolved):,} ({q:.1%}); delay from the "

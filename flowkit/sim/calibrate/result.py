@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from flowkit.safewrite import write_text
+from flowkit.sim.calibrate.period import Period
 from flowkit.sim.scenario import Scenario
 
 #: the scenario's sections in the order written; from ``replications`` on, each is followed by a
@@ -39,6 +40,7 @@ class Calibration:
     notes: dict[str, str] = field(default_factory=dict)  # section -> where it came from
     log_figures: dict[str, float] = field(default_factory=dict)  # measured on the log: occupancy, shrinkage, ...
     left_out: tuple[str, ...] = ()  # channels not simulated (``calibrate(leave_out=...)``)
+    period: Period | None = None  # the days the log covers in full, the ones calibrated from
 
     def to_yaml(self) -> str:
         return write_scenario(self)

@@ -12,12 +12,15 @@ from flowkit.sim.calibrate.profiles import SLOT_S, _open_hours, _shifts, _staffi
 from flowkit.sim.scenario import LIVE_CHANNELS
 
 
-def agents_on_duty(df: pd.DataFrame, idle_gap_s: float, wrap_s: float = 0.0) -> tuple[pd.DataFrame, dict[str, float]]:
+def agents_on_duty(
+    df: pd.DataFrame, idle_gap_s: float, wrap_s: float | dict[str, float] = 0.0
+) -> tuple[pd.DataFrame, dict[str, float]]:
     """Agents on duty per date and half hour from busy intervals.
 
     An agent's service intervals (start = received + wait, end = start + handle) are joined
     across idle gaps of at most ``idle_gap_s`` during which no caller of the same channels was
-    kept waiting for more than a minute (in total) meanwhile: that idle time is on duty, and so is
+    kept waiting for more than a minute (in total) meanwhile (callers of live channels: a deferred
+    channel's backlog is no one waiting): that idle time is on duty, and so is
     a spell's mean idle gap before the day's first call and after its last. A longer gap, or one
     while callers waited (an available agent would have taken them: wrap-up, a break), is not.
     Returns (date x slot agent counts, figures: busy and on-duty hours,
@@ -27,7 +30,7 @@ def agents_on_duty(df: pd.DataFrame, idle_gap_s: float, wrap_s: float = 0.0) -> 
     if d.empty:
         return pd.DataFrame(), {}
     start = d["received_at"] + pd.to_timedelta(d["wait_s"].astype(float).fillna(0.0), unit="s")
-    end = start + pd.to_timedelta(d["handle_s"].astype(float).clip(lower=0) + wrap_s, unit="s")
+    end = start + pd.to_timedelta(d["handle_s"].astype(float).clip(lower=0) + _wrap_per_row(d, wrap_s), unit="s")
     iv = pd.DataFrame(
         {"agent": d["agent_id"].astype(str).to_numpy(), "start": start.to_numpy(), "end": end.to_numpy()}
     ).sort_values(["agent", "start"], kind="stable")
@@ -35,7 +38,7 @@ def agents_on_duty(df: pd.DataFrame, idle_gap_s: float, wrap_s: float = 0.0) -> 
     # join each agent's intervals into on-duty spells
     prev_end = iv.groupby("agent")["end"].transform(lambda e: e.cummax().shift())
     gap = (iv["start"] - prev_end).dt.total_seconds()
-    waited = _queue_overlap(df, prev_end, iv["start"])
+    waited = _queue_overlap(_live(df), prev_end, iv["start"])
     new_spell = gap.isna() | (gap > idle_gap_s) | (waited > 60.0) | iv["agent"].ne(iv["agent"].shift())
     iv["spell"] = new_spell.cumsum()
     iv["idle"] = gap.where(~new_spell, np.nan).clip(lower=0)
@@ -108,34 +111,53 @@ def _queue_overlap(df: pd.DataFrame, a: pd.Series, b: pd.Series) -> np.ndarray:
     return out
 
 
-def after_call_work(df: pd.DataFrame, cap_s: float = 300.0) -> tuple[float, int]:
-    """Seconds of work after each call that the log's handle time lacks (wrap-up), and on how many
-    gaps it was measured. When callers were waiting as an agent finished a call, an available
-    agent takes the next one at once: the mean gap to that agent's next call, over gaps all
-    through which callers waited (gaps within
-    +-``cap_s``, so the contact table's missing VRU time, which shifts both ends, averages out;
-    longer gaps are breaks) is after-call work. 0 when it cannot be seen."""
+def after_call_work(df: pd.DataFrame, channel: str, cap_s: float = 300.0) -> tuple[float, int]:
+    """Seconds of work after each ``channel`` contact that the log's handle time lacks (wrap-up), and
+    on how many gaps it was measured. When callers of the channel were waiting as an agent finished
+    one of its contacts, an available agent takes the next one at once: the mean gap to that agent's
+    next contact (of any channel), over gaps all through which the channel's callers waited (gaps
+    within +-``cap_s``, so the contact table's missing VRU time, which shifts both ends, averages
+    out; longer gaps are breaks) is after-call work. Measured per live channel: an agent who leaves
+    an e-mail backlog for a moment is not wrapping up, and a chat's wrap-up is not a call's.
+    0 when it cannot be seen."""
+    if channel not in LIVE_CHANNELS:
+        return 0.0, 0
     d = df[_real_agents(df["agent_id"]) & df["handle_s"].notna()]
-    if len(d) < 50:
+    mine = d["channel"].astype(str).eq(channel).to_numpy()
+    if int(mine.sum()) < 50:
         return 0.0, 0
     start = d["received_at"] + pd.to_timedelta(d["wait_s"].astype(float).fillna(0.0), unit="s")
     end = start + pd.to_timedelta(d["handle_s"].astype(float).clip(lower=0), unit="s")
     iv = pd.DataFrame(
-        {"agent": d["agent_id"].astype(str).to_numpy(), "start": start.to_numpy(), "end": end.to_numpy()}
+        {"agent": d["agent_id"].astype(str).to_numpy(), "start": start.to_numpy(), "end": end.to_numpy(), "mine": mine}
     ).sort_values(["agent", "start"], kind="stable")
-    prev_end = iv.groupby("agent")["end"].shift()
+    by_agent = iv.groupby("agent")
+    prev_end = by_agent["end"].shift()
+    after_mine = by_agent["mine"].shift().eq(True)  # the gap follows one of the channel's contacts
     gap = (iv["start"] - prev_end).dt.total_seconds()
-    queued = _queue_overlap(df, prev_end, prev_end + pd.Timedelta(seconds=10)) >= 9.0
+    callers = df[df["channel"].astype(str).eq(channel)]
+    queued = _queue_overlap(callers, prev_end, prev_end + pd.Timedelta(seconds=10)) >= 9.0
     # callers waiting all through the gap (so it did not end because one turned up)
-    through = _queue_overlap(df, prev_end, iv["start"].where(gap > 0, prev_end)) >= gap - 2.0
-    g = gap[queued & (through | gap.le(0)) & gap.notna() & gap.abs().le(cap_s)]
+    through = _queue_overlap(callers, prev_end, iv["start"].where(gap > 0, prev_end)) >= gap - 2.0
+    g = gap[after_mine & queued & (through | gap.le(0)) & gap.notna() & gap.abs().le(cap_s)]
     if len(g) < 30:
         return 0.0, len(g)
     return max(float(g.mean()), 0.0), len(g)
 
 
+def _live(df: pd.DataFrame) -> pd.DataFrame:
+    """The contacts whose wait is a caller waiting (an e-mail backlog keeps nobody on the line)."""
+    return df[df["channel"].astype(str).isin(LIVE_CHANNELS)]
+
+
+def _wrap_per_row(d: pd.DataFrame, wrap_s: float | dict[str, float]) -> np.ndarray:
+    if isinstance(wrap_s, dict):
+        return d["channel"].astype(str).map(wrap_s).fillna(0.0).to_numpy(dtype=float)
+    return np.full(len(d), float(wrap_s))
+
+
 def _teams(
-    df: pd.DataFrame, all_days: pd.DatetimeIndex, idle_gap_s: float, wrap_s: float = 0.0
+    df: pd.DataFrame, all_days: pd.DatetimeIndex, idle_gap_s: float, wrap_s: float | dict[str, float] = 0.0
 ) -> tuple[list[dict], list[str], dict[str, str], dict[str, float], dict[str, np.ndarray]]:
     """Teams as the log shows them: agents grouped by the channels they handled, each team's
     agents on duty per weekday x half hour from its own agents' busy intervals; live channels
