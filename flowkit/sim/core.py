@@ -9,14 +9,15 @@ state declared here and call each other through ``self``; this class holds what 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any
 
 import simpy
 from simpy.core import NORMAL
 
-from flowkit.sim.entities import Agent, Call, Item, uniform
+from flowkit.sim.clock import OpenHours
+from flowkit.sim.entities import Agent, Item, uniform
 from flowkit.sim.scenario import LIVE_CHANNELS, Scenario
 from flowkit.sim.streams import PURPOSES, Keyed
 
@@ -30,6 +31,9 @@ class CentreCore:
     rep: int
     keep_log: bool
     env: simpy.Environment
+    queue: list[tuple[float, int, int, Callable[..., None], tuple[Any, ...]]]  # env._queue, holding calls
+    eid: Iterator[int]  # env._eid, SimPy's event ids
+    cancelled: set[int]  # event ids of dropped calls
     warmup_h: float
     t0: float  # start of the measured window (end of warm-up), s
     t_end: float  # end of the horizon, s
@@ -45,6 +49,9 @@ class CentreCore:
     used: list[str | None]
     age_limit: float | None
     slot: list[float]
+    const_rate: list[float | None]
+    live_hours: dict[str, OpenHours]
+    transfers: bool
     peak_rate: list[float]
     queues: dict[str, deque]
     idle: list[Agent]
@@ -113,33 +120,33 @@ class CentreCore:
         return self._keyed(c.stream, purpose, c.attempt, dist.sample).at(c.index)
 
     # ------------------------------------------------------------------ helpers
-    def _at(self, t: float, fn, *args) -> Call:
-        """Call ``fn(*args)`` at simulated time ``t`` (never in the past), in SimPy's scheduler:
-        the same heap entry ``Environment.schedule`` makes, for a minimal event."""
-        env = self.env
-        now = env._now
-        call = Call(fn, args)
-        queue: list[Any] = env._queue  # SimPy's events and the model's minimal Calls
-        heappush(queue, (t if t > now else now, NORMAL, next(env._eid), call))
-        return call
+    def _at(self, t: float, fn: Callable[..., None], *args: Any) -> int:
+        """Call ``fn(*args)`` at simulated time ``t`` (never in the past) on SimPy's event queue, in
+        SimPy's order (time, priority, event id); returns the event id, which :meth:`_cancel` takes.
+        The entry is the call itself rather than a SimPy event object: no event to build, none to step."""
+        now = self.env._now
+        eid = next(self.eid)
+        heappush(self.queue, (t if t > now else now, NORMAL, eid, fn, args))
+        return eid
+
+    def _cancel(self, eid: int) -> None:
+        """Drop a scheduled call (a heap has no delete: it is skipped when its time comes)."""
+        self.cancelled.add(eid)
 
     def _run_until(self, t_end: float) -> None:
-        """``env.run(until=t_end)`` without its per-event overhead: pop SimPy's queue in its own order
-        and stop before ``t_end`` (an event at ``t_end`` itself is not processed, as with SimPy's
-        urgent ``until`` event). The model's own calls are made directly; any other SimPy event
-        gets what ``Environment.step`` gives it. Profiling showed the step machinery at ~10% of a run."""
+        """``env.run(until=t_end)`` for the model's calls: pop the queue in SimPy's order and stop
+        before ``t_end`` (an event at ``t_end`` itself is not processed, as with SimPy's urgent
+        ``until`` event). Only the model's calls are on the queue (no SimPy process or timeout)."""
         env = self.env
-        q: list[Any] = env._queue  # SimPy's events and the model's minimal Calls
+        q = self.queue
+        cancelled = self.cancelled
         while q and q[0][0] < t_end:
-            env._now, _, _, event = heappop(q)
-            if event.__class__ is Call:
-                event.fn(*event.args)
+            t, _, eid, fn, args = heappop(q)
+            env._now = t
+            if cancelled and eid in cancelled:
+                cancelled.remove(eid)
                 continue
-            callbacks, event.callbacks = event.callbacks, None
-            for callback in callbacks:
-                callback(event)
-            if not event._ok and not hasattr(event, "_defused"):
-                raise event._value
+            fn(*args)
         env._now = t_end
 
     def _overlap(self, a: float, b: float) -> float:

@@ -44,7 +44,7 @@ from flowkit.sim.leaving import Leaving
 from flowkit.sim.preemption import Preemption
 from flowkit.sim.queues import Queues
 from flowkit.sim.routing import Routed
-from flowkit.sim.scenario import Scenario
+from flowkit.sim.scenario import LIVE_CHANNELS, Scenario
 from flowkit.sim.streams import stream_hash
 from flowkit.sim.warmup import warmup_hours
 from flowkit.sim.windows import Windows
@@ -56,6 +56,7 @@ class _Centre(Routed, Arrivals, Queues, Agents, Preemption, AfterService, Leavin
     def __init__(self, sc: Scenario, rep: int, keep_log: bool):
         self.sc, self.rep, self.keep_log = sc, rep, keep_log
         self.env = simpy.Environment()
+        self.queue, self.eid, self.cancelled = self.env._queue, self.env._eid, set()
         self.warmup_h = warmup_hours(sc)
         self.t0 = self.warmup_h * 3600.0
         self.t_end = self.t0 + sc.horizon_hours * 3600.0
@@ -82,6 +83,12 @@ class _Centre(Routed, Arrivals, Queues, Agents, Preemption, AfterService, Leavin
         self.age_limit = sc.priority_age_limit_hours * 3600.0 if sc.priority_age_limit_hours is not None else None
 
         self.slot = [s.slot_s() for s in sc.demand]  # an hour, or half an hour
+        # a stream without a profile arrives at one rate (as rate_at gives it); None: it varies
+        self.const_rate = [
+            s.rate_per_hour / 3600.0 if not s.profile_per_hour and not s.by_weekday else None for s in sc.demand
+        ]
+        self.live_hours = {ch: h for ch, h in sc.open_hours.items() if ch in LIVE_CHANNELS}  # lines that close
+        self.transfers = sc.retelling is not None and sc.retelling.transfer_p > 0.0  # any transfer draws?
         self.peak_rate = [
             max((max(d) for d in s.by_weekday), default=0.0) / 3600.0
             if s.by_weekday

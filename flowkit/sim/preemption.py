@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import deque
 
 from flowkit.sim.core import CentreCore
-from flowkit.sim.entities import Agent, Item, cancelled
+from flowkit.sim.entities import Agent, Item
 
 __all__ = ["Preemption"]
 
@@ -48,7 +48,7 @@ class Preemption(CentreCore):
         now = self.env._now
         it, call = a.item, a.call
         assert it is not None and call is not None and a.busy_since is not None and a.until is not None, "a busy agent"
-        call.fn = cancelled
+        self._cancel(call)
         busy = self._overlap(a.busy_since, now)
         self.busy_s += busy
         if it.demand == "failure":
