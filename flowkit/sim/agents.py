@@ -101,10 +101,13 @@ class Agents(CentreCore):
             if best is not None:
                 best.jumped = True  # it jumped the queue for its age: not interrupted either
         if best is None:
+            queues = self.queues
             for group in a.order:
                 if a.reserve and group[0] not in LIVE_CHANNELS and not self._reserve_kept(a):
                     continue
                 for skill in group:
+                    if not queues.get(skill):
+                        continue  # nothing waits (as _head gives)
                     h = self._head(skill, now)
                     if h is not None and h.t_queue is not None and (best is None or h.t_queue < best_t):
                         best, best_t = h, h.t_queue
