@@ -28,6 +28,7 @@ The log is now built in one loop and the event queue is run by the model's own l
 from __future__ import annotations
 
 import os
+import resource
 import sys
 import time
 
@@ -146,19 +147,57 @@ def main(n: int = 200_000, rounds: int = 3, replications: int = 4) -> None:
         print(
             f"  flowkit / minimal SimPy = {rates['flowkit'] / rates['minimal SimPy']:.2f}x   ({label} time; target >= 0.8)"
         )
-    sc = scenario(n // 2, replications=replications)
-    t1 = time.perf_counter()
-    one = simulate(sc, workers=1, keep_log=False)
-    t1 = time.perf_counter() - t1
-    t2 = time.perf_counter()
-    two = simulate(sc, workers=2, keep_log=False)
-    t2 = time.perf_counter() - t2
-    same = one.per_replication.equals(two.per_replication)
-    print(
-        f"  {replications} replications: 1 worker {t1:.2f} s, 2 workers {t2:.2f} s = {t1 / t2:.2f}x   (target >= 1.8); "
-        f"identical results: {same}"
-    )
+    replication_speedup(n, replications, rounds)
     print(_load())
+
+
+def _machine_jiffies() -> tuple[int, int] | None:
+    """(busy, total) CPU jiffies of the whole machine so far (Linux /proc/stat), or None elsewhere."""
+    try:
+        with open("/proc/stat", encoding="ascii") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields[:8]) - idle, sum(fields[:8])
+
+
+def _cpu_with_children() -> float:
+    """CPU seconds of this process and of its finished (joined) worker processes."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def replication_speedup(n: int, replications: int, rounds: int) -> None:
+    """1 worker against 2, alternating (1, 2, 1, 2, ...) so both meet the same load; best of ``rounds``.
+
+    Printed per run: wall time, CPU seconds of the parent and its workers, how many cores that kept
+    busy, and how busy the whole machine was meanwhile (so a shared machine's other work shows)."""
+    sc = scenario(n // 2, replications=replications)
+    simulate(scenario(2_000, replications=2), workers=2, keep_log=False)  # imports made before either is timed
+    walls: dict[int, list[float]] = {1: [], 2: []}
+    results = {}
+    for r in range(rounds):
+        for workers in (1, 2):
+            m0, c0, t0 = _machine_jiffies(), _cpu_with_children(), time.perf_counter()
+            results[workers] = simulate(sc, workers=workers, keep_log=False)
+            wall, cpu_s, m1 = time.perf_counter() - t0, _cpu_with_children() - c0, _machine_jiffies()
+            walls[workers].append(wall)
+            machine = ""
+            if m0 and m1 and m1[1] > m0[1]:
+                cores = os.cpu_count() or 1
+                machine = f", machine {cores * (m1[0] - m0[0]) / (m1[1] - m0[1]):.2f} of {cores} cores busy"
+            print(
+                f"  round {r + 1} {replications} replications on {workers} worker{'s' if workers > 1 else ''}: "
+                f"{wall:6.2f} s wall, {cpu_s:6.2f} CPU s (ours: {cpu_s / wall:.2f} cores{machine})"
+            )
+    same = results[1].per_replication.equals(results[2].per_replication)
+    best = min(walls[1]) / min(walls[2])
+    median = float(np.median(walls[1])) / float(np.median(walls[2]))
+    print(
+        f"  {replications} replications: 2 workers / 1 worker = {best:.2f}x best of {rounds}, {median:.2f}x median"
+        f"   (target >= 1.8); identical results: {same}"
+    )
 
 
 if __name__ == "__main__":
