@@ -8,9 +8,9 @@ from heapq import heappush
 
 from simpy.core import NORMAL
 
+from flowkit.sim.clock import OpenHours
 from flowkit.sim.core import CentreCore
 from flowkit.sim.entities import Item
-from flowkit.sim.scenario import LIVE_CHANNELS
 
 __all__ = ["Arrivals"]
 
@@ -18,13 +18,13 @@ __all__ = ["Arrivals"]
 class Arrivals(CentreCore):
     """Contacts arriving, meeting opening hours and the IVR, and trying again."""
 
-    def _schedule_opening(self, channel: str, hours) -> None:
+    def _schedule_opening(self, channel: str, hours: OpenHours) -> None:
         """At each opening, idle agents with the skill take the work that waited overnight."""
         t = hours.next_change(self.env.now)
         if t < self.t_end:
             self._at(t, self._opening, channel, hours)
 
-    def _opening(self, channel: str, hours) -> None:
+    def _opening(self, channel: str, hours: OpenHours) -> None:
         if hours.is_open(self.env.now):
             q = self.queues.get(channel)
             for a in list(self.idle):

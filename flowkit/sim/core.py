@@ -16,12 +16,15 @@ from typing import TYPE_CHECKING, Any
 import simpy
 from simpy.core import NORMAL
 
-from flowkit.sim.clock import OpenHours
+from flowkit.sim.clock import Dist, OpenHours
 from flowkit.sim.entities import Agent, Item, uniform
 from flowkit.sim.scenario import LIVE_CHANNELS, Scenario
-from flowkit.sim.streams import PURPOSES, Keyed
+from flowkit.sim.streams import PURPOSES, Keyed, Sampler
 
-__all__ = ["CentreCore"]
+__all__ = ["CentreCore", "Entry"]
+
+#: a scheduled call on the heap: (time, SimPy priority, SimPy event id, fn, args); ``fn(*args)`` at that time
+Entry = tuple[float, int, int, Callable[..., None], tuple[Any, ...]]
 
 
 class CentreCore:
@@ -31,7 +34,7 @@ class CentreCore:
     rep: int
     keep_log: bool
     env: simpy.Environment
-    queue: list[tuple[float, int, int, Callable[..., None], tuple[Any, ...]]]  # env._queue, holding calls
+    queue: list[Entry]  # SimPy's heap (env._queue), holding the model's calls
     eid: Iterator[int]  # env._eid, SimPy's event ids
     cancelled: set[int]  # event ids of dropped calls
     warmup_h: float
@@ -104,7 +107,7 @@ class CentreCore:
         def _retell_s(self, c: Item) -> float: ...
 
     # ------------------------------------------------------------------ random numbers
-    def _keyed(self, k: int, purpose: str, attempt: int, sample) -> Keyed:
+    def _keyed(self, k: int, purpose: str, attempt: int, sample: Sampler) -> Keyed:
         key = (k, purpose, attempt)
         g = self.keyed.get(key)
         if g is None:
@@ -115,7 +118,7 @@ class CentreCore:
         """A uniform number for this customer's contact and purpose."""
         return self._keyed(c.stream, purpose, c.attempt, uniform).at(c.index)
 
-    def _x(self, c: Item, purpose: str, dist) -> float:
+    def _x(self, c: Item, purpose: str, dist: Dist) -> float:
         """A duration from ``dist`` for this customer's contact and purpose."""
         return self._keyed(c.stream, purpose, c.attempt, dist.sample).at(c.index)
 
@@ -158,7 +161,9 @@ class CentreCore:
         hours = self.sc.open_hours.get(channel)
         return hours is None or hours.is_open(t)
 
-    def _when_open(self, c: Item, purpose: str, dist, redraw: str, thin: str | None = None, tries: int = 20) -> float:
+    def _when_open(
+        self, c: Item, purpose: str, dist: Dist, redraw: str, thin: str | None = None, tries: int = 20
+    ) -> float:
         """When customer ``c`` comes back: now + a delay (``purpose``), drawn again (``redraw``, keyed
         by the try) up to ``tries`` times while it lands on a closed live line. Delays are measured
         between contacts that reached the centre, so they describe returns within opening hours; a
@@ -184,7 +189,7 @@ class CentreCore:
             when = now + self._tried(c, redraw, i + 1, dist.sample)
         return when
 
-    def _tried(self, c: Item, purpose: str, n_try: int, sample) -> float:
+    def _tried(self, c: Item, purpose: str, n_try: int, sample: Sampler) -> float:
         """Customer ``c``'s value for ``purpose`` at try ``n_try`` of a redrawn return."""
         key = (c.stream, purpose, c.attempt, n_try)
         g = self.keyed.get(key)

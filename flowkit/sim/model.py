@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import gc
 import math
+from typing import cast
 
 import numpy as np
 import simpy
@@ -39,6 +40,7 @@ from flowkit.sim.aftercare import AfterService
 from flowkit.sim.agents import Agents
 from flowkit.sim.arrivals import Arrivals
 from flowkit.sim.context import Context
+from flowkit.sim.core import Entry
 from flowkit.sim.customer_keys import handoff_extra_s
 from flowkit.sim.kpis import LOG_COLUMNS, KpiLog, ReplicationResult, channels_of, headline_channel
 from flowkit.sim.leaving import Leaving
@@ -57,7 +59,8 @@ class _Centre(Routed, Arrivals, Queues, Agents, Preemption, AfterService, Leavin
     def __init__(self, sc: Scenario, rep: int, keep_log: bool):
         self.sc, self.rep, self.keep_log = sc, rep, keep_log
         self.env = simpy.Environment()
-        self.queue, self.eid, self.cancelled = self.env._queue, self.env._eid, set()
+        # SimPy's heap and event ids, holding the model's calls in place of SimPy event objects
+        self.queue, self.eid, self.cancelled = cast("list[Entry]", self.env._queue), self.env._eid, set()
         self.warmup_h = warmup_hours(sc)
         self.t0 = self.warmup_h * 3600.0
         self.t_end = self.t0 + sc.horizon_hours * 3600.0

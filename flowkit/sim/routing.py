@@ -27,14 +27,14 @@ from bisect import bisect_right
 from flowkit.sim.core import CentreCore
 from flowkit.sim.entities import Agent, Item, uniform
 from flowkit.sim.routing_spec import MatchSpec
-from flowkit.sim.scenario import LIVE_CHANNELS
+from flowkit.sim.scenario import LIVE_CHANNELS, Scenario
 
 __all__ = ["Routed", "routing_active"]
 
 NAN = float("nan")
 
 
-def routing_active(sc) -> bool:
+def routing_active(sc: Scenario) -> bool:
     """Does this scenario route otherwise than longest-idle over every type (or count matches)?"""
     return sc.routing is not None or any(t.types for t in sc.agents)
 
