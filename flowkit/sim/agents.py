@@ -3,6 +3,7 @@ of an agent's next piece of work (age limit first, then priority groups, oldest 
 
 from __future__ import annotations
 
+import math
 from heapq import heappush
 
 import numpy as np
@@ -83,14 +84,19 @@ class Agents(CentreCore):
             self.idle.remove(a)
 
     def _next_work(self, a: Agent) -> None:
+        """``a`` takes its next piece of work, or becomes idle: a deferred item past the age limit
+        first, else its priority groups in order, the longest-waiting head within a group. When the
+        scenario routes (:mod:`flowkit.sim.routing`), the first contact ``a`` may take rather than
+        the head (:meth:`_first`) and, for ``skills``, the type ``a``'s team ranks most urgent first."""
         if not a.on_shift:
             return
         now = self.env._now
+        routed = self.routed
         best: Item | None = None
         best_t = 0.0  # best's queueing time (every queued item has one)
         if self.age_limit is not None:
             for skill in a.deferred:
-                h = self._head(skill, now)
+                h = self._first(skill, a, now) if routed else self._head(skill, now)
                 if (
                     h is not None
                     and h.t_queue is not None
@@ -102,21 +108,28 @@ class Agents(CentreCore):
                 best.jumped = True  # it jumped the queue for its age: not interrupted either
         if best is None:
             queues = self.queues
+            ranked = routed and self.policy == "skills"
             for group in a.order:
                 if a.reserve and group[0] not in LIVE_CHANNELS and not self._reserve_kept(a):
                     continue
+                best_rank = math.inf
                 for skill in group:
                     if not queues.get(skill):
-                        continue  # nothing waits (as _head gives)
-                    h = self._head(skill, now)
-                    if h is not None and h.t_queue is not None and (best is None or h.t_queue < best_t):
-                        best, best_t = h, h.t_queue
+                        continue  # nothing waits
+                    h = self._first(skill, a, now) if routed else self._head(skill, now)
+                    if h is None or h.t_queue is None:
+                        continue
+                    r = self._rank(a.team, h) if ranked else 0
+                    if best is None or r < best_rank or (r == best_rank and h.t_queue < best_t):
+                        best, best_rank, best_t = h, r, h.t_queue
                 if best is not None:
                     break
         if best is None:
             self.idle.append(a)
             return
-        self.queues[best.skill].popleft()
+        q = self.queues[best.skill]
+        if q[0] is best:  # (a routed choice from behind the head stays, no longer waiting, until it is the head)
+            q.popleft()
         self._start(a, best)
 
     def _reserve_kept(self, a: Agent) -> bool:

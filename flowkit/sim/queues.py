@@ -78,8 +78,10 @@ class Queues(CentreCore):
 
         The routing seam. By default the longest-idle eligible agent (``idle`` is in order of becoming
         idle); an agent holding a deferred-work reserve takes deferred work only while the reserve
-        stays idle. Skills and matching (:mod:`flowkit.sim.routing`) replace it on the instance.
+        stays idle. Skills and matching choose otherwise (:mod:`flowkit.sim.routing`).
         """
+        if self.routed:
+            return self._route_pick_idle(skill, deferred, c)
         for i, a in enumerate(self.idle):
             if skill in a.skills and not (deferred and a.reserve and not self._reserve_kept(a)):
                 return i
