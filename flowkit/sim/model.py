@@ -13,8 +13,9 @@ types that need them.
 
 Every random number is keyed by (replication, stream, purpose, attempt, customer index) -
 see :mod:`flowkit.sim.streams` for the rule - so two scenarios that differ in one field
-meet the same customers with the same luck. Events are SimPy timeouts with callbacks rather
-than one process per customer: the same SimPy scheduler, a fraction of the bookkeeping.
+meet the same customers with the same luck. Events are calls on SimPy's event heap, in SimPy's
+order (time, priority, event id), run by the model's own loop rather than one process per
+customer: the same order of events, a fraction of the bookkeeping (see :meth:`CentreCore._at`).
 
 The centre is assembled from one module per idea, sharing the state of :mod:`flowkit.sim.core`:
 :mod:`~flowkit.sim.arrivals` (arrivals, opening hours, the IVR), :mod:`~flowkit.sim.queues`
