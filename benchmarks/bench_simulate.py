@@ -16,7 +16,8 @@ is the fairer comparison on a shared machine: it does not count time spent waiti
 Then REPLICATIONS replications (default 4, each of CUSTOMERS / 2 customers, log off) on 1 worker
 and on 2 worker processes, alternately, best and median of ROUNDS, after a warm-up run so neither
 pays an import; each with the CPU seconds of the parent and its workers, the cores they kept busy
-and how busy the whole machine was (/proc/stat): a shared machine cannot give 2 workers two free cores.
+and how busy the whole machine was (/proc/stat): a shared machine cannot give 2 workers two free cores
+(and under Linux's sched_autogroup a session's workers share that session's slice of the CPU).
 Targets (issue 15): >= 2.5x Ciw, >= 0.8x the minimal SimPy model, 2 workers >= 1.8x one.
 
 Where flowkit's time went (200,000 customers, log on, one process). Before the speed work of issue 15
@@ -205,6 +206,20 @@ def replication_speedup(n: int, replications: int, rounds: int) -> None:
         f"  {replications} replications: 2 workers / 1 worker = {best:.2f}x best of {rounds}, {median:.2f}x median"
         f"   (target >= 1.8); identical results: {same}"
     )
+    if _autogroup():
+        print(
+            "  note: the kernel shares CPU between sessions (sched_autogroup), not processes: while other"
+            " sessions are busy, a second worker in this session gets no more CPU than the first"
+        )
+
+
+def _autogroup() -> bool:
+    """Does Linux share CPU between sessions rather than processes (/proc/sys/kernel/sched_autogroup_enabled)?"""
+    try:
+        with open("/proc/sys/kernel/sched_autogroup_enabled", encoding="ascii") as f:
+            return f.read().strip() == "1"
+    except OSError:
+        return False
 
 
 if __name__ == "__main__":
