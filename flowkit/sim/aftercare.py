@@ -30,8 +30,8 @@ class AfterService(CentreCore):
         if c.match is not None:  # answered by a matching agent (flowkit.sim.routing)
             p = min(1.0, max(0.0, p + c.match.resolve_p_add))
         c.resolved = p >= 1.0 or (p > 0.0 and self._u(c, "resolve" if c.kind == "contact" else "callback_resolve") < p)
-        if c.resolved:
-            self._case_resolved(c.root)
+        if c.resolved and c.root.done is None:  # as _case_resolved(c.root), on every contact
+            c.root.done = self.env._now
         if c.kind == "callback":
             assert c.parent is not None, "a callback is made for a contact"
             if not c.resolved:

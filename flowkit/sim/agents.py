@@ -3,7 +3,11 @@ of an agent's next piece of work (age limit first, then priority groups, oldest 
 
 from __future__ import annotations
 
+import math
+from heapq import heappush
+
 import numpy as np
+from simpy.core import NORMAL
 
 from flowkit.sim.core import CentreCore
 from flowkit.sim.entities import Agent, Item
@@ -80,14 +84,19 @@ class Agents(CentreCore):
             self.idle.remove(a)
 
     def _next_work(self, a: Agent) -> None:
+        """``a`` takes its next piece of work, or becomes idle: a deferred item past the age limit
+        first, else its priority groups in order, the longest-waiting head within a group. When the
+        scenario routes (:mod:`flowkit.sim.routing`), the first contact ``a`` may take rather than
+        the head (:meth:`_first`) and, for ``skills``, the type ``a``'s team ranks most urgent first."""
         if not a.on_shift:
             return
         now = self.env._now
+        routed = self.routed
         best: Item | None = None
         best_t = 0.0  # best's queueing time (every queued item has one)
         if self.age_limit is not None:
             for skill in a.deferred:
-                h = self._head(skill, now)
+                h = self._first(skill, a, now) if routed else self._head(skill, now)
                 if (
                     h is not None
                     and h.t_queue is not None
@@ -98,19 +107,29 @@ class Agents(CentreCore):
             if best is not None:
                 best.jumped = True  # it jumped the queue for its age: not interrupted either
         if best is None:
+            queues = self.queues
+            ranked = routed and self.policy == "skills"
             for group in a.order:
                 if a.reserve and group[0] not in LIVE_CHANNELS and not self._reserve_kept(a):
                     continue
+                best_rank = math.inf
                 for skill in group:
-                    h = self._head(skill, now)
-                    if h is not None and h.t_queue is not None and (best is None or h.t_queue < best_t):
-                        best, best_t = h, h.t_queue
+                    if not queues.get(skill):
+                        continue  # nothing waits
+                    h = self._first(skill, a, now) if routed else self._head(skill, now)
+                    if h is None or h.t_queue is None:
+                        continue
+                    r = self._rank(a.team, h) if ranked else 0
+                    if best is None or r < best_rank or (r == best_rank and h.t_queue < best_t):
+                        best, best_rank, best_t = h, r, h.t_queue
                 if best is not None:
                     break
         if best is None:
             self.idle.append(a)
             return
-        self.queues[best.skill].popleft()
+        q = self.queues[best.skill]
+        if q[0] is best:  # (a routed choice from behind the head stays, no longer waiting, until it is the head)
+            q.popleft()
         self._start(a, best)
 
     def _reserve_kept(self, a: Agent) -> bool:
@@ -123,23 +142,24 @@ class Agents(CentreCore):
         if c.remaining is not None:
             self._resume(a, c, now)
             return
+        kind = c.kind
         if c.waiting:
             c.waiting = False
-            if c.kind == "contact":
+            if kind == "contact":
                 self._track_waiting(-1)
         assert c.t_queue is not None, "an item is started from a queue"
         c.wait = now - c.t_queue
         c.answered = now
         c.outcome = "answered"
         c.agent, c.team = a.id, a.team
-        kind = c.kind
         if kind == "contact":
             k = c.stream
             base = self.handle1[k].at(c.index) if c.attempt == 1 else self._x(c, "handle", self.sc.demand[k].handle)
             h = base * self.factor[k] * c.handle_factor
             if self.matching:
                 h *= self._match(a, c)
-            h += self._retell_s(c)  # re-telling on a transfer or a switched return (flowkit.sim.context)
+            # re-telling on a switched return, and on a transfer when any are drawn (flowkit.sim.context)
+            h += self._retell_s(c) if self.transfers else c.extra_s
         elif kind == "handoff":
             assert self.sc.handoff is not None, "hand-offs exist only when the scenario has one"
             h = self._x(c, "handoff_handle", self.sc.handoff.handle) + self.handoff_extra_s
@@ -148,13 +168,19 @@ class Agents(CentreCore):
             if self.sc.contact_windows is not None:  # outside the customer's window it reaches nobody
                 h = self._reach(c, h)
         c.handle = h
-        a.item, a.busy_since, a.until = c, now, now + h
-        a.call = self._at(now + h, self._finish, a, c)
+        t = now + h
+        a.item, a.busy_since, a.until = c, now, t
+        eid = a.call = next(self.eid)  # as _at(t, self._finish, a, c)
+        heappush(self.queue, (t if t > now else now, NORMAL, eid, self._finish, (a, c)))
 
     def _finish(self, a: Agent, c: Item) -> None:
         now = self.env._now
-        assert a.busy_since is not None, "an agent finishing an item started it"
-        busy = self._overlap(a.busy_since, now)
+        since = a.busy_since
+        assert since is not None, "an agent finishing an item started it"
+        t0, t_end = self.t0, self.t_end  # busy time in the window, as _overlap(since, now)
+        lo = since if since > t0 else t0
+        hi = now if now < t_end else t_end
+        busy = hi - lo if hi > lo else 0.0
         self.busy_s += busy
         if c.demand == "failure":
             self.busy_failure_s += busy

@@ -4,9 +4,13 @@ line (and perhaps calling back when it opens), the IVR, and the same demand agai
 
 from __future__ import annotations
 
+from heapq import heappush
+
+from simpy.core import NORMAL
+
+from flowkit.sim.clock import OpenHours
 from flowkit.sim.core import CentreCore
 from flowkit.sim.entities import Item
-from flowkit.sim.scenario import LIVE_CHANNELS
 
 __all__ = ["Arrivals"]
 
@@ -14,13 +18,13 @@ __all__ = ["Arrivals"]
 class Arrivals(CentreCore):
     """Contacts arriving, meeting opening hours and the IVR, and trying again."""
 
-    def _schedule_opening(self, channel: str, hours) -> None:
+    def _schedule_opening(self, channel: str, hours: OpenHours) -> None:
         """At each opening, idle agents with the skill take the work that waited overnight."""
         t = hours.next_change(self.env.now)
         if t < self.t_end:
             self._at(t, self._opening, channel, hours)
 
-    def _opening(self, channel: str, hours) -> None:
+    def _opening(self, channel: str, hours: OpenHours) -> None:
         if hours.is_open(self.env.now):
             q = self.queues.get(channel)
             for a in list(self.idle):
@@ -34,18 +38,22 @@ class Arrivals(CentreCore):
         self._schedule_opening(channel, hours)
 
     def _schedule_arrival(self, k: int, t: float) -> None:
+        t_end = self.t_end
+        rate = self.const_rate[k]
+        if rate is not None:  # a constant rate: one gap (the hot path of a plain queue)
+            if t >= t_end or rate <= 0:
+                return
+            n = self.n_drawn[k]
+            t += self.arrivals[k].at(n) / rate
+            self.n_drawn[k] = n + 1
+            if t < t_end:
+                heappush(self.queue, (t, NORMAL, next(self.eid), self._arrive, (k,)))  # as _at: t >= now
+            return
         s = self.sc.demand[k]
         draws = self.arrivals[k]
-        constant = not s.profile_per_hour and not s.by_weekday
         slot = self.slot[k]
-        while t < self.t_end:
+        while t < t_end:
             rate = s.rate_at(t)
-            if constant:
-                if rate <= 0:
-                    return
-                t += draws.at(self.n_drawn[k]) / rate
-                self.n_drawn[k] += 1
-                break
             boundary = (t // slot + 1.0) * slot
             if rate > 0:
                 gap = draws.at(self.n_drawn[k]) / rate
@@ -54,7 +62,7 @@ class Arrivals(CentreCore):
                     t += gap
                     break
             t = boundary
-        if t < self.t_end:
+        if t < t_end:
             self._at(t, self._arrive, k)
 
     def _arrive(self, k: int) -> None:
@@ -63,7 +71,7 @@ class Arrivals(CentreCore):
         self.n_arrived[k] += 1
         c.demand, c.demand_type, c.failure_type = s.demand, s.type, s.failure_type
         c.root = c
-        self._schedule_arrival(k, self.env._now)
+        self._schedule_arrival(k, c.arrival)
         self._offer(c)
 
     def _new_item(self, k: int, index: int, attempt: int, kind: str, channel: str) -> Item:
@@ -87,28 +95,29 @@ class Arrivals(CentreCore):
     def _offer(self, c: Item) -> None:
         now = self.env._now
         sc = self.sc
-        if c.channel in LIVE_CHANNELS and not self._is_open(c.channel, now):
+        channel = c.channel
+        hours = self.live_hours.get(channel)
+        if hours is not None and not hours.is_open(now):
             c.outcome = "closed"
             if sc.closed_elsewhere is not None:  # return at opening, go elsewhere or be lost (flowkit.sim.windows)
                 self._closed_line(c)
                 return
             if sc.closed_return_p > 0 and self._u(c, "closed_return") < sc.closed_return_p:
-                back = (
-                    sc.open_hours[c.channel].next_open(now)
-                    + self._u(c, "closed_delay") * sc.closed_return_within_hours * 3600.0
-                )
+                back = hours.next_open(now) + self._u(c, "closed_delay") * sc.closed_return_within_hours * 3600.0
                 self._at(back, self._retry, c)
             return
-        if c.channel == "phone" and sc.ivr.exit_p > 0 and self._u(c, "ivr_exit") < sc.ivr.exit_p:
-            # hung up in the IVR: gave up before queueing, so abandoned with no wait; may redial
-            c.abandoned, c.resolved, c.outcome = True, False, "ivr_exit"
-            self._redial(c)
-            return
-        if c.channel == "phone" and self.sc.ivr.delay_s > 0:
-            c.outcome = "ivr"
-            self._at(now + self.sc.ivr.delay_s, self._enqueue, c)
-        else:
-            self._enqueue(c)
+        if channel == "phone":
+            ivr = sc.ivr
+            if ivr.exit_p > 0 and self._u(c, "ivr_exit") < ivr.exit_p:
+                # hung up in the IVR: gave up before queueing, so abandoned with no wait; may redial
+                c.abandoned, c.resolved, c.outcome = True, False, "ivr_exit"
+                self._redial(c)
+                return
+            if ivr.delay_s > 0:
+                c.outcome = "ivr"
+                self._at(now + ivr.delay_s, self._enqueue, c)
+                return
+        self._enqueue(c)
 
     def _retry(self, c: Item) -> None:
         """The same demand again: a redial after abandoning, or a call back after finding the line closed."""

@@ -13,7 +13,7 @@ left out of that KPI's difference.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,7 +48,7 @@ COMPARE_KPIS = (
 
 
 def paired_deltas(
-    base: pd.DataFrame, variant: pd.DataFrame, kpis=COMPARE_KPIS, min_effect: float = 0.02
+    base: pd.DataFrame, variant: pd.DataFrame, kpis: Sequence[str] = COMPARE_KPIS, min_effect: float = 0.02
 ) -> dict[str, dict]:
     """Variant minus base, per replication, summarised as mean and 95% CI.
 
@@ -77,7 +77,7 @@ def paired_deltas(
 
 
 def independent_deltas(
-    base: pd.DataFrame, variant: pd.DataFrame, kpis=COMPARE_KPIS, min_effect: float = 0.02
+    base: pd.DataFrame, variant: pd.DataFrame, kpis: Sequence[str] = COMPARE_KPIS, min_effect: float = 0.02
 ) -> dict[str, dict]:
     """Variant minus base for runs that are not paired (different seeds): difference of means, Welch 95% CI."""
     out = {}
@@ -123,7 +123,7 @@ class Comparison:
     def to_json_dict(self) -> dict:
         """JSON-safe (a relative change of a zero base is null, not NaN)."""
 
-        def safe(v):
+        def safe(v: object) -> object:
             return None if isinstance(v, float) and np.isnan(v) else v
 
         return {

@@ -9,18 +9,22 @@ state declared here and call each other through ``self``; this class holds what 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any
 
 import simpy
 from simpy.core import NORMAL
 
-from flowkit.sim.entities import Agent, Call, Item, uniform
+from flowkit.sim.clock import Dist, OpenHours
+from flowkit.sim.entities import Agent, Item, uniform
 from flowkit.sim.scenario import LIVE_CHANNELS, Scenario
-from flowkit.sim.streams import PURPOSES, Keyed
+from flowkit.sim.streams import PURPOSES, Keyed, Sampler
 
-__all__ = ["CentreCore"]
+__all__ = ["CentreCore", "Entry"]
+
+#: a scheduled call on the heap: (time, SimPy priority, SimPy event id, fn, args); ``fn(*args)`` at that time
+Entry = tuple[float, int, int, Callable[..., None], tuple[Any, ...]]
 
 
 class CentreCore:
@@ -30,6 +34,9 @@ class CentreCore:
     rep: int
     keep_log: bool
     env: simpy.Environment
+    queue: list[Entry]  # SimPy's heap (env._queue), holding the model's calls
+    eid: Iterator[int]  # env._eid, SimPy's event ids
+    cancelled: set[int]  # event ids of dropped calls
     warmup_h: float
     t0: float  # start of the measured window (end of warm-up), s
     t_end: float  # end of the horizon, s
@@ -45,6 +52,9 @@ class CentreCore:
     used: list[str | None]
     age_limit: float | None
     slot: list[float]
+    const_rate: list[float | None]
+    live_hours: dict[str, OpenHours]
+    transfers: bool
     peak_rate: list[float]
     queues: dict[str, deque]
     idle: list[Agent]
@@ -62,6 +72,8 @@ class CentreCore:
     interruptions: int
     routed: bool  # skills or matching in force (flowkit.sim.routing)
     matching: bool  # a match of agent profile and customer segment changes handling
+    policy: str  # the routing policy (set only when routed)
+    offered: Item | None  # routing: the contact that last found no eligible idle agent
 
     if TYPE_CHECKING:  # provided by the mixins (see the module docstring)
 
@@ -89,6 +101,10 @@ class CentreCore:
         def _chase(self, c: Item) -> None: ...
         def _hours_kpis(self, counted: list[Item], channel: str) -> dict[str, float]: ...
         def _match(self, a: Agent, c: Item) -> float: ...
+        def _route_pick_idle(self, skill: str, deferred: bool, c: Item | None = None) -> int | None: ...
+        def _first(self, skill: str, a: Agent, now: float) -> Item | None: ...
+        def _rank(self, team: str, c: Item) -> int: ...
+        def _may(self, a: Agent, c: Item, now: float) -> bool: ...
         def _routing_kpis(self, counted: list[Item]) -> dict[str, float]: ...
         def _gone(self, c: Item) -> bool: ...
         def _lost(self, counted: list[Item]) -> tuple[dict[str, float], dict[str, float]]: ...
@@ -97,7 +113,7 @@ class CentreCore:
         def _retell_s(self, c: Item) -> float: ...
 
     # ------------------------------------------------------------------ random numbers
-    def _keyed(self, k: int, purpose: str, attempt: int, sample) -> Keyed:
+    def _keyed(self, k: int, purpose: str, attempt: int, sample: Sampler) -> Keyed:
         key = (k, purpose, attempt)
         g = self.keyed.get(key)
         if g is None:
@@ -108,38 +124,38 @@ class CentreCore:
         """A uniform number for this customer's contact and purpose."""
         return self._keyed(c.stream, purpose, c.attempt, uniform).at(c.index)
 
-    def _x(self, c: Item, purpose: str, dist) -> float:
+    def _x(self, c: Item, purpose: str, dist: Dist) -> float:
         """A duration from ``dist`` for this customer's contact and purpose."""
         return self._keyed(c.stream, purpose, c.attempt, dist.sample).at(c.index)
 
     # ------------------------------------------------------------------ helpers
-    def _at(self, t: float, fn, *args) -> Call:
-        """Call ``fn(*args)`` at simulated time ``t`` (never in the past), in SimPy's scheduler:
-        the same heap entry ``Environment.schedule`` makes, for a minimal event."""
-        env = self.env
-        now = env._now
-        call = Call(fn, args)
-        queue: list[Any] = env._queue  # SimPy's events and the model's minimal Calls
-        heappush(queue, (t if t > now else now, NORMAL, next(env._eid), call))
-        return call
+    def _at(self, t: float, fn: Callable[..., None], *args: Any) -> int:
+        """Call ``fn(*args)`` at simulated time ``t`` (never in the past) on SimPy's event queue, in
+        SimPy's order (time, priority, event id); returns the event id, which :meth:`_cancel` takes.
+        The entry is the call itself rather than a SimPy event object: no event to build, none to step."""
+        now = self.env._now
+        eid = next(self.eid)
+        heappush(self.queue, (t if t > now else now, NORMAL, eid, fn, args))
+        return eid
+
+    def _cancel(self, eid: int) -> None:
+        """Drop a scheduled call (a heap has no delete: it is skipped when its time comes)."""
+        self.cancelled.add(eid)
 
     def _run_until(self, t_end: float) -> None:
-        """``env.run(until=t_end)`` without its per-event overhead: pop SimPy's queue in its own order
-        and stop before ``t_end`` (an event at ``t_end`` itself is not processed, as with SimPy's
-        urgent ``until`` event). The model's own calls are made directly; any other SimPy event
-        gets what ``Environment.step`` gives it. Profiling showed the step machinery at ~10% of a run."""
+        """``env.run(until=t_end)`` for the model's calls: pop the queue in SimPy's order and stop
+        before ``t_end`` (an event at ``t_end`` itself is not processed, as with SimPy's urgent
+        ``until`` event). Only the model's calls are on the queue (no SimPy process or timeout)."""
         env = self.env
-        q: list[Any] = env._queue  # SimPy's events and the model's minimal Calls
+        q = self.queue
+        cancelled = self.cancelled
         while q and q[0][0] < t_end:
-            env._now, _, _, event = heappop(q)
-            if event.__class__ is Call:
-                event.fn(*event.args)
+            t, _, eid, fn, args = heappop(q)
+            env._now = t
+            if cancelled and eid in cancelled:
+                cancelled.remove(eid)
                 continue
-            callbacks, event.callbacks = event.callbacks, None
-            for callback in callbacks:
-                callback(event)
-            if not event._ok and not hasattr(event, "_defused"):
-                raise event._value
+            fn(*args)
         env._now = t_end
 
     def _overlap(self, a: float, b: float) -> float:
@@ -151,7 +167,9 @@ class CentreCore:
         hours = self.sc.open_hours.get(channel)
         return hours is None or hours.is_open(t)
 
-    def _when_open(self, c: Item, purpose: str, dist, redraw: str, thin: str | None = None, tries: int = 20) -> float:
+    def _when_open(
+        self, c: Item, purpose: str, dist: Dist, redraw: str, thin: str | None = None, tries: int = 20
+    ) -> float:
         """When customer ``c`` comes back: now + a delay (``purpose``), drawn again (``redraw``, keyed
         by the try) up to ``tries`` times while it lands on a closed live line. Delays are measured
         between contacts that reached the centre, so they describe returns within opening hours; a
@@ -177,7 +195,7 @@ class CentreCore:
             when = now + self._tried(c, redraw, i + 1, dist.sample)
         return when
 
-    def _tried(self, c: Item, purpose: str, n_try: int, sample) -> float:
+    def _tried(self, c: Item, purpose: str, n_try: int, sample: Sampler) -> float:
         """Customer ``c``'s value for ``purpose`` at try ``n_try`` of a redrawn return."""
         key = (c.stream, purpose, c.attempt, n_try)
         g = self.keyed.get(key)

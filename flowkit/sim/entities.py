@@ -1,43 +1,20 @@
 """What moves through the service centre and who serves it: contacts (and the work they create),
-agents, and the minimal event the model schedules on SimPy's queue."""
+and agents."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:
     from flowkit.sim.routing_spec import MatchSpec
 
-__all__ = ["Agent", "Call", "Item", "cancelled", "uniform"]
+__all__ = ["Agent", "Item", "uniform"]
 
 
 def uniform(rng: np.random.Generator, size: int) -> np.ndarray:
     return rng.random(size)
-
-
-def cancelled(*_args: object) -> None:
-    """What a pre-empted item's scheduled finish calls instead (SimPy's heap has no delete)."""
-
-
-class Call:
-    """A call of ``fn(*args)`` scheduled on SimPy's own event queue: what ``Environment.step``
-    needs of an event (``callbacks``, ``_ok``) and nothing more - no argument checks, no closure."""
-
-    __slots__ = ("args", "callbacks", "fn")
-    _ok = True
-    fn: Callable[..., None]
-    args: tuple[Any, ...]
-    callbacks: tuple[Call, ...]
-
-    def __init__(self, fn: Callable[..., None], args: tuple[Any, ...]) -> None:
-        self.fn, self.args = fn, args
-        self.callbacks = (self,)
-
-    def __call__(self, _event) -> None:
-        self.fn(*self.args)
 
 
 class Item:
@@ -148,7 +125,7 @@ class Agent:
     )
 
     busy_since: float | None
-    call: Call | None  # the scheduled finish of ``item``
+    call: int | None  # the event id of the scheduled finish of ``item`` (to cancel it)
     deferred: tuple[str, ...]
     id: str
     interrupt: bool

@@ -102,7 +102,7 @@ class ModelFit:
         }
 
 
-def _round(x) -> float | None:
+def _round(x: float | None) -> float | None:
     return None if x is None or not np.isfinite(x) else float(round(float(x), 4))
 
 

@@ -77,6 +77,7 @@ class ReplicationResult:
     case_resolved: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     series: dict = field(default_factory=dict)  # name -> (arrival times s, values), for the warm-up check
     left_at: dict = field(default_factory=dict)  # customer id -> when they left, s (with ``leaving`` and the log)
+    e2e: dict[str, float] | None = None  # end-to-end KPIs of the cases (run.e2e_kpis), once computed
 
 
 class KpiLog(CentreCore):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flowkit.sim.customer_keys import handoff_extra_s
-from flowkit.sim.scenario import Scenario
+from flowkit.sim.scenario import Scenario, Team
 
 __all__ = ["LoadCheck", "load_checks", "load_warnings"]
 
@@ -32,7 +32,7 @@ class LoadCheck:
         return self.offered_erlangs / self.capacity_agents if self.capacity_agents else float("inf")
 
 
-def _mean_agents(team) -> float:
+def _mean_agents(team: Team) -> float:
     hours = team.count * WEEK_H + sum(s.count * (s.end_s - s.start_s) / 3600.0 * len(s.days) for s in team.shifts)
     return hours / WEEK_H
 

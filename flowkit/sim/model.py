@@ -13,8 +13,9 @@ types that need them.
 
 Every random number is keyed by (replication, stream, purpose, attempt, customer index) -
 see :mod:`flowkit.sim.streams` for the rule - so two scenarios that differ in one field
-meet the same customers with the same luck. Events are SimPy timeouts with callbacks rather
-than one process per customer: the same SimPy scheduler, a fraction of the bookkeeping.
+meet the same customers with the same luck. Events are calls on SimPy's event heap, in SimPy's
+order (time, priority, event id), run by the model's own loop rather than one process per
+customer: the same order of events, a fraction of the bookkeeping (see :meth:`CentreCore._at`).
 
 The centre is assembled from one module per idea, sharing the state of :mod:`flowkit.sim.core`:
 :mod:`~flowkit.sim.arrivals` (arrivals, opening hours, the IVR), :mod:`~flowkit.sim.queues`
@@ -29,7 +30,9 @@ choice of agent and of work only in scenarios that route.
 
 from __future__ import annotations
 
+import gc
 import math
+from typing import cast
 
 import numpy as np
 import simpy
@@ -38,13 +41,14 @@ from flowkit.sim.aftercare import AfterService
 from flowkit.sim.agents import Agents
 from flowkit.sim.arrivals import Arrivals
 from flowkit.sim.context import Context
+from flowkit.sim.core import Entry
 from flowkit.sim.customer_keys import handoff_extra_s
 from flowkit.sim.kpis import LOG_COLUMNS, KpiLog, ReplicationResult, channels_of, headline_channel
 from flowkit.sim.leaving import Leaving
 from flowkit.sim.preemption import Preemption
 from flowkit.sim.queues import Queues
 from flowkit.sim.routing import Routed
-from flowkit.sim.scenario import Scenario
+from flowkit.sim.scenario import LIVE_CHANNELS, Scenario
 from flowkit.sim.streams import stream_hash
 from flowkit.sim.warmup import warmup_hours
 from flowkit.sim.windows import Windows
@@ -56,6 +60,8 @@ class _Centre(Routed, Arrivals, Queues, Agents, Preemption, AfterService, Leavin
     def __init__(self, sc: Scenario, rep: int, keep_log: bool):
         self.sc, self.rep, self.keep_log = sc, rep, keep_log
         self.env = simpy.Environment()
+        # SimPy's heap and event ids, holding the model's calls in place of SimPy event objects
+        self.queue, self.eid, self.cancelled = cast("list[Entry]", self.env._queue), self.env._eid, set()
         self.warmup_h = warmup_hours(sc)
         self.t0 = self.warmup_h * 3600.0
         self.t_end = self.t0 + sc.horizon_hours * 3600.0
@@ -82,6 +88,12 @@ class _Centre(Routed, Arrivals, Queues, Agents, Preemption, AfterService, Leavin
         self.age_limit = sc.priority_age_limit_hours * 3600.0 if sc.priority_age_limit_hours is not None else None
 
         self.slot = [s.slot_s() for s in sc.demand]  # an hour, or half an hour
+        # a stream without a profile arrives at one rate (as rate_at gives it); None: it varies
+        self.const_rate = [
+            s.rate_per_hour / 3600.0 if not s.profile_per_hour and not s.by_weekday else None for s in sc.demand
+        ]
+        self.live_hours = {ch: h for ch, h in sc.open_hours.items() if ch in LIVE_CHANNELS}  # lines that close
+        self.transfers = sc.retelling is not None and sc.retelling.transfer_p > 0.0  # any transfer draws?
         self.peak_rate = [
             max((max(d) for d in s.by_weekday), default=0.0) / 3600.0
             if s.by_weekday
@@ -128,4 +140,13 @@ def simulate_replication(scenario: Scenario, replication: int, keep_log: bool = 
     """Run one replication; the same (scenario, replication) always gives the same result."""
     if not math.isfinite(scenario.horizon_hours):
         raise ValueError(f"horizon_hours must be finite, got {scenario.horizon_hours}")
-    return _Centre(scenario, replication, keep_log).run()
+    # The run makes a few hundred thousand long-lived objects (contacts) and no cyclic garbage worth
+    # collecting: the cyclic collector would rescan them all again and again (a quarter of a run when
+    # profiled), so it pauses for the run. Reference counting still frees everything as usual.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _Centre(scenario, replication, keep_log).run()
+    finally:
+        if paused:
+            gc.enable()

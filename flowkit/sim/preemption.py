@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import deque
 
 from flowkit.sim.core import CentreCore
-from flowkit.sim.entities import Agent, Item, cancelled
+from flowkit.sim.entities import Agent, Item
 
 __all__ = ["Preemption"]
 
@@ -24,7 +24,10 @@ class Preemption(CentreCore):
         left in it (the simulator does, a real centre does not), and the agent who has just opened
         an e-mail has the least of it in their head; with pre-emptive resume no work is lost
         whichever is chosen, so the rule changes who resumes, not how much is done.
+        When the scenario routes, only an agent eligible for the contact (:mod:`flowkit.sim.routing`).
         """
+        c = self.offered if self.routed else None  # the contact that found no idle agent
+        now = self.env._now
         best = None
         best_since = 0.0  # when best started its item
         for a in self.agents:
@@ -39,6 +42,7 @@ class Preemption(CentreCore):
                 and skill in a.skills
                 and a.rank.get(skill, 0) < a.rank.get(it.skill, 0)
                 and (best is None or since > best_since)
+                and (c is None or self._may(a, c, now))
             ):
                 best, best_since = a, since
         return best
@@ -48,7 +52,7 @@ class Preemption(CentreCore):
         now = self.env._now
         it, call = a.item, a.call
         assert it is not None and call is not None and a.busy_since is not None and a.until is not None, "a busy agent"
-        call.fn = cancelled
+        self._cancel(call)
         busy = self._overlap(a.busy_since, now)
         self.busy_s += busy
         if it.demand == "failure":

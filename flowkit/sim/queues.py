@@ -18,9 +18,12 @@ class Queues(CentreCore):
 
     def _track_waiting(self, delta: int) -> None:
         now = self.env._now
-        if now > self.t0:
-            self.wait_area += self.n_waiting * (min(now, self.t_end) - max(self.wait_last, self.t0))
-            self.wait_last = min(now, self.t_end)
+        t0 = self.t0
+        if now > t0:
+            last, end = self.wait_last, self.t_end
+            hi = now if now < end else end
+            self.wait_area += self.n_waiting * (hi - (last if last > t0 else t0))
+            self.wait_last = hi
         self.n_waiting += delta
 
     def _head(self, skill: str, now: float) -> Item | None:
@@ -39,15 +42,17 @@ class Queues(CentreCore):
     def _enqueue(self, c: Item) -> None:
         now = self.env._now
         c.t_queue = now
-        if c.kind != "contact" or c.channel in LIVE_CHANNELS or self._is_open(c.channel, now):
+        contact = c.kind == "contact"
+        if not contact or c.channel in LIVE_CHANNELS or self._is_open(c.channel, now):
             skill = c.skill
             deferred = skill not in LIVE_CHANNELS
-            i = self._pick_idle(skill, deferred, c)
-            if i is not None:
-                a = self.idle.pop(i)
-                self._start(a, c)
-                return
-            if self.preempt and c.kind == "contact" and not deferred:
+            if self.idle or self.routed:  # (routing's choice also notes a contact that finds nobody)
+                i = self._pick_idle(skill, deferred, c)
+                if i is not None:
+                    a = self.idle.pop(i)
+                    self._start(a, c)
+                    return
+            if self.preempt and contact and not deferred:
                 v = self._victim(skill)
                 if v is not None and self._head(skill, now) is None:
                     # no free agent and nobody waiting ahead: the contact takes an agent off deferred work
@@ -59,19 +64,24 @@ class Queues(CentreCore):
                     return
         c.waiting = c.queued = True
         c.outcome = "waiting"
-        if c.kind == "contact":
+        q = self.queues.get(c.skill)
+        if q is None:
+            q = self.queues[c.skill] = deque()
+        q.append(c)
+        if contact:
             self._track_waiting(+1)
-        self.queues.setdefault(c.skill, deque()).append(c)
-        if self.sc.patience is not None and c.channel == "phone" and c.kind == "contact":
-            self._at(now + self._x(c, "patience", self.sc.patience), self._abandon, c)
+            if c.channel == "phone" and self.sc.patience is not None:
+                self._at(now + self._x(c, "patience", self.sc.patience), self._abandon, c)
 
     def _pick_idle(self, skill: str, deferred: bool, c: Item | None = None) -> int | None:
         """Which idle agent takes a new item ``c`` on ``skill``: its index in ``self.idle``, or None.
 
         The routing seam. By default the longest-idle eligible agent (``idle`` is in order of becoming
         idle); an agent holding a deferred-work reserve takes deferred work only while the reserve
-        stays idle. Skills and matching (:mod:`flowkit.sim.routing`) replace it on the instance.
+        stays idle. Skills and matching choose otherwise (:mod:`flowkit.sim.routing`).
         """
+        if self.routed:
+            return self._route_pick_idle(skill, deferred, c)
         for i, a in enumerate(self.idle):
             if skill in a.skills and not (deferred and a.reserve and not self._reserve_kept(a)):
                 return i

@@ -2,14 +2,15 @@
 
 The policies and their keys are described in :mod:`flowkit.sim.routing_spec`. Without a
 ``routing:`` block and without a team's ``types`` nothing here runs: the centre keeps its
-longest-idle methods, so results of such scenarios are bit for bit what they were. With them,
-the routing versions of the three choices are bound on the instance (no extra call on every
-contact when routing is off):
+longest-idle methods, so results of such scenarios are bit for bit what they were. With them
+(``self.routed``), the centre's three choices ask this module:
 
-- ``_pick_idle``: which idle agent takes an arriving contact;
+- ``_pick_idle``: which idle agent takes an arriving contact (:meth:`Routed._route_pick_idle`);
 - ``_next_work``: which waiting contact a free agent takes (in its channel priority groups, the
-  first *eligible* contact rather than the head; for ``skills`` its most urgent type first);
-- ``_victim``: which agent on deferred work a real-time contact may interrupt (one eligible for it).
+  first *eligible* contact rather than the head, :meth:`Routed._first`; for ``skills`` its most
+  urgent type first, :meth:`Routed._rank`);
+- ``_victim``: which agent on deferred work a real-time contact may interrupt (one eligible for it,
+  :meth:`Routed._may`).
 
 Eligibility: a team with ``types`` takes only those (a type no team on the channel lists goes to
 any team); under ``matching`` a contact whose segment some agent profile on the staff matches
@@ -27,14 +28,14 @@ from bisect import bisect_right
 from flowkit.sim.core import CentreCore
 from flowkit.sim.entities import Agent, Item, uniform
 from flowkit.sim.routing_spec import MatchSpec
-from flowkit.sim.scenario import LIVE_CHANNELS
+from flowkit.sim.scenario import LIVE_CHANNELS, Scenario
 
 __all__ = ["Routed", "routing_active"]
 
 NAN = float("nan")
 
 
-def routing_active(sc) -> bool:
+def routing_active(sc: Scenario) -> bool:
     """Does this scenario route otherwise than longest-idle over every type (or count matches)?"""
     return sc.routing is not None or any(t.types for t in sc.agents)
 
@@ -66,11 +67,8 @@ class Routed(CentreCore):
         self.listed = listed
         staffed = {t.profile for t in sc.agents if t.profile and (t.count or t.shifts)}
         self.matchable: set[str | None] = {seg for (p, seg) in self.matches if p in staffed}
-        self.offered: Item | None = None
+        self.offered = None
         self.n_matched = 0
-        self._pick_idle = self._route_pick_idle
-        self._next_work = self._route_next_work  # type: ignore[method-assign]
-        self._victim = self._route_victim  # type: ignore[method-assign]
 
     # ------------------------------------------------------------------ who may take what
     def _segment(self, c: Item) -> str | None:
@@ -102,10 +100,10 @@ class Routed(CentreCore):
                 return False
         return True
 
-    # ------------------------------------------------------------------ the three choices
-    def _route_pick_idle(self, skill: str, deferred: bool, c: Item | None = None) -> int | None:
-        assert c is not None and c.t_queue is not None, "_enqueue offers a queued item"
-        now = self.env._now
+    # ------------------------------------------------------------------ the choices
+    def _best_idle(self, c: Item, skill: str, deferred: bool, now: float) -> int | None:
+        """The index in ``idle`` of the agent who takes ``c``: the longest-idle eligible one (for
+        ``skills``, of those ranking its type most urgent), keeping a deferred-work reserve."""
         best, best_rank = None, math.inf
         for i, a in enumerate(self.idle):
             if (
@@ -118,6 +116,12 @@ class Routed(CentreCore):
                 r = self._rank(a.team, c)
                 if r < best_rank:
                     best, best_rank = i, r
+        return best
+
+    def _route_pick_idle(self, skill: str, deferred: bool, c: Item | None = None) -> int | None:
+        """:meth:`flowkit.sim.queues.Queues._pick_idle` when the scenario routes."""
+        assert c is not None and c.t_queue is not None, "_enqueue offers a queued item"
+        best = self._best_idle(c, skill, deferred, self.env._now)
         if best is None:
             self.offered = c  # for _victim, called next by _enqueue
             if (
@@ -136,36 +140,18 @@ class Routed(CentreCore):
         now = self.env._now
         if c.channel not in LIVE_CHANNELS and not self._is_open(c.channel, now):
             return
-        deferred = c.skill not in LIVE_CHANNELS
-        best, best_rank = None, math.inf
-        for i, a in enumerate(self.idle):
-            if (
-                c.skill in a.skills
-                and not (deferred and a.reserve and not self._reserve_kept(a))
-                and self._may(a, c, now)
-            ):
-                r = self._rank(a.team, c) if self.policy == "skills" else 0
-                if r < best_rank:
-                    best, best_rank = i, r
+        best = self._best_idle(c, c.skill, c.skill not in LIVE_CHANNELS, now)
         if best is not None:
             a = self.idle.pop(best)
             self._start(a, c)  # it stays in its deque, no longer waiting: dropped when it reaches the head
 
     def _first(self, skill: str, a: Agent, now: float) -> Item | None:
-        """The contact ``a`` would take from the queue of ``skill``: the first eligible one waiting
-        (for ``skills``, of its most urgent type)."""
-        q = self.queues.get(skill)
-        if not q:
-            return None
-        while q and not q[0].waiting:
-            q.popleft()
-        if not q:
-            return None
-        head = q[0]
-        if head.kind == "contact" and head.channel not in LIVE_CHANNELS and not self._is_open(head.channel, now):
+        """The contact ``a`` would take from the queue of ``skill`` (routing's :meth:`_head`): the
+        first eligible one waiting (for ``skills``, of its most urgent type)."""
+        if self._head(skill, now) is None:
             return None
         best, best_rank = None, math.inf
-        for h in q:
+        for h in self.queues[skill]:
             if not h.waiting or not self._may(a, h, now):
                 continue
             if self.policy != "skills":
@@ -175,68 +161,6 @@ class Routed(CentreCore):
                 best, best_rank = h, r
                 if r == 0:
                     break
-        return best
-
-    def _route_next_work(self, a: Agent) -> None:
-        if not a.on_shift:
-            return
-        now = self.env._now
-        best: Item | None = None
-        best_t = 0.0  # best's queueing time (every queued item has one)
-        if self.age_limit is not None:
-            for skill in a.deferred:
-                h = self._first(skill, a, now)
-                if (
-                    h is not None
-                    and h.t_queue is not None
-                    and now - h.t_queue >= self.age_limit
-                    and (best is None or h.t_queue < best_t)
-                ):
-                    best, best_t = h, h.t_queue
-            if best is not None:
-                best.jumped = True
-        if best is None:
-            for group in a.order:
-                if a.reserve and group[0] not in LIVE_CHANNELS and not self._reserve_kept(a):
-                    continue
-                best_rank = math.inf
-                for skill in group:
-                    h = self._first(skill, a, now)
-                    if h is None or h.t_queue is None:
-                        continue
-                    r = self._rank(a.team, h) if self.policy == "skills" else 0
-                    if best is None or r < best_rank or (r == best_rank and h.t_queue < best_t):
-                        best, best_rank, best_t = h, r, h.t_queue
-                if best is not None:
-                    break
-        if best is None:
-            self.idle.append(a)
-            return
-        q = self.queues[best.skill]
-        if q[0] is best:
-            q.popleft()
-        self._start(a, best)
-
-    def _route_victim(self, skill: str) -> Agent | None:
-        """As :meth:`flowkit.sim.preemption.Preemption._victim`, among agents eligible for the contact."""
-        c, now = self.offered, self.env._now
-        best = None
-        best_since = 0.0  # when best started its item
-        for a in self.agents:
-            it, since = a.item, a.busy_since
-            if (
-                it is not None
-                and since is not None
-                and a.interrupt
-                and not a.leaving
-                and it.remaining is None
-                and not it.jumped
-                and skill in a.skills
-                and a.rank.get(skill, 0) < a.rank.get(it.skill, 0)
-                and (best is None or since > best_since)
-                and (c is None or self._may(a, c, now))
-            ):
-                best, best_since = a, since
         return best
 
     # ------------------------------------------------------------------ what a match changes

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, model_validator
 
 from flowkit.contract import Contract, explained
 from flowkit.schema import FAILURE_TYPES
+
+if TYPE_CHECKING:
+    from flowkit.sim.scenario import Scenario
 
 __all__ = ["POLICIES", "MatchSpec", "Routing", "RoutingFile", "routing_from_file", "routing_problems"]
 
@@ -110,7 +113,7 @@ def routing_from_file(r: RoutingFile | None) -> Routing | None:
     )
 
 
-def routing_problems(sc) -> list[tuple[str, str]]:
+def routing_problems(sc: Scenario) -> list[tuple[str, str]]:
     """(key, message) for what relates routing to the rest of the scenario: a match names a
     profile no team has; a team's ``types`` names a type no stream has (a typo would leave the
     type to every team: a type no team on its channel lists goes to any of them)."""

@@ -118,9 +118,13 @@ def replication_scenario(scenario: Scenario, replication: int) -> Scenario:
     return draw_effects(scenario, replication)
 
 
-def _one(args) -> ReplicationResult:
+def _one(args: tuple[Scenario, int, bool]) -> ReplicationResult:
+    """One replication and its end-to-end KPIs, in whichever process runs it (the Kaplan-Meier fit
+    is a replication's own work: done here, it runs in parallel with the other replications')."""
     scenario, rep, keep_log = args
-    return simulate_replication(replication_scenario(scenario, rep), rep, keep_log)
+    r = simulate_replication(replication_scenario(scenario, rep), rep, keep_log)
+    r.e2e = e2e_kpis(r.case_hours, r.case_resolved)
+    return r
 
 
 def simulate(
@@ -181,7 +185,7 @@ def collect(scenario: Scenario, results: list[ReplicationResult], keep_log: bool
 
     results = sorted(results, key=lambda r: r.replication)
     per = pd.DataFrame(
-        [r.kpis | e2e_kpis(r.case_hours, r.case_resolved) for r in results],
+        [r.kpis | (r.e2e if r.e2e is not None else e2e_kpis(r.case_hours, r.case_resolved)) for r in results],
         index=pd.Index([r.replication for r in results], name="replication"),
     )
     log = simulated_log(scenario, results) if keep_log else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -194,7 +194,7 @@ class Scenario:
     fit: dict = field(default_factory=dict)  # metadata: how the baseline fitted its log (written by calibrate)
     origin: str = "scenario"
 
-    def with_changes(self, **changes) -> Scenario:
+    def with_changes(self, **changes: Any) -> Scenario:
         return replace(self, **changes)
 
 
@@ -202,7 +202,7 @@ def load_scenario(path: str | Path) -> Scenario:
     return scenario_from_dict(load_yaml(path, ScenarioError, "scenario file"), str(path))
 
 
-def scenario_from_dict(doc, origin: str = "scenario") -> Scenario:
+def scenario_from_dict(doc: Any, origin: str = "scenario") -> Scenario:
     """Check ``doc`` (parsed YAML) against the scenario contract and build the :class:`Scenario`."""
     sf = check(ScenarioFile, doc, origin, ScenarioError)
     data_fields = {

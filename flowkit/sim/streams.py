@@ -37,9 +37,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["BLOCK", "PURPOSES", "Keyed", "stream_hash", "stream_key"]
+__all__ = ["BLOCK", "PURPOSES", "Keyed", "Sampler", "stream_hash", "stream_key"]
 
 BLOCK = 4096
+
+#: turns a generator into ``size`` values: uniforms, or a duration distribution's ``sample``
+Sampler = Callable[[np.random.Generator, int], np.ndarray]
 
 #: purpose -> number in the seed key. Append only; never renumber.
 PURPOSES = {
@@ -97,7 +100,7 @@ class Keyed:
 
     __slots__ = ("b", "blocks", "cur", "key", "sample", "seed")
 
-    def __init__(self, seed: int, key: tuple[int, ...], sample: Callable[[np.random.Generator, int], np.ndarray]):
+    def __init__(self, seed: int, key: tuple[int, ...], sample: Sampler) -> None:
         self.seed, self.key, self.sample = seed, key, sample
         self.blocks: dict[int, list[float]] = {}
         self.b = -1

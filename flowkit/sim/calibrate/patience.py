@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from flowkit.errors import FlowkitError
 from flowkit.sim.calibrate.durations import EMPIRICAL_MIN
+
+if TYPE_CHECKING:  # imported where used: lifelines is slow to import
+    from lifelines import ExponentialFitter, KaplanMeierFitter, LogNormalFitter
 
 KM_MIN_EVENTS = 300  # abandonments: at least this many for patience from the Kaplan-Meier curve
 
@@ -63,7 +67,9 @@ def _patience(waits: pd.Series, gave_up: pd.Series, km_min_events: int = KM_MIN_
     return dist, note
 
 
-def _km_quantiles(km, parametric, kind: str, n: int = EMPIRICAL_MIN) -> list[float]:
+def _km_quantiles(
+    km: KaplanMeierFitter, parametric: ExponentialFitter | LogNormalFitter, kind: str, n: int = EMPIRICAL_MIN
+) -> list[float]:
     from scipy import stats
 
     sf = km.survival_function_.iloc[:, 0]

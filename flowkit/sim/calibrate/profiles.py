@@ -15,7 +15,7 @@ def _slot_index(times: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return times.dt.day_of_week.to_numpy(), (sec // SLOT_S).astype(int)
 
 
-def _weekly_profile(times: pd.Series, days_of_week: np.ndarray, weights=1.0) -> list[list[float]]:
+def _weekly_profile(times: pd.Series, days_of_week: np.ndarray, weights: float | np.ndarray = 1.0) -> list[list[float]]:
     """Arrivals per hour in each weekday x half hour: (weighted) counts / number of such weekdays observed."""
     counts = np.zeros((7, 86400 // SLOT_S))
     np.add.at(counts, _slot_index(times), np.broadcast_to(np.asarray(weights, dtype=float), len(times)))
