@@ -205,7 +205,9 @@ def _phone(df: pd.DataFrame, path: Path, rng: np.random.Generator, dirt: bool) -
             "Czas oczekiwania": _mmss(df["wait_s"]),
             "Czas obsługi": _mmss(df["handle_s"]),
             "Porzucone": _yes(df["abandoned"], "tak", "nie"),
-            "Rozwiązane": _yes(df["resolved"].where(~df["abandoned"].astype("boolean").fillna(False).astype(bool)), "tak", "nie"),
+            "Rozwiązane": _yes(
+                df["resolved"].where(~df["abandoned"].astype("boolean").fillna(False).astype(bool)), "tak", "nie"
+            ),
             "Konsultant": df["agent_id"].fillna(""),
             "Zespół": df["team"].fillna(""),
             "Notatka": df["text"].fillna(""),
