@@ -7,6 +7,8 @@ messages: anything else is a bug and shows its traceback.
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from flowkit.commands.analyse import analyze, effects
@@ -24,7 +26,7 @@ from flowkit.errors import FlowkitError
 class _Group(click.Group):
     """Turn every FlowkitError into a one-line message, not a traceback."""
 
-    def invoke(self, ctx):
+    def invoke(self, ctx: click.Context) -> Any:  # whatever the command returns (click's own type)
         try:
             return super().invoke(ctx)
         except FlowkitError as exc:
@@ -33,7 +35,7 @@ class _Group(click.Group):
 
 @click.group(cls=_Group)
 @click.version_option(package_name="flowkit")
-def main():
+def main() -> None:
     """flowkit: value and failure demand, flow and what-if simulation from contact logs."""
     _charts_to_files()
 

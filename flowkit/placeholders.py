@@ -11,6 +11,7 @@ figures but are left out of anything that links contacts by customer.
 from __future__ import annotations
 
 import re
+from typing import TypedDict, Unpack
 
 import pandas as pd
 
@@ -112,7 +113,15 @@ def find_placeholders(
     return found
 
 
-def blank_placeholders(ids: pd.Series, **kwargs) -> tuple[pd.Series, dict[str, int]]:
+class Thresholds(TypedDict, total=False):
+    """The keyword arguments of :func:`find_placeholders`, passed on by :func:`blank_placeholders`."""
+
+    min_rows: int
+    min_share: float
+    dominance: float
+
+
+def blank_placeholders(ids: pd.Series, **kwargs: Unpack[Thresholds]) -> tuple[pd.Series, dict[str, int]]:
     """``ids`` with placeholder values set to missing, and what was found."""
     found = find_placeholders(ids, **kwargs)
     if not found:

@@ -16,8 +16,12 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = [
     "FORMULA_TRIGGERS",
@@ -85,14 +89,21 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def escape_cell(value):
+_Cell = TypeVar("_Cell")
+
+
+def escape_cell(value: _Cell) -> _Cell | str:
     """``value`` with a leading ``'`` when it is text a spreadsheet would run as a formula."""
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
 
 
-def _escape_values(values: pd.Series | pd.Index):
+@overload
+def _escape_values(values: pd.Series) -> pd.Series: ...
+@overload
+def _escape_values(values: pd.Index) -> pd.Index: ...
+def _escape_values(values: pd.Series | pd.Index) -> pd.Series | pd.Index:
     if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
         return values
     if pd.api.types.is_datetime64_any_dtype(values.dtype) or pd.api.types.is_timedelta64_dtype(values.dtype):
@@ -109,7 +120,7 @@ def escape_formulas(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` whose text cells, column names and index labels cannot run as formulas."""
     out = df.copy()
     for i in range(out.shape[1]):
-        out.isetitem(i, _escape_values(out.iloc[:, i]))
+        out.isetitem(i, _escape_values(out.iloc[:, i]).array)
     if isinstance(out.columns, pd.MultiIndex) or isinstance(out.index, pd.MultiIndex):
         return out  # flowkit writes none; levels would need escaping one by one
     out.columns = _escape_values(out.columns.astype(object)) if len(out.columns) else out.columns
@@ -130,16 +141,22 @@ def unescape_formulas(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_csv(df: pd.DataFrame, path: str | Path, index: bool = False, mode: int | None = None, **kwargs) -> Path:
-    """CSV for people and spreadsheets: formula-escaped, written atomically."""
+def write_csv(df: pd.DataFrame, path: str | Path, index: bool = False, mode: int | None = None, **kwargs: Any) -> Path:
+    """CSV for people and spreadsheets: formula-escaped, written atomically.
+
+    ``kwargs`` go unchanged to ``DataFrame.to_csv`` (hence ``Any``: pandas types each option itself).
+    """
     path = Path(path)
     with atomic_path(path, mode) as tmp:
         escape_formulas(df).to_csv(tmp, index=index, **kwargs)
     return path
 
 
-def write_excel(df: pd.DataFrame, path: str | Path, index: bool = False, **kwargs) -> Path:
-    """XLSX, formula-escaped (openpyxl would otherwise store ``=...`` as a live formula), atomically."""
+def write_excel(df: pd.DataFrame, path: str | Path, index: bool = False, **kwargs: Any) -> Path:
+    """XLSX, formula-escaped (openpyxl would otherwise store ``=...`` as a live formula), atomically.
+
+    ``kwargs`` go unchanged to ``DataFrame.to_excel`` (hence ``Any``).
+    """
     path = Path(path)
     with atomic_path(path) as tmp:
         escape_formulas(df).to_excel(tmp, index=index, engine="openpyxl", **kwargs)
@@ -190,7 +207,7 @@ def write_bytes(path: str | Path, data: bytes, mode: int | None = None) -> Path:
     return path
 
 
-def save_figure(fig, path: str | Path) -> bytes:
+def save_figure(fig: Figure, path: str | Path) -> bytes:
     """Render ``fig`` as PNG once, write it atomically, and return the bytes (for a data: URI)."""
     import io
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -10,6 +11,9 @@ from flowkit import schema
 from flowkit.errors import FlowkitError
 from flowkit.privacy import Privacy
 from flowkit.safewrite import unescape_formulas, write_csv, write_parquet
+
+if TYPE_CHECKING:
+    from flowkit.ingest import IngestResult
 
 __all__ = [
     "QUARANTINE_NOTE",
@@ -90,7 +94,7 @@ def load_any(path: str | Path, mapping: str | Path | None = None) -> pd.DataFram
     return load_with_ledger(path, mapping)[0]
 
 
-def load_with_ledger(path: str | Path, mapping: str | Path | None = None):
+def load_with_ledger(path: str | Path, mapping: str | Path | None = None) -> tuple[pd.DataFrame, IngestResult | None]:
     """Like :func:`load_any`, and the ingest result (the ledger) when the file had to be ingested.
 
     A saved contact table has no ledger here (its ingest printed one); an export or a manifest

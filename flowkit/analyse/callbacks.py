@@ -124,7 +124,9 @@ def _features(p: pd.DataFrame) -> np.ndarray:
     return OneHotEncoder(handle_unknown="ignore", sparse_output=False).fit_transform(cats)
 
 
-def _aipw(X: np.ndarray, T: np.ndarray, Y: np.ndarray, cluster: np.ndarray, seed: int = 0):
+def _aipw(
+    X: np.ndarray, T: np.ndarray, Y: np.ndarray, cluster: np.ndarray, seed: int = 0
+) -> tuple[float, float, float, int]:
     """Cross-fitted AIPW risk difference E[Y(1) - Y(0)] with a cluster-robust t interval.
 
     Folds hold whole customers (drawn from their sorted ids, so the row order does not matter), and
@@ -146,7 +148,9 @@ def _aipw(X: np.ndarray, T: np.ndarray, Y: np.ndarray, cluster: np.ndarray, seed
     return med, med - q * se, med + q * se, int(np.median(trimmed))
 
 
-def _one_split(X: np.ndarray, T: np.ndarray, Y: np.ndarray, codes: np.ndarray, fold: np.ndarray):
+def _one_split(
+    X: np.ndarray, T: np.ndarray, Y: np.ndarray, codes: np.ndarray, fold: np.ndarray
+) -> tuple[float, float, int]:
     from sklearn.linear_model import LogisticRegression
 
     n = len(T)

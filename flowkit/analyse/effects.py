@@ -165,7 +165,7 @@ def _features(d: pd.DataFrame) -> tuple[sp.csr_matrix, np.ndarray]:
     return X, clusters
 
 
-def _ridge(X_tr, Y_tr: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+def _ridge(X_tr: sp.csr_matrix, Y_tr: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     """Ridge coefficients (last one the intercept, not penalised) of several outcomes on one sparse
     design, by the normal equations: with a few thousand columns one Gram matrix and a Cholesky
     solve are several times faster than scikit-learn's iterative sparse solvers, and shared by the outcomes."""
@@ -176,7 +176,7 @@ def _ridge(X_tr, Y_tr: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     return linalg.solve(gram + np.diag(pen), Xa.T @ Y_tr, assume_a="pos")
 
 
-def _predict(X, coef: np.ndarray) -> np.ndarray:
+def _predict(X: sp.csr_matrix, coef: np.ndarray) -> np.ndarray:
     return X @ coef[:-1] + coef[-1]
 
 
@@ -244,25 +244,45 @@ def _evalue(bound: float, scale: float, outcome: str, p0: float) -> float:
     return float(rr + np.sqrt(rr * (rr - 1)))
 
 
-def _row(field, dtype, outcome, est, naive, n_with, n_without, trimmed, clusters, opt, **kw):
+def _row(
+    field: str,
+    dtype: str,
+    outcome: str,
+    est: str,
+    naive: float,
+    n_with: int,
+    n_without: int,
+    trimmed: int,
+    clusters: int,
+    opt: EffectsOptions,
+    *,
+    adjusted: float = np.nan,
+    ci_low: float = np.nan,
+    ci_high: float = np.nan,
+    significant: bool = False,
+    method: str = "",
+    sensitivity: float = np.nan,
+    se: float = np.nan,
+    baseline: float = np.nan,
+) -> dict[str, object]:
     return {
         "field": field,
         "demand_type": dtype,
         "outcome": outcome,
         "estimand": est,
         "naive": naive,
-        "adjusted": kw.get("adjusted", np.nan),
-        "ci_low": kw.get("ci_low", np.nan),
-        "ci_high": kw.get("ci_high", np.nan),
+        "adjusted": adjusted,
+        "ci_low": ci_low,
+        "ci_high": ci_high,
         "n_with": int(n_with),
         "n_without": int(n_without),
-        "significant": bool(kw.get("significant", False)),
-        "method": kw.get("method", ""),
-        "sensitivity": kw.get("sensitivity", np.nan),
-        "se": kw.get("se", np.nan),
+        "significant": bool(significant),
+        "method": method,
+        "sensitivity": sensitivity,
+        "se": se,
         "trimmed": int(trimmed),
         "clusters": int(clusters),
-        "baseline": kw.get("baseline", np.nan),
+        "baseline": baseline,
     }
 
 
@@ -377,7 +397,7 @@ def add_saved(eff: pd.DataFrame) -> pd.DataFrame:
     return eff
 
 
-def verdict(row) -> str:
+def verdict(row: pd.Series) -> str:
     """One plain phrase per row, in the saved convention; never 'increases' without evidence."""
     if not np.isfinite(row["adjusted"]):
         return "too few contacts to say"

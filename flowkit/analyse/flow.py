@@ -6,11 +6,16 @@ End-to-end time runs per case from the customer's first contact to resolution (t
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from flowkit.analyse.capability import XmR, xmr
 from flowkit.classify import languages
+
+if TYPE_CHECKING:
+    from lifelines import KaplanMeierFitter
 
 __all__ = [
     "agent_hours",
@@ -55,7 +60,7 @@ def end_to_end(cases: pd.DataFrame) -> tuple[pd.Series, XmR | None]:
     return pct, (xmr(finished) if len(finished) >= 2 else None)
 
 
-def _km_quantile(kmf, q: float) -> float:
+def _km_quantile(kmf: KaplanMeierFitter, q: float) -> float:
     """The first time by which a share ``q`` of cases has closed (inf if the estimate never gets there)."""
     sf = kmf.survival_function_.iloc[:, 0]
     reached = sf[sf <= 1 - q + 1e-12]

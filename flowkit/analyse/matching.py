@@ -26,7 +26,7 @@ import scipy.sparse as sp
 from scipy import stats
 from sklearn.preprocessing import OneHotEncoder
 
-from flowkit.analyse.effects import _crossfit, _earlier, _evalue
+from flowkit.analyse.effects import CrossFit, _crossfit, _earlier, _evalue
 from flowkit.errors import FlowkitError
 
 __all__ = [
@@ -214,30 +214,44 @@ def match_effects(
         }
         ok = {k: ~np.isnan(v) for k, v in ys.items()}
         ys0 = {k: np.nan_to_num(v) for k, v in ys.items()}
-        first = None
+        first: CrossFit | None = None
         for prof in profiles:
             T = (ds["_profile"] == prof).to_numpy(dtype=float)
-            fit = None
+            fit: CrossFit | None = None
             if len(profiles) == 2 and first is not None:  # one profile against the other: the same fit, mirrored
                 e, m = first
                 fit = (1 - e, {k: (m0, m1) for k, (m1, m0) in m.items()})
             for outcome in ("handle_s", "resolved"):
-                rows.append(_row(seg, prof, outcome, T, ys[outcome], ys0, ok, clusters, X, opt, fit))
-                fit = rows[-1].pop("_fit")
+                row, fit = _row(seg, prof, outcome, T, ys[outcome], ys0, ok, clusters, X, opt, fit)
+                rows.append(row)
             first = fit
     out = pd.DataFrame(rows, columns=MATCH_COLUMNS)
     out["verdict"] = [match_verdict(r) for _, r in out.iterrows()]
     return out
 
 
-def _row(seg, prof, outcome, T, y_raw, ys, ok, clusters, X, opt, fit) -> dict:
+def _row(
+    seg: str,
+    prof: str,
+    outcome: str,
+    T: np.ndarray,
+    y_raw: np.ndarray,
+    ys: dict[str, np.ndarray],
+    ok: dict[str, np.ndarray],
+    clusters: np.ndarray,
+    X: sp.csr_matrix | None,
+    opt: MatchOptions,
+    fit: CrossFit | None,
+) -> tuple[dict[str, object], CrossFit | None]:
+    """One output row, and the cross-fit it used (or was given): the next outcome and a mirrored
+    second profile reuse it."""
     base = ok[outcome]
     n_with, n_without = int((base & (T == 1)).sum()), int((base & (T == 0)).sum())
     ag_with = len(np.unique(clusters[base & (T == 1)]))
     ag_without = len(np.unique(clusters[base & (T == 0)]))
     naive_mean = float(np.nanmean(y_raw[T == 1])) if n_with else np.nan
     naive_diff = float(np.nanmean(y_raw[T == 1]) - np.nanmean(y_raw[T == 0])) if n_with and n_without else np.nan
-    row = {
+    row: dict[str, object] = {
         "segment": seg,
         "profile": prof,
         "outcome": outcome,
@@ -247,7 +261,6 @@ def _row(seg, prof, outcome, T, y_raw, ys, ok, clusters, X, opt, fit) -> dict:
         "naive_diff": naive_diff,
         "significant": False,
         "trimmed": 0,
-        "_fit": fit,
     }
     few = (
         n_with < opt.min_contacts
@@ -260,14 +273,15 @@ def _row(seg, prof, outcome, T, y_raw, ys, ok, clusters, X, opt, fit) -> dict:
             f"too few to estimate: {n_with} contacts by {ag_with} agents of this profile, {n_without} by "
             f"{ag_without} others (need {opt.min_contacts} contacts and {opt.min_agents} agents each side)"
         )
-        return row
+        return row, fit
     if fit is None:
+        assert X is not None, "a segment with contacts has a design matrix"
         fit = _crossfit(X, T, ys, ok, opt.folds, opt.seed)
-        row["_fit"] = fit
     e, m = fit
     y, (m1, m0) = ys[outcome], m[outcome]
     keep = base & (e >= opt.trim) & (e <= 1 - opt.trim)
-    row["trimmed"] = int((base & ~keep).sum())
+    trimmed = int((base & ~keep).sum())
+    row["trimmed"] = trimmed
     k = keep
     psi1 = m1 + T * (y - m1) / e
     psi = psi1 - (m0 + (1 - T) * (y - m0) / (1 - e))
@@ -290,16 +304,12 @@ def _row(seg, prof, outcome, T, y_raw, ys, ok, clusters, X, opt, fit) -> dict:
         significant=sig,
         sensitivity=_evalue(near, scale, outcome, p0),
         method=f"AIPW, {opt.folds}-fold cross-fitted; 95% CI clustered by agent ({g} agents)"
-        + (
-            f"; {row['trimmed']} contacts trimmed (no comparable contact of the other profiles)"
-            if row["trimmed"]
-            else ""
-        ),
+        + (f"; {trimmed} contacts trimmed (no comparable contact of the other profiles)" if trimmed else ""),
     )
-    return row
+    return row, fit
 
 
-def match_verdict(r) -> str:
+def match_verdict(r: pd.Series) -> str:
     """One phrase per row: what this profile does for this segment against the other profiles."""
     diff = r["diff"]
     if diff is None or pd.isna(diff):

@@ -18,7 +18,16 @@ from flowkit.pipeline.prepare import prepare
 @window_option("Case window (when cases must be stitched).")
 @click.option("--pseudonymise", is_flag=True, hidden=True, help="Kept for old scripts: pseudonyms are the default.")
 @privacy_options
-def analyze(contacts, out, mapping, title, window, pseudonymise, key, show_ids):
+def analyze(
+    contacts: Path,
+    out: Path,
+    mapping: Path | None,
+    title: str,
+    window: str,
+    pseudonymise: bool,
+    key: str | None,
+    show_ids: bool,
+) -> None:
     """Analyse demand and flow and write the manager's report (self-contained HTML).
 
     CONTACTS may be classified contacts, plain contacts or any export (then it is
@@ -63,7 +72,17 @@ def analyze(contacts, out, mapping, title, window, pseudonymise, key, show_ids):
 )
 @window_option("Case window (when cases must be stitched).")
 @click.option("--seed", type=int, default=0, show_default=True)
-def effects(contacts, out, as_json, mapping, estimand, fields, trim, window, seed):
+def effects(
+    contacts: Path,
+    out: Path,
+    as_json: bool,
+    mapping: Path | None,
+    estimand: str,
+    fields: tuple[str, ...],
+    trim: float,
+    window: str,
+    seed: int,
+) -> None:
     """Adjusted effect of consulting each data field on handle time and resolution.
 
     Doubly robust (cross-fitted AIPW), adjusted for what the log shows, 95% CIs clustered by
@@ -92,7 +111,7 @@ def effects(contacts, out, as_json, mapping, estimand, fields, trim, window, see
     click.echo(f"effects -> {out}  ({len(eff)} rows; observational: confirm with `flowkit pilot design`)")
 
 
-def _missing(x) -> bool:
+def _missing(x: object) -> bool:
     """No confidence interval (the estimate had too few points)."""
     import math
 

@@ -35,21 +35,21 @@ from flowkit.commands.text import evaluation_text
 @click.option("--seed", type=int, default=0, show_default=True)
 @privacy_options
 def classify(
-    contacts,
-    mapping,
-    out,
-    rules_path,
-    reasons,
-    train_path,
-    eval_paths,
-    split,
-    min_confidence,
-    window,
-    candidates,
-    seed,
-    key,
-    show_ids,
-):
+    contacts: Path | None,
+    mapping: Path | None,
+    out: Path | None,
+    rules_path: Path | None,
+    reasons: Path | None,
+    train_path: Path | None,
+    eval_paths: tuple[Path, ...],
+    split: float | None,
+    min_confidence: float,
+    window: str,
+    candidates: Path | None,
+    seed: int,
+    key: str | None,
+    show_ids: bool,
+) -> None:
     """Sort every contact into value or failure demand, with a type and the evidence that decided.
 
     CONTACTS is a contact table, a manifest (.yaml) or any export ingest reads; it may be
@@ -114,7 +114,7 @@ def classify(
 @click.option("--n", "n", type=click.IntRange(1), default=200, show_default=True, help="Contacts to label.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Breaks ties in the choice.")
 @mapping_option
-def label(contacts, out, n, seed, mapping):
+def label(contacts: Path, out: Path, n: int, seed: int, mapping: Path | None) -> None:
     """Write a self-contained page to label the contacts the classifier is least sure of.
 
     CONTACTS may be classified contacts or plain ones (classified first with the built-in

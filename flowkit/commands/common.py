@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from flowkit.privacy import Privacy
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -16,7 +21,7 @@ def step(message: str) -> None:
     click.echo(f"  ... {message}", err=True)
 
 
-def load(contacts: Path, mapping: Path | None):
+def load(contacts: Path, mapping: Path | None) -> pd.DataFrame:
     """Read CONTACTS for a command and print the ingest ledger when it had to be ingested."""
     from flowkit.commands.text import summary_text
     from flowkit.store import load_with_ledger
@@ -32,7 +37,8 @@ class Window(click.ParamType):
 
     name = "duration"
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        """``value`` is what click hands every ParamType (hence ``Any``): the text typed, or the default."""
         import pandas as pd
 
         try:
@@ -63,7 +69,7 @@ def setting_option(flag: str, dest: str, kind: click.ParamType, default: float, 
     return click.option(flag, dest, type=kind, default=default, show_default=True, help=help)
 
 
-def privacy_options(command):
+def privacy_options(command: F) -> F:
     """--show-ids and --key on every command whose outputs carry customer ids (privacy is on by default)."""
     command = click.option(
         "--show-ids", is_flag=True, help="Write raw customer ids (default: keyed pseudonyms; free text is masked)."
@@ -76,7 +82,7 @@ def privacy_options(command):
     )(command)
 
 
-def privacy(folder: Path, key: str | None, show_ids: bool):
+def privacy(folder: Path, key: str | None, show_ids: bool) -> Privacy:
     """The Privacy for outputs written into ``folder`` (its key file lives there unless ``key`` is given)."""
     from flowkit.privacy import privacy_for
 

@@ -11,7 +11,7 @@ from flowkit.commands.text import cases_text, summary_text
 
 
 @click.group()
-def samples():
+def samples() -> None:
     """Generate example logs from a known ground truth.
 
     \b
@@ -38,7 +38,7 @@ def samples():
     show_default=True,
     help="org: four exports of different shapes with dirt; single: one clean CSV.",
 )
-def samples_make(n, seed, out, layout):
+def samples_make(n: int, seed: int, out: Path, layout: str) -> None:
     """Write a generated organisation's exports, mappings and answer key.
 
     \b
@@ -68,7 +68,7 @@ def samples_make(n, seed, out, layout):
     type=click.Path(path_type=Path),
 )
 @privacy_options
-def demo(out, key, show_ids):
+def demo(out: Path, key: str | None, show_ids: bool) -> None:
     """Run the whole pipeline on the bundled samples and write the report.
 
     Ingest (with the reconciliation), stitch cases, classify, analyse, report to OUT/index.html.

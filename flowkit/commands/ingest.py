@@ -15,7 +15,7 @@ from flowkit.commands.text import cases_text, summary_text
 @click.option("--mapping", "mapping", type=click.Path(path_type=Path), help="Mapping YAML applied to every export.")
 @click.option("--manifest", type=click.Path(path_type=Path), help="YAML listing exports, each with its mapping.")
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="contacts.parquet or contacts.csv")
-def ingest(exports, mapping, manifest, out):
+def ingest(exports: tuple[Path, ...], mapping: Path | None, manifest: Path | None, out: Path) -> None:
     """Read exports (CSV/TSV, XLSX, JSON, Parquet; any encoding) into one contact table.
 
     Every row is kept, dropped on purpose, or quarantined with its reason in
@@ -45,7 +45,15 @@ def ingest(exports, mapping, manifest, out):
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Contacts with case_id (.parquet/.csv).")
 @click.option("--cases-out", type=click.Path(path_type=Path), help="One row per case (.csv/.parquet).")
 @privacy_options
-def cases(contacts, window, by_reason, out, cases_out, key, show_ids):
+def cases(
+    contacts: Path,
+    window: str,
+    by_reason: bool,
+    out: Path,
+    cases_out: Path | None,
+    key: str | None,
+    show_ids: bool,
+) -> None:
     """Stitch each customer's contacts across channels into cases.
 
     \b

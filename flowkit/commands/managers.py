@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -25,7 +26,16 @@ from flowkit.pipeline.prepare import prepare
 @click.option("--closure-type", "closure_types", multiple=True, help="Demand type that means the account closed.")
 @click.option("--silence-days", type=float, help="ASSUMPTION: no contact for this many days means the customer left.")
 @window_option("Case window (when cases must be stitched).")
-def churn(contacts, out, mapping, basis, churned_column, closure_types, silence_days, window):
+def churn(
+    contacts: Path,
+    out: Path,
+    mapping: Path | None,
+    basis: str,
+    churned_column: str,
+    closure_types: tuple[str, ...],
+    silence_days: float | None,
+    window: str,
+) -> None:
     """Does the Nth contact lose the customer? Leaving risk by contact number, with 95% CIs.
 
     \b
@@ -52,7 +62,8 @@ class _OpenHours(click.ParamType):
 
     name = "channel=hours"
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> tuple[str, str]:
+        """``value`` is what click hands every ParamType (hence ``Any``): the text typed."""
         from flowkit.analyse.hours import grid_from_text
         from flowkit.errors import FlowkitError
 
@@ -90,7 +101,16 @@ class _OpenHours(click.ParamType):
     help="Failure demand after a callback is counted in this many days after the callback window.",
 )  # fmt: skip
 @window_option("Case window (when cases must be stitched).")
-def hours(contacts, out, mapping, open_hours, redial_hours, callback_hours, days, window):
+def hours(
+    contacts: Path,
+    out: Path,
+    mapping: Path | None,
+    open_hours: tuple[tuple[str, str], ...],
+    redial_hours: float,
+    callback_hours: float,
+    days: float,
+    window: str,
+) -> None:
     """When to call back, when to be open: closed-line attempts, redials at opening, callbacks kept and missed.
 
     \b

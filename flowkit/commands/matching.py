@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from flowkit.commands.common import WINDOW, load, step
 from flowkit.pipeline.prepare import prepare
 
+if TYPE_CHECKING:
+    import pandas as pd
 
-def _agents_file(path: Path):
+
+def _agents_file(path: Path) -> pd.DataFrame:
     """An agents file (CSV, XLSX or Parquet) as a table of text columns."""
     import pandas as pd
 
@@ -46,7 +50,17 @@ def _agents_file(path: Path):
 )
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Also print the rows as JSON.")
-def match(contacts, out, mapping, agents_path, attribute, segment, window, seed, as_json):
+def match(
+    contacts: Path,
+    out: Path,
+    mapping: Path | None,
+    agents_path: Path | None,
+    attribute: str | None,
+    segment: str,
+    window: str,
+    seed: int,
+    as_json: bool,
+) -> None:
     """Who should answer: handle time and resolution per agent profile x customer segment.
 
     Adjusted for what the log shows (cross-fitted AIPW, as `flowkit effects`), 95% CIs clustered
@@ -86,7 +100,7 @@ def match(contacts, out, mapping, agents_path, attribute, segment, window, seed,
     click.echo(f"matching -> {out}  ({len(eff)} rows; observational: confirm with a pilot)")
 
 
-def _ci(r) -> str:
+def _ci(r: pd.Series) -> str:
     if r["outcome"] == "handle_s":
         return f"  (95% CI {r['diff_ci_low']:+.0f} to {r['diff_ci_high']:+.0f} s)"
     return f"  (95% CI {r['diff_ci_low'] * 100:+.1f} to {r['diff_ci_high'] * 100:+.1f} points)"

@@ -10,7 +10,7 @@ from flowkit.commands.common import mapping_option, step, window_option
 from flowkit.pipeline.prepare import prepare
 
 
-def _a_date(ctx, param, value):
+def _a_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """--start as given, once it is known to be a date (a bad one is a usage error, not a traceback)."""
     import pandas as pd
 
@@ -23,7 +23,7 @@ def _a_date(ctx, param, value):
 
 
 @click.group()
-def pilot():
+def pilot() -> None:
     """Design and analyse an A/B pilot that confirms a data field's effect.
 
     \b
@@ -54,7 +54,20 @@ def pilot():
 @mapping_option
 @window_option()
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Folder for plan.json and assignment.csv.")
-def pilot_design(contacts, field_name, outcome, mde, unit, alpha, power, seed, start, mapping, window, out):
+def pilot_design(
+    contacts: Path,
+    field_name: str,
+    outcome: str,
+    mde: float,
+    unit: str,
+    alpha: float,
+    power: float,
+    seed: int,
+    start: str | None,
+    mapping: Path | None,
+    window: str,
+    out: Path,
+) -> None:
     """Size a pilot from the log's own variance (and ICC) and write a randomised assignment.
 
     \b
@@ -89,7 +102,15 @@ def pilot_design(contacts, field_name, outcome, mde, unit, alpha, power, seed, s
 @click.option("--mapping", type=click.Path(path_type=Path), help="Mapping YAML when PILOT_LOG is a raw export.")
 @click.option("--out", type=click.Path(path_type=Path), help="Write the scenario data_fields entry (YAML) here.")
 @click.option("--json", "as_json", is_flag=True)
-def pilot_analyse(pilot_log, field_name, arm_column, cluster, mapping, out, as_json):
+def pilot_analyse(
+    pilot_log: Path,
+    field_name: str,
+    arm_column: str,
+    cluster: str | None,
+    mapping: Path | None,
+    out: Path | None,
+    as_json: bool,
+) -> None:
     """Effect of a piloted field with cluster-robust CIs, balance and sample-ratio checks.
 
     \b

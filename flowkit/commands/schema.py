@@ -7,7 +7,7 @@ import click
 
 @click.command()
 @click.argument("kind", type=click.Choice(["scenario", "mapping"]))
-def schema(kind):
+def schema(kind: str) -> None:
     """Print the JSON Schema of a scenario or mapping file, for editors and validators.
 
     \b

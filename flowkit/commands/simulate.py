@@ -17,7 +17,7 @@ from flowkit.commands.text import deltas_text, fit_table
 @click.option("--workers", type=click.IntRange(min=1), help="Parallel processes (default: all cores).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object: scenario, replications, kpis.")
 @click.option("--out", type=click.Path(path_type=Path), help="Folder for kpis.csv and the simulated contacts.parquet.")
-def simulate(scenario, replications, workers, as_json, out):
+def simulate(scenario: Path, replications: int | None, workers: int | None, as_json: bool, out: Path | None) -> None:
     """Simulate a scenario's service centre; KPIs with 95% CIs over replications.
 
     \b
@@ -105,21 +105,21 @@ def simulate(scenario, replications, workers, as_json, out):
     help="Mean handle time (s) to assume on channels whose log times no handling (stated as an assumption).",
 )
 def calibrate(
-    contacts,
-    out,
-    mapping,
-    name,
-    agents,
-    replications,
-    fit,
-    workers,
-    window,
-    idle_gap_s,
-    closed_return_p,
-    closed_within_hours,
-    leave_out,
-    assume_handle_s,
-):
+    contacts: Path,
+    out: Path,
+    mapping: Path | None,
+    name: str,
+    agents: int | None,
+    replications: int,
+    fit: bool,
+    workers: int | None,
+    window: str,
+    idle_gap_s: float,
+    closed_return_p: float,
+    closed_within_hours: float,
+    leave_out: tuple[str, ...],
+    assume_handle_s: float | None,
+) -> None:
     """Estimate a scenario from a contact log, write it as commented YAML, and check its fit.
 
     \b
@@ -171,7 +171,15 @@ def calibrate(
     help="Smallest effect that matters, as a share of the base value.",
 )
 @click.option("--json", "as_json", is_flag=True)
-def compare(base, variants, replications, workers, scheduler, min_effect, as_json):
+def compare(
+    base: Path,
+    variants: tuple[Path, ...],
+    replications: int | None,
+    workers: int | None,
+    scheduler: str | None,
+    min_effect: float,
+    as_json: bool,
+) -> None:
     """Compare what-if scenarios with the base: same customers, paired differences, 95% CIs.
 
     \b
@@ -208,7 +216,7 @@ def compare(base, variants, replications, workers, scheduler, min_effect, as_jso
 
 
 @click.group()
-def experiment():
+def experiment() -> None:
     """Designed experiments on a scenario.
 
     \b
@@ -225,7 +233,15 @@ def experiment():
 @click.option("--min-effect", type=click.FloatRange(0, 1), default=0.02, show_default=True)
 @click.option("--no-design-out", is_flag=True, help="Only the data fields, not the failure types designed out.")
 @click.option("--json", "as_json", is_flag=True)
-def data_value_cmd(scenario, replications, workers, scheduler, min_effect, no_design_out, as_json):
+def data_value_cmd(
+    scenario: Path,
+    replications: int | None,
+    workers: int | None,
+    scheduler: str | None,
+    min_effect: float,
+    no_design_out: bool,
+    as_json: bool,
+) -> None:
     """Which customer data, available at the point of contact, improves handling - and what
     designing out each failure type would free.
 
@@ -286,7 +302,14 @@ def data_value_cmd(scenario, replications, workers, scheduler, min_effect, no_de
 @click.option("--patience", "patience_s", type=float, help="Mean patience, seconds: Erlang A instead of C.")
 @click.option("--sl-seconds", type=float, default=20.0, show_default=True, help="Service-level threshold.")
 @click.option("--target", type=float, help="Service level to reach, e.g. 0.8: prints the agents needed.")
-def theory(rate_per_hour, aht_s, agents, patience_s, sl_seconds, target):
+def theory(
+    rate_per_hour: float,
+    aht_s: float,
+    agents: int | None,
+    patience_s: float | None,
+    sl_seconds: float,
+    target: float | None,
+) -> None:
     """Erlang C (or Erlang A with --patience) for a quick staffing answer.
 
     \b

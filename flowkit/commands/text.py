@@ -5,10 +5,19 @@ Pure functions of the library's results, so a test can check a line without runn
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from flowkit.classify import Evaluation
+    from flowkit.ingest import IngestResult
+    from flowkit.sim.fit import ModelFit
 
 
-def summary_text(result) -> str:
+def summary_text(result: IngestResult) -> str:
     """The reconciliation a consultant reads after every ingest."""
     lines = []
     for f in result.files:
@@ -36,7 +45,7 @@ def summary_text(result) -> str:
     return "\n".join(lines)
 
 
-def cases_text(cases) -> str:
+def cases_text(cases: pd.DataFrame) -> str:
     from flowkit.analyse.flow import identified
 
     known = identified(cases)
@@ -51,7 +60,7 @@ def cases_text(cases) -> str:
     )
 
 
-def evaluation_text(title: str, ev) -> str:
+def evaluation_text(title: str, ev: Evaluation) -> str:
     lo, hi = ev.accuracy_ci
     lines = [
         f"{title}: value/failure agreement {ev.accuracy:.1%} (95% CI {lo:.1%}-{hi:.1%}) on {ev.n:,} labelled "
@@ -90,7 +99,7 @@ def evaluation_text(title: str, ev) -> str:
     return "\n".join(lines)
 
 
-def fit_table(result) -> str:
+def fit_table(result: ModelFit) -> str:
     lines = [f"  {'figure':<22}{'log':>12}{'baseline':>12}{'diff':>9}  verdict"]
     for _, r in result.table.iterrows():
         lines.append(
@@ -100,7 +109,7 @@ def fit_table(result) -> str:
     return "\n".join(lines)
 
 
-def deltas_text(title: str, deltas: dict) -> list[str]:
+def deltas_text(title: str, deltas: Mapping[str, Mapping[str, float | bool | None]]) -> list[str]:
     lines = [title]
     for k, d in deltas.items():
         mark = (

@@ -11,18 +11,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from flowkit.classify import Classification, DemandModel, Evaluation, RuleSet
 
 
 @dataclass
 class ClassifyRun:
     """The classification, the model trained (if any) and each evaluation as (title, Evaluation)."""
 
-    result: Any  # flowkit.classify.ClassifyResult: contacts and candidates
-    model: Any = None  # flowkit.classify.learn model, when one was trained
-    evaluations: list[tuple[str, Any]] = field(default_factory=list)
+    result: Classification  # contacts and candidates
+    model: DemandModel | None = None  # when one was trained
+    evaluations: list[tuple[str, Evaluation]] = field(default_factory=list)
 
 
 def classify_and_evaluate(
@@ -81,7 +84,14 @@ def classify_and_evaluate(
     return out
 
 
-def _evaluate(test: pd.DataFrame, classified: pd.DataFrame, rules, model, title: str, min_confidence: float):
+def _evaluate(
+    test: pd.DataFrame,
+    classified: pd.DataFrame,
+    rules: RuleSet,
+    model: DemandModel | None,
+    title: str,
+    min_confidence: float,
+) -> Evaluation:
     """Score ``classified`` against the labelled ``test`` rows (by contact_id, else by their own text)."""
     from flowkit.classify import classify as run
     from flowkit.classify import evaluate

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from flowkit.analyse.hours import DAYS
 from flowkit.pipeline.hours import HoursAnswer, answer_hours
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["hours_section"]
 
@@ -124,7 +127,7 @@ def hours_section(c: pd.DataFrame, out: Path, answer: HoursAnswer | None = None)
     }
 
 
-def _attempts_chart(att: pd.DataFrame):
+def _attempts_chart(att: pd.DataFrame) -> Axes:
     from flowkit.report.charts import figure_of, new_axes
 
     ax = new_axes(height=3.0)
@@ -143,7 +146,7 @@ def _attempts_chart(att: pd.DataFrame):
     return ax
 
 
-def _callback_chart(t: pd.DataFrame):
+def _callback_chart(t: pd.DataFrame) -> Axes:
     from flowkit.report.charts import figure_of, new_axes
 
     ax = new_axes(height=2.8)

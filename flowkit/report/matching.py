@@ -10,11 +10,15 @@ agent profiles gets a section that says so and what would answer it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from flowkit.analyse.matching import ADJUSTED_FOR, find_attribute, match_effects
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["matching_section"]
 
@@ -146,7 +150,7 @@ def _raw(naive: float) -> str:
     return f"{abs(naive):.0f} s {'longer' if naive > 0 else 'shorter'}"
 
 
-def _chart(eff: pd.DataFrame):
+def _chart(eff: pd.DataFrame) -> Axes:
     from flowkit.report.charts import figure_of, new_axes
 
     h = eff[eff["outcome"].eq("handle_s")]

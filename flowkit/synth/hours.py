@@ -84,7 +84,9 @@ def generate_hours_log(
     n_prior = rng.poisson(np.where(heavy, 2.0, 0.4))
     rows: list[pd.DataFrame] = []
 
-    def add(cust, at, ch, **cols):
+    def add(
+        cust: np.ndarray, at: np.ndarray | pd.DatetimeIndex, ch: str | np.ndarray, **cols: str | bool | np.ndarray
+    ) -> None:
         rows.append(pd.DataFrame({"customer_id": cust, "received_at": at, "channel": ch, **cols}))
 
     # earlier contacts: answered, in open phone hours, one to four weeks before the need

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from flowkit.analyse.hours import grid_from_text, next_opening, week_slot
-from flowkit.synth.demand_types import ALL_TYPES
+from flowkit.synth.demand_types import ALL_TYPES, DemandType
 
 __all__ = ["SAMPLE_CONTACTS", "SAMPLE_HOURS", "SampleHours", "add_closed_line_and_callbacks", "hours_for"]
 
@@ -196,7 +196,7 @@ def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return out.reindex(columns=order)
 
 
-def _say(rng: np.random.Generator, kind, lang: str, channel: str) -> str:
+def _say(rng: np.random.Generator, kind: DemandType, lang: str, channel: str) -> str:
     pool = (
         (kind.notes.get(lang) or kind.notes["pl"]) if channel == "phone" else (kind.texts.get(lang) or kind.texts["pl"])
     )

@@ -20,6 +20,7 @@ import heapq
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -152,6 +153,13 @@ class TechnionLog:
     truth: BankTruth
 
 
+#: an agent on duty: (day, shift index)
+Agent = tuple[int, int]
+#: one call's record, filled in as it moves (times as float seconds or None, customer, type, outcome,
+#: the serving Agent): fields of several types read back by _rows, hence Any for the values
+Call = dict[str, Any]
+
+
 def _rate(truth: BankTruth, day: pd.Timestamp, slot: int) -> float:
     dow = day.day_of_week  # Mon=0 .. Sun=6
     if dow == 5:  # Saturday: the line is closed, a few call anyway
@@ -195,12 +203,12 @@ def generate_technion(truth: BankTruth = BankTruth()) -> TechnionLog:
     events: list = []
     seq = 0
 
-    def push(t, kind, payload):
+    def push(t: float, kind: str, payload: Call | Agent) -> None:
         nonlocal seq
         seq += 1
         heapq.heappush(events, (t, seq, kind, payload))
 
-    calls: list[dict] = []
+    calls: list[Call] = []
     for t in arrivals:
         ident = rng.random() < truth.identified_p
         cust = int(customers[rng.integers(truth.customers)]) if ident else 0
@@ -215,7 +223,7 @@ def generate_technion(truth: BankTruth = BankTruth()) -> TechnionLog:
     sigma2 = truth.patience_sigma**2
     busy_until: dict[tuple[int, int], float] = {}
 
-    def serve(agent, call, now):
+    def serve(agent: Agent, call: Call, now: float) -> None:
         mean, cv = truth.types[call["type"]][1:]
         s2 = np.log1p(cv**2)
         h = float(rng.lognormal(np.log(mean) - s2 / 2, np.sqrt(s2)))
@@ -224,7 +232,7 @@ def generate_technion(truth: BankTruth = BankTruth()) -> TechnionLog:
         busy_until[agent] = now + h + wrap
         push(now + h + wrap, "done", agent)
 
-    def next_call(agent, now):
+    def next_call(agent: Agent, now: float) -> None:
         while queue:
             call = queue.popleft()
             if call["outcome"] is None:
@@ -297,7 +305,7 @@ def _clock(s: float | None) -> str:
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
-def _rows(calls: list[dict], truth: BankTruth, t0: pd.Timestamp, rng: np.random.Generator) -> pd.DataFrame:
+def _rows(calls: list[Call], truth: BankTruth, t0: pd.Timestamp, rng: np.random.Generator) -> pd.DataFrame:
     calls = sorted(calls, key=lambda c: c["entry"])
     next_id = {line: 34_000 + 150 * i for i, line in enumerate(range(truth.lines))}  # ranges overlap across lines
     out = []
