@@ -36,6 +36,7 @@ from scipy import linalg, stats
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import OneHotEncoder
 
+from flowkit.analyse.effect_words import add_saved, verdict
 from flowkit.errors import FlowkitError
 
 __all__ = [
@@ -384,33 +385,3 @@ def field_effects_adjusted(
                     )
                 )
     return add_saved(pd.DataFrame(rows, columns=EFFECTS_COLUMNS))
-
-
-def add_saved(eff: pd.DataFrame) -> pd.DataFrame:
-    """flowkit's one sign convention, beside the with-minus-without columns: ``saved`` is positive
-    when the field is good - seconds of handle time saved per contact, or resolution gained (0-1)."""
-    eff = eff.copy()
-    sign = np.where(eff["outcome"].eq("handle_s"), -1.0, 1.0)
-    eff["saved"] = sign * eff["adjusted"]
-    lo, hi = sign * eff["ci_low"], sign * eff["ci_high"]
-    eff["saved_ci_low"], eff["saved_ci_high"] = np.minimum(lo, hi), np.maximum(lo, hi)
-    return eff
-
-
-def verdict(row: pd.Series) -> str:
-    """One plain phrase per row, in the saved convention; never 'increases' without evidence."""
-    if not np.isfinite(row["adjusted"]):
-        return "too few contacts to say"
-    if not row["significant"]:
-        return "no evidence either way"
-    if row["outcome"] == "handle_s":
-        return (
-            f"saves {row['saved']:.0f} s per contact"
-            if row["saved"] > 0
-            else f"costs {-row['saved']:.0f} s more per contact"
-        )
-    return (
-        f"resolves {row['saved']:.1%} more at first contact"
-        if row["saved"] > 0
-        else f"resolves {-row['saved']:.1%} fewer at first contact"
-    )
