@@ -8,6 +8,8 @@ Excel's 1900 leap-year quirk: serial 60 is 1900-02-29, a day that never existed.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -44,7 +46,7 @@ _OFFSET_SUPERSET = r"(?:Z|[+-]\pN\pN:?\pN\pN)\n?$"
 _SLICE = 200_000
 
 
-def _to_datetime(values: pd.Series, fmt: str, local: bool = False) -> pd.Series:
+def _to_datetime(values: pd.Series, fmt: str, local: bool = False, exact: bool = True) -> pd.Series:
     """Parse with one format; what it cannot read (or what lies outside 1677-2262) is NaT.
 
     Timestamps that carry a UTC offset are converted to UTC (naive): a log that spans a
@@ -53,10 +55,82 @@ def _to_datetime(values: pd.Series, fmt: str, local: bool = False) -> pd.Series:
     are parsed a slice at a time (each cell on its own, so the result is the same), which
     keeps the Python strings pandas makes to a slice's worth.
     """
+    fast = _exact_strptime(values, fmt) if exact else None
+    if fast is not None:  # the plain cells read in C; pandas reads only what is left (same values)
+        rest = fast.isna().to_numpy()
+        if rest.any():
+            fast[rest] = _to_datetime(values[rest], fmt, local, exact=False).to_numpy()
+        return fast
     if len(values) <= _SLICE:
         return _to_datetime_slice(values, fmt, local)
     parts = [_to_datetime_slice(values.iloc[i : i + _SLICE], fmt, local) for i in range(0, len(values), _SLICE)]
     return pd.concat(parts)
+
+
+_FIELDS = {
+    "%Y": r"((?:1[7-9]|2[01])\d\d)",
+    "%m": r"(\d\d)",
+    "%d": r"(\d\d)",
+    "%H": r"(\d\d)",
+    "%M": r"(\d\d)",
+    "%S": r"(\d\d)",
+}
+_ISO_PLAIN = r"^(?:1[7-9]|2[01])\d\d-\d\d-\d\d(?:[ T]\d\d:\d\d(?::\d\d)?)?$"
+_EXACT_MIN = 2000  # below this many cells pandas alone is as quick
+_CAST_ROWS = 1 << 16  # cells cast together: a cell pyarrow refuses leaves only its own run to pandas
+
+
+def _exact_pattern(fmt: str) -> tuple[str, str] | None:
+    """For a format of zero-padded %Y %m %d [%H %M [%S]]: an RE2 pattern of its cells (years 1700-2199)
+    and the replacement that rewrites them as ISO 8601; None for any other format."""
+    pieces = re.split(r"(%.)", fmt)
+    fields = pieces[1::2]
+    if sorted(fields) not in (
+        sorted(["%Y", "%m", "%d"]),
+        sorted(["%Y", "%m", "%d", "%H", "%M"]),
+        sorted(["%Y", "%m", "%d", "%H", "%M", "%S"]),
+    ):
+        return None
+    if any(p and not all(ch in " -./:T" for ch in p) for p in pieces[0::2]):
+        return None
+    pattern = "^" + "".join(_FIELDS[p] if i % 2 else p.replace(".", r"\.") for i, p in enumerate(pieces)) + "$"
+    group = {f: "\\" + str(k + 1) for k, f in enumerate(fields)}
+    iso = f"{group['%Y']}-{group['%m']}-{group['%d']}"
+    if "%H" in group:
+        iso += f" {group['%H']}:{group['%M']}" + (f":{group['%S']}" if "%S" in group else "")
+    return pattern, iso
+
+
+def _exact_strptime(values: pd.Series, fmt: str) -> pd.Series | None:
+    """Cells written exactly in ``fmt`` (zero-padded, years 1700-2199) parsed by pyarrow; NaT elsewhere.
+
+    The cells are rewritten as ISO 8601 and cast, which refuses a date that does not exist
+    (31 April, second 60) rather than rolling it over: a run of cells holding one is left to
+    pandas, as is every cell not in the plain form (single digits, offsets, fractions). None
+    when the format has no plain form; then pandas reads the whole column as before.
+    """
+    if len(values) < _EXACT_MIN:
+        return None
+    cells = _arrow(values)
+    if fmt == "ISO8601":
+        plain = pc.fill_null(pc.match_substring_regex(cells, _ISO_PLAIN), False)
+        iso = cells.filter(plain)
+    else:
+        rule = _exact_pattern(fmt)
+        if rule is None:
+            return None
+        plain = pc.fill_null(pc.match_substring_regex(cells, rule[0]), False)
+        iso = pc.replace_substring_regex(cells.filter(plain), rule[0], rule[1])
+    stamps = np.full(len(iso), np.datetime64("NaT"), dtype="datetime64[ns]")
+    for start in range(0, len(iso), _CAST_ROWS):
+        try:
+            run = pc.cast(iso.slice(start, _CAST_ROWS), pa.timestamp("s"))
+        except pa.ArrowInvalid:
+            continue
+        stamps[start : start + len(run)] = run.to_numpy().astype("datetime64[ns]")
+    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
+    out[plain.to_numpy(zero_copy_only=False)] = stamps
+    return pd.Series(out, index=values.index)
 
 
 def _to_datetime_slice(values: pd.Series, fmt: str, local: bool) -> pd.Series:
