@@ -105,8 +105,9 @@ def build(table: RawTable, m: Mapping, label: str, summary: FileSummary, shown: 
         if m.closed_when:  # closed only where the row says so
             col, values = m.closed_when["column"], m.closed_when["values"]
             piece.loc[~_na(part[col], col, m).isin(list(values)).to_numpy(dtype=bool), "closed_at"] = pd.NaT
-        if not m.collapse:  # every row's fate is known: keep the kept rows only, a slice at a time
-            piece = piece.loc[ledger.alive[start:stop]].reset_index(drop=True)
+        alive = ledger.alive[start:stop]
+        if not m.collapse and not alive.all():  # every row's fate is known: keep the kept rows only, a slice at a time
+            piece = piece.loc[alive].reset_index(drop=True)
         parts.append(piece)
     contacts = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)  # pyarrow strings: not copied
     del parts
@@ -264,9 +265,15 @@ def _na(cells: pd.Series, column: str, m: Mapping) -> pd.Series:
     """A source column with the texts that mean "no value" (the mapping's, then this column's) missing."""
     if not len(cells):
         return cells
-    cells = cells.mask(cells.isin(list(m.na_values)), None)
+    hit = cells.isin(list(m.na_values))
+    if hit.any():  # most columns have none: no copy then
+        cells = cells.mask(hit, None)
     extra = m.na_by_column.get(column)
-    return cells.mask(cells.isin(list(extra))) if extra else cells
+    if extra:
+        hit = cells.isin(list(extra))
+        if hit.any():
+            cells = cells.mask(hit)
+    return cells
 
 
 def _offsets_warning(offsets: dict[str, int], summary: FileSummary, m: Mapping, where: str) -> None:

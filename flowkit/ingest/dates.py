@@ -295,15 +295,18 @@ def parse_datetime(raw: pd.Series, fmt: str | None = None, dayfirst: bool | None
             formats = [f for f in formats if f in candidates]
     chosen = formats[0] if formats else ""
     pending, tried = values, set()
+    stamps = result.to_numpy(copy=True)
+    where = np.flatnonzero(present.to_numpy(dtype=bool))  # the pending cells' rows (by position, not label)
     while formats and not pending.empty:
         f = formats.pop(0)
         tried.add(f)
         parsed = _to_datetime(pending, f, local)
-        ok = parsed.notna()
-        result.loc[ok[ok].index] = parsed[ok]
-        pending = pending[~ok]
+        ok = parsed.notna().to_numpy()
+        stamps[where[ok]] = parsed.to_numpy()[ok]
+        pending, where = pending[~ok], where[~ok]
         if not formats and not pending.empty and not fmt:  # what is left: ranked again on what is left
             formats = _rank(_sample(pending), [c for c in candidates if c not in tried], local)
+    result = pd.Series(stamps, index=raw.index)
     bad = present & result.isna()
     return Parsed(result, bad, chosen)
 

@@ -149,7 +149,11 @@ def parse_bool(raw: pd.Series, true: list[str] | None = None, false: list[str] |
         k = v.strip().lower()
         return True if k in t else False if (k in f or only_true) else None
 
-    out = map_distinct(raw, read).astype("boolean")
+    codes, uniques = pd.factorize(_as_text(raw))
+    read_each = [read(u) for u in uniques] + [None]  # once per distinct value; the last for missing cells
+    values = np.array([v is True for v in read_each])[codes]
+    missing = np.array([v is None for v in read_each])[codes]
+    out = pd.Series(pd.arrays.BooleanArray(values, missing), index=raw.index)
     bad = raw.notna() & out.isna()
     return Parsed(out, bad)
 
@@ -273,10 +277,13 @@ def normalise_channel(raw: pd.Series, extra: dict[str, str] | None = None) -> tu
     if extra:
         lookup.update({norm_key(str(k)): v for k, v in extra.items()})
     text = _as_text(raw)
-    mapped = map_distinct(text, lambda v: None if v is None else lookup.get(norm_key(v)))
-    unknown = {str(k): int(n) for k, n in text[text.notna() & mapped.isna()].value_counts().items()}
-    mapped = mapped.astype(object)
-    return mapped.where(mapped.notna(), "unknown"), unknown
+    codes, uniques = pd.factorize(text)
+    mapped = [lookup.get(norm_key(u)) for u in uniques]  # once per distinct value, not per row
+    not_found = np.array([bool(pd.isna(v)) for v in mapped] + [False])[codes]  # missing cells are not counted
+    unknown = {str(k): int(n) for k, n in text[not_found].value_counts().items()}
+    channels = np.array([*mapped, None], dtype=object)
+    channels[[bool(pd.isna(v)) for v in channels]] = "unknown"
+    return pd.Series(channels[codes], index=raw.index, dtype=object), unknown
 
 
 _HANDLING_WORDS = {
