@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from flowkit.ingest.dates import DATE_FORMATS, format_dayfirst, parse_datetime, utc_offsets
-from flowkit.ingest.parsed import Parsed, _as_text, map_distinct
+from flowkit.ingest.parsed import Parsed, _as_text
 from flowkit.schema import STRING
 
 __all__ = [
@@ -87,10 +87,9 @@ def parse_duration(raw: pd.Series, unit: str = "seconds") -> Parsed:
     rest = present & ~bare
     if rest.any():
         values[rest] = _other_durations(pd.Series(cells.filter(pa.array(rest)), dtype=STRING), scale)
-    out = pd.Series(values, index=raw.index, dtype="float64")
-    present = pd.Series(present, index=raw.index)
-    bad = present & out.isna()
-    return Parsed(out.astype("Float64"), bad)
+    unread = np.isnan(values)
+    out = pd.Series(pd.arrays.FloatingArray(values, unread), index=raw.index)  # NaN is missing, as astype says
+    return Parsed(out, pd.Series(present & unread, index=raw.index))
 
 
 _BARE = r"^[+-]?\d+(?:[.,]\d+)?$"  # a plain number (RE2: \d is an ASCII digit, as pandas' fullmatch had it)
@@ -307,5 +306,8 @@ _HANDLING_LOOKUP = {norm_key(w): h for h, words in _HANDLING_WORDS.items() for w
 
 def normalise_handling(raw: pd.Series) -> Parsed:
     """one_stop / pass_on / pass_back from the usual words; anything else is bad."""
-    out = map_distinct(raw, lambda v: None if v is None else _HANDLING_LOOKUP.get(norm_key(v)))
-    return Parsed(out, raw.notna() & out.isna())
+    codes, uniques = pd.factorize(_as_text(raw))
+    mapped = np.array([*(_HANDLING_LOOKUP.get(norm_key(u)) for u in uniques), None], dtype=object)
+    out = pd.Series(mapped[codes], index=raw.index, dtype=object)
+    unread = pd.Series(np.array([v is None for v in mapped])[codes], index=raw.index)
+    return Parsed(out, raw.notna() & unread)
