@@ -9,6 +9,8 @@ Excel's 1900 leap-year quirk: serial 60 is 1900-02-29, a day that never existed.
 from __future__ import annotations
 
 import re
+from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,6 +19,9 @@ import pyarrow.compute as pc
 
 from flowkit.ingest.parsed import Parsed, _as_text, map_distinct
 
+if TYPE_CHECKING:
+    from pandas._libs.tslibs.nattype import NaTType
+
 __all__ = ["DATE_FORMATS", "excel_serials", "format_dayfirst", "order_evidence", "parse_datetime", "utc_offsets"]
 
 
@@ -24,7 +29,7 @@ _TIMES = ("%H:%M:%S.%f", "%H:%M:%S", "%H:%M", "")
 _TIMES_12 = ("%I:%M:%S %p", "%I:%M %p")
 
 
-def _with_times(dates: tuple[str, ...], times=_TIMES) -> list[str]:
+def _with_times(dates: tuple[str, ...], times: tuple[str, ...] = _TIMES) -> list[str]:
     return [f"{d} {t}".strip() for d in dates for t in times]
 
 
@@ -151,7 +156,7 @@ def _to_datetime_slice(values: pd.Series, fmt: str, local: bool) -> pd.Series:
         except (ValueError, TypeError, OverflowError):
             # out of bounds for nanoseconds (a year like 9902) or a format pandas refuses as a
             # whole: one distinct value at a time, each failure is simply not a date
-            parsed = map_distinct(part, lambda v, utc=utc: _one_datetime(v, fmt, utc)).astype("datetime64[ns]")
+            parsed = map_distinct(part, partial(_one_datetime, fmt=fmt, utc=utc)).astype("datetime64[ns]")
         out.loc[part.index] = parsed
     return out
 
@@ -174,7 +179,7 @@ def _ends_with_offset(values: pd.Series) -> np.ndarray:
     return out
 
 
-def _one_datetime(value, fmt: str, utc: bool):
+def _one_datetime(value: str | None, fmt: str, utc: bool) -> pd.Timestamp | NaTType:
     if value is None:
         return pd.NaT
     try:

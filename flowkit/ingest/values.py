@@ -142,7 +142,7 @@ def parse_bool(raw: pd.Series, true: list[str] | None = None, false: list[str] |
     f = {str(v).strip().lower() for v in false} if false is not None else FALSE_WORDS
     only_true = true is not None and false is None  # only true codes listed: anything else is False
 
-    def read(v):
+    def read(v: str | None) -> bool | None:
         if v is None:
             return None
         k = v.strip().lower()
