@@ -116,25 +116,22 @@ def _exact_strptime(values: pd.Series, fmt: str) -> pd.Series | None:
     """
     if len(values) < _EXACT_MIN:
         return None
+    rule = (_ISO_PLAIN, None) if fmt == "ISO8601" else _exact_pattern(fmt)
+    if rule is None:
+        return None
     cells = _arrow(values)
-    if fmt == "ISO8601":
-        plain = pc.fill_null(pc.match_substring_regex(cells, _ISO_PLAIN), False)
-        iso = cells.filter(plain)
-    else:
-        rule = _exact_pattern(fmt)
-        if rule is None:
-            return None
-        plain = pc.fill_null(pc.match_substring_regex(cells, rule[0]), False)
-        iso = pc.replace_substring_regex(cells.filter(plain), rule[0], rule[1])
-    stamps = np.full(len(iso), np.datetime64("NaT"), dtype="datetime64[ns]")
-    for start in range(0, len(iso), _CAST_ROWS):
+    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
+    for start in range(0, len(cells), _CAST_ROWS):  # a run at a time: the copies follow the run, not the column
+        run = cells.slice(start, _CAST_ROWS)
+        plain = pc.fill_null(pc.match_substring_regex(run, rule[0]), False)
+        iso = run if pc.all(plain).as_py() else run.filter(plain)
+        if rule[1] is not None:
+            iso = pc.replace_substring_regex(iso, rule[0], rule[1])
         try:
-            run = pc.cast(iso.slice(start, _CAST_ROWS), pa.timestamp("s"))
+            stamps = pc.cast(iso, pa.timestamp("s"))
         except pa.ArrowInvalid:
             continue
-        stamps[start : start + len(run)] = run.to_numpy().astype("datetime64[ns]")
-    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
-    out[plain.to_numpy(zero_copy_only=False)] = stamps
+        out[start + np.flatnonzero(plain.to_numpy(zero_copy_only=False))] = stamps.to_numpy().astype("datetime64[ns]")
     return pd.Series(out, index=values.index)
 
 
