@@ -120,6 +120,9 @@ def _cast(series: pd.Series, dtype: Dtype) -> pd.Series:
             s = s.dt.tz_localize(None)
         return s.astype("datetime64[ns]")
     if isinstance(dtype, pd.CategoricalDtype):
+        if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+            # Python strings (or missing): the categories' own lookup, no pyarrow copy; the same result
+            return pd.Series(pd.Categorical(series, dtype=dtype), index=series.index, name=series.name)
         text = series.astype(STRING)
         return text.where(text.isin(dtype.categories)).astype(dtype)
     return series.astype(dtype)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Hashable
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from flowkit import schema
 from flowkit.errors import MappingError
@@ -35,7 +36,7 @@ from flowkit.ingest.values import (
 from flowkit.placeholders import blank_no_agent, blank_placeholders
 from flowkit.placeholders import describe as describe_placeholders
 
-__all__ = ["SLICE_ROWS", "build"]
+__all__ = ["SLICE_ROWS", "build", "repeats"]
 
 SLICE_ROWS = 250_000  # rows parsed together: the parsers' working copies are a few times this
 _ID_TARGETS = ("contact_id", "customer_id", "case_id")  # several columns make one composite id
@@ -105,8 +106,9 @@ def build(table: RawTable, m: Mapping, label: str, summary: FileSummary, shown: 
         if m.closed_when:  # closed only where the row says so
             col, values = m.closed_when["column"], m.closed_when["values"]
             piece.loc[~_na(part[col], col, m).isin(list(values)).to_numpy(dtype=bool), "closed_at"] = pd.NaT
-        if not m.collapse:  # every row's fate is known: keep the kept rows only, a slice at a time
-            piece = piece.loc[ledger.alive[start:stop]].reset_index(drop=True)
+        alive = ledger.alive[start:stop]
+        if not m.collapse and not alive.all():  # every row's fate is known: keep the kept rows only, a slice at a time
+            piece = piece.loc[alive].reset_index(drop=True)
         parts.append(piece)
     contacts = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)  # pyarrow strings: not copied
     del parts
@@ -130,7 +132,7 @@ def build(table: RawTable, m: Mapping, label: str, summary: FileSummary, shown: 
     kept = contacts
 
     alive = ledger.alive
-    if "contact_id" in m.columns and alive.any() and kept["contact_id"].duplicated().any():
+    if "contact_id" in m.columns and alive.any() and repeats(kept["contact_id"]):
         rows = frame.loc[alive]
         hint = _suggest_key(pd.DataFrame({c: _na(rows[c], c, m) for c in rows.columns}), m.columns["contact_id"])
         summary.key_hint = hint
@@ -264,9 +266,36 @@ def _na(cells: pd.Series, column: str, m: Mapping) -> pd.Series:
     """A source column with the texts that mean "no value" (the mapping's, then this column's) missing."""
     if not len(cells):
         return cells
-    cells = cells.mask(cells.isin(list(m.na_values)), None)
+    hit = _isin(cells, m.na_values)
+    if hit.any():  # most columns have none: no copy then
+        cells = cells.mask(hit, None)
     extra = m.na_by_column.get(column)
-    return cells.mask(cells.isin(list(extra))) if extra else cells
+    if extra:
+        hit = _isin(cells, extra)
+        if hit.any():
+            cells = cells.mask(hit)
+    return cells
+
+
+def repeats(values: pd.Series) -> bool:
+    """``values.duplicated().any()``: for pyarrow strings, fewer distinct values than rows (no per-row codes)."""
+    if values.dtype == schema.STRING:
+        return len(pc.unique(values.array._pa_array)) < len(values)
+    return bool(values.duplicated().any())
+
+
+def _isin(cells: pd.Series, texts: tuple[str, ...]) -> np.ndarray:
+    """``cells.isin(texts)``; for pyarrow strings only the cells no longer than the longest text are looked up."""
+    if cells.dtype != schema.STRING or not texts or not all(isinstance(t, str) for t in texts):
+        return cells.isin(list(texts)).to_numpy(dtype=bool)
+    arr = cells.array._pa_array
+    longest = max(len(t.encode("utf-8")) for t in texts)
+    short = pc.fill_null(pc.less_equal(pc.binary_length(arr), longest), False).to_numpy(zero_copy_only=False)
+    hit = np.zeros(len(cells), dtype=bool)
+    if short.any():
+        found = pc.is_in(arr.filter(pa.array(short)), value_set=pa.array(list(texts), type=arr.type))
+        hit[np.flatnonzero(short)] = pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+    return hit
 
 
 def _offsets_warning(offsets: dict[str, int], summary: FileSummary, m: Mapping, where: str) -> None:

@@ -7,19 +7,25 @@ dropped when the rows are identical in every mapped field, and renamed ``id#2`` 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from flowkit import schema
+from flowkit.ingest.build import repeats
 from flowkit.ingest.ledger import FileSummary, IngestResult
-from flowkit.ingest.mapping import load_mapping
+from flowkit.ingest.mapping import Mapping, load_mapping
 from flowkit.ingest.pipeline import ingest_file
 
 __all__ = ["ingest", "ingest_manifest"]
 
 
-def ingest(paths, mapping=None, mappings: dict | None = None) -> IngestResult:
+def ingest(
+    paths: str | Path | Sequence[str | Path],
+    mapping: Mapping | str | Path | None = None,
+    mappings: dict[str, Mapping] | None = None,
+) -> IngestResult:
     """Ingest several exports (one per channel or system) into one contact table.
 
     ``mapping`` applies to every file; ``mappings`` maps a path to its own mapping.
@@ -68,7 +74,7 @@ def _deduplicate(contacts: pd.DataFrame, files: list[FileSummary]) -> pd.DataFra
     lines: with ``call_id`` alone, 17,615 real calls would go).
     """
     ids = contacts["contact_id"]
-    if not ids.duplicated().any():
+    if not repeats(ids):
         return contacts
     content = [c for c in schema.COLUMNS if c not in ("source_file", "source_line")]
     digest = pd.util.hash_pandas_object(contacts[content].astype(str), index=False)

@@ -8,12 +8,19 @@ Excel's 1900 leap-year quirk: serial 60 is 1900-02-29, a day that never existed.
 
 from __future__ import annotations
 
+import re
+from functools import partial
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from flowkit.ingest.parsed import Parsed, _as_text, map_distinct
+
+if TYPE_CHECKING:
+    from pandas._libs.tslibs.nattype import NaTType
 
 __all__ = ["DATE_FORMATS", "excel_serials", "format_dayfirst", "order_evidence", "parse_datetime", "utc_offsets"]
 
@@ -22,7 +29,7 @@ _TIMES = ("%H:%M:%S.%f", "%H:%M:%S", "%H:%M", "")
 _TIMES_12 = ("%I:%M:%S %p", "%I:%M %p")
 
 
-def _with_times(dates: tuple[str, ...], times=_TIMES) -> list[str]:
+def _with_times(dates: tuple[str, ...], times: tuple[str, ...] = _TIMES) -> list[str]:
     return [f"{d} {t}".strip() for d in dates for t in times]
 
 
@@ -44,7 +51,7 @@ _OFFSET_SUPERSET = r"(?:Z|[+-]\pN\pN:?\pN\pN)\n?$"
 _SLICE = 200_000
 
 
-def _to_datetime(values: pd.Series, fmt: str, local: bool = False) -> pd.Series:
+def _to_datetime(values: pd.Series, fmt: str, local: bool = False, exact: bool = True) -> pd.Series:
     """Parse with one format; what it cannot read (or what lies outside 1677-2262) is NaT.
 
     Timestamps that carry a UTC offset are converted to UTC (naive): a log that spans a
@@ -53,10 +60,79 @@ def _to_datetime(values: pd.Series, fmt: str, local: bool = False) -> pd.Series:
     are parsed a slice at a time (each cell on its own, so the result is the same), which
     keeps the Python strings pandas makes to a slice's worth.
     """
+    fast = _exact_strptime(values, fmt) if exact else None
+    if fast is not None:  # the plain cells read in C; pandas reads only what is left (same values)
+        rest = fast.isna().to_numpy()
+        if rest.any():
+            fast[rest] = _to_datetime(values[rest], fmt, local, exact=False).to_numpy()
+        return fast
     if len(values) <= _SLICE:
         return _to_datetime_slice(values, fmt, local)
     parts = [_to_datetime_slice(values.iloc[i : i + _SLICE], fmt, local) for i in range(0, len(values), _SLICE)]
     return pd.concat(parts)
+
+
+_FIELDS = {
+    "%Y": r"((?:1[7-9]|2[01])\d\d)",
+    "%m": r"(\d\d)",
+    "%d": r"(\d\d)",
+    "%H": r"(\d\d)",
+    "%M": r"(\d\d)",
+    "%S": r"(\d\d)",
+}
+_ISO_PLAIN = r"^(?:1[7-9]|2[01])\d\d-\d\d-\d\d(?:[ T]\d\d:\d\d(?::\d\d)?)?$"
+_EXACT_MIN = 2000  # below this many cells pandas alone is as quick
+_CAST_ROWS = 1 << 16  # cells cast together: a cell pyarrow refuses leaves only its own run to pandas
+
+
+def _exact_pattern(fmt: str) -> tuple[str, str] | None:
+    """For a format of zero-padded %Y %m %d [%H %M [%S]]: an RE2 pattern of its cells (years 1700-2199)
+    and the replacement that rewrites them as ISO 8601; None for any other format."""
+    pieces = re.split(r"(%.)", fmt)
+    fields = pieces[1::2]
+    if sorted(fields) not in (
+        sorted(["%Y", "%m", "%d"]),
+        sorted(["%Y", "%m", "%d", "%H", "%M"]),
+        sorted(["%Y", "%m", "%d", "%H", "%M", "%S"]),
+    ):
+        return None
+    if any(p and not all(ch in " -./:T" for ch in p) for p in pieces[0::2]):
+        return None
+    pattern = "^" + "".join(_FIELDS[p] if i % 2 else p.replace(".", r"\.") for i, p in enumerate(pieces)) + "$"
+    group = {f: "\\" + str(k + 1) for k, f in enumerate(fields)}
+    iso = f"{group['%Y']}-{group['%m']}-{group['%d']}"
+    if "%H" in group:
+        iso += f" {group['%H']}:{group['%M']}" + (f":{group['%S']}" if "%S" in group else "")
+    return pattern, iso
+
+
+def _exact_strptime(values: pd.Series, fmt: str) -> pd.Series | None:
+    """Cells written exactly in ``fmt`` (zero-padded, years 1700-2199) parsed by pyarrow; NaT elsewhere.
+
+    The cells are rewritten as ISO 8601 and cast, which refuses a date that does not exist
+    (31 April, second 60) rather than rolling it over: a run of cells holding one is left to
+    pandas, as is every cell not in the plain form (single digits, offsets, fractions). None
+    when the format has no plain form; then pandas reads the whole column as before.
+    """
+    if len(values) < _EXACT_MIN:
+        return None
+    rule = (_ISO_PLAIN, None) if fmt == "ISO8601" else _exact_pattern(fmt)
+    if rule is None:
+        return None
+    cells = _arrow(values)
+    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
+    for start in range(0, len(cells), _CAST_ROWS):  # a run at a time: the copies follow the run, not the column
+        run = cells.slice(start, _CAST_ROWS)
+        plain = pc.fill_null(pc.match_substring_regex(run, rule[0]), False)
+        iso = run if pc.all(plain).as_py() else run.filter(plain)
+        if rule[1] is not None:
+            iso = pc.replace_substring_regex(iso, rule[0], rule[1])
+        try:
+            stamps = pc.cast(iso, pa.timestamp("s"))
+        except pa.ArrowInvalid:
+            continue
+        out[start + np.flatnonzero(plain.to_numpy(zero_copy_only=False))] = stamps.to_numpy().astype("datetime64[ns]")
+    return pd.Series(out, index=values.index)
 
 
 def _to_datetime_slice(values: pd.Series, fmt: str, local: bool) -> pd.Series:
@@ -77,7 +153,7 @@ def _to_datetime_slice(values: pd.Series, fmt: str, local: bool) -> pd.Series:
         except (ValueError, TypeError, OverflowError):
             # out of bounds for nanoseconds (a year like 9902) or a format pandas refuses as a
             # whole: one distinct value at a time, each failure is simply not a date
-            parsed = map_distinct(part, lambda v, utc=utc: _one_datetime(v, fmt, utc)).astype("datetime64[ns]")
+            parsed = map_distinct(part, partial(_one_datetime, fmt=fmt, utc=utc)).astype("datetime64[ns]")
         out.loc[part.index] = parsed
     return out
 
@@ -100,7 +176,7 @@ def _ends_with_offset(values: pd.Series) -> np.ndarray:
     return out
 
 
-def _one_datetime(value, fmt: str, utc: bool):
+def _one_datetime(value: str | None, fmt: str, utc: bool) -> pd.Timestamp | NaTType:
     if value is None:
         return pd.NaT
     try:
@@ -114,7 +190,7 @@ def _one_datetime(value, fmt: str, utc: bool):
 
 def utc_offsets(raw: pd.Series) -> dict[str, int]:
     """The UTC offsets written in timestamp text, with counts (empty when the log has none)."""
-    text = _as_text(raw).dropna()
+    text = _as_text(raw)
     text = text[_ends_with_offset(text)]  # most logs have none: found without a Python string per cell
     found = text.str.extract(r"(Z|[+-]\d\d:?\d\d)$")[0].dropna()
     found = found.replace("Z", "+00:00").str.replace(r"^([+-]\d\d)(\d\d)$", r"\1:\2", regex=True)
@@ -163,7 +239,8 @@ def excel_serials(values: pd.Series) -> pd.Series | None:
     is no date at all (NaT). A column is taken as serials only if every cell is a plain number
     and the typical one falls between 1970 and 2100, so ids and YYYYMMDD numbers are not.
     """
-    if not values.str.fullmatch(r"\d{1,7}(?:\.\d+)?").all():
+    serial = r"\d{1,7}(?:\.\d+)?"
+    if not values.iloc[:1000].str.fullmatch(serial).all() or not values.str.fullmatch(serial).all():  # head first
         return None
     numbers = values.astype(float)
     if not 25569 <= float(numbers.median()) <= 73051 or float(numbers.max()) > _EXCEL_MAX:
@@ -221,15 +298,18 @@ def parse_datetime(raw: pd.Series, fmt: str | None = None, dayfirst: bool | None
             formats = [f for f in formats if f in candidates]
     chosen = formats[0] if formats else ""
     pending, tried = values, set()
+    stamps = result.to_numpy(copy=True)
+    where = np.flatnonzero(present.to_numpy(dtype=bool))  # the pending cells' rows (by position, not label)
     while formats and not pending.empty:
         f = formats.pop(0)
         tried.add(f)
         parsed = _to_datetime(pending, f, local)
-        ok = parsed.notna()
-        result.loc[ok[ok].index] = parsed[ok]
-        pending = pending[~ok]
+        ok = parsed.notna().to_numpy()
+        stamps[where[ok]] = parsed.to_numpy()[ok]
+        pending, where = pending[~ok], where[~ok]
         if not formats and not pending.empty and not fmt:  # what is left: ranked again on what is left
             formats = _rank(_sample(pending), [c for c in candidates if c not in tried], local)
+    result = pd.Series(stamps, index=raw.index)
     bad = present & result.isna()
     return Parsed(result, bad, chosen)
 

@@ -13,6 +13,7 @@ import csv
 import sys
 from array import array
 from collections import Counter
+from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _records(lines: list[str], start: int, delim: str):
+def _records(lines: list[str], start: int, delim: str) -> Iterator[tuple[int, int, list[str] | None, str | None]]:
     """(first line, last line, cells) per record from ``lines[start:]``; line numbers are 1-based."""
     reader = csv.reader((ln + "\n" for ln in islice(lines, start, None)), delimiter=delim, strict=False)
     prev = 0

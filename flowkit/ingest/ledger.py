@@ -119,7 +119,9 @@ class RowLedger:
         self.drop_counts: Counter[str] = Counter()
         self._seq = 0  # the order of repair calls within a slice: repairs are sorted back into it
 
-    def quarantine(self, mask: np.ndarray, column: str, values, reason: str, detail_fn) -> None:
+    def quarantine(
+        self, mask: np.ndarray, column: str, values: Any, reason: str, detail_fn: Callable[..., str]
+    ) -> None:
         idx = np.flatnonzero(mask & ~self.bad & ~self.dropped)
         if idx.size == 0:
             return

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from flowkit.contract import check
 from flowkit.errors import MappingError
@@ -200,7 +201,7 @@ def _names(header: list[str]) -> str:
     return ", ".join(h if h.isprintable() else repr(h) for h in header)
 
 
-def _replace(mapping: Mapping, **changes) -> Mapping:
+def _replace(mapping: Mapping, **changes: Any) -> Mapping:
     from dataclasses import replace
 
     return replace(mapping, **changes)

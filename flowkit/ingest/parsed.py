@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,7 +32,7 @@ def _as_text(raw: pd.Series) -> pd.Series:
     return cells.astype(STRING)
 
 
-def map_distinct(raw: pd.Series, fn) -> pd.Series:
+def map_distinct(raw: pd.Series, fn: Callable[[str | None], object]) -> pd.Series:
     """``fn`` applied once per distinct value, not per row: codes are few, rows are millions."""
     codes, uniques = pd.factorize(_as_text(raw))
     mapped = np.asarray([fn(u) for u in uniques] + [None], dtype=object)

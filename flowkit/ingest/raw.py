@@ -104,7 +104,7 @@ def check_header(path: Path | str, names: list[str]) -> None:
         )
 
 
-def cell_text(value) -> str | None:
+def cell_text(value: object) -> str | None:
     """One cell as text: whole floats without '.0', datetimes in ISO form, blanks as missing."""
     if value is None:
         return None

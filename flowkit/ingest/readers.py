@@ -107,7 +107,7 @@ def read_tables(
     return [table]
 
 
-def read_raw(path: Path, **options) -> RawTable:
+def read_raw(path: Path, **options: Any) -> RawTable:
     """The first table of :func:`read_tables` (the one a non-workbook file has)."""
     return read_tables(path, **options)[0]
 

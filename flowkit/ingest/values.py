@@ -12,9 +12,12 @@ import unicodedata
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from flowkit.ingest.dates import DATE_FORMATS, format_dayfirst, parse_datetime, utc_offsets
-from flowkit.ingest.parsed import Parsed, _as_text, map_distinct
+from flowkit.ingest.parsed import Parsed, _as_text
+from flowkit.schema import STRING
 
 __all__ = [
     "DATE_FORMATS",
@@ -68,10 +71,41 @@ def parse_duration(raw: pd.Series, unit: str = "seconds") -> Parsed:
     if scale is None:
         raise ValueError(f"unknown duration unit {unit!r}; use seconds, minutes or hours")
     text = _as_text(raw)
-    present = text.notna()
-    s = text[present].str.strip()
-    out = pd.Series(np.nan, index=raw.index, dtype="float64")
-    clock = s.str.contains(":", regex=False)
+    present = text.notna().to_numpy(dtype=bool)
+    cells = pc.utf8_trim_whitespace(_arrow_cells(text))
+    values = np.full(len(text), np.nan)
+    # bare numbers (nearly every cell) in C; only the rest through pandas and the unit regex
+    bare = pc.fill_null(pc.match_substring_regex(cells, _BARE), False).to_numpy(zero_copy_only=False)
+    if bare.any():
+        short = bare & (pc.fill_null(pc.utf8_length(cells), 0).to_numpy(zero_copy_only=False) <= _EXACT_CHARS)
+        numbers = pc.replace_substring(cells.filter(pa.array(short)), ",", ".")
+        values[short] = pc.cast(numbers, pa.float64()).to_numpy(zero_copy_only=False) * scale
+        long = bare & ~short
+        if long.any():
+            text_long = pd.Series(cells.filter(pa.array(long)), dtype=STRING).str.replace(",", ".", regex=False)
+            values[long] = pd.to_numeric(text_long, errors="coerce").astype("float64").to_numpy() * scale
+    rest = present & ~bare
+    if rest.any():
+        values[rest] = _other_durations(pd.Series(cells.filter(pa.array(rest)), dtype=STRING), scale)
+    unread = np.isnan(values)
+    out = pd.Series(pd.arrays.FloatingArray(values, unread), index=raw.index)  # NaN is missing, as astype says
+    return Parsed(out, pd.Series(present & unread, index=raw.index))
+
+
+_BARE = r"^[+-]?\d+(?:[.,]\d+)?$"  # a plain number (RE2: \d is an ASCII digit, as pandas' fullmatch had it)
+# up to 15 characters (at most 15 digits) pandas' parser and pyarrow's both round correctly, so agree exactly
+_EXACT_CHARS = 15
+
+
+def _arrow_cells(text: pd.Series) -> pa.ChunkedArray:
+    cells: pa.ChunkedArray = text.array._pa_array
+    return cells
+
+
+def _other_durations(s: pd.Series, scale: float) -> np.ndarray:
+    """Seconds from the cells that are not bare numbers: clock times, or a number with a unit word."""
+    out = pd.Series(np.nan, index=s.index, dtype="float64")
+    clock = s.str.contains(":", regex=False).to_numpy(dtype=bool)
     if clock.any():
         c = s[clock]
         sign = np.where(c.str.startswith("-"), -1.0, 1.0)
@@ -88,18 +122,12 @@ def parse_duration(raw: pd.Series, unit: str = "seconds") -> Parsed:
                 secs.loc[block.index[valid]] = (block[valid] * w).sum(axis=1)
         out.loc[c.index] = secs * sign
     plain = s[~clock]
-    if not plain.empty:  # bare numbers (nearly every cell) in C; only the rest through the unit regex
-        bare = plain.str.fullmatch(r"[+-]?\d+(?:[.,]\d+)?").fillna(False).astype(bool)
-        num = pd.to_numeric(plain[bare].str.replace(",", ".", regex=False), errors="coerce")
-        out.loc[num.index] = num.astype("float64") * scale
-        plain = plain[~bare]
     if not plain.empty:
         m = plain.str.extract(r"^([+-]?\d+(?:[.,]\d+)?)\s*([a-zA-Z]*)$")
         num = pd.to_numeric(m[0].str.replace(",", ".", regex=False), errors="coerce")
         factor = m[1].fillna("").str.lower().map(lambda u: scale if not u else _UNITS.get(u, np.nan))
         out.loc[plain.index] = (num * factor).astype("float64")
-    bad = present & out.isna()
-    return Parsed(out.astype("Float64"), bad)
+    return out.to_numpy()
 
 
 # --------------------------------------------------------------------------- booleans
@@ -114,13 +142,17 @@ def parse_bool(raw: pd.Series, true: list[str] | None = None, false: list[str] |
     f = {str(v).strip().lower() for v in false} if false is not None else FALSE_WORDS
     only_true = true is not None and false is None  # only true codes listed: anything else is False
 
-    def read(v):
+    def read(v: str | None) -> bool | None:
         if v is None:
             return None
         k = v.strip().lower()
         return True if k in t else False if (k in f or only_true) else None
 
-    out = map_distinct(raw, read).astype("boolean")
+    codes, uniques = pd.factorize(_as_text(raw))
+    read_each = [read(u) for u in uniques] + [None]  # once per distinct value; the last for missing cells
+    values = np.array([v is True for v in read_each])[codes]
+    missing = np.array([v is None for v in read_each])[codes]
+    out = pd.Series(pd.arrays.BooleanArray(values, missing), index=raw.index)
     bad = raw.notna() & out.isna()
     return Parsed(out, bad)
 
@@ -244,10 +276,13 @@ def normalise_channel(raw: pd.Series, extra: dict[str, str] | None = None) -> tu
     if extra:
         lookup.update({norm_key(str(k)): v for k, v in extra.items()})
     text = _as_text(raw)
-    mapped = map_distinct(text, lambda v: None if v is None else lookup.get(norm_key(v)))
-    unknown = {str(k): int(n) for k, n in text[text.notna() & mapped.isna()].value_counts().items()}
-    mapped = mapped.astype(object)
-    return mapped.where(mapped.notna(), "unknown"), unknown
+    codes, uniques = pd.factorize(text)
+    mapped = [lookup.get(norm_key(u)) for u in uniques]  # once per distinct value, not per row
+    not_found = np.array([bool(pd.isna(v)) for v in mapped] + [False])[codes]  # missing cells are not counted
+    unknown = {str(k): int(n) for k, n in text[not_found].value_counts().items()}
+    channels = np.array([*mapped, None], dtype=object)
+    channels[[bool(pd.isna(v)) for v in channels]] = "unknown"
+    return pd.Series(channels[codes], index=raw.index, dtype=object), unknown
 
 
 _HANDLING_WORDS = {
@@ -271,5 +306,8 @@ _HANDLING_LOOKUP = {norm_key(w): h for h, words in _HANDLING_WORDS.items() for w
 
 def normalise_handling(raw: pd.Series) -> Parsed:
     """one_stop / pass_on / pass_back from the usual words; anything else is bad."""
-    out = map_distinct(raw, lambda v: None if v is None else _HANDLING_LOOKUP.get(norm_key(v)))
-    return Parsed(out, raw.notna() & out.isna())
+    codes, uniques = pd.factorize(_as_text(raw))
+    mapped = np.array([*(_HANDLING_LOOKUP.get(norm_key(u)) for u in uniques), None], dtype=object)
+    out = pd.Series(mapped[codes], index=raw.index, dtype=object)
+    unread = pd.Series(np.array([v is None for v in mapped])[codes], index=raw.index)
+    return Parsed(out, raw.notna() & unread)

@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from flowkit.errors import IngestError
 from flowkit.ingest.raw import RawTable, cell_text, to_frame, unique_header
+
+if TYPE_CHECKING:
+    from openpyxl.workbook.workbook import Workbook
 
 __all__ = ["read_workbook"]
 
 _SHOWN = 10
 
 
-def _open(path: Path, data_only: bool):
+def _open(path: Path, data_only: bool) -> Workbook:
     from openpyxl import load_workbook
 
     try:
@@ -57,7 +61,7 @@ def read_workbook(path: Path, sheet: str | int | None) -> list[RawTable]:
     return [t for t in tables if t is not None]
 
 
-def _read_sheet(ws, formulas, name: str) -> RawTable | None:
+def _read_sheet(ws: Any, formulas: Any, name: str) -> RawTable | None:
     from openpyxl.utils import get_column_letter
 
     header = None
