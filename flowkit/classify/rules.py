@@ -100,7 +100,7 @@ def _check_pattern(origin: str, rule_id: str, pattern: str) -> None:
         ) from exc
 
 
-def _parse(doc, origin: str, folder_code: str | None = None) -> tuple[list[Rule], frozenset[str]]:
+def _parse(doc: object, origin: str, folder_code: str | None = None) -> tuple[list[Rule], frozenset[str]]:
     if not isinstance(doc, dict):
         raise RuleError(f"{origin}: a rule file is a mapping with 'rules:' (and optionally 'language:', 'disable:')")
     unknown = set(doc) - {"language", "rules", "disable", "description"}
