@@ -58,6 +58,7 @@ __all__ = [
 ]
 
 RULES_WIN = 0.8
+_WRITES = ("demand", "demand_type", "failure_type", "rule", "confidence", "language")
 
 
 @dataclass
@@ -100,7 +101,9 @@ def classify(
     """
     if not 0 <= min_confidence <= 1:
         raise ValueError(f"min_confidence must be between 0 and 1, got {min_confidence}")
-    df = schema.conform(contacts)
+    # the columns classification writes are replaced, not read: casting the old ones is wasted
+    replaced = [c for c in contacts.columns if c in _WRITES]
+    df = schema.conform(contacts.drop(columns=replaced) if replaced else contacts)
     rules = rules or builtin_rules()
     language = detect_language(df["text"])
     # each distinct text is classified once (language, rules and evidence follow from the text)
@@ -169,6 +172,9 @@ def classify(
         else:
             out[col] = result[col]
     out["language"] = language
+    if replaced:  # where the input had them, as conform would have left them
+        extras = [c for c in contacts.columns if c not in schema.COLUMNS]
+        out = out[[*schema.COLUMNS, *extras, *(c for c in out.columns if c not in schema.COLUMNS and c not in extras)]]
     out = schema.conform(out)
     if not discover:
         return Classification(out, candidate_types(pd.Series([], dtype=object)))

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from flowkit.classify import languages
-from flowkit.classify.language import arrow_text
+from flowkit.classify.language import arrow_text, has_text
 from flowkit.classify.lemmas import fold, lemma, negator_form
 from flowkit.schema import STRING
 
@@ -33,19 +33,19 @@ def normalise_column(text: pd.Series, language: pd.Series) -> pd.Series:
     """``normalise(text, language)`` for every row (pyarrow strings; ``""`` where there is no text)."""
     n = len(text)
     arr = arrow_text(text)
-    has = pc.fill_null(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(arr)), 0), False)
-    has = has.to_numpy(zero_copy_only=False)
+    has = has_text(arr)
     lang = language.astype(str).to_numpy()
-    parts: list[pa.Array] = []
-    where: list[np.ndarray] = []
+    parts: list[pa.Array] = [pa.array([""], pa.large_string())]  # position 0: the form of no text
+    at = np.zeros(n, dtype=np.int64)
+    start = 1
     for lg in pd.unique(lang[has]):
         rows = np.flatnonzero(has & (lang == lg))
-        parts.append(_normalise_language(arr.take(pa.array(rows)), str(lg)))
-        where.append(rows)
-    out = np.full(n, "", dtype=object)
-    for rows, part in zip(where, parts, strict=True):
-        out[rows] = part.to_numpy(zero_copy_only=False)
-    return pd.Series(out, index=text.index, dtype=STRING)
+        parts.append(_normalise_language(arr.take(pa.array(rows)), str(lg)).cast(pa.large_string()))
+        at[rows] = np.arange(start, start + len(rows))
+        start += len(rows)
+    # one gather in Arrow: no Python string per row on the way to the column
+    forms = pa.concat_arrays(parts).take(pa.array(at))
+    return pd.Series(pd.arrays.ArrowStringArray(forms), index=text.index, dtype=STRING)
 
 
 def _tokens(arr: pa.LargeStringArray, code: str) -> pa.ListArray[pa.LargeStringScalar]:
