@@ -210,14 +210,16 @@ def _first_match(arr: pa.LargeStringArray, rules: list[Rule], decide: Decide, co
             pos = open_pos
         free = np.ones(pos.size, dtype=bool)
         for r in block:
-            if not free.any():
+            at = np.flatnonzero(free)  # a rule reads only the rows no earlier rule took
+            if not at.size:
                 break
-            hit = _match(cur, r.regex) & free
+            mine = cur if at.size == free.size else cur.take(pa.array(at))
+            hit = _match(mine, r.regex)
             if r.veto and hit.any():
-                hit &= ~_match(cur, r.veto)
+                hit[hit] = ~_match(mine.filter(pa.array(hit)), r.veto)
             if hit.any():
-                decide(pos[hit], r, r.confidence + conf_shift)
-                free &= ~hit
+                decide(pos[at[hit]], r, r.confidence + conf_shift)
+                free[at[hit]] = False
         taken = np.zeros(len(arr), dtype=bool)
         taken[pos[~free]] = True
         open_pos = open_pos[~taken[open_pos]]
