@@ -94,14 +94,17 @@ def _digits(flat: pa.LargeStringArray) -> pa.LargeStringArray:
 def _normalise_language(arr: pa.LargeStringArray, code: str) -> pa.StringArray:
     """Normal forms of texts that are all in language ``code`` and all non-empty."""
     words = _tokens(arr, code)
-    flat = pc.list_flatten(words)
-    row = pc.list_parent_indices(words).to_numpy()
-    keep = pc.not_equal(flat, "").to_numpy(zero_copy_only=False)
-    flat = _digits(flat.filter(pa.array(keep)))
-    row = row[keep]
-    enc = pc.dictionary_encode(flat)
-    vocab_idx = enc.indices.to_numpy(zero_copy_only=False)
-    lem, neg_form, is_neg, is_skip = _vocabulary(enc.dictionary.to_pylist(), code)
+    enc = pc.dictionary_encode(pc.list_flatten(words))
+    # numbers folded on the distinct words, not on every token ("" stands in as a number: dropped below)
+    spelled = enc.dictionary
+    blank = pc.equal(spelled, "")
+    folded = pc.dictionary_encode(_digits(pc.if_else(blank, "0", spelled)))
+    to_vocab = np.asarray(folded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    raw_idx = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    keep = ~np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)[raw_idx]
+    vocab_idx = to_vocab[raw_idx[keep]]
+    row = pc.list_parent_indices(words).to_numpy()[keep]
+    lem, neg_form, is_neg, is_skip = _vocabulary(folded.dictionary.to_pylist(), code)
     is_neg_t = is_neg[vocab_idx]
     anchor = ~is_skip[vocab_idx] | is_neg_t  # a negator waits over skip words for the next anchor
 
@@ -122,19 +125,23 @@ def _normalise_language(arr: pa.LargeStringArray, code: str) -> pa.StringArray:
     end_of_row = _row_last_position(row, t)
     key = np.where(is_neg_t, np.where(nxt_ok, 2 * nxt - 1, 2 * end_of_row + 1), 2 * pos)
 
-    lem_arr, neg_arr = pa.array(lem, pa.string()), pa.array(neg_form, pa.string())
-    piece = lem_arr.take(pa.array(vocab_idx))
+    # each token's piece as a number: a lemma (v), a negator (V + v) or a glued pair (2V + pair);
+    # the strings are written once per distinct piece, not once per token
+    v = len(lem)
+    piece_id = np.where(is_neg_t, v + vocab_idx, vocab_idx)
+    pairs: list[str] = []
     if glued.any():
-        before = neg_arr.take(pa.array(vocab_idx[np.maximum(prev, 0)]))
-        piece = pc.if_else(pa.array(glued), pc.binary_join_element_wise(before, piece, "_"), piece)
-    if is_neg_t.any():
-        piece = pc.if_else(pa.array(is_neg_t), neg_arr.take(pa.array(vocab_idx)), piece)
+        pair = vocab_idx[np.maximum(prev, 0)][glued] * v + vocab_idx[glued]
+        distinct, back = np.unique(pair, return_inverse=True)
+        piece_id[glued] = 2 * v + np.ravel(back)
+        pairs = [f"{neg_form[int(k) // v]}_{lem[int(k) % v]}" for k in distinct]
+    pieces = pa.array([*lem, *neg_form, *pairs], pa.string())
 
     chosen = np.flatnonzero(emit)
     order = chosen[np.argsort(key[chosen], kind="stable")]
     counts = np.bincount(row[order], minlength=len(arr))
     offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int32)
-    joined = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), piece.take(pa.array(order))), " ")
+    joined = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), pieces.take(pa.array(piece_id[order]))), " ")
     return pc.binary_join_element_wise(" ", joined, " ", "")
 
 
