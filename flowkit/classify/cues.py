@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from flowkit.classify import languages
-from flowkit.classify.language import arrow_text, has_text
+from flowkit.classify.language import arrow_text, by_language, has_text
 from flowkit.classify.lemmas import normalise_texts
 from flowkit.errors import FlowkitError
 
@@ -113,11 +113,11 @@ def cue_matrix(text: pd.Series, language: pd.Series, normalised: pd.Series | Non
     norm = normalise_texts(text, language) if normalised is None else normalised
     arr = arrow_text(text)
     fams = np.zeros((len(text), len(FAMILIES)), dtype=bool)
-    lang = language.astype(str).to_numpy()
     norm_arr = arrow_text(norm)
+    groups = dict(by_language(language))
     for code in languages.codes():
-        rows = np.flatnonzero(lang == code)
-        if len(rows):
+        rows = groups.get(code)
+        if rows is not None:
             fams[rows] = _families(norm_arr.take(pa.array(rows)), code)
     # a language can be read as another where its own cues found nothing (``second_reading``:
     # Polish typed without diacritics can pass for English; Russian is told by its script)
@@ -125,7 +125,10 @@ def cue_matrix(text: pd.Series, language: pd.Series, normalised: pd.Series | Non
     for lg in languages.languages().values():
         if not lg.second_reading:
             continue
-        retry = np.flatnonzero((lang == lg.code) & has & ~fams.any(axis=1))
+        rows = groups.get(lg.code)
+        if rows is None:
+            continue
+        retry = rows[has[rows] & ~fams[rows].any(axis=1)]
         if len(retry):
             sub = text.iloc[retry]
             again = normalise_texts(sub, pd.Series(lg.second_reading, index=sub.index))

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from flowkit.classify import languages
-from flowkit.classify.language import arrow_text, has_text
+from flowkit.classify.language import arrow_text, by_language, has_text
 from flowkit.classify.lemmas import fold, lemma, negator_form
 from flowkit.schema import STRING
 
@@ -34,13 +34,11 @@ def normalise_column(text: pd.Series, language: pd.Series) -> pd.Series:
     n = len(text)
     arr = arrow_text(text)
     has = has_text(arr)
-    lang = language.astype(str).to_numpy()
     parts: list[pa.Array] = [pa.array([""], pa.large_string())]  # position 0: the form of no text
     at = np.zeros(n, dtype=np.int64)
     start = 1
-    for lg in pd.unique(lang[has]):
-        rows = np.flatnonzero(has & (lang == lg))
-        parts.append(_normalise_language(arr.take(pa.array(rows)), str(lg)).cast(pa.large_string()))
+    for lg, rows in by_language(language, has):
+        parts.append(_normalise_language(arr.take(pa.array(rows)), lg).cast(pa.large_string()))
         at[rows] = np.arange(start, start + len(rows))
         start += len(rows)
     # one gather in Arrow: no Python string per row on the way to the column
@@ -149,8 +147,8 @@ def _row_last_position(row: np.ndarray, t: int) -> np.ndarray:
     """For each token, the position of the last token of its row."""
     if not t:
         return np.zeros(0, dtype=np.int64)
-    last = np.flatnonzero(np.r_[row[1:] != row[:-1], True])
-    return last[np.searchsorted(last, np.arange(t))]
+    last = np.cumsum(np.bincount(row)) - 1  # tokens come in row order: a row's last is its count's running total
+    return last[row]
 
 
 def _vocabulary(vocab: list[str], code: str) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
