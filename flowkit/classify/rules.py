@@ -262,10 +262,13 @@ def _apply_distinct(text: pd.Series, language: pd.Series, rules: RuleSet) -> pd.
     service is for); empty text is ``unknown``.
     """
     n = len(text)
-    demand = np.full(n, "unknown", dtype=object)
-    dtype_ = np.full(n, None, dtype=object)
-    ftype = np.full(n, None, dtype=object)
-    rule = np.full(n, NO_TEXT_RULE, dtype=object)
+    # which outcome each row has, as an index into ``outcomes``: the columns are written once at
+    # the end, not five object arrays per rule
+    outcomes: dict[tuple[str, str | None, str | None, str], int] = {
+        ("unknown", None, None, NO_TEXT_RULE): 0,
+        ("value", "other value demand", None, FALLBACK_RULE): 1,
+    }
+    which = np.zeros(n, dtype=np.int64)
     conf = np.zeros(n)
     arr = arrow_text(text)
     has_text = pc.fill_null(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(arr)), 0), False).to_numpy(
@@ -275,13 +278,8 @@ def _apply_distinct(text: pd.Series, language: pd.Series, rules: RuleSet) -> pd.
 
         def decide(pos: np.ndarray, r: Rule, c: float, rows: np.ndarray = rows) -> None:
             idx = rows[pos]
-            demand[idx], dtype_[idx], ftype[idx], rule[idx], conf[idx] = (
-                r.demand,
-                r.demand_type,
-                r.failure_type,
-                r.id,
-                c,
-            )
+            which[idx] = outcomes.setdefault((r.demand, r.demand_type, r.failure_type, r.id), len(outcomes))
+            conf[idx] = c
 
         sub = arr.take(pa.array(rows))
         left = _first_match(sub, rules.for_language(str(lg)), decide)
@@ -294,13 +292,18 @@ def _apply_distinct(text: pd.Series, language: pd.Series, rules: RuleSet) -> pd.
             still = _first_match(sub.take(pa.array(left)), others, decide_left, conf_shift=-0.1)
             left = left[still]
         idx = rows[left]
-        demand[idx], dtype_[idx], rule[idx], conf[idx] = (
-            "value",
-            "other value demand",
-            FALLBACK_RULE,
-            FALLBACK_CONFIDENCE,
-        )
+        which[idx], conf[idx] = 1, FALLBACK_CONFIDENCE
+    table = np.empty((len(outcomes), 4), dtype=object)
+    for outcome, k in outcomes.items():
+        table[k] = outcome
+    cols = {name: table[which, j] for j, name in enumerate(("demand", "demand_type", "failure_type", "rule"))}
     return pd.DataFrame(
-        {"demand": demand, "demand_type": dtype_, "failure_type": ftype, "rule": rule, "confidence": conf},
+        {
+            "demand": cols["demand"],
+            "demand_type": cols["demand_type"],
+            "failure_type": cols["failure_type"],
+            "rule": cols["rule"],
+            "confidence": conf,
+        },
         index=text.index,
     )
