@@ -230,9 +230,35 @@ def _verdict(
 
 
 def _combiner_decides(M: np.ndarray, ruled: pd.DataFrame) -> pd.DataFrame:
-    """The shipped combiner's verdict on a boolean ``FEATURES`` matrix (one row per text of ``ruled``)."""
-    p, ftype, any_ev, why = load_combiner().decide(M)
-    return _verdict(p, ftype, any_ev, ruled, why)
+    """The shipped combiner's verdict on a boolean ``FEATURES`` matrix (one row per text of ``ruled``).
+
+    The verdict follows from the features and the rule's outcome alone, and a million texts
+    hold a few thousand such pairs: each pair is decided once and the answer spread back."""
+    key = _outcome_key(M, ruled)
+    if key is None:
+        p, ftype, any_ev, why = load_combiner().decide(M)
+        return _verdict(p, ftype, any_ev, ruled, why)
+    _, first, back = np.unique(key, return_index=True, return_inverse=True)
+    p, ftype, any_ev, why = load_combiner().decide(M[first])
+    decided = _verdict(p, ftype, any_ev, ruled.iloc[first], why).iloc[np.ravel(back)]
+    decided.index = ruled.index
+    return decided
+
+
+def _outcome_key(M: np.ndarray, ruled: pd.DataFrame) -> np.ndarray | None:
+    """One integer per row for (features, the rule's outcome), or None where that cannot be packed."""
+    if len(M) == 0 or M.shape[1] >= 48:
+        return None
+    codes, uniques = pd.factorize(ruled["rule"], use_na_sentinel=False)
+    if len(uniques) >= 1 << (63 - M.shape[1]):
+        return None
+    first = np.unique(codes, return_index=True)[1]
+    for col in ("demand", "demand_type", "failure_type"):  # a rule id names one outcome (else: row by row)
+        values = ruled[col].to_numpy(dtype=object)
+        if not pd.Series(values).equals(pd.Series(values[first][codes])):
+            return None
+    bits = M.astype(np.int64) @ (np.int64(1) << np.arange(M.shape[1], dtype=np.int64))
+    return bits * len(uniques) + codes
 
 
 def _model_decides(model: DemandModel, X: pd.DataFrame, text: pd.Series, ruled: pd.DataFrame) -> pd.DataFrame:
