@@ -110,12 +110,9 @@ def classify(
     text_codes, text_uniques = pd.factorize(df["text"].astype(STRING), use_na_sentinel=False)
     ruled = _apply_factorized(df["text"], language, rules, text_codes, text_uniques)
     has_text = pd.Series(text_present(arrow_text(df["text"])), index=df.index)
-    result = ruled.copy()
-    result.loc[has_text, ["demand", "demand_type", "failure_type"]] = ["unknown", None, None]
+    result = ruled.copy()  # a consultant's own rule decides outright, as does no text; the rest is open
 
     own = ~ruled["rule"].isin(_builtin_ids()) & ~ruled["rule"].isin([FALLBACK_RULE, NO_TEXT_RULE])
-    own_idx = own[own].index
-    result.loc[own_idx] = ruled.loc[own_idx]
     open_ = has_text & ~own
     if open_.any():
         rows = open_[open_].index
@@ -133,8 +130,12 @@ def classify(
         spread.index = rows
         if len(rows) == len(result):  # every row open (no consultant's rule fired): replace, not update
             result = spread.reindex(result.index)
-        else:
-            result.loc[rows, RESULT_COLUMNS] = spread
+        else:  # by position: one array write per column, not an aligned frame update
+            at_rows = np.flatnonzero(open_.to_numpy())
+            for col in RESULT_COLUMNS:
+                values = result[col].to_numpy(copy=True)
+                values[at_rows] = spread[col].to_numpy()
+                result[col] = values
 
     if reasons:
         parsed = parse_reasons(reasons)
