@@ -118,12 +118,16 @@ def classify(
         rows = open_[open_].index
         _, at, spread_back = np.unique(text_codes[open_.to_numpy()], return_index=True, return_inverse=True)
         first = rows[at]
-        M = evidence_matrix(df.loc[first, "text"], language.loc[first], ruled.loc[first])
+        if len(first) == len(df):  # every row open and distinct: the rows as they are, no look-up
+            text_1, language_1, ruled_1 = df["text"], language, ruled
+        else:
+            text_1, language_1, ruled_1 = df.loc[first, "text"], language.loc[first], ruled.loc[first]
+        M = evidence_matrix(text_1, language_1, ruled_1)
         if model is None:
-            decided = _combiner_decides(M, ruled.loc[first])
+            decided = _combiner_decides(M, ruled_1)
         else:
             X = pd.DataFrame(M.astype(float), index=first, columns=list(FEATURES))
-            decided = _model_decides(model, X, df.loc[first, "text"], ruled.loc[first])
+            decided = _model_decides(model, X, text_1, ruled_1)
         spread = (
             decided[RESULT_COLUMNS] if len(first) == len(rows) else decided[RESULT_COLUMNS].iloc[np.ravel(spread_back)]
         )
@@ -165,7 +169,7 @@ def classify(
 
     low = result["confidence"].astype(float) < min_confidence
     result.loc[low, ["demand", "demand_type", "failure_type"]] = ["unknown", None, None]
-    out = df.copy()
+    out = df.copy(deep=False)  # columns are replaced, never written into; conform below copies the rest
     for col in ("demand", "demand_type", "failure_type", "rule", "confidence"):
         dtype = schema.CLASSIFICATION_COLUMNS[col]
         if isinstance(dtype, pd.CategoricalDtype):  # strings or None here: straight to the categories
