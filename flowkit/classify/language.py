@@ -78,9 +78,12 @@ def detect_language(text: pd.Series) -> pd.Series:
     arr = arrow_text(text)
     langs = languages.languages().values()
     fallback = next(lg.code for lg in langs if lg.fallback)
-    out = pd.Series(fallback, index=text.index, dtype=object)
+    names = [fallback]
+    which = np.zeros(len(text), dtype=np.int32)  # an index into ``names``: strings made once, by Arrow
     for lg in sorted((lg for lg in langs if not lg.fallback), key=lambda lg: (lg.priority, lg.code)):
         hit = _claims(arr, lg)
         if hit is not None:
-            out[hit.to_numpy(zero_copy_only=False)] = lg.code
-    return out.astype(STRING)
+            which[np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)] = len(names)
+            names.append(lg.code)
+    codes = pa.array(names, pa.large_string()).take(pa.array(which))
+    return pd.Series(pd.arrays.ArrowStringArray(codes), index=text.index, dtype=STRING)

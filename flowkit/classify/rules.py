@@ -202,7 +202,7 @@ def _first_match(arr: pa.LargeStringArray, rules: list[Rule], decide: Decide, co
     for block in _blocks(rules):
         if not open_pos.size:
             break
-        cur = arr.take(pa.array(open_pos))
+        cur = arr if open_pos.size == len(arr) else arr.take(pa.array(open_pos))
         if len(block) > 1:
             maybe = _match(cur, "|".join(r.regex for r in block))
             pos, cur = open_pos[maybe], cur.filter(pa.array(maybe))
