@@ -97,11 +97,13 @@ def _normalise_language(arr: pa.LargeStringArray, code: str) -> pa.StringArray:
     spelled = enc.dictionary
     blank = pc.equal(spelled, "")
     folded = pc.dictionary_encode(_digits(pc.if_else(blank, "0", spelled)))
-    to_vocab = np.asarray(folded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    raw_idx = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    # 32-bit positions where they fit: the arithmetic below is memory-bound, one pass per line
+    dt = np.int32 if 2 * len(enc.indices) + 2 < 2**31 else np.int64
+    to_vocab = np.asarray(folded.indices.to_numpy(zero_copy_only=False), dtype=dt)
+    raw_idx = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=dt)
     keep = ~np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)[raw_idx]
     vocab_idx = to_vocab[raw_idx[keep]]
-    row = pc.list_parent_indices(words).to_numpy()[keep]
+    row = pc.list_parent_indices(words).to_numpy().astype(dt)[keep]
     lem, neg_form, is_neg, is_skip = _vocabulary(folded.dictionary.to_pylist(), code)
     is_neg_t = is_neg[vocab_idx]
     anchor = ~is_skip[vocab_idx] | is_neg_t  # a negator waits over skip words for the next anchor
@@ -109,7 +111,7 @@ def _normalise_language(arr: pa.LargeStringArray, code: str) -> pa.StringArray:
     t = len(vocab_idx)
     if not t:  # no words in any of these texts ("?", "!!!"): the padded empty form
         return pa.array(["  "] * len(arr), pa.string())
-    pos = np.arange(t)
+    pos = np.arange(t, dtype=dt)
     prev = np.maximum.accumulate(np.where(anchor, pos, -1))
     prev = np.concatenate(([-1], prev[:-1]))  # nearest earlier anchor
     nxt = np.minimum.accumulate(np.where(anchor, pos, t)[::-1])[::-1]
@@ -129,7 +131,7 @@ def _normalise_language(arr: pa.LargeStringArray, code: str) -> pa.StringArray:
     piece_id = np.where(is_neg_t, v + vocab_idx, vocab_idx)
     pairs: list[str] = []
     if glued.any():
-        pair = vocab_idx[np.maximum(prev, 0)][glued] * v + vocab_idx[glued]
+        pair = vocab_idx[np.maximum(prev, 0)][glued].astype(np.int64) * v + vocab_idx[glued]
         distinct, back = np.unique(pair, return_inverse=True)
         piece_id[glued] = 2 * v + np.ravel(back)
         pairs = [f"{neg_form[int(k) // v]}_{lem[int(k) % v]}" for k in distinct]
@@ -147,7 +149,8 @@ def _row_last_position(row: np.ndarray, t: int) -> np.ndarray:
     """For each token, the position of the last token of its row."""
     if not t:
         return np.zeros(0, dtype=np.int64)
-    last = np.cumsum(np.bincount(row)) - 1  # tokens come in row order: a row's last is its count's running total
+    # tokens come in row order: a row's last token is at its count's running total
+    last = (np.cumsum(np.bincount(row)) - 1).astype(row.dtype)
     return last[row]
 
 
