@@ -58,3 +58,12 @@ def test_inflected_forms_share_a_lemma():
     assert len({normalise(t, "pl").split()[-1] for t in forms}) == 1
     ru = ["Мастер не пришёл", "Мастер не пришел", "Мастерица не пришла"]  # "пришли" is also "send!": ambiguous
     assert len({normalise(t, "ru").split()[-1] for t in ru}) == 1
+
+
+def test_short_counts_words_as_str_split_does_with_every_kind_of_white_space():
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    texts = ["", " ", "one", "a b c d", "a b c d e", "a\u00a0b\u3000c d e", "  a  b\tc\nd  ", "x\x1cy\x1dz\x1ew\x1fv"]
+    texts += [sp.join(["w"] * k) + sp for sp in spaces for k in (4, 5)]
+    texts += ["\u200bzero\u200bwidth\u200bis\u200bnot\u200bspace", "é ü ł ё 漢"]
+    got = cue_features(pd.Series(texts), pd.Series(["en"] * len(texts)))["short"].astype(bool).tolist()
+    assert got == [len(t.split()) <= 4 for t in texts]

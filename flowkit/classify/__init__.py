@@ -58,6 +58,7 @@ __all__ = [
 ]
 
 RULES_WIN = 0.8
+_WRITES = ("demand", "demand_type", "failure_type", "rule", "confidence", "language")
 
 
 @dataclass
@@ -100,38 +101,45 @@ def classify(
     """
     if not 0 <= min_confidence <= 1:
         raise ValueError(f"min_confidence must be between 0 and 1, got {min_confidence}")
-    df = schema.conform(contacts)
+    # the columns classification writes are replaced, not read: casting the old ones is wasted
+    replaced = [c for c in contacts.columns if c in _WRITES]
+    df = schema.conform(contacts.drop(columns=replaced) if replaced else contacts)
     rules = rules or builtin_rules()
     language = detect_language(df["text"])
     # each distinct text is classified once (language, rules and evidence follow from the text)
     text_codes, text_uniques = pd.factorize(df["text"].astype(STRING), use_na_sentinel=False)
     ruled = _apply_factorized(df["text"], language, rules, text_codes, text_uniques)
     has_text = pd.Series(text_present(arrow_text(df["text"])), index=df.index)
-    result = ruled.copy()
-    result.loc[has_text, ["demand", "demand_type", "failure_type"]] = ["unknown", None, None]
+    result = ruled.copy()  # a consultant's own rule decides outright, as does no text; the rest is open
 
     own = ~ruled["rule"].isin(_builtin_ids()) & ~ruled["rule"].isin([FALLBACK_RULE, NO_TEXT_RULE])
-    own_idx = own[own].index
-    result.loc[own_idx] = ruled.loc[own_idx]
     open_ = has_text & ~own
     if open_.any():
         rows = open_[open_].index
         _, at, spread_back = np.unique(text_codes[open_.to_numpy()], return_index=True, return_inverse=True)
         first = rows[at]
-        M = evidence_matrix(df.loc[first, "text"], language.loc[first], ruled.loc[first])
+        if len(first) == len(df):  # every row open and distinct: the rows as they are, no look-up
+            text_1, language_1, ruled_1 = df["text"], language, ruled
+        else:
+            text_1, language_1, ruled_1 = df.loc[first, "text"], language.loc[first], ruled.loc[first]
+        M = evidence_matrix(text_1, language_1, ruled_1)
         if model is None:
-            decided = _combiner_decides(M, ruled.loc[first])
+            decided = _combiner_decides(M, ruled_1)
         else:
             X = pd.DataFrame(M.astype(float), index=first, columns=list(FEATURES))
-            decided = _model_decides(model, X, df.loc[first, "text"], ruled.loc[first])
+            decided = _model_decides(model, X, text_1, ruled_1)
         spread = (
             decided[RESULT_COLUMNS] if len(first) == len(rows) else decided[RESULT_COLUMNS].iloc[np.ravel(spread_back)]
         )
         spread.index = rows
         if len(rows) == len(result):  # every row open (no consultant's rule fired): replace, not update
             result = spread.reindex(result.index)
-        else:
-            result.loc[rows, RESULT_COLUMNS] = spread
+        else:  # by position: one array write per column, not an aligned frame update
+            at_rows = np.flatnonzero(open_.to_numpy())
+            for col in RESULT_COLUMNS:
+                values = result[col].to_numpy(copy=True)
+                values[at_rows] = spread[col].to_numpy()
+                result[col] = values
 
     if reasons:
         parsed = parse_reasons(reasons)
@@ -161,7 +169,7 @@ def classify(
 
     low = result["confidence"].astype(float) < min_confidence
     result.loc[low, ["demand", "demand_type", "failure_type"]] = ["unknown", None, None]
-    out = df.copy()
+    out = df.copy(deep=False)  # columns are replaced, never written into; conform below copies the rest
     for col in ("demand", "demand_type", "failure_type", "rule", "confidence"):
         dtype = schema.CLASSIFICATION_COLUMNS[col]
         if isinstance(dtype, pd.CategoricalDtype):  # strings or None here: straight to the categories
@@ -169,6 +177,9 @@ def classify(
         else:
             out[col] = result[col]
     out["language"] = language
+    if replaced:  # where the input had them, as conform would have left them
+        extras = [c for c in contacts.columns if c not in schema.COLUMNS]
+        out = out[[*schema.COLUMNS, *extras, *(c for c in out.columns if c not in schema.COLUMNS and c not in extras)]]
     out = schema.conform(out)
     if not discover:
         return Classification(out, candidate_types(pd.Series([], dtype=object)))
@@ -224,9 +235,35 @@ def _verdict(
 
 
 def _combiner_decides(M: np.ndarray, ruled: pd.DataFrame) -> pd.DataFrame:
-    """The shipped combiner's verdict on a boolean ``FEATURES`` matrix (one row per text of ``ruled``)."""
-    p, ftype, any_ev, why = load_combiner().decide(M)
-    return _verdict(p, ftype, any_ev, ruled, why)
+    """The shipped combiner's verdict on a boolean ``FEATURES`` matrix (one row per text of ``ruled``).
+
+    The verdict follows from the features and the rule's outcome alone, and a million texts
+    hold a few thousand such pairs: each pair is decided once and the answer spread back."""
+    key = _outcome_key(M, ruled)
+    if key is None:
+        p, ftype, any_ev, why = load_combiner().decide(M)
+        return _verdict(p, ftype, any_ev, ruled, why)
+    _, first, back = np.unique(key, return_index=True, return_inverse=True)
+    p, ftype, any_ev, why = load_combiner().decide(M[first])
+    decided = _verdict(p, ftype, any_ev, ruled.iloc[first], why).iloc[np.ravel(back)]
+    decided.index = ruled.index
+    return decided
+
+
+def _outcome_key(M: np.ndarray, ruled: pd.DataFrame) -> np.ndarray | None:
+    """One integer per row for (features, the rule's outcome), or None where that cannot be packed."""
+    if len(M) == 0 or M.shape[1] >= 48:
+        return None
+    codes, uniques = pd.factorize(ruled["rule"], use_na_sentinel=False)
+    if len(uniques) >= 1 << (63 - M.shape[1]):
+        return None
+    first = np.unique(codes, return_index=True)[1]
+    for col in ("demand", "demand_type", "failure_type"):  # a rule id names one outcome (else: row by row)
+        values = ruled[col].to_numpy(dtype=object)
+        if not pd.Series(values).equals(pd.Series(values[first][codes])):
+            return None
+    bits = M.astype(np.int64) @ (np.int64(1) << np.arange(M.shape[1], dtype=np.int64))
+    return bits * len(uniques) + codes
 
 
 def _model_decides(model: DemandModel, X: pd.DataFrame, text: pd.Series, ruled: pd.DataFrame) -> pd.DataFrame:

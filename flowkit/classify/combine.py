@@ -75,12 +75,14 @@ def evidence_matrix(
     kind = np.where(
         ruled["demand"].astype(str).to_numpy() == "value", "value", ruled["failure_type"].astype(object).to_numpy()
     )
+    kinds, kind_names = pd.factorize(kind)  # compared as integers, not strings per row
     M = np.zeros((len(text), len(FEATURES)), dtype=bool)
     for j, name in enumerate(FEATURES):
         if name in col:
             M[:, j] = cues[:, col[name]]
         elif name in RULE_FEATURES:
-            M[:, j] = (kind == name.split(":", 1)[1]) & fired
+            at = np.flatnonzero(np.asarray(kind_names, dtype=object) == name.split(":", 1)[1])
+            M[:, j] = (kinds == at[0]) & fired if at.size else False
     # a report about the world is value, unless it is about the service's handling of an earlier one
     service = cues[:, [col[f] for f in _SERVICE_SIGNS]].any(axis=1)
     M[:, FEATURES.index("report_again")] = cues[:, col["world_report"]] & service

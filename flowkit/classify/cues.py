@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from flowkit.classify import languages
-from flowkit.classify.language import arrow_text, has_text
+from flowkit.classify.language import arrow_text, by_language, has_text
 from flowkit.classify.lemmas import normalise_texts
 from flowkit.errors import FlowkitError
 
@@ -84,13 +84,19 @@ def _reopened() -> str | None:
     return re.sub(r"\\.", lambda m: swap.get(m.group(0), m.group(0)), pattern) if pattern else None
 
 
+#: Python's white space (``str.isspace``, what ``str.split`` splits on), as an RE2 class
+_SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
+#: at most four words: one pass of a DFA, not a list of words per text (a word may be split
+#: across groups, which only adds groups, so five words can never match)
+_FOUR_WORDS = f"^[{_SPACE}]*(?:[^{_SPACE}]+[{_SPACE}]*){{0,4}}$"
+
+
 def _raw(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Signs read from the raw text: a question mark, "reopened" in any language, four words or fewer."""
     arr = pc.fill_null(arr, "")
     reopened = _reopened()
     hit = pc.match_substring_regex(arr, reopened, ignore_case=True) if reopened else pa.nulls(len(arr), pa.bool_())
-    words = pc.list_value_length(pc.utf8_split_whitespace(arr))
-    cols = (pc.match_substring(arr, "?"), hit, pc.less_equal(words, 4))
+    cols = (pc.match_substring(arr, "?"), hit, pc.match_substring_regex(arr, _FOUR_WORDS))
     return np.column_stack([_bools(c) for c in cols]) if len(arr) else np.zeros((0, len(RAW_FEATURES)), dtype=bool)
 
 
@@ -113,11 +119,11 @@ def cue_matrix(text: pd.Series, language: pd.Series, normalised: pd.Series | Non
     norm = normalise_texts(text, language) if normalised is None else normalised
     arr = arrow_text(text)
     fams = np.zeros((len(text), len(FAMILIES)), dtype=bool)
-    lang = language.astype(str).to_numpy()
     norm_arr = arrow_text(norm)
+    groups = dict(by_language(language))
     for code in languages.codes():
-        rows = np.flatnonzero(lang == code)
-        if len(rows):
+        rows = groups.get(code)
+        if rows is not None:
             fams[rows] = _families(norm_arr.take(pa.array(rows)), code)
     # a language can be read as another where its own cues found nothing (``second_reading``:
     # Polish typed without diacritics can pass for English; Russian is told by its script)
@@ -125,7 +131,10 @@ def cue_matrix(text: pd.Series, language: pd.Series, normalised: pd.Series | Non
     for lg in languages.languages().values():
         if not lg.second_reading:
             continue
-        retry = np.flatnonzero((lang == lg.code) & has & ~fams.any(axis=1))
+        rows = groups.get(lg.code)
+        if rows is None:
+            continue
+        retry = rows[has[rows] & ~fams[rows].any(axis=1)]
         if len(retry):
             sub = text.iloc[retry]
             again = normalise_texts(sub, pd.Series(lg.second_reading, index=sub.index))

@@ -87,7 +87,7 @@ def choose(contacts: pd.DataFrame, n: int = 200, seed: int = 0) -> LabelSample:
     return LabelSample(rows.reset_index(drop=True), int(text[text != ""].nunique()), seed)
 
 
-def _json_for_script(obj) -> str:
+def _json_for_script(obj: object) -> str:
     """JSON safe inside ``<script type="application/json">``: no ``<``, ``>`` or ``&`` survive, so
     neither ``</script>`` nor ``<!--`` can end or bend the block."""
     return (

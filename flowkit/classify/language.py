@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from flowkit.classify import languages
 from flowkit.schema import STRING
 
-__all__ = ["arrow_text", "detect_language", "has_text", "language_codes"]
+__all__ = ["arrow_text", "by_language", "detect_language", "has_text", "language_codes"]
 
 _EDGE_BEFORE = r"(^|[\s,.;:!?(])"
 _EDGE_AFTER = r"([\s,.;:!?)]|$)"
@@ -32,6 +32,21 @@ def arrow_text(text: pd.Series) -> pa.Array:
     """The column as a pyarrow string array, for RE2 kernels (no copy when already pyarrow-backed)."""
     s = text if text.dtype == STRING else text.astype(STRING)
     return pa.array(s.array)
+
+
+def by_language(language: pd.Series, where: np.ndarray | None = None) -> list[tuple[str, np.ndarray]]:
+    """``(code, row positions)`` for each language present (only rows ``where`` is True, when given).
+
+    Integer codes, not a comparison of every row's string with every language's."""
+    codes, uniques = pd.factorize(language, use_na_sentinel=False)
+    if where is not None:
+        codes = np.where(where, codes, -1)
+    out = []
+    for k, code in enumerate(uniques):
+        rows = np.flatnonzero(codes == k)
+        if rows.size:
+            out.append((str(code), rows))
+    return out
 
 
 def has_text(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -63,9 +78,12 @@ def detect_language(text: pd.Series) -> pd.Series:
     arr = arrow_text(text)
     langs = languages.languages().values()
     fallback = next(lg.code for lg in langs if lg.fallback)
-    out = pd.Series(fallback, index=text.index, dtype=object)
+    names = [fallback]
+    which = np.zeros(len(text), dtype=np.int32)  # an index into ``names``: strings made once, by Arrow
     for lg in sorted((lg for lg in langs if not lg.fallback), key=lambda lg: (lg.priority, lg.code)):
         hit = _claims(arr, lg)
         if hit is not None:
-            out[hit.to_numpy(zero_copy_only=False)] = lg.code
-    return out.astype(STRING)
+            which[np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)] = len(names)
+            names.append(lg.code)
+    codes = pa.array(names, pa.large_string()).take(pa.array(which))
+    return pd.Series(pd.arrays.ArrowStringArray(codes), index=text.index, dtype=STRING)

@@ -49,7 +49,7 @@ def text_evidence(text: pd.Series) -> pd.DataFrame:
 class _Features:
     """TF-IDF of character n-grams beside the cue features, as one sparse matrix."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.tfidf = TfidfVectorizer(
             analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=1, lowercase=True
         )
@@ -65,7 +65,7 @@ class _Features:
         ).tocsr()
 
 
-def _fit(M, y, seed: int, folds: int, scoring: str) -> LogisticRegression:
+def _fit(M: sp.csr_matrix, y: np.ndarray, seed: int, folds: int, scoring: str) -> LogisticRegression:
     k = int(max(2, min(folds, pd.Series(y).value_counts().min())))
     # liblinear is quick on small sparse two-class problems; lbfgs, held to few iterations, for the types
     opts = {"solver": "liblinear", "max_iter": 1000} if len(set(y)) == 2 else {"solver": "lbfgs", "max_iter": 300}

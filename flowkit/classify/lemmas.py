@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Mapping
 from functools import cache, lru_cache
+from typing import Any
 
 import pandas as pd
 
@@ -40,14 +42,14 @@ def fold(s: str) -> str:
 
 
 @cache
-def _morph():
+def _morph() -> Any:  # pymorphy3 ships no types
     import pymorphy3
 
     return pymorphy3.MorphAnalyzer()
 
 
 @cache
-def _simplemma_forms(lang: str):
+def _simplemma_forms(lang: str) -> Mapping[str, str]:
     """simplemma's own dictionary for ``lang`` (shared with its lemmatiser: loaded once)."""
     from simplemma.strategies import DEFAULT_DICTIONARY_FACTORY
 

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from flowkit.classify import languages
-from flowkit.classify.language import arrow_text
+from flowkit.classify.language import arrow_text, by_language
 from flowkit.errors import FlowkitError
 from flowkit.schema import FAILURE_TYPES, STRING
 from flowkit.yamlfile import load_yaml
@@ -100,7 +100,7 @@ def _check_pattern(origin: str, rule_id: str, pattern: str) -> None:
         ) from exc
 
 
-def _parse(doc, origin: str, folder_code: str | None = None) -> tuple[list[Rule], frozenset[str]]:
+def _parse(doc: object, origin: str, folder_code: str | None = None) -> tuple[list[Rule], frozenset[str]]:
     if not isinstance(doc, dict):
         raise RuleError(f"{origin}: a rule file is a mapping with 'rules:' (and optionally 'language:', 'disable:')")
     unknown = set(doc) - {"language", "rules", "disable", "description"}
@@ -202,7 +202,7 @@ def _first_match(arr: pa.LargeStringArray, rules: list[Rule], decide: Decide, co
     for block in _blocks(rules):
         if not open_pos.size:
             break
-        cur = arr.take(pa.array(open_pos))
+        cur = arr if open_pos.size == len(arr) else arr.take(pa.array(open_pos))
         if len(block) > 1:
             maybe = _match(cur, "|".join(r.regex for r in block))
             pos, cur = open_pos[maybe], cur.filter(pa.array(maybe))
@@ -210,14 +210,16 @@ def _first_match(arr: pa.LargeStringArray, rules: list[Rule], decide: Decide, co
             pos = open_pos
         free = np.ones(pos.size, dtype=bool)
         for r in block:
-            if not free.any():
+            at = np.flatnonzero(free)  # a rule reads only the rows no earlier rule took
+            if not at.size:
                 break
-            hit = _match(cur, r.regex) & free
+            mine = cur if at.size == free.size else cur.take(pa.array(at))
+            hit = _match(mine, r.regex)
             if r.veto and hit.any():
-                hit &= ~_match(cur, r.veto)
+                hit[hit] = ~_match(mine.filter(pa.array(hit)), r.veto)
             if hit.any():
-                decide(pos[hit], r, r.confidence + conf_shift)
-                free &= ~hit
+                decide(pos[at[hit]], r, r.confidence + conf_shift)
+                free[at[hit]] = False
         taken = np.zeros(len(arr), dtype=bool)
         taken[pos[~free]] = True
         open_pos = open_pos[~taken[open_pos]]
@@ -260,28 +262,24 @@ def _apply_distinct(text: pd.Series, language: pd.Series, rules: RuleSet) -> pd.
     service is for); empty text is ``unknown``.
     """
     n = len(text)
-    demand = np.full(n, "unknown", dtype=object)
-    dtype_ = np.full(n, None, dtype=object)
-    ftype = np.full(n, None, dtype=object)
-    rule = np.full(n, NO_TEXT_RULE, dtype=object)
+    # which outcome each row has, as an index into ``outcomes``: the columns are written once at
+    # the end, not five object arrays per rule
+    outcomes: dict[tuple[str, str | None, str | None, str], int] = {
+        ("unknown", None, None, NO_TEXT_RULE): 0,
+        ("value", "other value demand", None, FALLBACK_RULE): 1,
+    }
+    which = np.zeros(n, dtype=np.int64)
     conf = np.zeros(n)
     arr = arrow_text(text)
     has_text = pc.fill_null(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(arr)), 0), False).to_numpy(
         zero_copy_only=False
     )
-    lang = language.to_numpy(dtype=object)
-    for lg in pd.unique(lang[has_text]) if has_text.any() else []:
-        rows = np.flatnonzero(has_text & (lang == lg))
+    for lg, rows in by_language(language, has_text):
 
         def decide(pos: np.ndarray, r: Rule, c: float, rows: np.ndarray = rows) -> None:
             idx = rows[pos]
-            demand[idx], dtype_[idx], ftype[idx], rule[idx], conf[idx] = (
-                r.demand,
-                r.demand_type,
-                r.failure_type,
-                r.id,
-                c,
-            )
+            which[idx] = outcomes.setdefault((r.demand, r.demand_type, r.failure_type, r.id), len(outcomes))
+            conf[idx] = c
 
         sub = arr.take(pa.array(rows))
         left = _first_match(sub, rules.for_language(str(lg)), decide)
@@ -294,13 +292,18 @@ def _apply_distinct(text: pd.Series, language: pd.Series, rules: RuleSet) -> pd.
             still = _first_match(sub.take(pa.array(left)), others, decide_left, conf_shift=-0.1)
             left = left[still]
         idx = rows[left]
-        demand[idx], dtype_[idx], rule[idx], conf[idx] = (
-            "value",
-            "other value demand",
-            FALLBACK_RULE,
-            FALLBACK_CONFIDENCE,
-        )
+        which[idx], conf[idx] = 1, FALLBACK_CONFIDENCE
+    table = np.empty((len(outcomes), 4), dtype=object)
+    for outcome, k in outcomes.items():
+        table[k] = outcome
+    cols = {name: table[which, j] for j, name in enumerate(("demand", "demand_type", "failure_type", "rule"))}
     return pd.DataFrame(
-        {"demand": demand, "demand_type": dtype_, "failure_type": ftype, "rule": rule, "confidence": conf},
+        {
+            "demand": cols["demand"],
+            "demand_type": cols["demand_type"],
+            "failure_type": cols["failure_type"],
+            "rule": cols["rule"],
+            "confidence": conf,
+        },
         index=text.index,
     )

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from flowkit.classify import languages
-from flowkit.classify.language import arrow_text
+from flowkit.classify.language import arrow_text, by_language, has_text
 from flowkit.classify.lemmas import fold, lemma, negator_form
 from flowkit.schema import STRING
 
@@ -33,19 +33,17 @@ def normalise_column(text: pd.Series, language: pd.Series) -> pd.Series:
     """``normalise(text, language)`` for every row (pyarrow strings; ``""`` where there is no text)."""
     n = len(text)
     arr = arrow_text(text)
-    has = pc.fill_null(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(arr)), 0), False)
-    has = has.to_numpy(zero_copy_only=False)
-    lang = language.astype(str).to_numpy()
-    parts: list[pa.Array] = []
-    where: list[np.ndarray] = []
-    for lg in pd.unique(lang[has]):
-        rows = np.flatnonzero(has & (lang == lg))
-        parts.append(_normalise_language(arr.take(pa.array(rows)), str(lg)))
-        where.append(rows)
-    out = np.full(n, "", dtype=object)
-    for rows, part in zip(where, parts, strict=True):
-        out[rows] = part.to_numpy(zero_copy_only=False)
-    return pd.Series(out, index=text.index, dtype=STRING)
+    has = has_text(arr)
+    parts: list[pa.Array] = [pa.array([""], pa.large_string())]  # position 0: the form of no text
+    at = np.zeros(n, dtype=np.int64)
+    start = 1
+    for lg, rows in by_language(language, has):
+        parts.append(_normalise_language(arr.take(pa.array(rows)), lg).cast(pa.large_string()))
+        at[rows] = np.arange(start, start + len(rows))
+        start += len(rows)
+    # one gather in Arrow: no Python string per row on the way to the column
+    forms = pa.concat_arrays(parts).take(pa.array(at))
+    return pd.Series(pd.arrays.ArrowStringArray(forms), index=text.index, dtype=STRING)
 
 
 def _tokens(arr: pa.LargeStringArray, code: str) -> pa.ListArray[pa.LargeStringScalar]:
@@ -94,21 +92,26 @@ def _digits(flat: pa.LargeStringArray) -> pa.LargeStringArray:
 def _normalise_language(arr: pa.LargeStringArray, code: str) -> pa.StringArray:
     """Normal forms of texts that are all in language ``code`` and all non-empty."""
     words = _tokens(arr, code)
-    flat = pc.list_flatten(words)
-    row = pc.list_parent_indices(words).to_numpy()
-    keep = pc.not_equal(flat, "").to_numpy(zero_copy_only=False)
-    flat = _digits(flat.filter(pa.array(keep)))
-    row = row[keep]
-    enc = pc.dictionary_encode(flat)
-    vocab_idx = enc.indices.to_numpy(zero_copy_only=False)
-    lem, neg_form, is_neg, is_skip = _vocabulary(enc.dictionary.to_pylist(), code)
+    enc = pc.dictionary_encode(pc.list_flatten(words))
+    # numbers folded on the distinct words, not on every token ("" stands in as a number: dropped below)
+    spelled = enc.dictionary
+    blank = pc.equal(spelled, "")
+    folded = pc.dictionary_encode(_digits(pc.if_else(blank, "0", spelled)))
+    # 32-bit positions where they fit: the arithmetic below is memory-bound, one pass per line
+    dt = np.int32 if 2 * len(enc.indices) + 2 < 2**31 else np.int64
+    to_vocab = np.asarray(folded.indices.to_numpy(zero_copy_only=False), dtype=dt)
+    raw_idx = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=dt)
+    keep = ~np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)[raw_idx]
+    vocab_idx = to_vocab[raw_idx[keep]]
+    row = pc.list_parent_indices(words).to_numpy().astype(dt)[keep]
+    lem, neg_form, is_neg, is_skip = _vocabulary(folded.dictionary.to_pylist(), code)
     is_neg_t = is_neg[vocab_idx]
     anchor = ~is_skip[vocab_idx] | is_neg_t  # a negator waits over skip words for the next anchor
 
     t = len(vocab_idx)
     if not t:  # no words in any of these texts ("?", "!!!"): the padded empty form
         return pa.array(["  "] * len(arr), pa.string())
-    pos = np.arange(t)
+    pos = np.arange(t, dtype=dt)
     prev = np.maximum.accumulate(np.where(anchor, pos, -1))
     prev = np.concatenate(([-1], prev[:-1]))  # nearest earlier anchor
     nxt = np.minimum.accumulate(np.where(anchor, pos, t)[::-1])[::-1]
@@ -122,19 +125,23 @@ def _normalise_language(arr: pa.LargeStringArray, code: str) -> pa.StringArray:
     end_of_row = _row_last_position(row, t)
     key = np.where(is_neg_t, np.where(nxt_ok, 2 * nxt - 1, 2 * end_of_row + 1), 2 * pos)
 
-    lem_arr, neg_arr = pa.array(lem, pa.string()), pa.array(neg_form, pa.string())
-    piece = lem_arr.take(pa.array(vocab_idx))
+    # each token's piece as a number: a lemma (v), a negator (V + v) or a glued pair (2V + pair);
+    # the strings are written once per distinct piece, not once per token
+    v = len(lem)
+    piece_id = np.where(is_neg_t, v + vocab_idx, vocab_idx)
+    pairs: list[str] = []
     if glued.any():
-        before = neg_arr.take(pa.array(vocab_idx[np.maximum(prev, 0)]))
-        piece = pc.if_else(pa.array(glued), pc.binary_join_element_wise(before, piece, "_"), piece)
-    if is_neg_t.any():
-        piece = pc.if_else(pa.array(is_neg_t), neg_arr.take(pa.array(vocab_idx)), piece)
+        pair = vocab_idx[np.maximum(prev, 0)][glued].astype(np.int64) * v + vocab_idx[glued]
+        distinct, back = np.unique(pair, return_inverse=True)
+        piece_id[glued] = 2 * v + np.ravel(back)
+        pairs = [f"{neg_form[int(k) // v]}_{lem[int(k) % v]}" for k in distinct]
+    pieces = pa.array([*lem, *neg_form, *pairs], pa.string())
 
     chosen = np.flatnonzero(emit)
     order = chosen[np.argsort(key[chosen], kind="stable")]
     counts = np.bincount(row[order], minlength=len(arr))
     offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int32)
-    joined = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), piece.take(pa.array(order))), " ")
+    joined = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), pieces.take(pa.array(piece_id[order]))), " ")
     return pc.binary_join_element_wise(" ", joined, " ", "")
 
 
@@ -142,8 +149,9 @@ def _row_last_position(row: np.ndarray, t: int) -> np.ndarray:
     """For each token, the position of the last token of its row."""
     if not t:
         return np.zeros(0, dtype=np.int64)
-    last = np.flatnonzero(np.r_[row[1:] != row[:-1], True])
-    return last[np.searchsorted(last, np.arange(t))]
+    # tokens come in row order: a row's last token is at its count's running total
+    last = (np.cumsum(np.bincount(row)) - 1).astype(row.dtype)
+    return last[row]
 
 
 def _vocabulary(vocab: list[str], code: str) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
