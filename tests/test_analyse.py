@@ -282,6 +282,8 @@ def test_phone_service_leaves_out_calls_the_centre_made_and_names_calls_to_a_clo
     s = A.phone_service(schema.conform(df).assign(direction=df["direction"].to_numpy()))
     assert s["offered"] == answered + 6 + 1 and s["outbound"] == 4
     assert s["abandoned_before_queue"] == 7 and s["closed_line"] == 6
+    open_calls = answered + 1  # the answered ones (10 s each) and the IVR exit (0 s)
+    assert s["mean_wait_open_s"] == pytest.approx(10.0 * answered / open_calls)
     words = " ".join(phone_sentences(s))
     assert "6 called while the line was closed, 1 in the IVR" in words
     assert "The 4 calls the centre made itself" in words

@@ -67,22 +67,28 @@ def phone_service(df: pd.DataFrame, threshold_s: float = SERVICE_LEVEL_S) -> dic
     out["threshold_s"] = float(threshold_s)
     made = _made(df[df["channel"].astype(str).eq("phone")])
     out["outbound"] = float(made.sum()) if made is not None else 0.0
-    out["closed_line"] = _closed_line(df, calls)
+    closed = _closed_line(df, calls)
+    out["closed_line"] = float(closed.sum()) if closed is not None else np.nan
+    # the wait of those who found the line open: a call to a closed line waited for nothing
+    open_line = calls[~closed] if closed is not None else calls
+    wait = open_line["wait_s"].astype("Float64")
+    out["mean_wait_open_s"] = float(wait.mean()) if wait.notna().any() else np.nan
     return out
 
 
-def _closed_line(df: pd.DataFrame, calls: pd.DataFrame) -> float:
-    """Calls abandoned with no wait while the line was closed (hours read from when calls were
-    answered: :func:`flowkit.analyse.hours.infer_open_hours`); NaN when the hours cannot be told."""
+def _closed_line(df: pd.DataFrame, calls: pd.DataFrame) -> np.ndarray | None:
+    """Which ``calls`` were abandoned with no wait while the line was closed (hours read from when
+    calls were answered: :func:`flowkit.analyse.hours.infer_open_hours`); None when the hours
+    cannot be told."""
     from flowkit.analyse.hours import infer_open_hours, week_slot
 
     hours = infer_open_hours(df, "phone")
     if hours.grid is None:
-        return np.nan
+        return None
     closed = ~hours.grid[week_slot(calls["received_at"])]
     gave_up = calls["abandoned"].astype("boolean").fillna(False).to_numpy(dtype=bool)
     no_wait = calls["wait_s"].astype("Float64").fillna(0.0).to_numpy(dtype=float) <= 0
-    return float((closed & gave_up & no_wait).sum())
+    return np.asarray(closed & gave_up & no_wait, dtype=bool)
 
 
 def phone_profile(df: pd.DataFrame, by: str, threshold_s: float = SERVICE_LEVEL_S) -> pd.DataFrame:

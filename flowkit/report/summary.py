@@ -182,6 +182,14 @@ def _no_wait(phone: dict) -> str:
     return f", of whom {n:,} after no wait at all: in the IVR or within a second of queueing"
 
 
+def _open_wait(phone: dict) -> str:
+    """The wait of callers who found the line open, when calls to a closed line pull the mean down."""
+    closed, w = phone.get("closed_line", float("nan")), phone.get("mean_wait_open_s", float("nan"))
+    if closed == closed and closed > 0 and w == w and round(w) != round(phone["mean_wait_s"]):
+        return f"; {w:.0f} s over the calls that found the line open"
+    return ""
+
+
 def phone_sentences(phone: dict) -> list[str]:
     """Abandonment, wait and service level in words, over calls offered."""
     offered = int(phone["offered"])
@@ -197,7 +205,8 @@ def phone_sentences(phone: dict) -> list[str]:
     if phone["mean_wait_s"] == phone["mean_wait_s"]:
         out.append(
             f"Callers waited {phone['mean_wait_s']:.0f} s on average (over all calls offered, abandoned ones until "
-            f"they gave up); {_pct(phone['service_level'])} were answered within {phone['threshold_s']:.0f} s."
+            f"they gave up{_open_wait(phone)}); {_pct(phone['service_level'])} were answered within "
+            f"{phone['threshold_s']:.0f} s."
         )
     gaps = [
         f"{int(phone['no_outcome']):,} without an outcome" if phone["no_outcome"] else "",
