@@ -48,6 +48,7 @@ def run_demo(
 def _write_demo(result: Any, out: Path, progress: Progress, privacy: Privacy) -> DemoRun:
     from flowkit.cases import stitch
     from flowkit.classify import classify
+    from flowkit.pipeline.hours_whatif import hours_whatif_for_report
     from flowkit.pipeline.managers import managers_for_report
     from flowkit.report import build_report
     from flowkit.store import quarantine_path, write_quarantine, write_table
@@ -60,13 +61,14 @@ def _write_demo(result: Any, out: Path, progress: Progress, privacy: Privacy) ->
     write_table(classified, out / "contacts.parquet", privacy)
     section = simulate_for_report(classified, out, progress=progress)
     whatif = managers_for_report(classified, out, progress=progress)  # issue 16, q1 and q4
+    opening = hours_whatif_for_report(classified, out, progress=progress)  # issue 16, q3
     report = build_report(
         classified,
         out,
         title="Vistula Connect: demand and flow (bundled samples)",
         privacy=privacy,
         progress=progress,
-        extra_sections=[section, whatif],
+        extra_sections=[section, whatif, opening],
     )
     return DemoRun(result, stitched.cases, report, quarantine_path(out / "contacts.parquet"))
 

@@ -8,6 +8,7 @@ import yaml
 
 from flowkit import schema
 from flowkit.errors import FlowkitError
+from flowkit.sim.calibrate.closed_returns import take_out_closed_returns
 from flowkit.sim.calibrate.demand import _data_fields, _demand
 from flowkit.sim.calibrate.identities import _label, placeholder_customers
 from flowkit.sim.calibrate.patience import _patience
@@ -71,6 +72,9 @@ def calibrate(
     idle_gap_s: float = 3600.0,
     closed_return_p: float = 0.0,
     closed_within_hours: float = 1.0,
+    closed_elsewhere_p: float = 0.0,
+    closed_elsewhere_channel: str | None = None,
+    closed_elsewhere_delay_s: float = 3 * 3600.0,
     leave_out: tuple[str, ...] = (),
     assume_handle_s: float | None = None,
 ) -> Calibration:
@@ -80,7 +84,10 @@ def calibrate(
     ``idle_gap_s``: longest idle time between an agent's calls counted as on duty.
     ``closed_return_p``: share of callers finding the line closed who call again when it opens
     (not in any log; 0 unless you know better, since those who did are already logged arrivals),
-    spread evenly over the first ``closed_within_hours`` after it opens.
+    spread evenly over the first ``closed_within_hours`` after it opens; ``closed_elsewhere_p``: share
+    who turn to ``closed_elsewhere_channel`` instead, ``closed_elsewhere_delay_s`` later on average
+    (exponential). Both come out of the logged arrivals where the model will make them
+    (:mod:`.closed_returns`): the log holds those contacts already.
     ``leave_out``: channels not to simulate (say, web forms whose handling the log does not time);
     their contacts are set aside, the note ``left_out`` says how many, and the fit must be held
     against the rest of the log (:func:`without_left_out`).
@@ -89,6 +96,8 @@ def calibrate(
     """
     if not 0.0 <= closed_return_p <= 1.0:
         raise ValueError(f"closed_return_p must be within [0, 1], got {closed_return_p}")
+    if not 0.0 <= closed_elsewhere_p <= 1.0 - closed_return_p + 1e-9:
+        raise ValueError(f"closed_elsewhere_p must be within [0, 1 - closed_return_p], got {closed_elsewhere_p}")
     if not closed_within_hours >= 0.0:
         raise ValueError(f"closed_within_hours must be at least 0, got {closed_within_hours}")
     df = schema.conform(contacts)
@@ -244,6 +253,21 @@ def calibrate(
         + (f"; {int(closed_call.sum()):,} calls to a closed line are kept as logged" if closed_call.any() else "")
     )
 
+    if closed_call.any() and (closed_return_p > 0 or closed_elsewhere_p > 0):
+        weight, taken = take_out_closed_returns(
+            df,
+            weight,
+            closed_call,
+            open_slots,
+            closed_return_p,
+            closed_within_hours,
+            closed_elsewhere_p,
+            closed_elsewhere_channel,
+        )
+        notes["arrivals"] += (
+            f"; {taken['returns']:,.0f} calls at opening and {taken['elsewhere']:,.0f} contacts elsewhere that the "
+            "model makes for callers who met the closed line are taken out of the logged arrivals"
+        )
     demand = _demand(df, days_of_week, weight, loop, notes, wrap_s, assume_handle_s)
     if loop.get("recontact"):
         doc["recontact"] = loop["recontact"]
@@ -281,12 +305,26 @@ def calibrate(
         doc["closed"] = {"return_p": float(closed_return_p), "within_hours": float(closed_within_hours)}
         notes["open_hours"] = "live channels: the half hours when the log shows agents on duty"
         notes["closed"] = (
-            "a parameter, not a measurement (a log holds no calls to a closed line): "
-            f"{closed_return_p:g} of callers who find it closed call again within "
-            f"{closed_within_hours:g} h of its opening; callers who "
-            "did are already among the logged arrivals, so anything above 0 adds calls the log "
-            "does not hold"
+            f"given to calibration: {closed_return_p:g} of callers who find it closed call again within "
+            f"{closed_within_hours:g} h of its opening"
+            + (
+                "; the log's calls at opening hold those returns already, so as many are taken out of its "
+                "arrivals there"
+                if closed_return_p > 0
+                else "; 0 unless you know better (flowkit hours measures it where the log follows customers)"
+            )
         )
+        if closed_elsewhere_p > 0 and closed_elsewhere_channel:
+            doc["closed"].update(
+                elsewhere_p=float(closed_elsewhere_p),
+                elsewhere_channel=closed_elsewhere_channel,
+                elsewhere_delay={"dist": "exponential", "mean_s": float(closed_elsewhere_delay_s)},
+            )
+            notes["closed"] += (
+                f"; {closed_elsewhere_p:g} turn to {closed_elsewhere_channel} instead, on average "
+                f"{closed_elsewhere_delay_s / 3600:g} h later (an assumption: the log shows only that they did within a "
+                "day), taken out of its logged arrivals alike"
+            )
     if "occupancy" in figures:
         notes["occupancy"] = (
             f"from the log: agents busy {figures['busy_hours']:,.0f} h of {figures['on_duty_hours']:,.0f} h "
