@@ -116,7 +116,10 @@ def classify(
     open_ = has_text & ~own
     if open_.any():
         rows = open_[open_].index
-        _, at, spread_back = np.unique(text_codes[open_.to_numpy()], return_index=True, return_inverse=True)
+        if len(text_uniques) == len(df):  # every text distinct: codes rise with the rows, each row is its own first
+            at = spread_back = np.arange(len(rows))
+        else:
+            _, at, spread_back = np.unique(text_codes[open_.to_numpy()], return_index=True, return_inverse=True)
         first = rows[at]
         if len(first) == len(df):  # every row open and distinct: the rows as they are, no look-up
             text_1, language_1, ruled_1 = df["text"], language, ruled
