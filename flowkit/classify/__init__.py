@@ -124,7 +124,8 @@ def classify(
         if len(first) == len(df):  # every row open and distinct: the rows as they are, no look-up
             text_1, language_1, ruled_1 = df["text"], language, ruled
         else:
-            text_1, language_1, ruled_1 = df.loc[first, "text"], language.loc[first], ruled.loc[first]
+            at_1 = np.flatnonzero(open_.to_numpy())[at]  # by position: no label look-up per row
+            text_1, language_1, ruled_1 = df["text"].iloc[at_1], language.iloc[at_1], ruled.iloc[at_1]
         M = evidence_matrix(text_1, language_1, ruled_1)
         if model is None:
             decided = _combiner_decides(M, ruled_1)
@@ -182,7 +183,10 @@ def classify(
     out["language"] = language
     if replaced:  # where the input had them, as conform would have left them
         extras = [c for c in contacts.columns if c not in schema.COLUMNS]
-        out = out[[*schema.COLUMNS, *extras, *(c for c in out.columns if c not in schema.COLUMNS and c not in extras)]]
+        order = [*schema.COLUMNS, *extras, *(c for c in out.columns if c not in schema.COLUMNS and c not in extras)]
+        attrs = out.attrs
+        out = pd.DataFrame({c: out[c] for c in order}, copy=False)  # conform below copies
+        out.attrs = attrs
     out = schema.conform(out)
     if not discover:
         return Classification(out, candidate_types(pd.Series([], dtype=object)))
@@ -260,12 +264,15 @@ def _outcome_key(M: np.ndarray, ruled: pd.DataFrame) -> np.ndarray | None:
     codes, uniques = pd.factorize(ruled["rule"], use_na_sentinel=False)
     if len(uniques) >= 1 << (63 - M.shape[1]):
         return None
-    first = np.unique(codes, return_index=True)[1]
+    # factorize numbers in order of appearance: a code first appears where the running maximum rises
+    first = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
     for col in ("demand", "demand_type", "failure_type"):  # a rule id names one outcome (else: row by row)
         values = ruled[col].to_numpy(dtype=object)
         if not pd.Series(values).equals(pd.Series(values[first][codes])):
             return None
-    bits = M.astype(np.int64) @ (np.int64(1) << np.arange(M.shape[1], dtype=np.int64))
+    # bit j of a row's number is feature j: packed eight to a byte, read as little-endian 64-bit numbers
+    packed = np.packbits(M, axis=1, bitorder="little")
+    bits = np.pad(packed, ((0, 0), (0, 8 - packed.shape[1]))).view("<i8").ravel()
     return bits * len(uniques) + codes
 
 
