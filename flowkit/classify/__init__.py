@@ -164,30 +164,33 @@ def classify(
         came_back: list[str | float] = ["failure", "not_resolved", "reopened", "reopened", 0.9]
         result.loc[back, ["demand", "failure_type", "demand_type", "rule", "confidence"]] = came_back
 
+    conformed = True  # df's columns are conform's own copies, in the contract's dtypes
     if use_flow:
         if df["case_id"].isna().all() and df["customer_id"].notna().any():
             from flowkit.cases import stitch
 
             df = stitch(df, window=stitch_window).contacts
+            conformed = False
         result = flow_signals(df, result)
 
     low = result["confidence"].astype(float) < min_confidence
     result.loc[low, ["demand", "demand_type", "failure_type"]] = ["unknown", None, None]
-    out = df.copy(deep=False)  # columns are replaced, never written into; conform below copies the rest
+    out = df.copy(deep=False)  # columns are replaced, never written into (df holds conform's copies)
     for col in ("demand", "demand_type", "failure_type", "rule", "confidence"):
         dtype = schema.CLASSIFICATION_COLUMNS[col]
         if isinstance(dtype, pd.CategoricalDtype):  # strings or None here: straight to the categories
             out[col] = pd.Categorical(result[col].to_numpy(dtype=object), dtype=dtype)
         else:
-            out[col] = result[col]
+            out[col] = result[col].astype(dtype)  # what conform casts it to
     out["language"] = language
     if replaced:  # where the input had them, as conform would have left them
         extras = [c for c in contacts.columns if c not in schema.COLUMNS]
         order = [*schema.COLUMNS, *extras, *(c for c in out.columns if c not in schema.COLUMNS and c not in extras)]
         attrs = out.attrs
-        out = pd.DataFrame({c: out[c] for c in order}, copy=False)  # conform below copies
+        out = pd.DataFrame({c: out[c] for c in order}, copy=False)  # no copy: the columns are our own
         out.attrs = attrs
-    out = schema.conform(out)
+    if not conformed:  # else every column already is what conform would make it: no second copy of the table
+        out = schema.conform(out)
     if not discover:
         return Classification(out, candidate_types(pd.Series([], dtype=object)))
     unknown_text = out.loc[out["demand"] == "unknown", "text"]
