@@ -112,16 +112,20 @@ def classify(
     has_text = pd.Series(text_present(arrow_text(df["text"])), index=df.index)
     result = ruled.copy()  # a consultant's own rule decides outright, as does no text; the rest is open
 
-    own = ~ruled["rule"].isin(_builtin_ids()) & ~ruled["rule"].isin([FALLBACK_RULE, NO_TEXT_RULE])
+    own = ~ruled["rule"].isin([*_builtin_ids(), FALLBACK_RULE, NO_TEXT_RULE])  # one pass over the rules, not two
     open_ = has_text & ~own
     if open_.any():
         rows = open_[open_].index
-        _, at, spread_back = np.unique(text_codes[open_.to_numpy()], return_index=True, return_inverse=True)
+        if len(text_uniques) == len(df):  # every text distinct: codes rise with the rows, each row is its own first
+            at = spread_back = np.arange(len(rows))
+        else:
+            _, at, spread_back = np.unique(text_codes[open_.to_numpy()], return_index=True, return_inverse=True)
         first = rows[at]
         if len(first) == len(df):  # every row open and distinct: the rows as they are, no look-up
             text_1, language_1, ruled_1 = df["text"], language, ruled
         else:
-            text_1, language_1, ruled_1 = df.loc[first, "text"], language.loc[first], ruled.loc[first]
+            at_1 = np.flatnonzero(open_.to_numpy())[at]  # by position: no label look-up per row
+            text_1, language_1, ruled_1 = df["text"].iloc[at_1], language.iloc[at_1], ruled.iloc[at_1]
         M = evidence_matrix(text_1, language_1, ruled_1)
         if model is None:
             decided = _combiner_decides(M, ruled_1)
@@ -160,27 +164,33 @@ def classify(
         came_back: list[str | float] = ["failure", "not_resolved", "reopened", "reopened", 0.9]
         result.loc[back, ["demand", "failure_type", "demand_type", "rule", "confidence"]] = came_back
 
+    conformed = True  # df's columns are conform's own copies, in the contract's dtypes
     if use_flow:
         if df["case_id"].isna().all() and df["customer_id"].notna().any():
             from flowkit.cases import stitch
 
             df = stitch(df, window=stitch_window).contacts
+            conformed = False
         result = flow_signals(df, result)
 
     low = result["confidence"].astype(float) < min_confidence
     result.loc[low, ["demand", "demand_type", "failure_type"]] = ["unknown", None, None]
-    out = df.copy(deep=False)  # columns are replaced, never written into; conform below copies the rest
+    out = df.copy(deep=False)  # columns are replaced, never written into (df holds conform's copies)
     for col in ("demand", "demand_type", "failure_type", "rule", "confidence"):
         dtype = schema.CLASSIFICATION_COLUMNS[col]
         if isinstance(dtype, pd.CategoricalDtype):  # strings or None here: straight to the categories
             out[col] = pd.Categorical(result[col].to_numpy(dtype=object), dtype=dtype)
         else:
-            out[col] = result[col]
+            out[col] = result[col].astype(dtype)  # what conform casts it to
     out["language"] = language
     if replaced:  # where the input had them, as conform would have left them
         extras = [c for c in contacts.columns if c not in schema.COLUMNS]
-        out = out[[*schema.COLUMNS, *extras, *(c for c in out.columns if c not in schema.COLUMNS and c not in extras)]]
-    out = schema.conform(out)
+        order = [*schema.COLUMNS, *extras, *(c for c in out.columns if c not in schema.COLUMNS and c not in extras)]
+        attrs = out.attrs
+        out = pd.DataFrame({c: out[c] for c in order}, copy=False)  # no copy: the columns are our own
+        out.attrs = attrs
+    if not conformed:  # else every column already is what conform would make it: no second copy of the table
+        out = schema.conform(out)
     if not discover:
         return Classification(out, candidate_types(pd.Series([], dtype=object)))
     unknown_text = out.loc[out["demand"] == "unknown", "text"]
@@ -257,12 +267,15 @@ def _outcome_key(M: np.ndarray, ruled: pd.DataFrame) -> np.ndarray | None:
     codes, uniques = pd.factorize(ruled["rule"], use_na_sentinel=False)
     if len(uniques) >= 1 << (63 - M.shape[1]):
         return None
-    first = np.unique(codes, return_index=True)[1]
+    # factorize numbers in order of appearance: a code first appears where the running maximum rises
+    first = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
     for col in ("demand", "demand_type", "failure_type"):  # a rule id names one outcome (else: row by row)
         values = ruled[col].to_numpy(dtype=object)
         if not pd.Series(values).equals(pd.Series(values[first][codes])):
             return None
-    bits = M.astype(np.int64) @ (np.int64(1) << np.arange(M.shape[1], dtype=np.int64))
+    # bit j of a row's number is feature j: packed eight to a byte, read as little-endian 64-bit numbers
+    packed = np.packbits(M, axis=1, bitorder="little")
+    bits = np.pad(packed, ((0, 0), (0, 8 - packed.shape[1]))).view("<i8").ravel()
     return bits * len(uniques) + codes
 
 

@@ -92,11 +92,14 @@ _FOUR_WORDS = f"^[{_SPACE}]*(?:[^{_SPACE}]+[{_SPACE}]*){{0,4}}$"
 
 
 def _raw(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """Signs read from the raw text: a question mark, "reopened" in any language, four words or fewer."""
-    arr = pc.fill_null(arr, "")
+    """Signs read from the raw text: a question mark, "reopened" in any language, four words or fewer.
+
+    Missing text reads as "": no question, not reopened, and short (no words); the nulls are
+    filled in the answers, not in a copy of the texts."""
     reopened = _reopened()
     hit = pc.match_substring_regex(arr, reopened, ignore_case=True) if reopened else pa.nulls(len(arr), pa.bool_())
-    cols = (pc.match_substring(arr, "?"), hit, pc.match_substring_regex(arr, _FOUR_WORDS))
+    short = pc.fill_null(pc.match_substring_regex(arr, _FOUR_WORDS), True)
+    cols = (pc.match_substring(arr, "?"), hit, short)
     return np.column_stack([_bools(c) for c in cols]) if len(arr) else np.zeros((0, len(RAW_FEATURES)), dtype=bool)
 
 

@@ -9,6 +9,8 @@ highest ``priority`` wins, and text nobody claims is the ``fallback`` language (
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -50,40 +52,64 @@ def by_language(language: pd.Series, where: np.ndarray | None = None) -> list[tu
 
 
 def has_text(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """True where a text has something besides white space (Arrow's white space is Python's ``str.isspace``)."""
-    trimmed = pc.utf8_length(pc.utf8_trim_whitespace(arr))
-    return np.asarray(pc.fill_null(pc.greater(trimmed, 0), False).to_numpy(zero_copy_only=False), dtype=bool)
+    """True where a text has something besides white space (Arrow's white space is Python's ``str.isspace``).
+
+    ``utf8_is_space`` (every character white space, and at least one) reads each text once and
+    copies nothing, where trimming first wrote a trimmed copy of the column."""
+    blank = pc.or_(pc.utf8_is_space(arr), pc.equal(pc.binary_length(arr), 0))
+    return ~np.asarray(pc.fill_null(blank, True).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _claims(arr: pa.Array, lg: languages.Language) -> pa.Array | None:
-    """True where ``lg``'s letters, function words or spelling shapes appear."""
-    tests = []
+def _claims(arr: pa.Array, lg: languages.Language) -> np.ndarray | None:
+    """True where ``lg``'s letters, function words or spelling shapes appear.
+
+    Cheapest test first, and each later test reads only the texts no earlier one claimed:
+    most Polish texts show a Polish letter, so few pay for the shapes (the costliest pass)."""
+    tests: list[Callable[[pa.Array], pa.Array]] = []
     if lg.letters:
-        tests.append(pc.match_substring_regex(arr, lg.letters))
+        tests.append(lambda a: pc.match_substring_regex(a, lg.letters))
     if lg.words:
         words = _EDGE_BEFORE + "(" + "|".join(lg.words) + ")" + _EDGE_AFTER
-        tests.append(pc.match_substring_regex(arr, words, ignore_case=True))
+        tests.append(lambda a: pc.match_substring_regex(a, words, ignore_case=True))
     if lg.shapes:
-        tests.append(pc.greater_equal(pc.count_substring_regex(arr, lg.shapes, ignore_case=True), lg.shapes_at_least))
+        tests.append(
+            lambda a: pc.greater_equal(pc.count_substring_regex(a, lg.shapes, ignore_case=True), lg.shapes_at_least)
+        )
     if not tests:
         return None
-    hit = tests[0]
-    for t in tests[1:]:
-        hit = pc.or_(hit, t)
-    return pc.fill_null(hit, False)
+    hit = np.zeros(len(arr), dtype=bool)
+    left = np.arange(len(arr))
+    for test in tests:
+        if not left.size:
+            break
+        got = _true(test(arr if left.size == len(arr) else arr.take(pa.array(left))))
+        hit[left[got]] = True
+        left = left[~got]
+    return hit
+
+
+def _true(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(pc.fill_null(values, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def detect_language(text: pd.Series) -> pd.Series:
-    """A language code per row (the fallback language also for empty text, where it does not matter)."""
+    """A language code per row (the fallback language also for empty text, where it does not matter).
+
+    The highest priority reads first, and a text it claims is not read by the languages below it."""
     arr = arrow_text(text)
     langs = languages.languages().values()
     fallback = next(lg.code for lg in langs if lg.fallback)
     names = [fallback]
     which = np.zeros(len(text), dtype=np.int32)  # an index into ``names``: strings made once, by Arrow
-    for lg in sorted((lg for lg in langs if not lg.fallback), key=lambda lg: (lg.priority, lg.code)):
-        hit = _claims(arr, lg)
+    left = np.arange(len(text))  # rows no language has claimed yet
+    ranked = sorted((lg for lg in langs if not lg.fallback), key=lambda lg: (lg.priority, lg.code), reverse=True)
+    for lg in ranked:  # (a tie goes to the later code, as when each claim overwrote the one before)
+        if not left.size:
+            break
+        hit = _claims(arr if left.size == len(arr) else arr.take(pa.array(left)), lg)
         if hit is not None:
-            which[np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)] = len(names)
+            which[left[hit]] = len(names)
             names.append(lg.code)
+            left = left[~hit]
     codes = pa.array(names, pa.large_string()).take(pa.array(which))
     return pd.Series(pd.arrays.ArrowStringArray(codes), index=text.index, dtype=STRING)

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from flowkit.classify import languages
-from flowkit.classify.language import arrow_text, by_language
+from flowkit.classify.language import arrow_text, by_language, has_text
 from flowkit.errors import FlowkitError
 from flowkit.schema import FAILURE_TYPES, STRING
 from flowkit.yamlfile import load_yaml
@@ -271,10 +271,7 @@ def _apply_distinct(text: pd.Series, language: pd.Series, rules: RuleSet) -> pd.
     which = np.zeros(n, dtype=np.int64)
     conf = np.zeros(n)
     arr = arrow_text(text)
-    has_text = pc.fill_null(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(arr)), 0), False).to_numpy(
-        zero_copy_only=False
-    )
-    for lg, rows in by_language(language, has_text):
+    for lg, rows in by_language(language, has_text(arr)):
 
         def decide(pos: np.ndarray, r: Rule, c: float, rows: np.ndarray = rows) -> None:
             idx = rows[pos]
