@@ -77,21 +77,14 @@ def simulate_for_report(
     classified: pd.DataFrame, out: Path, replications: int = 4, progress: Progress = _quiet
 ) -> dict:
     """Calibrate, check the fit and run the data-value experiment for the report's simulation section."""
+    from flowkit.pipeline.simulate import report_baseline
     from flowkit.report.simulation import simulation_section
-    from flowkit.sim.calibrate import calibrate, save, untimed_channels, without_left_out
+    from flowkit.sim.calibrate import save, without_left_out
     from flowkit.sim.experiment import data_value
     from flowkit.sim.fit import model_fit
 
     progress("calibrating a baseline scenario from the log")
-    # a channel whose handling the log never times (the samples' web forms) cannot be simulated:
-    # it is left out, and the report says so, rather than given another channel's handle times
-    cal = calibrate(
-        classified,
-        name="baseline",
-        replications=replications,
-        horizon_hours=14 * 24,
-        leave_out=tuple(untimed_channels(classified)),
-    )
+    cal = report_baseline(classified, "baseline", replications)
     save(cal, out / "scenario.yaml")
     progress("checking the baseline against the log")
     fit = model_fit(without_left_out(classified, cal), cal.scenario, replications=replications)

@@ -102,7 +102,8 @@ def opening_hours_whatif(
 ) -> HoursWhatIf:
     """Calibrate a baseline with the closed line's behaviour the log shows (``closed``: a
     :class:`flowkit.analyse.hours.ClosedLine`) and compare it with the line open until ``until``."""
-    from flowkit.sim.calibrate import calibrate, untimed_channels, without_left_out
+    from flowkit.pipeline.simulate import report_baseline
+    from flowkit.sim.calibrate import untimed_channels, without_left_out
     from flowkit.sim.compare import compare
     from flowkit.sim.fit import model_fit
     from flowkit.sim.scenario import scenario_from_dict
@@ -121,16 +122,13 @@ def opening_hours_whatif(
         "within_hours": float(r["within_hours"]),
         "attempts": float(r["attempts_closed"]),
     }
-    leave_out = tuple(untimed_channels(classified))
-    modelled = set(classified["channel"].astype(str).unique()) - set(leave_out)
+    modelled = set(classified["channel"].astype(str).unique()) - set(untimed_channels(classified))
     elsewhere = "email" if "email" in modelled else None
     progress("the opening-hours what-if: a baseline with the closed line's behaviour from the log")
-    cal = calibrate(
+    cal = report_baseline(
         classified,
-        name="opening hours today",
-        replications=replications,
-        horizon_hours=14 * 24,
-        leave_out=leave_out,
+        "opening hours today",
+        replications,
         closed_return_p=measured["return_p"],
         closed_within_hours=measured["within_hours"],
         closed_elsewhere_p=measured["elsewhere_p"] if elsewhere else 0.0,

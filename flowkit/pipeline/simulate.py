@@ -45,6 +45,22 @@ def calibrate_and_check(
     return CalibrationRun(cal, check_fit(table, cal, workers))
 
 
+def report_baseline(classified: pd.DataFrame, name: str, replications: int, **options: Any) -> Any:
+    """A baseline calibrated for a report's what-ifs: 14 days simulated, and a channel whose handling the
+    log never times (the samples' web forms) left out - the report says so - rather than given another
+    channel's handle times. ``options`` go to :func:`flowkit.sim.calibrate.calibrate`."""
+    from flowkit.sim.calibrate import calibrate, untimed_channels
+
+    return calibrate(
+        classified,
+        name=name,
+        replications=replications,
+        horizon_hours=14 * 24,
+        leave_out=tuple(untimed_channels(classified)),
+        **options,
+    )
+
+
 def check_fit(table: pd.DataFrame, cal: Any, workers: int | None = None) -> Any:
     """Simulate the calibrated baseline, hold it against the part of the log it models, and record
     the fit in the scenario document (``doc["fit"]``), so what-ifs can say whether it held."""
