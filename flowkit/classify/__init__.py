@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from flowkit import schema
 from flowkit.classify.combine import (
@@ -180,6 +181,8 @@ def classify(
         dtype = schema.CLASSIFICATION_COLUMNS[col]
         if isinstance(dtype, pd.CategoricalDtype):  # strings or None here: straight to the categories
             out[col] = pd.Categorical(result[col].to_numpy(dtype=object), dtype=dtype)
+        elif dtype == STRING and result[col].dtype == object:
+            out[col] = _few_strings(result[col])
         else:
             out[col] = result[col].astype(dtype)  # what conform casts it to
     out["language"] = language
@@ -195,6 +198,15 @@ def classify(
         return Classification(out, candidate_types(pd.Series([], dtype=object)))
     unknown_text = out.loc[out["demand"] == "unknown", "text"]
     return Classification(out, candidate_types(unknown_text))
+
+
+def _few_strings(values: pd.Series) -> pd.Series:
+    """An object column of a few distinct strings (or None) as the contract's strings: each
+    distinct value converted once and gathered, not a million Python strings copied one by one."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    table = pa.array([*(str(u) for u in uniques), None], pa.large_string())
+    taken = table.take(pa.array(np.where(codes < 0, len(uniques), codes)))
+    return pd.Series(pd.arrays.ArrowStringArray(taken), index=values.index, dtype=STRING)
 
 
 def _builtin_ids() -> frozenset[str]:

@@ -2,8 +2,8 @@
 
 :func:`flowkit.classify.lemmas.normalise` defines the normal form one text at a time; on a
 million distinct texts that is a million Python loops over their words (the profile's top
-cost after the dictionaries load). Here the column is tokenised by Arrow (RE2), the words are
-reduced to a vocabulary (the generator's million "distinct" texts share a few thousand
+cost after the dictionaries load). Here the column's words are read from its bytes
+(:mod:`flowkit.classify.words`), reduced to a vocabulary (the generator's million "distinct" texts share a few thousand
 words), each word is lemmatised once in Python, and the negation rule - a negator waits,
 over ``skip`` words, for the word it negates - is solved with array arithmetic: for every
 token, the nearest earlier and later token that is not a skip word. The result equals
@@ -20,13 +20,10 @@ import pyarrow.compute as pc
 from flowkit.classify import languages
 from flowkit.classify.language import arrow_text, by_language, has_text
 from flowkit.classify.lemmas import fold, lemma, negator_form
+from flowkit.classify.words import split_words
 from flowkit.schema import STRING
 
 __all__ = ["normalise_column"]
-
-_ALNUM = r"\p{L}\p{N}"
-_APOS = {"'": "\x01", "’": "\x02"}  # an apostrophe, until we know whether it joins a word
-_JOINED = {"\x01": ("\x03", "'"), "\x02": ("\x04", "’")}  # ... and once we know it does
 
 
 def normalise_column(text: pd.Series, language: pd.Series) -> pd.Series:
@@ -46,35 +43,27 @@ def normalise_column(text: pd.Series, language: pd.Series) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(forms), index=text.index, dtype=STRING)
 
 
-def _tokens(arr: pa.LargeStringArray, code: str) -> pa.ListArray[pa.LargeStringScalar]:
-    """Words as ``lemmas._TOKEN`` finds them (letters/digits, one inner apostrophe kept)."""
-    for pattern, repl in languages.get(code).contractions:
-        arr = pc.replace_substring_regex(arr, "(?i)" + pattern, repl)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    # most texts hold no apostrophe: they split on anything not a letter or digit, and only
-    # the rest go through the apostrophe markers below
-    apos = np.asarray(pc.match_substring_regex(arr, "['’]").to_numpy(zero_copy_only=False), dtype=bool)
-    plain = pc.split_pattern_regex(arr.filter(pa.array(~apos)), f"[^{_ALNUM}]+")
-    if not apos.any():
-        return plain
-    order = np.argsort(np.concatenate((np.flatnonzero(~apos), np.flatnonzero(apos))), kind="stable")
-    both = pa.concat_arrays([plain, _apostrophe_tokens(arr.filter(pa.array(apos)))])
-    return both.take(pa.array(order))
+def _spell_out(arr: pa.Array, contractions: tuple[tuple[str, str], ...]) -> pa.Array:
+    """The language's contractions spelled out ("didn't" -> "did not"), in order.
 
-
-def _apostrophe_tokens(arr: pa.Array) -> pa.ListArray:
-    """:func:`_tokens` for texts with an apostrophe: it joins two words' letters into one word."""
-    for marker in ("\x01", "\x02", "\x03", "\x04", "\x05"):  # free the markers (they separate words anyway)
-        arr = pc.replace_substring(arr, marker, " ")
-    for apos, marker in _APOS.items():
-        arr = pc.replace_substring(arr, apos, marker)
-    # greedy word, apostrophe, word: the apostrophe joins; the next match starts after the word,
-    # so "ab'cd'ef" is "ab'cd" and "ef", as Python's findall reads it
-    arr = pc.replace_substring_regex(arr, f"([{_ALNUM}]+)([\x01\x02])([{_ALNUM}]+)", "\\1\\2\x05\\3")
-    for marker, (joined, _) in _JOINED.items():
-        arr = pc.replace_substring(arr, marker + "\x05", joined)
-    return pc.split_pattern_regex(arr, f"[^{_ALNUM}\x03\x04]+")
+    One pass of all the patterns together finds the texts that hold any; only those are
+    rewritten, pattern by pattern (a text no pattern matches is left as it is by every pass)."""
+    if not contractions:
+        return arr
+    hit = np.asarray(
+        pc.fill_null(
+            pc.match_substring_regex(arr, "|".join(f"(?:{p})" for p, _ in contractions), ignore_case=True), False
+        ).to_numpy(zero_copy_only=False),
+        dtype=bool,
+    )
+    if not hit.any():
+        return arr
+    sub = arr.filter(pa.array(hit))
+    for pattern, repl in contractions:
+        sub = pc.replace_substring_regex(sub, "(?i)" + pattern, repl)
+    at = np.arange(len(arr))
+    at[hit] = len(arr) + np.arange(len(sub))
+    return pa.concat_arrays([arr, sub.cast(arr.type)]).take(pa.array(at))
 
 
 def _digits(flat: pa.LargeStringArray) -> pa.LargeStringArray:
@@ -91,19 +80,17 @@ def _digits(flat: pa.LargeStringArray) -> pa.LargeStringArray:
 
 def _normalise_language(arr: pa.LargeStringArray, code: str) -> pa.StringArray:
     """Normal forms of texts that are all in language ``code`` and all non-empty."""
-    words = _tokens(arr, code)
-    enc = pc.dictionary_encode(pc.list_flatten(words))
-    # numbers folded on the distinct words, not on every token ("" stands in as a number: dropped below)
-    spelled = enc.dictionary
-    blank = pc.equal(spelled, "")
-    folded = pc.dictionary_encode(_digits(pc.if_else(blank, "0", spelled)))
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    token_row, tokens = split_words(_spell_out(arr, languages.get(code).contractions))
+    enc = pc.dictionary_encode(tokens)
+    # numbers folded on the distinct words, not on every token
+    folded = pc.dictionary_encode(_digits(enc.dictionary))
     # 32-bit positions where they fit: the arithmetic below is memory-bound, one pass per line
-    dt = np.int32 if 2 * len(enc.indices) + 2 < 2**31 else np.int64
+    dt = np.int32 if 2 * len(tokens) + 2 < 2**31 else np.int64
     to_vocab = np.asarray(folded.indices.to_numpy(zero_copy_only=False), dtype=dt)
-    raw_idx = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=dt)
-    keep = ~np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)[raw_idx]
-    vocab_idx = to_vocab[raw_idx[keep]]
-    row = pc.list_parent_indices(words).to_numpy().astype(dt)[keep]
+    vocab_idx = to_vocab[np.asarray(enc.indices.to_numpy(zero_copy_only=False))]
+    row = token_row.astype(dt)
     lem, neg_form, is_neg, is_skip = _vocabulary(folded.dictionary.to_pylist(), code)
     is_neg_t = is_neg[vocab_idx]
     anchor = ~is_skip[vocab_idx] | is_neg_t  # a negator waits over skip words for the next anchor
@@ -157,12 +144,11 @@ def _row_last_position(row: np.ndarray, t: int) -> np.ndarray:
 def _vocabulary(vocab: list[str], code: str) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
     """Per distinct word: folded lemma, folded negator form, is it a negator, is it a skip word."""
     lg = languages.get(code)
-    restore = str.maketrans(dict(_JOINED.values()))
     lems, negs = [], []
     is_neg = np.zeros(len(vocab), dtype=bool)
     is_skip = np.zeros(len(vocab), dtype=bool)
     for i, raw in enumerate(vocab):
-        w = raw.translate(restore).lower()
+        w = raw.lower()
         lem = lemma(w, code)
         lems.append(fold(lem))
         if lem in lg.negators or w in lg.negators:
