@@ -85,17 +85,37 @@ class AfterService(CentreCore):
         rc = self.sc.recontact
         if rc is None or rc.p <= 0 or self._u(c, "recontact") >= self._recontact_p(c, rc.p):
             return
-        when = self._when_open(c, "recontact_delay", rc.delay, "recontact_redraw", "recontact_thin", tries=50)
+        channel = self._recontact_channel(c, rc.channel_shares(c.channel)) if rc.channels else None
+        when = self._when_open(
+            c, "recontact_delay", rc.delay, "recontact_redraw", "recontact_thin", tries=50, channel=channel
+        )
         if when < self.t_end:
-            self._at(when, self._return, c, as_type or rc.as_type)
+            self._at(when, self._return, c, as_type or rc.as_type, channel)
 
-    def _return(self, c: Item, as_type: str) -> None:
+    def _recontact_channel(self, c: Item, shares: tuple[tuple[str, float], ...] | None) -> str | None:
+        """The channel a recontact after ``c`` comes in on, drawn from the log's shares for ``c``'s
+        channel (customers chase an unanswered e-mail by phone); None where the scenario gives none."""
+        if not shares:
+            return None
+        u = self._u(c, "recontact_channel")
+        total = 0.0
+        for channel, share in shares:
+            total += share
+            if u < total:
+                return channel
+        return shares[-1][0]
+
+    def _return(self, c: Item, as_type: str, channel: str | None = None) -> None:
         """Failure demand: the customer comes back because the first contact did not do it
-        (unless they left after it), perhaps through another channel (flowkit.sim.context)."""
+        (unless they left after it), perhaps through another channel: ``channel`` when the
+        recontact's was drawn, else as ``retelling`` says (flowkit.sim.context)."""
         if self._gone(c):
             return
         n = self._follow_up(c)
         n.demand, n.demand_type, n.failure_type = "failure", as_type, as_type
-        self._switch(n)
+        if channel is None:
+            self._switch(n)
+        elif channel != n.channel:
+            self._switch_to(n, channel)
         n.handle_factor = self.sc.recontact.handle_factor if self.sc.recontact else 1.0
         self._offer(n)

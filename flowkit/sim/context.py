@@ -29,10 +29,15 @@ class Context(CentreCore):
         rt = self.sc.retelling
         if rt is None or rt.switch_p <= 0.0 or n.channel == rt.switch_to or self._u(n, "switch") >= rt.switch_p:
             return
-        n.channel = n.skill = rt.switch_to
+        self._switch_to(n, rt.switch_to)
+
+    def _switch_to(self, n: Item, channel: str) -> None:
+        """``n`` comes in on ``channel``, not its case's: told again (``retelling.switch_s``) unless carried."""
+        n.channel = n.skill = channel
         n.switched = True
+        rt = self.sc.retelling
         tuo = self.sc.tell_us_once
-        if tuo is None or not tuo.channel_switch:
+        if rt is not None and (tuo is None or not tuo.channel_switch):
             n.extra_s = rt.switch_s
 
     def _retell_s(self, c: Item) -> float:

@@ -109,6 +109,7 @@ class CentreCore:
         def _gone(self, c: Item) -> bool: ...
         def _lost(self, counted: list[Item]) -> tuple[dict[str, float], dict[str, float]]: ...
         def _switch(self, n: Item) -> None: ...
+        def _switch_to(self, n: Item, channel: str) -> None: ...
         def _recontact_p(self, c: Item, p: float) -> float: ...
         def _retell_s(self, c: Item) -> float: ...
 
@@ -168,7 +169,14 @@ class CentreCore:
         return hours is None or hours.is_open(t)
 
     def _when_open(
-        self, c: Item, purpose: str, dist: Dist, redraw: str, thin: str | None = None, tries: int = 20
+        self,
+        c: Item,
+        purpose: str,
+        dist: Dist,
+        redraw: str,
+        thin: str | None = None,
+        tries: int = 20,
+        channel: str | None = None,
     ) -> float:
         """When customer ``c`` comes back: now + a delay (``purpose``), drawn again (``redraw``, keyed
         by the try) up to ``tries`` times while it lands on a closed live line. Delays are measured
@@ -178,10 +186,10 @@ class CentreCore:
         peak rate of its stream at that time: customers call back when customers call, so a
         day-long delay does not flatten the time-of-day profile.
         The first delay is the one drawn without these checks, so a return that needs no redraw is
-        the same in every scenario."""
+        the same in every scenario. ``channel``: the line it returns on, when not ``c``'s."""
         now = self.env._now
         when = now + self._x(c, purpose, dist)
-        channel = c.channel
+        channel = channel or c.channel
         check_open = channel in LIVE_CHANNELS and channel in self.sc.open_hours
         peak = self.peak_rate[c.stream] if thin is not None else 0.0
         if not check_open and peak <= 0:

@@ -116,6 +116,12 @@ class Recontact:
     delay: Dist
     as_type: str = "progress_chasing"
     handle_factor: float = 1.0
+    #: (channel followed, ((channel the recontact comes in on, share), ...)), shares summing to 1
+    channels: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()
+
+    def channel_shares(self, channel: str) -> tuple[tuple[str, float], ...] | None:
+        """Where a recontact after a contact on ``channel`` comes in (None: the same channel)."""
+        return next((row for parent, row in self.channels if parent == channel), None)
 
 
 @dataclass(frozen=True)
@@ -295,7 +301,8 @@ def _stream(s: f.Stream) -> DemandStream:
 
 
 def _recontact(r: f.Recontact) -> Recontact:
-    return Recontact(r.p, _dist(r.delay), r.as_, r.handle_factor)
+    channels = tuple((parent, tuple(row.items())) for parent, row in (r.channels or {}).items())
+    return Recontact(r.p, _dist(r.delay), r.as_, r.handle_factor, channels)
 
 
 def _callback(c: f.Callback) -> Callback:
@@ -329,6 +336,15 @@ def _check_references(sc: Scenario, origin: str) -> None:
                 )
     for key, message in reference_errors(sc):
         raise fail(key, message)
+    used = sorted({s.channel for s in sc.demand})
+    for parent, row in sc.recontact.channels if sc.recontact else ():
+        for channel, share in row:
+            if share > 0 and channel not in used:
+                raise fail(
+                    f"recontact.channels.{parent}",
+                    f"no demand arrives on {channel!r} ({', '.join(used)}); a recontact needs a channel "
+                    "the model already serves",
+                )
     team_names = {t.team for t in sc.agents}
     if sc.handoff and sc.handoff.team not in team_names:
         raise fail("handoff.team", f"{sc.handoff.team!r} is not a team under agents ({', '.join(sorted(team_names))})")

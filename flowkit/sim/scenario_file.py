@@ -313,6 +313,19 @@ class Recontact(Contract):
     delay: Dist
     as_: FailureType = Field("progress_chasing", alias="as")
     handle_factor: Factor = 1.0
+    channels: dict[Channel, dict[Channel, Prob]] | None = Field(
+        None,
+        description="where a recontact comes in, by the channel of the contact it follows: shares that "
+        "sum to 1 (a channel not listed: the same channel)",
+    )
+
+    @model_validator(mode="after")
+    def _shares_sum_to_one(self) -> Recontact:
+        for parent, row in (self.channels or {}).items():
+            total = sum(row.values())
+            if abs(total - 1.0) > 0.01:
+                raise ValueError(f"channels.{parent}: the shares add up to {total:g}, not 1")
+        return self
 
 
 class Handoff(Contract):

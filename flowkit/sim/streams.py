@@ -78,6 +78,7 @@ PURPOSES = {
     "leave": 30,
     "switch": 31,
     "transfer": 32,
+    "recontact_channel": 33,
 }
 
 

@@ -211,10 +211,15 @@ def calibrate(
     made = pd.Series(0.0, index=df.index)  # expected repeats each logged contact makes in the model
     if loop.get("redial"):
         made[gave_up_open] = loop["redial"]["p"]
+    made_by_channel = made.groupby(channel).sum()  # a redial comes back on the same channel
     if loop.get("recontact"):
         unresolved = ~abandoned & ~closed_call & df["resolved"].eq(False).fillna(False).astype(bool)
         made[unresolved] = loop["recontact"]["p"]
-    made_by_channel = made.groupby(channel).sum()  # the model's repeats come back on the same channel
+        # a recontact comes back where the log's pairs say (the same channel where they say nothing)
+        shares = loop["recontact"].get("channels", {})
+        for parent, k in made[unresolved].groupby(channel[unresolved]).sum().items():
+            for to, share in shares.get(parent, {parent: 1.0}).items():
+                made_by_channel[to] = made_by_channel.get(to, 0.0) + k * share
     repeats = float(made.sum())
     loop["r"] = repeats / len(df)
     exogenous = max(0.0, (n_open - repeats) / n_open) if n_open else 1.0
@@ -225,9 +230,11 @@ def calibrate(
     seen = key.loc[loop["repeat_rows"]]
     weight = pd.Series(np.where(closed_call, 1.0, exogenous), index=df.index)
     if len(seen) >= 20 and repeats > 0:
-        # per channel, the share f of open-hour contacts the model makes itself comes out of every
-        # half hour alike (the time-of-day shape stays the log's), split across the channel's
-        # streams as the logged repeats are (so chases, not first contacts, are taken out)
+        # per channel, the share f of open-hour contacts the model makes itself is taken out so that
+        # both margins hold as far as they can: each half hour gives up f of its contacts (the
+        # time-of-day shape stays the log's) and each stream what the logged repeats say it holds
+        # (chases, not first contacts, are taken out); what no stream of a half hour can still give
+        # up comes out of the others in it, alike
         seen_channel = seen.str.rsplit("|", n=1).str[-1]
         share = seen.groupby(seen_channel).value_counts(normalize=True).droplevel(0)
         opened = ~closed_call
@@ -235,11 +242,8 @@ def calibrate(
         dow, slot = _slot_index(df["received_at"])
         cell = channel + "|" + pd.Series(dow * 100 + slot, index=df.index).astype(str)
         n_cell = cell[opened].value_counts()
-        n_key_cell = (key + "#" + cell)[opened].value_counts()
         rows = (key + "#" + cell)[opened]
-        removed = channel[opened].map(f) * cell[opened].map(n_cell) * key[opened].map(share).fillna(0.0)
-        w_open = (1 - removed / rows.map(n_key_cell)).clip(lower=0.0)
-        # what a stream could not give up in a half hour comes out of the others in it, alike
+        w_open = 1 - rows.map(_taken_out(key[opened], cell[opened], made_by_channel, share, f, n_cell))
         target = (1 - channel[opened].map(f)).clip(lower=0.0)  # the cell's kept share
         kept = w_open.groupby(cell[opened]).transform("sum")
         want = target * cell[opened].map(n_cell)
@@ -346,3 +350,24 @@ def calibrate(
     doc["demand"] = demand
     scenario = scenario_from_dict(yaml.safe_load(yaml.safe_dump(doc)), f"calibrated from the log ({name})")
     return Calibration(doc, scenario, notes, log_figures=figures, left_out=tuple(leave_out), period=period)
+
+
+def _taken_out(
+    key: pd.Series, cell: pd.Series, made: pd.Series, share: pd.Series, f: pd.Series, n_cell: pd.Series
+) -> pd.Series:
+    """The share of each stream's contacts in each half hour (index ``key#cell``) to take out of the
+    logged arrivals, by iterative proportional fitting: stream ``k`` gives up ``made[channel] x
+    share[k]`` in all, half hour ``c`` gives up ``f[channel] x n_cell[c]``, and no stream more than it
+    holds there. Where the two cannot both hold (the model's returns fall in half hours where the
+    log's chases are few), the streams' totals are met as nearly as the half hours allow."""
+    kc = pd.DataFrame({"k": key.to_numpy(), "c": cell.to_numpy()}).value_counts().rename("n").reset_index()
+    n = kc["n"].astype(float)
+    ch = kc["k"].str.rsplit("|", n=1).str[-1]
+    row_total = made.reindex(ch).fillna(0.0).to_numpy() * kc["k"].map(share).fillna(0.0).to_numpy()
+    col_total = ch.map(f).fillna(0.0).to_numpy() * kc["c"].map(n_cell).to_numpy()
+    x = n * ch.map(f).fillna(0.0).clip(upper=1.0)  # start: every stream gives up its channel's share
+    for _ in range(30):
+        for group, total in ((kc["k"], row_total), (kc["c"], col_total)):
+            got = x.groupby(group).transform("sum")
+            x = (x * (total / got.where(got > 0))).fillna(0.0).clip(upper=n)
+    return pd.Series((x / n).to_numpy(), index=(kc["k"] + "#" + kc["c"]).to_numpy())

@@ -77,6 +77,15 @@ def _repeats(
                 f"{window.days} days: {len(back):,} of {len(unresolved):,} ({q:.1%}); delay from the "
                 "gaps between them"
             )
+            channels = _recontact_channels(
+                df.loc[back.index, "channel"].astype(str), df["channel"].astype(str).to_numpy()[child.to_numpy()]
+            )
+            if channels:
+                out["recontact"]["channels"] = channels
+                moved = {p: 1 - row.get(p, 0.0) for p, row in channels.items()}
+                notes["recontact"] += "; it comes in on another channel as often as the log's pairs do (" + (
+                    ", ".join(f"after {p}: {share:.0%} elsewhere" for p, share in moved.items()) + ")"
+                )
     elif len(ans):
         notes["recontact"] = (
             f"not in the baseline: the log has no resolution flag, so the {q_any:.1%} of answered "
@@ -88,4 +97,26 @@ def _repeats(
     out["q_chain"] = float(spawned[spawning].mean()) if spawning.any() else 0.0
     nxt = df["_next_row"].loc[spawned[spawned].index].dropna()
     out["repeat_rows"] = pd.Index(nxt.astype(int).map(lambda i: df.index[i]))
+    return out
+
+
+MIN_PAIRS = 20  # recontacts after one channel's contacts, to say where they come in
+
+
+def _recontact_channels(parent: pd.Series, child: object) -> dict[str, dict[str, float]]:
+    """Shares of recontacts by the channel they come in on, per channel of the contact they follow
+    (only channels with ``MIN_PAIRS`` pairs; the rest come back on the same channel). Empty when
+    every recontact comes back on its own channel: the model's default then says it."""
+    table = pd.crosstab(parent.to_numpy(), pd.Series(child, dtype=str).to_numpy())
+    out: dict[str, dict[str, float]] = {}
+    for p, row in table.iterrows():
+        n = int(row.sum())
+        if n < MIN_PAIRS:
+            continue
+        shares = {str(c): round(float(k) / n, 3) for c, k in row.items() if k > 0}
+        top = max(shares, key=lambda c: shares[c])
+        shares[top] = round(shares[top] + 1.0 - sum(shares.values()), 3)  # rounded shares still sum to 1
+        out[str(p)] = shares
+    if all(row == {p: 1.0} for p, row in out.items()):
+        return {}
     return out
