@@ -564,3 +564,44 @@ def test_littles_law_holds_with_interrupted_deferred_work():
     assert r.little_L > 1.0
     assert r.little_L == pytest.approx(area / (t1 - t0), rel=0.01)
     assert r.little_L == pytest.approx(r.little_lambda_w, rel=0.01)
+
+
+def _chasing_by_mail(channels=None):
+    recontact = {"p": 0.8, "delay": {"dist": "fixed", "mean_s": 600}, "as": "progress_chasing"}
+    if channels is not None:
+        recontact["channels"] = channels
+    return scenario(
+        demand=[
+            {"type": "x", "channel": "email", "rate_per_hour": 10, "handle": EXP, "resolve_p": 0.5},
+            {"type": "y", "channel": "phone", "rate_per_hour": 10, "handle": EXP},
+        ],
+        agents=[{"team": "front", "count": 6, "channels": ["phone", "email"]}],
+        recontact=recontact,
+        horizon_hours=200,
+    )
+
+
+def test_a_recontact_comes_in_on_the_channel_the_scenario_says():
+    """Customers chase an unanswered e-mail by phone: with recontact.channels {email: 70% phone},
+    about 70% of the chases after e-mails ring the phone, telling their story again; without it,
+    every chase comes back by e-mail (the model's default, unchanged)."""
+    moved = simulate(_chasing_by_mail({"email": {"phone": 0.7, "email": 0.3}}), workers=1, keep_log=True).log
+    chases = moved[
+        moved["attempt"] == 2
+    ]  # the first chase, after the e-mail (a phone chase's own chase stays on the phone)
+    assert len(chases) > 500
+    assert chases["channel"].astype(str).eq("phone").mean() == pytest.approx(0.7, abs=0.04)
+    same = simulate(_chasing_by_mail(), workers=1, keep_log=True).log
+    assert same.loc[same["attempt"] > 1, "channel"].astype(str).eq("email").all()
+
+
+@pytest.mark.parametrize(
+    ("channels", "message"),
+    [
+        ({"email": {"phone": 0.5, "email": 0.3}}, "add up to 0.8"),
+        ({"email": {"chat": 1.0}}, "no demand arrives on 'chat'"),
+    ],
+)
+def test_recontact_channels_are_validated(channels, message):
+    with pytest.raises(Exception, match=message):
+        _chasing_by_mail(channels)

@@ -336,13 +336,13 @@ def _check_references(sc: Scenario, origin: str) -> None:
                 )
     for key, message in reference_errors(sc):
         raise fail(key, message)
-    used = sorted({s.channel for s in sc.demand})
+    arriving = sorted({s.channel for s in sc.demand})
     for parent, row in sc.recontact.channels if sc.recontact else ():
         for channel, share in row:
-            if share > 0 and channel not in used:
+            if share > 0 and channel not in arriving:
                 raise fail(
                     f"recontact.channels.{parent}",
-                    f"no demand arrives on {channel!r} ({', '.join(used)}); a recontact needs a channel "
+                    f"no demand arrives on {channel!r} ({', '.join(arriving)}); a recontact needs a channel "
                     "the model already serves",
                 )
     team_names = {t.team for t in sc.agents}
