@@ -46,7 +46,7 @@ def test_the_baseline_reproduces_the_generators_log(centre):
 def test_a_chase_comes_in_on_the_channel_the_log_shows(centre):
     """The generator sends a chase to the phone about half the time whatever channel the unanswered
     contact came by; the calibrated recontact says so per channel, and the model's chases follow."""
-    log, cal, fit = centre
+    _, cal, fit = centre
     shares = cal.doc["recontact"]["channels"]
     for parent in ("email", "web", "chat"):
         assert 0.2 < shares[parent]["phone"] < 0.65, shares
