@@ -85,7 +85,8 @@ class AfterService(CentreCore):
         rc = self.sc.recontact
         if rc is None or rc.p <= 0 or self._u(c, "recontact") >= self._recontact_p(c, rc.p):
             return
-        channel = self._recontact_channel(c, rc.channel_shares(c.channel)) if rc.channels else None
+        # with the log's shares, a channel they do not list comes back on itself (no retelling switch)
+        channel = (self._recontact_channel(c, rc.channel_shares(c.channel)) or c.channel) if rc.channels else None
         when = self._when_open(
             c, "recontact_delay", rc.delay, "recontact_redraw", "recontact_thin", tries=50, channel=channel
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from flowkit import schema
@@ -103,11 +104,11 @@ def _repeats(
 MIN_PAIRS = 20  # recontacts after one channel's contacts, to say where they come in
 
 
-def _recontact_channels(parent: pd.Series, child: object) -> dict[str, dict[str, float]]:
+def _recontact_channels(parent: pd.Series, child: np.ndarray) -> dict[str, dict[str, float]]:
     """Shares of recontacts by the channel they come in on, per channel of the contact they follow
     (only channels with ``MIN_PAIRS`` pairs; the rest come back on the same channel). Empty when
     every recontact comes back on its own channel: the model's default then says it."""
-    table = pd.crosstab(parent.to_numpy(), pd.Series(child, dtype=str).to_numpy())
+    table = pd.crosstab(parent.to_numpy(), np.asarray(child, dtype=str))
     out: dict[str, dict[str, float]] = {}
     for p, row in table.iterrows():
         n = int(row.sum())
